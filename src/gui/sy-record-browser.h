@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "sy-api-client.h"
+
+G_BEGIN_DECLS
+
+#define SY_TYPE_RECORD_BROWSER (sy_record_browser_get_type ())
+G_DECLARE_FINAL_TYPE (SyRecordBrowser, sy_record_browser, SY, RECORD_BROWSER, GtkWidget)
+
+/* Browses the records of one connection: an entity picker and a
+ * GtkColumnView whose pages are fetched as the user scrolls. */
+GtkWidget   *sy_record_browser_new         (void);
+
+/* Points the browser at a connection's client. domain ("wms", "erp",
+ * "eam" or NULL for all) narrows the entities offered. Passing a NULL
+ * client empties the browser. Cancels whatever was loading. */
+void         sy_record_browser_set_client  (SyRecordBrowser *self,
+                                            SyApiClient     *client,
+                                            const char      *domain);
+/* e.g. "wms/sales-orders"; reloads from the first page. */
+void         sy_record_browser_set_entity  (SyRecordBrowser *self,
+                                            const char      *entity);
+const char  *sy_record_browser_get_entity  (SyRecordBrowser *self);
+/* Records loaded so far (for tests and the status line). */
+guint        sy_record_browser_get_n_loaded (SyRecordBrowser *self);
+/* Whether a page is being fetched (the "loading" property). */
+gboolean     sy_record_browser_get_loading (SyRecordBrowser *self);
+/* Asks for the next page, as scrolling near the end does. */
+void         sy_record_browser_load_more   (SyRecordBrowser *self);
+
+G_END_DECLS
