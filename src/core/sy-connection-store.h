@@ -43,7 +43,8 @@ gboolean           sy_connection_store_add            (SyConnectionStore  *self,
 gboolean           sy_connection_store_remove         (SyConnectionStore  *self,
                                                        SyConnection       *connection,
                                                        GError            **error);
-/* Names compare case-insensitively. */
+/* Names compare case-insensitively, ignoring surrounding spaces. Both
+ * return the store's own object (transfer none), or NULL. */
 SyConnection      *sy_connection_store_find_by_name   (SyConnectionStore  *self,
                                                        const char         *name);
 SyConnection      *sy_connection_store_find_by_id     (SyConnectionStore  *self,

@@ -33,6 +33,9 @@ SyConnection       *sy_connection_new                (const char         *name,
 SyConnection       *sy_connection_new_from_json      (JsonObject         *object,
                                                       GError            **error);
 JsonNode           *sy_connection_to_json            (SyConnection       *self);
+/* The free-form "options" object (per-platform settings), owned by the
+ * connection: change it in place, then save the store. Unknown keys are kept. */
+JsonObject         *sy_connection_get_options        (SyConnection       *self);
 
 const char         *sy_connection_get_id             (SyConnection       *self);
 const char         *sy_connection_get_name           (SyConnection       *self);

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <stdio.h>
+
+#include "sy-cli-context.h"
+#include "sy-error.h"
+#include "sy-paths.h"
+
+/* Long enough for a keyring that starts on first use, short enough that
+ * an unlock prompt nobody sees does not hang a script. */
+#define SECRET_TIMEOUT_MS 20000
+
+struct _SyCliContext
+{
+  char              *config_dir;
+  char              *state_dir;
+  gboolean           json;
+
+  GOptionEntry      *global_entries;
+
+  SyConnectionStore *connections;
+  SySecretStore     *secrets;
+  GCancellable      *cancellable;
+  guint              sigint_source;
+  guint              sigterm_source;
+};
+
+static gboolean
+set_config_dir (const char  *option_name,
+                const char  *value,
+                gpointer     data,
+                GError     **error)
+{
+  SyCliContext *self = data;
+
+  g_free (self->config_dir);
+  self->config_dir = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+set_state_dir (const char  *option_name,
+               const char  *value,
+               gpointer     data,
+               GError     **error)
+{
+  SyCliContext *self = data;
+
+  g_free (self->state_dir);
+  self->state_dir = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+set_json (const char  *option_name,
+          const char  *value,
+          gpointer     data,
+          GError     **error)
+{
+  SyCliContext *self = data;
+
+  self->json = TRUE;
+  return TRUE;
+}
+
+/* The first Ctrl+C cancels what is running so that the command can stop
+ * cleanly; the handler then goes, so a second one ends the program at
+ * once should anything not stop. */
+static gboolean
+cancel_on_sigint (gpointer user_data)
+{
+  SyCliContext *self = user_data;
+
+  self->sigint_source = 0;
+  g_cancellable_cancel (self->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+cancel_on_sigterm (gpointer user_data)
+{
+  SyCliContext *self = user_data;
+
+  self->sigterm_source = 0;
+  g_cancellable_cancel (self->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+SyCliContext *
+sy_cli_context_new (void)
+{
+  SyCliContext *self = g_new0 (SyCliContext, 1);
+  /* Callbacks rather than plain strings: the options may be parsed twice
+   * (before and after the command) and a callback can free the old value. */
+  const GOptionEntry entries[] = {
+    { "config-dir", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, set_config_dir,
+      N_("Read and write the configuration (connections, mappings) in DIR"), N_("DIR") },
+    { "state-dir", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, set_state_dir,
+      N_("Keep the state database (runs, checkpoints) in DIR"), N_("DIR") },
+    { "json", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, set_json,
+      N_("Print machine-readable JSON"), NULL },
+    { NULL }
+  };
+
+  self->global_entries = g_memdup2 (entries, sizeof entries);
+  self->cancellable = g_cancellable_new ();
+  self->sigint_source = g_unix_signal_add (SIGINT, cancel_on_sigint, self);
+  self->sigterm_source = g_unix_signal_add (SIGTERM, cancel_on_sigterm, self);
+
+  return self;
+}
+
+void
+sy_cli_context_free (SyCliContext *self)
+{
+  if (self == NULL)
+    return;
+
+  g_clear_handle_id (&self->sigint_source, g_source_remove);
+  g_clear_handle_id (&self->sigterm_source, g_source_remove);
+  g_clear_object (&self->connections);
+  g_clear_object (&self->secrets);
+  g_clear_object (&self->cancellable);
+  g_free (self->global_entries);
+  g_free (self->config_dir);
+  g_free (self->state_dir);
+  g_free (self);
+}
+
+GOptionGroup *
+sy_cli_context_create_option_group (SyCliContext       *self,
+                                    const GOptionEntry *entries)
+{
+  /* The callbacks of the global options receive the group's user data. */
+  GOptionGroup *group = g_option_group_new (NULL, NULL, NULL, self, NULL);
+
+  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+  if (entries != NULL)
+    g_option_group_add_entries (group, entries);
+  g_option_group_add_entries (group, self->global_entries);
+
+  return group;
+}
+
+const char *
+sy_cli_context_get_config_dir (SyCliContext *self)
+{
+  if (self->config_dir == NULL)
+    self->config_dir = sy_paths_get_default_config_dir ();
+  return self->config_dir;
+}
+
+const char *
+sy_cli_context_get_state_dir (SyCliContext *self)
+{
+  if (self->state_dir == NULL)
+    self->state_dir = sy_paths_get_default_state_dir ();
+  return self->state_dir;
+}
+
+gboolean
+sy_cli_context_get_json (SyCliContext *self)
+{
+  return self->json;
+}
+
+GCancellable *
+sy_cli_context_get_cancellable (SyCliContext *self)
+{
+  return self->cancellable;
+}
+
+SyConnectionStore *
+sy_cli_context_get_connections (SyCliContext  *self,
+                                GError       **error)
+{
+  g_autoptr(SyConnectionStore) store = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (self->connections != NULL)
+    return self->connections;
+
+  store = sy_connection_store_new (sy_cli_context_get_config_dir (self));
+  if (!sy_connection_store_load (store, &local_error))
+    {
+      if (!g_error_matches (local_error, SY_CONFIG_ERROR, SY_CONFIG_ERROR_BROKEN_FILE))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+
+      /* The file is kept, renamed: say where, so that nothing feels lost. */
+      if (sy_connection_store_get_broken_path (store) != NULL)
+        sy_cli_printerr (_("%s could not be read and was moved aside to %s; carrying on with no connections"),
+                         sy_connection_store_get_path (store),
+                         sy_connection_store_get_broken_path (store));
+      else
+        sy_cli_printerr ("%s", local_error->message);
+    }
+
+  self->connections = g_steal_pointer (&store);
+  return self->connections;
+}
+
+SySecretStore *
+sy_cli_context_get_secrets (SyCliContext *self)
+{
+  if (self->secrets == NULL)
+    {
+      self->secrets = sy_secret_store_new ();
+      sy_secret_store_set_timeout (self->secrets, SECRET_TIMEOUT_MS);
+    }
+  return self->secrets;
+}
+
+SyConnection *
+sy_cli_context_find_connection (SyCliContext  *self,
+                                const char    *name,
+                                GError       **error)
+{
+  SyConnectionStore *store = sy_cli_context_get_connections (self, error);
+  SyConnection *connection;
+
+  if (store == NULL)
+    return NULL;
+
+  connection = sy_connection_store_find_by_name (store, name);
+  if (connection == NULL)
+    {
+      g_set_error (error, SY_CONFIG_ERROR, SY_CONFIG_ERROR_NOT_FOUND,
+                   _("There is no connection named “%s” (see “switchyard-cli connection list”)"),
+                   name);
+      return NULL;
+    }
+
+  return connection;
+}
+
+char *
+sy_cli_context_lookup_token (SyCliContext  *self,
+                             SyConnection  *connection,
+                             GError       **error)
+{
+  SySecretStore *secrets = sy_cli_context_get_secrets (self);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  char *token;
+
+  sy_secret_store_lookup_async (secrets, sy_connection_get_id (connection),
+                                SY_SECRET_KIND_ACCESS_TOKEN, self->cancellable,
+                                sy_cli_store_result, &result);
+  sy_cli_await (&result);
+  token = sy_secret_store_lookup_finish (secrets, result, &local_error);
+
+  if (token == NULL && local_error == NULL)
+    local_error = g_error_new_literal (SY_SECRET_ERROR, SY_SECRET_ERROR_NOT_FOUND, "");
+
+  if (g_error_matches (local_error, SY_SECRET_ERROR, SY_SECRET_ERROR_NOT_FOUND))
+    {
+      g_autofree char *quoted = sy_cli_quote_for_shell (sy_connection_get_name (connection));
+
+      g_set_error (error, SY_SECRET_ERROR, SY_SECRET_ERROR_NOT_FOUND,
+                   _("The keyring holds no token for “%s”; add one with “switchyard-cli connection add %s --replace --url URL --token-stdin”"),
+                   sy_connection_get_name (connection), quoted);
+      return NULL;
+    }
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  return token;
+}
+
+SyApiClient *
+sy_cli_context_create_client (SyCliContext  *self,
+                              SyConnection  *connection,
+                              GError       **error)
+{
+  g_autoptr(SyCliSecret) token = sy_cli_context_lookup_token (self, connection, error);
+
+  if (token == NULL)
+    return NULL;
+
+  return sy_api_client_new (sy_connection_get_base_url (connection), token, error);
+}
+
+void
+sy_cli_store_result (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+void
+sy_cli_await (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* A name as a user would type it in the suggested command. */
+char *
+sy_cli_quote_for_shell (const char *name)
+{
+  for (const char *p = name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("._-+@", *p) == NULL)
+      return g_shell_quote (name);
+  return g_strdup (name);
+}
+
+void
+sy_cli_printerr (const char *format,
+                 ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  /* Whatever went to stdout so far must come before the error. */
+  fflush (stdout);
+  g_printerr ("%s: %s\n", g_get_prgname (), message);
+}
+
+int
+sy_cli_exit_code_for_error (const GError *error)
+{
+  if (error == NULL)
+    return SY_CLI_EXIT_OK;
+
+  if (error->domain == SY_API_ERROR)
+    {
+      switch ((SyApiError) error->code)
+        {
+        case SY_API_ERROR_INVALID_URL:
+        case SY_API_ERROR_VALIDATION:
+          return SY_CLI_EXIT_USAGE;
+        case SY_API_ERROR_UNAUTHORIZED:
+        case SY_API_ERROR_FORBIDDEN:
+        case SY_API_ERROR_NOT_FOUND:
+        case SY_API_ERROR_RATE_LIMITED:
+        case SY_API_ERROR_SERVER:
+        case SY_API_ERROR_NETWORK:
+        case SY_API_ERROR_INVALID_RESPONSE:
+        case SY_API_ERROR_HTTP:
+        default:
+          return SY_CLI_EXIT_CONNECTION;
+        }
+    }
+
+  /* The core reports network trouble as SY_API_ERROR; these are here in
+   * case a lower layer's error ever comes through unwrapped. */
+  if (error->domain == G_TLS_ERROR || error->domain == G_RESOLVER_ERROR ||
+      error->domain == JSON_PARSER_ERROR)
+    return SY_CLI_EXIT_CONNECTION;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return SY_CLI_EXIT_INTERRUPTED;
+
+  if (error->domain == G_IO_ERROR)
+    {
+      switch (error->code)
+        {
+        case G_IO_ERROR_CONNECTION_REFUSED:
+        case G_IO_ERROR_HOST_NOT_FOUND:
+        case G_IO_ERROR_HOST_UNREACHABLE:
+        case G_IO_ERROR_NETWORK_UNREACHABLE:
+        case G_IO_ERROR_TIMED_OUT:
+        case G_IO_ERROR_CONNECTION_CLOSED:
+        case G_IO_ERROR_PROXY_FAILED:
+          return SY_CLI_EXIT_CONNECTION;
+        default:
+          return SY_CLI_EXIT_USAGE;
+        }
+    }
+
+  /* SY_CONFIG_ERROR, SY_SECRET_ERROR (no keyring, no token), files. */
+  return SY_CLI_EXIT_USAGE;
+}
+
+char *
+sy_cli_describe_error (const GError *error)
+{
+  GString *line = g_string_new (error->message);
+  const char *request_id = NULL;
+
+  /* The CLI goes on after the message (a request id, a hint): a full stop
+   * of the core's sentence would end up in the middle. */
+  while (line->len > 0 && g_ascii_isspace (line->str[line->len - 1]))
+    g_string_truncate (line, line->len - 1);
+  if (line->len > 1 && line->str[line->len - 1] == '.' && line->str[line->len - 2] != '.')
+    g_string_truncate (line, line->len - 1);
+
+  if (error->domain == SY_API_ERROR)
+    request_id = sy_api_error_get_request_id (error);
+  if (request_id != NULL && *request_id != '\0' && strstr (error->message, request_id) == NULL)
+    g_string_append_printf (line, _(" (request id %s)"), request_id);
+
+  /* One line per error, whatever the server put in its message. */
+  g_strdelimit (line->str, "\r\n", ' ');
+  return g_string_free (line, FALSE);
+}
+
+int
+sy_cli_report_error (const GError *error,
+                     const char   *prefix)
+{
+  g_autofree char *description = NULL;
+
+  /* The user pressed Ctrl+C: no need to explain their own decision. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      sy_cli_printerr ("%s", _("Interrupted"));
+      return SY_CLI_EXIT_INTERRUPTED;
+    }
+
+  description = sy_cli_describe_error (error);
+  if (prefix != NULL && *prefix != '\0')
+    sy_cli_printerr ("%s: %s", prefix, description);
+  else
+    sy_cli_printerr ("%s", description);
+
+  return sy_cli_exit_code_for_error (error);
+}
+
+void
+sy_cli_print_json (JsonNode *node,
+                   gboolean  pretty)
+{
+  g_autofree char *text = json_to_string (node, pretty);
+
+  /* JSON is UTF-8 whatever the locale: bypass g_print's conversion. */
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "sy-private-key.h"
+
+G_BEGIN_DECLS
+
+/* Shared with sy-certificate.c only (generation and key matching). */
+
+/* Takes ownership of key; NULL and an error when the key type is one we
+ * cannot sign with. */
+SyPrivateKey          *sy_private_key_new_take_x509 (gnutls_x509_privkey_t   key,
+                                                     GError                **error);
+gnutls_x509_privkey_t  sy_private_key_get_x509      (SyPrivateKey           *self);
+gnutls_privkey_t       sy_private_key_get_privkey   (SyPrivateKey           *self);
+
+/* "P-256", "P-384", "P-521" for the curves NetSuite accepts, else NULL. */
+const char            *sy_ecc_curve_display_name    (gnutls_ecc_curve_t      curve);
+/* Bytes of one of R and S in a JWS ECDSA signature; 0 if not accepted. */
+gsize                  sy_ecc_curve_jws_size        (gnutls_ecc_curve_t      curve);
+/* The JWS alg for a curve ("ES256"...), or NULL. */
+const char            *sy_ecc_curve_jws_alg         (gnutls_ecc_curve_t      curve);
+
+G_END_DECLS

@@ -1,0 +1,657 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sy-add-connection-dialog.h"
+#include "sy-connection-check.h"
+#include "sy-error.h"
+
+struct _SyAddConnectionDialog
+{
+  AdwWindow             parent_instance;
+
+  SyConnectionStore    *connections;
+  SySecretStore        *secrets;
+  GCancellable         *cancellable;
+
+  SyAddConnectionState  state;
+  gboolean              add_after_test;
+  /* The server or the store turned these down; cleared when edited. */
+  gboolean              url_rejected;
+  gboolean              name_rejected;
+  char                 *detected_platform;
+  char                 *error_text;
+
+  AdwEntryRow          *name_row;
+  AdwEntryRow          *url_row;
+  AdwComboRow          *platform_row;
+  AdwPasswordEntryRow  *token_row;
+  GtkWidget            *add_button;
+  GtkWidget            *cancel_button;
+  GtkWidget            *test_button;
+  GtkSpinner           *spinner;
+  GtkLabel             *result_label;
+  GtkLabel             *error_label;
+};
+
+G_DEFINE_FINAL_TYPE (SyAddConnectionDialog, sy_add_connection_dialog, ADW_TYPE_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  N_PROPS
+};
+
+enum {
+  CONNECTION_ADDED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* The platforms offered; index 0 asks the server. */
+static const struct {
+  const char *id;
+  const char *label;
+} platform_choices[] = {
+  { NULL, N_("Automatic") },
+  { "mintsoft", "Mintsoft" },
+  { "netsuite", "NetSuite" },
+  { "sap", "SAP" },
+  { "dynamics365", "Microsoft Dynamics 365" },
+  { "odoo", "Odoo" },
+  { "shipbob", "ShipBob" },
+  { "maximo", "IBM Maximo" },
+  { "fiix", "Fiix" },
+};
+
+static const char *
+get_text (gpointer row)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (row));
+}
+
+static void
+set_state (SyAddConnectionDialog *self,
+           SyAddConnectionState   state)
+{
+  gboolean busy;
+
+  if (self->state == state)
+    return;
+
+  self->state = state;
+  busy = state == SY_ADD_CONNECTION_STATE_TESTING || state == SY_ADD_CONNECTION_STATE_ADDING;
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
+  gtk_spinner_set_spinning (self->spinner, busy);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+mark_row (gpointer  row,
+          gboolean  invalid)
+{
+  if (invalid)
+    gtk_widget_add_css_class (GTK_WIDGET (row), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
+  gtk_accessible_update_state (GTK_ACCESSIBLE (row),
+                               GTK_ACCESSIBLE_STATE_INVALID,
+                               invalid ? GTK_ACCESSIBLE_INVALID_TRUE : GTK_ACCESSIBLE_INVALID_FALSE,
+                               -1);
+}
+
+static void
+mark_row_with_message (SyAddConnectionDialog *self,
+                       gpointer               row,
+                       gboolean               invalid)
+{
+  mark_row (row, invalid);
+  /* Screen readers then read the inline explanation with the field. */
+  if (invalid)
+    gtk_accessible_update_relation (GTK_ACCESSIBLE (row),
+                                    GTK_ACCESSIBLE_RELATION_ERROR_MESSAGE, self->error_label,
+                                    -1);
+  else
+    gtk_accessible_reset_relation (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_RELATION_ERROR_MESSAGE);
+}
+
+static void
+show_error (SyAddConnectionDialog *self,
+            const char            *text)
+{
+  g_free (self->error_text);
+  self->error_text = g_strdup (text);
+  gtk_label_set_text (self->error_label, text ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), text != NULL);
+}
+
+/* Validation: what the user typed, before anything goes over the network. */
+
+static gboolean
+name_is_valid (SyAddConnectionDialog  *self,
+               char                  **problem)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_strstrip (g_strdup (get_text (self->name_row)));
+
+  if (!sy_connection_validate_name (name, &error))
+    {
+      *problem = g_strdup (error->message);
+      return FALSE;
+    }
+  if (sy_connection_store_find_by_name (self->connections, name) != NULL)
+    {
+      *problem = g_strdup_printf (_("There is already a connection named “%s”. Choose another name."), name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+url_is_valid (SyAddConnectionDialog  *self,
+              char                  **problem)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sy_connection_validate_base_url (get_text (self->url_row), &error))
+    {
+      *problem = g_strdup (error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+update_sensitivity (SyAddConnectionDialog *self)
+{
+  g_autofree char *name_problem = NULL;
+  g_autofree char *url_problem = NULL;
+  gboolean busy = self->state == SY_ADD_CONNECTION_STATE_TESTING ||
+                  self->state == SY_ADD_CONNECTION_STATE_ADDING ||
+                  self->state == SY_ADD_CONNECTION_STATE_ADDED;
+  gboolean name_ok = name_is_valid (self, &name_problem);
+  gboolean url_ok = url_is_valid (self, &url_problem);
+  gboolean token_ok = *get_text (self->token_row) != '\0';
+  gboolean name_typed = *get_text (self->name_row) != '\0';
+  gboolean url_typed = *get_text (self->url_row) != '\0';
+
+  /* Point out a problem as soon as there is something to judge, but do not
+   * shout at empty fields the user has not reached yet. */
+  mark_row_with_message (self, self->name_row, (name_typed && !name_ok) || self->name_rejected);
+  mark_row_with_message (self, self->url_row, (url_typed && !url_ok) || self->url_rejected);
+
+  if (self->state == SY_ADD_CONNECTION_STATE_EDITING)
+    {
+      if (name_typed && name_problem != NULL)
+        show_error (self, name_problem);
+      else if (url_typed && url_problem != NULL)
+        show_error (self, url_problem);
+      else
+        show_error (self, NULL);
+    }
+
+  gtk_widget_set_sensitive (self->test_button, !busy && url_ok && token_ok);
+  gtk_widget_set_sensitive (self->add_button, !busy && name_ok && url_ok && token_ok);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->name_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->url_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->platform_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->token_row), !busy);
+}
+
+static void
+inputs_changed_cb (SyAddConnectionDialog *self)
+{
+  self->name_rejected = FALSE;
+  if (self->state == SY_ADD_CONNECTION_STATE_FAILED)
+    set_state (self, SY_ADD_CONNECTION_STATE_EDITING);
+  update_sensitivity (self);
+}
+
+static void
+credentials_changed_cb (SyAddConnectionDialog *self)
+{
+  /* A passed test vouches only for the address and token it was run with. */
+  if (self->state == SY_ADD_CONNECTION_STATE_TESTED ||
+      self->state == SY_ADD_CONNECTION_STATE_FAILED)
+    {
+      set_state (self, SY_ADD_CONNECTION_STATE_EDITING);
+      gtk_label_set_text (self->result_label, "");
+      g_clear_pointer (&self->detected_platform, g_free);
+    }
+  self->url_rejected = FALSE;
+  mark_row_with_message (self, self->token_row, FALSE);
+  update_sensitivity (self);
+}
+
+static const char *
+chosen_platform (SyAddConnectionDialog *self)
+{
+  guint selected = adw_combo_row_get_selected (self->platform_row);
+
+  if (selected > 0 && selected < G_N_ELEMENTS (platform_choices))
+    return platform_choices[selected].id;
+  return self->detected_platform;
+}
+
+static void
+fail (SyAddConnectionDialog *self,
+      const GError          *error)
+{
+  g_autofree char *text = sy_describe_error (error);
+
+  self->add_after_test = FALSE;
+  if (error->domain == SY_API_ERROR)
+    {
+      switch (error->code)
+        {
+        case SY_API_ERROR_UNAUTHORIZED:
+        case SY_API_ERROR_FORBIDDEN:
+          mark_row_with_message (self, self->token_row, TRUE);
+          break;
+        case SY_API_ERROR_NETWORK:
+        case SY_API_ERROR_NOT_FOUND:
+        case SY_API_ERROR_INVALID_RESPONSE:
+        case SY_API_ERROR_INVALID_URL:
+          self->url_rejected = TRUE;
+          break;
+        default:
+          break;
+        }
+    }
+  else if (g_error_matches (error, SY_CONFIG_ERROR, SY_CONFIG_ERROR_DUPLICATE_NAME) ||
+           g_error_matches (error, SY_CONFIG_ERROR, SY_CONFIG_ERROR_INVALID_NAME))
+    self->name_rejected = TRUE;
+
+  gtk_label_set_text (self->result_label, "");
+  set_state (self, SY_ADD_CONNECTION_STATE_FAILED);
+  show_error (self, text);
+  update_sensitivity (self);
+}
+
+/* Adding: token to the keyring first, so that a connection never exists
+ * without its token; the entry is added once the token is safe. */
+
+static void
+secret_cleared_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sy_secret_store_clear_finish (SY_SECRET_STORE (source), result, &error))
+    g_message ("Could not delete the token of a connection that was not added: %s", error->message);
+}
+
+typedef struct
+{
+  SyAddConnectionDialog *dialog;
+  SyConnection          *connection;
+} AddData;
+
+static void
+add_data_free (AddData *data)
+{
+  g_object_unref (data->dialog);
+  g_object_unref (data->connection);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AddData, add_data_free)
+
+static void
+token_stored_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(AddData) data = user_data;
+  SyAddConnectionDialog *self = data->dialog;
+  g_autoptr(GError) error = NULL;
+  const char *id = sy_connection_get_id (data->connection);
+
+  if (!sy_secret_store_store_finish (SY_SECRET_STORE (source), result, &error))
+    {
+      if (!g_cancellable_is_cancelled (self->cancellable))
+        fail (self, error);
+      return;
+    }
+
+  if (g_cancellable_is_cancelled (self->cancellable) ||
+      !sy_connection_store_add (self->connections, data->connection, &error))
+    {
+      sy_secret_store_clear_async (self->secrets, id, NULL, NULL, secret_cleared_cb, NULL);
+      if (error != NULL)
+        fail (self, error);
+      return;
+    }
+
+  set_state (self, SY_ADD_CONNECTION_STATE_ADDED);
+  g_signal_emit (self, signals[CONNECTION_ADDED], 0, data->connection);
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+add_connection (SyAddConnectionDialog *self)
+{
+  g_autofree char *name = g_strstrip (g_strdup (get_text (self->name_row)));
+  g_autofree char *problem = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *status_message = NULL;
+  const char *platform = chosen_platform (self);
+  AddData *data;
+
+  self->add_after_test = FALSE;
+  if (!name_is_valid (self, &problem))
+    {
+      g_autoptr(GError) error = g_error_new_literal (SY_CONFIG_ERROR, SY_CONFIG_ERROR_INVALID_NAME, problem);
+      fail (self, error);
+      return;
+    }
+
+  set_state (self, SY_ADD_CONNECTION_STATE_ADDING);
+  update_sensitivity (self);
+
+  data = g_new0 (AddData, 1);
+  data->dialog = g_object_ref (self);
+  data->connection = sy_connection_new (name, get_text (self->url_row));
+  if (platform != NULL)
+    {
+      sy_connection_set_platform (data->connection, platform);
+      sy_connection_set_domain (data->connection, sy_domain_for_platform (platform));
+      status_message = g_strdup_printf (_("Connected to %s"), sy_platform_display_name (platform));
+    }
+  sy_connection_set_status (data->connection, SY_CONNECTION_STATUS_ACTIVE,
+                            status_message ? status_message : _("Connected"));
+
+  label = g_strdup_printf (_("Switchyard token for “%s”"), name);
+  sy_secret_store_store_async (self->secrets,
+                               sy_connection_get_id (data->connection),
+                               SY_SECRET_KIND_ACCESS_TOKEN,
+                               label,
+                               get_text (self->token_row),
+                               self->cancellable,
+                               token_stored_cb, data);
+}
+
+/* Testing */
+
+static void
+select_platform (SyAddConnectionDialog *self,
+                 const char            *platform)
+{
+  for (guint i = 1; i < G_N_ELEMENTS (platform_choices); i++)
+    if (g_ascii_strcasecmp (platform_choices[i].id, platform) == 0)
+      {
+        adw_combo_row_set_selected (self->platform_row, i);
+        return;
+      }
+}
+
+static void
+token_tested_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(SyAddConnectionDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) integration = NULL;
+  g_autofree char *text = NULL;
+  const char *platform;
+
+  integration = sy_test_token_finish (result, &error);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  if (integration == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+
+  platform = sy_integration_get_platform (integration);
+  g_free (self->detected_platform);
+  self->detected_platform = g_strdup (platform);
+
+  self->url_rejected = FALSE;
+  set_state (self, SY_ADD_CONNECTION_STATE_TESTED);
+  if (platform != NULL && adw_combo_row_get_selected (self->platform_row) == 0)
+    select_platform (self, platform);
+
+  if (platform != NULL)
+    text = g_strdup_printf (_("Connected to %s"), sy_platform_display_name (platform));
+  else
+    text = g_strdup (_("Connected"));
+  gtk_label_set_text (self->result_label, text);
+  show_error (self, NULL);
+  mark_row_with_message (self, self->token_row, FALSE);
+  update_sensitivity (self);
+
+  if (self->add_after_test)
+    add_connection (self);
+}
+
+static void
+run_test (SyAddConnectionDialog *self)
+{
+  show_error (self, NULL);
+  gtk_label_set_text (self->result_label, _("Testing…"));
+  set_state (self, SY_ADD_CONNECTION_STATE_TESTING);
+  update_sensitivity (self);
+
+  sy_test_token_async (get_text (self->url_row), get_text (self->token_row),
+                       self->cancellable, token_tested_cb, g_object_ref (self));
+}
+
+static void
+test_clicked_cb (SyAddConnectionDialog *self)
+{
+  self->add_after_test = FALSE;
+  run_test (self);
+}
+
+static void
+add_clicked_cb (SyAddConnectionDialog *self)
+{
+  if (!gtk_widget_get_sensitive (self->add_button))
+    return;
+
+  if (self->state == SY_ADD_CONNECTION_STATE_TESTED)
+    {
+      add_connection (self);
+      return;
+    }
+
+  self->add_after_test = TRUE;
+  run_test (self);
+}
+
+static void
+cancel_clicked_cb (SyAddConnectionDialog *self)
+{
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static gboolean
+sy_add_connection_dialog_close_request (GtkWindow *window)
+{
+  SyAddConnectionDialog *self = SY_ADD_CONNECTION_DIALOG (window);
+
+  g_cancellable_cancel (self->cancellable);
+
+  return GTK_WINDOW_CLASS (sy_add_connection_dialog_parent_class)->close_request (window);
+}
+
+static void
+sy_add_connection_dialog_dispose (GObject *object)
+{
+  SyAddConnectionDialog *self = SY_ADD_CONNECTION_DIALOG (object);
+
+  g_cancellable_cancel (self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_ADD_CONNECTION_DIALOG);
+  g_clear_object (&self->connections);
+  g_clear_object (&self->secrets);
+
+  G_OBJECT_CLASS (sy_add_connection_dialog_parent_class)->dispose (object);
+}
+
+static void
+sy_add_connection_dialog_finalize (GObject *object)
+{
+  SyAddConnectionDialog *self = SY_ADD_CONNECTION_DIALOG (object);
+
+  g_clear_object (&self->cancellable);
+  g_free (self->detected_platform);
+  g_free (self->error_text);
+
+  G_OBJECT_CLASS (sy_add_connection_dialog_parent_class)->finalize (object);
+}
+
+static void
+sy_add_connection_dialog_get_property (GObject    *object,
+                                       guint       prop_id,
+                                       GValue     *value,
+                                       GParamSpec *pspec)
+{
+  SyAddConnectionDialog *self = SY_ADD_CONNECTION_DIALOG (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sy_add_connection_dialog_class_init (SyAddConnectionDialogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = sy_add_connection_dialog_dispose;
+  object_class->finalize = sy_add_connection_dialog_finalize;
+  object_class->get_property = sy_add_connection_dialog_get_property;
+  window_class->close_request = sy_add_connection_dialog_close_request;
+
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL,
+                      SY_ADD_CONNECTION_STATE_EDITING, SY_ADD_CONNECTION_STATE_ADDED,
+                      SY_ADD_CONNECTION_STATE_EDITING,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[CONNECTION_ADDED] =
+    g_signal_new ("connection-added",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, SY_TYPE_CONNECTION);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/switchyard/Switchyard/sy-add-connection-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, name_row);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, url_row);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, platform_row);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, token_row);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, add_button);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, test_button);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, spinner);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, result_label);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, error_label);
+  gtk_widget_class_bind_template_callback (widget_class, inputs_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, credentials_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, test_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, add_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, cancel_clicked_cb);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+sy_add_connection_dialog_init (SyAddConnectionDialog *self)
+{
+  g_autoptr(GtkStringList) choices = gtk_string_list_new (NULL);
+
+  self->cancellable = g_cancellable_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  for (guint i = 0; i < G_N_ELEMENTS (platform_choices); i++)
+    gtk_string_list_append (choices, i == 0 ? _(platform_choices[i].label) : platform_choices[i].label);
+  adw_combo_row_set_model (self->platform_row, G_LIST_MODEL (choices));
+
+  gtk_editable_set_text (GTK_EDITABLE (self->url_row), SY_DEFAULT_BASE_URL);
+}
+
+SyAddConnectionDialog *
+sy_add_connection_dialog_new (GtkWindow         *parent,
+                              SyConnectionStore *connections,
+                              SySecretStore     *secrets)
+{
+  SyAddConnectionDialog *self;
+
+  g_return_val_if_fail (SY_IS_CONNECTION_STORE (connections), NULL);
+  g_return_val_if_fail (SY_IS_SECRET_STORE (secrets), NULL);
+
+  self = g_object_new (SY_TYPE_ADD_CONNECTION_DIALOG,
+                       "transient-for", parent,
+                       NULL);
+  self->connections = g_object_ref (connections);
+  self->secrets = g_object_ref (secrets);
+  update_sensitivity (self);
+
+  return self;
+}
+
+SyAddConnectionState
+sy_add_connection_dialog_get_state (SyAddConnectionDialog *self)
+{
+  g_return_val_if_fail (SY_IS_ADD_CONNECTION_DIALOG (self), 0);
+  return self->state;
+}
+
+const char *
+sy_add_connection_dialog_get_error (SyAddConnectionDialog *self)
+{
+  g_return_val_if_fail (SY_IS_ADD_CONNECTION_DIALOG (self), NULL);
+  return self->error_text;
+}
+
+GtkEditable *
+sy_add_connection_dialog_get_name_entry (SyAddConnectionDialog *self)
+{
+  return GTK_EDITABLE (self->name_row);
+}
+
+GtkEditable *
+sy_add_connection_dialog_get_url_entry (SyAddConnectionDialog *self)
+{
+  return GTK_EDITABLE (self->url_row);
+}
+
+GtkEditable *
+sy_add_connection_dialog_get_token_entry (SyAddConnectionDialog *self)
+{
+  return GTK_EDITABLE (self->token_row);
+}
+
+AdwComboRow *
+sy_add_connection_dialog_get_platform_row (SyAddConnectionDialog *self)
+{
+  return self->platform_row;
+}
+
+GtkWidget *
+sy_add_connection_dialog_get_test_button (SyAddConnectionDialog *self)
+{
+  return self->test_button;
+}
+
+GtkWidget *
+sy_add_connection_dialog_get_add_button (SyAddConnectionDialog *self)
+{
+  return self->add_button;
+}

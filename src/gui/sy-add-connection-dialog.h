@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "sy-connection-store.h"
+#include "sy-secret-store.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  SY_ADD_CONNECTION_STATE_EDITING,  /* inputs not tested yet */
+  SY_ADD_CONNECTION_STATE_TESTING,
+  SY_ADD_CONNECTION_STATE_TESTED,   /* the test passed for the current inputs */
+  SY_ADD_CONNECTION_STATE_FAILED,   /* the last test or add failed: see the error label */
+  SY_ADD_CONNECTION_STATE_ADDING,
+  SY_ADD_CONNECTION_STATE_ADDED,
+} SyAddConnectionState;
+
+#define SY_TYPE_ADD_CONNECTION_DIALOG (sy_add_connection_dialog_get_type ())
+G_DECLARE_FINAL_TYPE (SyAddConnectionDialog, sy_add_connection_dialog, SY, ADD_CONNECTION_DIALOG, AdwWindow)
+
+/* Asks for a name, a base URL, a platform and a token; tests the token
+ * against the server, stores it in the keyring and adds the connection to
+ * the store. Emits "connection-added" (SyConnection) and closes on success;
+ * on failure it explains the problem inline and keeps what was typed. */
+SyAddConnectionDialog *sy_add_connection_dialog_new        (GtkWindow             *parent,
+                                                            SyConnectionStore     *connections,
+                                                            SySecretStore         *secrets);
+
+/* The "state" property. */
+SyAddConnectionState   sy_add_connection_dialog_get_state  (SyAddConnectionDialog *self);
+/* The error shown inline, or NULL. */
+const char            *sy_add_connection_dialog_get_error  (SyAddConnectionDialog *self);
+
+/* Its parts, for tests that type and click as a person would. */
+GtkEditable           *sy_add_connection_dialog_get_name_entry  (SyAddConnectionDialog *self);
+GtkEditable           *sy_add_connection_dialog_get_url_entry   (SyAddConnectionDialog *self);
+GtkEditable           *sy_add_connection_dialog_get_token_entry (SyAddConnectionDialog *self);
+AdwComboRow           *sy_add_connection_dialog_get_platform_row (SyAddConnectionDialog *self);
+GtkWidget             *sy_add_connection_dialog_get_test_button (SyAddConnectionDialog *self);
+GtkWidget             *sy_add_connection_dialog_get_add_button  (SyAddConnectionDialog *self);
+
+G_END_DECLS

@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <signal.h>
+
+#include "sy-application.h"
+#include "sy-paths.h"
+#include "sy-window.h"
+
+struct _SyApplication
+{
+  AdwApplication     parent_instance;
+
+  char              *config_dir;
+  char              *state_dir;
+  gboolean           demo_mode;
+
+  SyConnectionStore *connections;
+  SySecretStore     *secrets;
+  GError            *load_error;
+
+  SyDemo            *demo;
+  GError            *demo_error;
+  gboolean           demo_done;
+
+  guint              signal_sources[2];
+};
+
+G_DEFINE_FINAL_TYPE (SyApplication, sy_application, ADW_TYPE_APPLICATION)
+
+enum {
+  PROP_0,
+  PROP_CONFIG_DIR,
+  PROP_STATE_DIR,
+  PROP_DEMO,
+  PROP_SECRET_STORE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const GOptionEntry option_entries[] = {
+  { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Start on the embedded demo: a local server with sample data"), NULL },
+  { "config-dir", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Read connections from DIR instead of the default configuration folder"), N_("DIR") },
+  { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Keep runs and checkpoints in DIR instead of the default state folder"), N_("DIR") },
+  { NULL }
+};
+
+static SyWindow *
+get_main_window (SyApplication *self)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (SY_IS_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static void
+set_secret_store (SyApplication *self,
+                  SySecretStore *secrets)
+{
+  if (g_set_object (&self->secrets, secrets))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SECRET_STORE]);
+}
+
+/* The demo */
+
+static void
+demo_tokens_in_memory_cb (SyApplication *self)
+{
+  /* Switch before the demo adds its connections, so that every lookup of
+   * their tokens goes where the tokens are. */
+  set_secret_store (self, sy_demo_get_secret_store (self->demo));
+}
+
+static void
+demo_started_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(SyApplication) self = user_data;
+  SyWindow *window;
+
+  sy_demo_start_finish (SY_DEMO (source), result, &self->demo_error);
+  if (self->demo_error != NULL)
+    g_message ("The demo could not start: %s", self->demo_error->message);
+
+  self->demo_done = TRUE;
+  window = get_main_window (self);
+  if (window != NULL)
+    sy_window_demo_ready (window, self->demo, self->demo_error);
+  g_application_release (G_APPLICATION (self));
+}
+
+static void
+start_demo (SyApplication *self)
+{
+  SyWindow *window = get_main_window (self);
+
+  if (self->demo != NULL || self->demo_error != NULL)
+    return;
+
+  self->demo = sy_demo_new (self->connections, self->secrets);
+  g_signal_connect_object (self->demo, "notify::tokens-in-memory",
+                           G_CALLBACK (demo_tokens_in_memory_cb), self, G_CONNECT_SWAPPED);
+  if (window != NULL)
+    sy_window_demo_starting (window);
+
+  g_application_hold (G_APPLICATION (self));
+  sy_demo_start_async (self->demo, NULL, demo_started_cb, g_object_ref (self));
+}
+
+static void
+demo_stopped_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!sy_demo_stop_finish (SY_DEMO (source), result, &error))
+    g_message ("The demo tokens could not all be deleted from the keyring: %s", error->message);
+  *done = TRUE;
+}
+
+/* Actions */
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  SyApplication *self = user_data;
+  GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+
+  /* Closing (rather than destroying) lets each window save its size. */
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (GTK_WINDOW (l->data));
+  g_list_free (windows);
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  SyApplication *self = user_data;
+  const char *developers[] = { "The Switchyard developers", NULL };
+
+  adw_show_about_window (GTK_WINDOW (get_main_window (self)),
+                         "application-name", _("Switchyard"),
+                         "application-icon", APP_ID,
+                         "version", PACKAGE_VERSION,
+                         "developer-name", "The Switchyard developers",
+                         "developers", developers,
+                         "comments", _("Connect warehouse, ERP and maintenance systems through one integration API, keep their tokens in the keyring and browse their records."),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
+  { "about", about_activated, NULL, NULL, NULL, { 0 } },
+};
+
+/* Ctrl+C in the terminal or a polite kill ends the application as
+ * app.quit does, so that the demo still clears its tokens on the way out. */
+static gboolean
+quit_on_signal (gpointer user_data)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (user_data), "quit", NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+/* GApplication */
+
+static int
+sy_application_handle_local_options (GApplication *application,
+                                     GVariantDict *options)
+{
+  SyApplication *self = SY_APPLICATION (application);
+  const char *dir = NULL;
+  gboolean separate = FALSE;
+
+  if (g_variant_dict_contains (options, "demo"))
+    {
+      self->demo_mode = TRUE;
+      separate = TRUE;
+    }
+  if (g_variant_dict_lookup (options, "config-dir", "^&ay", &dir))
+    {
+      g_free (self->config_dir);
+      self->config_dir = g_canonicalize_filename (dir, NULL);
+      separate = TRUE;
+    }
+  if (g_variant_dict_lookup (options, "state-dir", "^&ay", &dir))
+    {
+      g_free (self->state_dir);
+      self->state_dir = g_canonicalize_filename (dir, NULL);
+      separate = TRUE;
+    }
+
+  /* Another configuration (or the demo) is another application: do not
+   * hand these options to an instance that is already running. */
+  if (separate)
+    g_application_set_flags (application,
+                             g_application_get_flags (application) | G_APPLICATION_NON_UNIQUE);
+
+  return -1;
+}
+
+static void
+sy_application_startup (GApplication *application)
+{
+  SyApplication *self = SY_APPLICATION (application);
+  const char *refresh_accels[] = { "F5", "<Control>r", NULL };
+  const char *quit_accels[] = { "<Control>q", NULL };
+  const char *add_accels[] = { "<Control>n", NULL };
+  const char *help_accels[] = { "<Control>question", NULL };
+  const char *back_accels[] = { "<Alt>Left", NULL };
+
+  G_APPLICATION_CLASS (sy_application_parent_class)->startup (application);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  self->signal_sources[0] = g_unix_signal_add (SIGINT, quit_on_signal, self);
+  self->signal_sources[1] = g_unix_signal_add (SIGTERM, quit_on_signal, self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.add-connection", add_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.refresh", refresh_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", help_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.go-back", back_accels);
+
+  if (self->demo_mode && (self->config_dir == NULL || self->state_dir == NULL))
+    {
+      g_autofree char *config_dir = NULL;
+      g_autofree char *state_dir = NULL;
+
+      if (sy_demo_prepare_dirs (NULL, &config_dir, &state_dir, &self->demo_error))
+        {
+          g_free (self->config_dir);
+          g_free (self->state_dir);
+          self->config_dir = g_steal_pointer (&config_dir);
+          self->state_dir = g_steal_pointer (&state_dir);
+        }
+    }
+
+  if (self->config_dir == NULL)
+    self->config_dir = sy_paths_get_default_config_dir ();
+  if (self->state_dir == NULL)
+    self->state_dir = sy_paths_get_default_state_dir ();
+
+  self->connections = sy_connection_store_new (self->config_dir);
+  if (!sy_connection_store_load (self->connections, &self->load_error))
+    g_message ("%s", self->load_error->message);
+
+  if (self->secrets == NULL)
+    {
+      self->secrets = sy_secret_store_new ();
+      /* The demo promises data within seconds: a keyring that hangs on an
+       * unseen unlock prompt is given less time before memory stands in. */
+      if (self->demo_mode)
+        sy_secret_store_set_timeout (self->secrets, 5000);
+    }
+}
+
+static void
+sy_application_activate (GApplication *application)
+{
+  SyApplication *self = SY_APPLICATION (application);
+  SyWindow *window = get_main_window (self);
+
+  if (window == NULL)
+    window = sy_window_new (self);
+  gtk_window_present (GTK_WINDOW (window));
+
+  if (self->demo_mode && self->demo == NULL)
+    {
+      if (self->demo_error != NULL)
+        sy_window_demo_ready (window, NULL, self->demo_error);
+      else
+        start_demo (self);
+    }
+}
+
+static void
+sy_application_shutdown (GApplication *application)
+{
+  SyApplication *self = SY_APPLICATION (application);
+
+  /* The demo's tokens must not outlive it in the keyring. The secret store
+   * bounds each call with a timeout, so this wait ends. */
+  if (self->demo != NULL && self->demo_done)
+    {
+      gboolean done = FALSE;
+
+      sy_demo_stop_async (self->demo, NULL, demo_stopped_cb, &done);
+      while (!done)
+        g_main_context_iteration (NULL, TRUE);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (self->signal_sources); i++)
+    g_clear_handle_id (&self->signal_sources[i], g_source_remove);
+
+  G_APPLICATION_CLASS (sy_application_parent_class)->shutdown (application);
+}
+
+/* GObject */
+
+static void
+sy_application_dispose (GObject *object)
+{
+  SyApplication *self = SY_APPLICATION (object);
+
+  for (guint i = 0; i < G_N_ELEMENTS (self->signal_sources); i++)
+    g_clear_handle_id (&self->signal_sources[i], g_source_remove);
+  g_clear_object (&self->demo);
+  g_clear_object (&self->connections);
+  g_clear_object (&self->secrets);
+
+  G_OBJECT_CLASS (sy_application_parent_class)->dispose (object);
+}
+
+static void
+sy_application_finalize (GObject *object)
+{
+  SyApplication *self = SY_APPLICATION (object);
+
+  g_free (self->config_dir);
+  g_free (self->state_dir);
+  g_clear_error (&self->load_error);
+  g_clear_error (&self->demo_error);
+
+  G_OBJECT_CLASS (sy_application_parent_class)->finalize (object);
+}
+
+static void
+sy_application_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  SyApplication *self = SY_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONFIG_DIR:
+      g_value_set_string (value, self->config_dir);
+      break;
+    case PROP_STATE_DIR:
+      g_value_set_string (value, self->state_dir);
+      break;
+    case PROP_DEMO:
+      g_value_set_boolean (value, self->demo_mode);
+      break;
+    case PROP_SECRET_STORE:
+      g_value_set_object (value, self->secrets);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sy_application_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  SyApplication *self = SY_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONFIG_DIR:
+      g_free (self->config_dir);
+      self->config_dir = g_value_dup_string (value);
+      break;
+    case PROP_STATE_DIR:
+      g_free (self->state_dir);
+      self->state_dir = g_value_dup_string (value);
+      break;
+    case PROP_DEMO:
+      self->demo_mode = g_value_get_boolean (value);
+      break;
+    case PROP_SECRET_STORE:
+      set_secret_store (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sy_application_class_init (SyApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = sy_application_dispose;
+  object_class->finalize = sy_application_finalize;
+  object_class->get_property = sy_application_get_property;
+  object_class->set_property = sy_application_set_property;
+
+  app_class->handle_local_options = sy_application_handle_local_options;
+  app_class->startup = sy_application_startup;
+  app_class->activate = sy_application_activate;
+  app_class->shutdown = sy_application_shutdown;
+
+  properties[PROP_CONFIG_DIR] =
+    g_param_spec_string ("config-dir", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE_DIR] =
+    g_param_spec_string ("state-dir", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DEMO] =
+    g_param_spec_boolean ("demo", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /* Settable so that a test can hand in, say, an in-memory store. */
+  properties[PROP_SECRET_STORE] =
+    g_param_spec_object ("secret-store", NULL, NULL, SY_TYPE_SECRET_STORE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+sy_application_init (SyApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Connect business systems and browse their records."));
+}
+
+SyApplication *
+sy_application_new (void)
+{
+  return g_object_new (SY_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/io/github/switchyard/Switchyard",
+                       NULL);
+}
+
+SyConnectionStore *
+sy_application_get_connection_store (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+  return self->connections;
+}
+
+SySecretStore *
+sy_application_get_secret_store (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+  return self->secrets;
+}
+
+const char *
+sy_application_get_config_dir (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+  return self->config_dir;
+}
+
+const char *
+sy_application_get_state_dir (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+  return self->state_dir;
+}
+
+gboolean
+sy_application_get_demo_mode (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), FALSE);
+  return self->demo_mode;
+}
+
+SyDemo *
+sy_application_get_demo (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+  return self->demo;
+}
+
+const GError *
+sy_application_get_load_error (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+  return self->load_error;
+}

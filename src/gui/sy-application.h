@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "sy-connection-store.h"
+#include "sy-demo.h"
+#include "sy-secret-store.h"
+
+G_BEGIN_DECLS
+
+#define SY_TYPE_APPLICATION (sy_application_get_type ())
+G_DECLARE_FINAL_TYPE (SyApplication, sy_application, SY, APPLICATION, AdwApplication)
+
+/* The application: one connection store and one secret store for all its
+ * windows, the app.* actions and their shortcuts, and the embedded demo.
+ * Construct properties "config-dir", "state-dir" and "demo" (also set by
+ * --config-dir, --state-dir and --demo) must be set before startup. */
+SyApplication     *sy_application_new                  (void);
+
+SyConnectionStore *sy_application_get_connection_store (SyApplication *self);
+/* The "secret-store" property: the keyring, or the demo's in-memory store
+ * when the demo found no keyring. */
+SySecretStore     *sy_application_get_secret_store     (SyApplication *self);
+const char        *sy_application_get_config_dir       (SyApplication *self);
+const char        *sy_application_get_state_dir        (SyApplication *self);
+gboolean           sy_application_get_demo_mode        (SyApplication *self);
+/* The running demo, or NULL. */
+SyDemo            *sy_application_get_demo             (SyApplication *self);
+/* Why connections.json could not be loaded at startup, or NULL. */
+const GError      *sy_application_get_load_error       (SyApplication *self);
+
+G_END_DECLS

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sy-connection-check.h"
+#include "sy-connection-page.h"
+#include "sy-connection-row.h"
+
+struct _SyConnectionPage
+{
+  AdwBin               parent_instance;
+
+  SySecretStore       *secrets;
+  SyConnection        *connection;
+  GCancellable        *lookup_cancellable;
+  GCancellable        *test_cancellable;
+  char                *pending_entity;
+  gboolean             has_client;
+
+  AdwPreferencesGroup *details_group;
+  AdwActionRow        *url_row;
+  AdwActionRow        *platform_row;
+  AdwActionRow        *status_row;
+  GtkImage            *status_icon;
+  GtkSpinner          *status_spinner;
+  GtkWidget           *test_button;
+  GtkWidget           *remove_button;
+  GtkStack            *browser_stack;
+  SyRecordBrowser     *browser;
+  AdwStatusPage       *problem_page;
+};
+
+G_DEFINE_FINAL_TYPE (SyConnectionPage, sy_connection_page, ADW_TYPE_BIN)
+
+static const char *
+domain_display_name (const char *domain)
+{
+  if (g_strcmp0 (domain, "wms") == 0)
+    return _("Warehouse (WMS)");
+  if (g_strcmp0 (domain, "erp") == 0)
+    return _("Resource planning (ERP)");
+  if (g_strcmp0 (domain, "eam") == 0)
+    return _("Maintenance (EAM)");
+  return domain;
+}
+
+static void
+update_details (SyConnectionPage *self)
+{
+  const char *platform;
+  const char *domain;
+  g_autofree char *platform_text = NULL;
+
+  if (self->connection == NULL)
+    return;
+
+  platform = sy_connection_get_platform (self->connection);
+  domain = sy_connection_effective_domain (self->connection);
+
+  adw_action_row_set_subtitle (self->url_row, sy_connection_get_base_url (self->connection));
+
+  if (platform != NULL && domain != NULL)
+    platform_text = g_strdup_printf ("%s · %s", sy_platform_display_name (platform), domain_display_name (domain));
+  else if (platform != NULL)
+    platform_text = g_strdup (sy_platform_display_name (platform));
+  else if (domain != NULL)
+    platform_text = g_strdup (domain_display_name (domain));
+  else
+    platform_text = g_strdup (_("Not known yet"));
+  adw_action_row_set_subtitle (self->platform_row, platform_text);
+}
+
+static void
+update_status (SyConnectionPage *self)
+{
+  SyConnectionStatus status;
+  const char *message;
+  const char *icon_name = "emblem-ok-symbolic";
+  const char *style = NULL;
+  g_autofree char *subtitle = NULL;
+
+  if (self->connection == NULL)
+    return;
+
+  status = sy_connection_get_status (self->connection);
+  message = sy_connection_get_status_message (self->connection);
+
+  switch (status)
+    {
+    case SY_CONNECTION_STATUS_ACTIVE:
+      icon_name = "emblem-ok-symbolic";
+      style = "success";
+      break;
+    case SY_CONNECTION_STATUS_NEEDS_REAUTH:
+      icon_name = "dialog-password-symbolic";
+      style = "warning";
+      break;
+    case SY_CONNECTION_STATUS_UNREACHABLE:
+      icon_name = "network-offline-symbolic";
+      style = "error";
+      break;
+    case SY_CONNECTION_STATUS_NO_KEYRING:
+      icon_name = "channel-insecure-symbolic";
+      style = "warning";
+      break;
+    case SY_CONNECTION_STATUS_UNKNOWN:
+    default:
+      icon_name = "content-loading-symbolic";
+      break;
+    }
+
+  gtk_image_set_from_icon_name (self->status_icon, icon_name);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "success");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "warning");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "error");
+  if (style != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->status_icon), style);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->status_icon),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, sy_connection_status_describe (status),
+                                  -1);
+
+  if (message != NULL && *message != '\0' && status != SY_CONNECTION_STATUS_UNKNOWN)
+    subtitle = g_strdup_printf ("%s — %s", sy_connection_status_describe (status), message);
+  else
+    subtitle = g_strdup (sy_connection_status_describe (status));
+  adw_action_row_set_subtitle (self->status_row, subtitle);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->status_spinner), status == SY_CONNECTION_STATUS_UNKNOWN);
+  gtk_spinner_set_spinning (self->status_spinner, status == SY_CONNECTION_STATUS_UNKNOWN);
+}
+
+static void
+show_problem (SyConnectionPage *self,
+              const GError     *error)
+{
+  g_autofree char *text = sy_describe_error (error);
+
+  adw_status_page_set_description (self->problem_page, text);
+  gtk_stack_set_visible_child_name (self->browser_stack, "problem");
+}
+
+/* An answer for a connection the page no longer shows must be dropped:
+ * each request carries the cancellable that was current when it started. */
+typedef struct
+{
+  SyConnectionPage *self;
+  GCancellable     *cancellable;
+} Request;
+
+static Request *
+request_new (SyConnectionPage *self,
+             GCancellable     *cancellable)
+{
+  Request *request = g_new0 (Request, 1);
+
+  request->self = g_object_ref (self);
+  request->cancellable = g_object_ref (cancellable);
+  return request;
+}
+
+static void
+request_free (Request *request)
+{
+  g_object_unref (request->self);
+  g_object_unref (request->cancellable);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
+
+static void
+token_found_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  SyConnectionPage *self = request->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyApiClient) client = NULL;
+  char *token;
+
+  token = sy_secret_store_lookup_finish (SY_SECRET_STORE (source), result, &error);
+  if (g_cancellable_is_cancelled (request->cancellable) || self->connection == NULL)
+    {
+      sy_secret_free (token);
+      return;
+    }
+
+  if (token == NULL)
+    {
+      show_problem (self, error);
+      return;
+    }
+
+  client = sy_api_client_new (sy_connection_get_base_url (self->connection), token, &error);
+  sy_secret_free (token);
+  if (client == NULL)
+    {
+      show_problem (self, error);
+      return;
+    }
+
+  self->has_client = TRUE;
+  gtk_stack_set_visible_child_name (self->browser_stack, "browser");
+  sy_record_browser_set_client (self->browser, client,
+                                sy_connection_effective_domain (self->connection));
+  if (self->pending_entity != NULL)
+    {
+      g_autofree char *entity = g_steal_pointer (&self->pending_entity);
+      sy_record_browser_set_entity (self->browser, entity);
+    }
+}
+
+static void
+load_client (SyConnectionPage *self)
+{
+  g_cancellable_cancel (self->lookup_cancellable);
+  g_clear_object (&self->lookup_cancellable);
+
+  self->has_client = FALSE;
+  sy_record_browser_set_client (self->browser, NULL, NULL);
+
+  if (self->connection == NULL || self->secrets == NULL)
+    return;
+
+  gtk_stack_set_visible_child_name (self->browser_stack, "loading");
+  self->lookup_cancellable = g_cancellable_new ();
+  sy_secret_store_lookup_async (self->secrets,
+                                sy_connection_get_id (self->connection),
+                                SY_SECRET_KIND_ACCESS_TOKEN,
+                                self->lookup_cancellable,
+                                token_found_cb,
+                                request_new (self, self->lookup_cancellable));
+}
+
+static void
+connection_tested_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  SyConnectionPage *self = request->self;
+  g_autoptr(SyApiClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+
+  client = sy_check_connection_finish (result, &error);
+  if (g_cancellable_is_cancelled (request->cancellable) || self->connection == NULL)
+    return;
+
+  gtk_widget_set_sensitive (self->test_button, TRUE);
+  /* A token that now works deserves another try at the records. */
+  if (client != NULL && !self->has_client)
+    load_client (self);
+}
+
+void
+sy_connection_page_test (SyConnectionPage *self)
+{
+  g_return_if_fail (SY_IS_CONNECTION_PAGE (self));
+
+  if (self->connection == NULL || self->secrets == NULL)
+    return;
+
+  g_cancellable_cancel (self->test_cancellable);
+  g_clear_object (&self->test_cancellable);
+  self->test_cancellable = g_cancellable_new ();
+
+  gtk_widget_set_sensitive (self->test_button, FALSE);
+  sy_check_connection_async (self->secrets, self->connection, self->test_cancellable,
+                             connection_tested_cb,
+                             request_new (self, self->test_cancellable));
+}
+
+static void
+test_clicked_cb (SyConnectionPage *self)
+{
+  sy_connection_page_test (self);
+}
+
+static void
+sy_connection_page_dispose (GObject *object)
+{
+  SyConnectionPage *self = SY_CONNECTION_PAGE (object);
+
+  g_cancellable_cancel (self->lookup_cancellable);
+  g_cancellable_cancel (self->test_cancellable);
+  if (self->connection != NULL)
+    g_signal_handlers_disconnect_by_data (self->connection, self);
+  g_clear_object (&self->connection);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_CONNECTION_PAGE);
+  g_clear_object (&self->secrets);
+
+  G_OBJECT_CLASS (sy_connection_page_parent_class)->dispose (object);
+}
+
+static void
+sy_connection_page_finalize (GObject *object)
+{
+  SyConnectionPage *self = SY_CONNECTION_PAGE (object);
+
+  g_clear_object (&self->lookup_cancellable);
+  g_clear_object (&self->test_cancellable);
+  g_free (self->pending_entity);
+
+  G_OBJECT_CLASS (sy_connection_page_parent_class)->finalize (object);
+}
+
+static void
+sy_connection_page_class_init (SyConnectionPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sy_connection_page_dispose;
+  object_class->finalize = sy_connection_page_finalize;
+
+  g_type_ensure (SY_TYPE_RECORD_BROWSER);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/switchyard/Switchyard/sy-connection-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, details_group);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, url_row);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, platform_row);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, status_row);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, status_icon);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, status_spinner);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, test_button);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, remove_button);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, browser_stack);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, browser);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, problem_page);
+  gtk_widget_class_bind_template_callback (widget_class, test_clicked_cb);
+}
+
+static void
+sy_connection_page_init (SyConnectionPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+sy_connection_page_new (void)
+{
+  return g_object_new (SY_TYPE_CONNECTION_PAGE, NULL);
+}
+
+void
+sy_connection_page_set_secret_store (SyConnectionPage *self,
+                                     SySecretStore    *secrets)
+{
+  g_return_if_fail (SY_IS_CONNECTION_PAGE (self));
+  g_return_if_fail (secrets == NULL || SY_IS_SECRET_STORE (secrets));
+
+  if (!g_set_object (&self->secrets, secrets))
+    return;
+
+  load_client (self);
+}
+
+void
+sy_connection_page_set_connection (SyConnectionPage *self,
+                                   SyConnection     *connection)
+{
+  g_return_if_fail (SY_IS_CONNECTION_PAGE (self));
+  g_return_if_fail (connection == NULL || SY_IS_CONNECTION (connection));
+
+  if (self->connection == connection)
+    return;
+
+  g_cancellable_cancel (self->test_cancellable);
+  gtk_widget_set_sensitive (self->test_button, TRUE);
+  if (self->connection != NULL)
+    g_signal_handlers_disconnect_by_data (self->connection, self);
+  g_set_object (&self->connection, connection);
+  g_clear_pointer (&self->pending_entity, g_free);
+
+  if (connection != NULL)
+    {
+      g_signal_connect_swapped (connection, "notify::name", G_CALLBACK (update_details), self);
+      g_signal_connect_swapped (connection, "notify::base-url", G_CALLBACK (update_details), self);
+      g_signal_connect_swapped (connection, "notify::platform", G_CALLBACK (update_details), self);
+      g_signal_connect_swapped (connection, "notify::domain", G_CALLBACK (update_details), self);
+      g_signal_connect_swapped (connection, "notify::status", G_CALLBACK (update_status), self);
+      g_signal_connect_swapped (connection, "notify::status-message", G_CALLBACK (update_status), self);
+      update_details (self);
+      update_status (self);
+    }
+
+  load_client (self);
+}
+
+SyConnection *
+sy_connection_page_get_connection (SyConnectionPage *self)
+{
+  g_return_val_if_fail (SY_IS_CONNECTION_PAGE (self), NULL);
+  return self->connection;
+}
+
+SyRecordBrowser *
+sy_connection_page_get_record_browser (SyConnectionPage *self)
+{
+  g_return_val_if_fail (SY_IS_CONNECTION_PAGE (self), NULL);
+  return self->browser;
+}
+
+void
+sy_connection_page_set_entity (SyConnectionPage *self,
+                               const char       *entity)
+{
+  g_return_if_fail (SY_IS_CONNECTION_PAGE (self));
+
+  if (self->has_client)
+    {
+      sy_record_browser_set_entity (self->browser, entity);
+      return;
+    }
+  g_free (self->pending_entity);
+  self->pending_entity = g_strdup (entity);
+}
+
+void
+sy_connection_page_reload (SyConnectionPage *self)
+{
+  g_autofree char *entity = NULL;
+
+  g_return_if_fail (SY_IS_CONNECTION_PAGE (self));
+
+  /* Keep the user's place: the same entity once the token is back. */
+  if (self->has_client && sy_record_browser_get_entity (self->browser) != NULL)
+    entity = g_strdup (sy_record_browser_get_entity (self->browser));
+  load_client (self);
+  if (entity != NULL && self->pending_entity == NULL)
+    self->pending_entity = g_steal_pointer (&entity);
+}
+
+gboolean
+sy_connection_page_get_has_client (SyConnectionPage *self)
+{
+  g_return_val_if_fail (SY_IS_CONNECTION_PAGE (self), FALSE);
+  return self->has_client;
+}

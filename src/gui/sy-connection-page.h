@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "sy-connection.h"
+#include "sy-record-browser.h"
+#include "sy-secret-store.h"
+
+G_BEGIN_DECLS
+
+#define SY_TYPE_CONNECTION_PAGE (sy_connection_page_get_type ())
+G_DECLARE_FINAL_TYPE (SyConnectionPage, sy_connection_page, SY, CONNECTION_PAGE, AdwBin)
+
+/* One connection: its details and status, a test button, a remove button
+ * (which activates win.remove-connection) and its records. */
+GtkWidget       *sy_connection_page_new                (void);
+
+void             sy_connection_page_set_secret_store   (SyConnectionPage *self,
+                                                        SySecretStore    *secrets);
+void             sy_connection_page_set_connection     (SyConnectionPage *self,
+                                                        SyConnection     *connection);
+SyConnection    *sy_connection_page_get_connection     (SyConnectionPage *self);
+SyRecordBrowser *sy_connection_page_get_record_browser (SyConnectionPage *self);
+
+/* Shows this entity (e.g. "wms/sales-orders") as soon as the connection's
+ * token has been looked up. */
+void             sy_connection_page_set_entity         (SyConnectionPage *self,
+                                                        const char       *entity);
+/* Looks the token up again and reloads the records. */
+void             sy_connection_page_reload             (SyConnectionPage *self);
+/* Tests the connection and updates its status. */
+void             sy_connection_page_test               (SyConnectionPage *self);
+/* Whether the record browser has a client (the token was found). */
+gboolean         sy_connection_page_get_has_client     (SyConnectionPage *self);
+
+G_END_DECLS

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sy-connection-check.h"
+#include "sy-connection-row.h"
+
+struct _SyConnectionRow
+{
+  GtkListBoxRow  parent_instance;
+
+  SyConnection  *connection;
+
+  GtkLabel      *name_label;
+  GtkLabel      *subtitle_label;
+  GtkStack      *status_stack;
+  GtkImage      *status_icon;
+  GtkSpinner    *status_spinner;
+};
+
+G_DEFINE_FINAL_TYPE (SyConnectionRow, sy_connection_row, GTK_TYPE_LIST_BOX_ROW)
+
+const char *
+sy_connection_status_describe (SyConnectionStatus status)
+{
+  switch (status)
+    {
+    case SY_CONNECTION_STATUS_ACTIVE:
+      return _("Active");
+    case SY_CONNECTION_STATUS_NEEDS_REAUTH:
+      return _("Needs to be authorised again");
+    case SY_CONNECTION_STATUS_UNREACHABLE:
+      return _("Unreachable");
+    case SY_CONNECTION_STATUS_NO_KEYRING:
+      return _("No keyring available");
+    case SY_CONNECTION_STATUS_UNKNOWN:
+    default:
+      return _("Checking…");
+    }
+}
+
+static void
+update_status (SyConnectionRow *self)
+{
+  SyConnectionStatus status = sy_connection_get_status (self->connection);
+  const char *message = sy_connection_get_status_message (self->connection);
+  const char *icon_name = NULL;
+  const char *style = NULL;
+  g_autofree char *description = NULL;
+
+  switch (status)
+    {
+    case SY_CONNECTION_STATUS_ACTIVE:
+      icon_name = "emblem-ok-symbolic";
+      style = "success";
+      break;
+    case SY_CONNECTION_STATUS_NEEDS_REAUTH:
+      icon_name = "dialog-password-symbolic";
+      style = "warning";
+      break;
+    case SY_CONNECTION_STATUS_UNREACHABLE:
+      icon_name = "network-offline-symbolic";
+      style = "error";
+      break;
+    case SY_CONNECTION_STATUS_NO_KEYRING:
+      icon_name = "channel-insecure-symbolic";
+      style = "warning";
+      break;
+    case SY_CONNECTION_STATUS_UNKNOWN:
+    default:
+      break;
+    }
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "success");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "warning");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "error");
+
+  if (icon_name == NULL)
+    {
+      gtk_spinner_start (self->status_spinner);
+      gtk_stack_set_visible_child_name (self->status_stack, "checking");
+    }
+  else
+    {
+      gtk_spinner_stop (self->status_spinner);
+      gtk_image_set_from_icon_name (self->status_icon, icon_name);
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_icon), style);
+      gtk_stack_set_visible_child_name (self->status_stack, "icon");
+    }
+
+  if (message != NULL && *message != '\0' && status != SY_CONNECTION_STATUS_UNKNOWN)
+    description = g_strdup_printf ("%s: %s", sy_connection_status_describe (status), message);
+  else
+    description = g_strdup (sy_connection_status_describe (status));
+
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_stack), description);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
+                                  -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->status_icon),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, sy_connection_status_describe (status),
+                                  -1);
+}
+
+static void
+update_labels (SyConnectionRow *self)
+{
+  const char *name = sy_connection_get_name (self->connection);
+  const char *platform = sy_connection_get_platform (self->connection);
+  const char *base_url = sy_connection_get_base_url (self->connection);
+  g_autofree char *subtitle = NULL;
+
+  if (platform != NULL && *platform != '\0')
+    subtitle = g_strdup_printf ("%s · %s", sy_platform_display_name (platform), base_url);
+  else
+    subtitle = g_strdup (base_url);
+
+  gtk_label_set_text (self->name_label, name);
+  gtk_label_set_text (self->subtitle_label, subtitle);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                  -1);
+}
+
+static void
+sy_connection_row_dispose (GObject *object)
+{
+  SyConnectionRow *self = SY_CONNECTION_ROW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_CONNECTION_ROW);
+  g_clear_object (&self->connection);
+
+  G_OBJECT_CLASS (sy_connection_row_parent_class)->dispose (object);
+}
+
+static void
+sy_connection_row_class_init (SyConnectionRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sy_connection_row_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/switchyard/Switchyard/sy-connection-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionRow, name_label);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionRow, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionRow, status_stack);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionRow, status_icon);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionRow, status_spinner);
+}
+
+static void
+sy_connection_row_init (SyConnectionRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+sy_connection_row_new (SyConnection *connection)
+{
+  SyConnectionRow *self;
+
+  g_return_val_if_fail (SY_IS_CONNECTION (connection), NULL);
+
+  self = g_object_new (SY_TYPE_CONNECTION_ROW, NULL);
+  self->connection = g_object_ref (connection);
+
+  g_signal_connect_object (connection, "notify::name", G_CALLBACK (update_labels), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (connection, "notify::base-url", G_CALLBACK (update_labels), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (connection, "notify::platform", G_CALLBACK (update_labels), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (connection, "notify::status", G_CALLBACK (update_status), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (connection, "notify::status-message", G_CALLBACK (update_status), self, G_CONNECT_SWAPPED);
+
+  update_labels (self);
+  update_status (self);
+
+  return GTK_WIDGET (self);
+}
+
+SyConnection *
+sy_connection_row_get_connection (SyConnectionRow *self)
+{
+  g_return_val_if_fail (SY_IS_CONNECTION_ROW (self), NULL);
+  return self->connection;
+}

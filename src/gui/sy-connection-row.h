@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "sy-connection.h"
+
+G_BEGIN_DECLS
+
+#define SY_TYPE_CONNECTION_ROW (sy_connection_row_get_type ())
+G_DECLARE_FINAL_TYPE (SyConnectionRow, sy_connection_row, SY, CONNECTION_ROW, GtkListBoxRow)
+
+/* A connection in the sidebar: its name, platform and address, and an icon
+ * for its status that follows the connection as it changes. */
+GtkWidget    *sy_connection_row_new            (SyConnection    *connection);
+SyConnection *sy_connection_row_get_connection (SyConnectionRow *self);
+
+/* The status in words, as screen readers announce it. */
+const char   *sy_connection_status_describe    (SyConnectionStatus status);
+
+G_END_DECLS

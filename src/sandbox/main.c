@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <json-glib/json-glib.h>
+
+#include "sy-sandbox-data.h"
+#include "sy-sandbox-server.h"
+
+#define EXIT_USAGE 2
+#define MAX_RECORDS 1000000
+
+static gboolean
+quit_on_signal (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+check_rate (const char  *option,
+            double       value,
+            GError     **error)
+{
+  if (value >= 0.0 && value <= 1.0)
+    return TRUE;
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               _("%s must be a share between 0 and 1"), option);
+  return FALSE;
+}
+
+/* The first line of standard output is the contract with whoever started
+ * us: where we listen and the tokens of the two seeded connections. */
+static void
+announce (SySandboxServer *server)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *line = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "url");
+  json_builder_add_string_value (builder, sy_sandbox_server_get_url (server));
+  json_builder_set_member_name (builder, "tokens");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "wms");
+  json_builder_add_string_value (builder, sy_sandbox_server_get_token (server, "wms"));
+  json_builder_set_member_name (builder, "erp");
+  json_builder_add_string_value (builder, sy_sandbox_server_get_token (server, "erp"));
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  line = json_generator_to_data (generator, NULL);
+  fputs (line, stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gint port = 0;
+  gint records = 200;
+  gint64 seed = 1;
+  gint latency_ms = 0;
+  gint rate_limit = 0;
+  double fail_rate = 0, drop_rate = 0, invalid_rate = 0;
+  g_autofree char *pagination = NULL;
+  g_autofree char *webhook_url = NULL;
+  g_autofree char *webhook_secret_file = NULL;
+  const GOptionEntry entries[] = {
+    { "port", 0, 0, G_OPTION_ARG_INT, &port,
+      N_("Port on 127.0.0.1 to listen on (0: a free port)"), N_("N") },
+    { "records", 0, 0, G_OPTION_ARG_INT, &records,
+      N_("Number of warehouse sales orders (default 200)"), N_("N") },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
+      N_("Seed of the generated data and of the switches (default 1)"), N_("N") },
+    { "latency-ms", 0, 0, G_OPTION_ARG_INT, &latency_ms,
+      N_("Delay every API answer by this many milliseconds"), N_("N") },
+    { "rate-limit", 0, 0, G_OPTION_ARG_INT, &rate_limit,
+      N_("Answer 429 past this many requests per minute per token (0: no limit)"), N_("PER_MINUTE") },
+    { "fail-rate", 0, 0, G_OPTION_ARG_DOUBLE, &fail_rate,
+      N_("Share of API requests answered with a 5xx"), N_("F") },
+    { "drop-rate", 0, 0, G_OPTION_ARG_DOUBLE, &drop_rate,
+      N_("Share of API connections closed without an answer"), N_("F") },
+    { "invalid-rate", 0, 0, G_OPTION_ARG_DOUBLE, &invalid_rate,
+      N_("Share of warehouse sales orders the ERP rejects"), N_("F") },
+    { "pagination", 0, 0, G_OPTION_ARG_STRING, &pagination,
+      N_("Pagination style of lists: pages (default) or cursor"), N_("pages|cursor") },
+    { "webhook-url", 0, 0, G_OPTION_ARG_STRING, &webhook_url,
+      N_("Reserved: where signed webhook deliveries will be sent (not sent yet)"), N_("URL") },
+    { "webhook-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &webhook_secret_file,
+      N_("Reserved: file holding the webhook signing secret (not used yet)"), N_("FILE") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SySandboxData) data = NULL;
+  g_autoptr(SySandboxServer) server = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  SySandboxServerOptions options = { 0 };
+  guint sigterm_id, sigint_id;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context,
+                                _("A local server that speaks the unified API, with seeded "
+                                  "warehouse (wms) and ERP (erp) data. The first line printed "
+                                  "is JSON with its URL and the two connections' tokens."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    goto usage;
+
+  if (argc > 1)
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                   _("Unexpected argument “%s”"), argv[1]);
+      goto usage;
+    }
+  if (port < 0 || port > 65535)
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--port must be between 0 and 65535"));
+      goto usage;
+    }
+  if (records < 0 || records > MAX_RECORDS)
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--records must be between 0 and %d"), MAX_RECORDS);
+      goto usage;
+    }
+  if (seed < 0 || seed > G_MAXUINT32)
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--seed must be between 0 and %u"), G_MAXUINT32);
+      goto usage;
+    }
+  if (latency_ms < 0 || latency_ms > 600000)
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--latency-ms must be between 0 and 600000"));
+      goto usage;
+    }
+  if (rate_limit < 0)
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--rate-limit must not be negative"));
+      goto usage;
+    }
+  if (!check_rate ("--fail-rate", fail_rate, &error) ||
+      !check_rate ("--drop-rate", drop_rate, &error) ||
+      !check_rate ("--invalid-rate", invalid_rate, &error))
+    goto usage;
+  if (pagination != NULL && !g_str_equal (pagination, "pages") && !g_str_equal (pagination, "cursor"))
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--pagination must be “pages” or “cursor”"));
+      goto usage;
+    }
+  if (webhook_url != NULL && !g_str_has_prefix (webhook_url, "http://") &&
+      !g_str_has_prefix (webhook_url, "https://"))
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--webhook-url must be an http or https URL"));
+      goto usage;
+    }
+  if (webhook_secret_file != NULL && !g_file_test (webhook_secret_file, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--webhook-secret-file: “%s” is not a readable file"), webhook_secret_file);
+      goto usage;
+    }
+
+  /* A client that goes away mid-answer must not kill the server. */
+  signal (SIGPIPE, SIG_IGN);
+
+  options.latency_ms = latency_ms;
+  options.rate_limit = rate_limit;
+  options.fail_rate = fail_rate;
+  options.drop_rate = drop_rate;
+  options.cursor_pagination = pagination != NULL && g_str_equal (pagination, "cursor");
+  options.seed = (guint32) seed;
+
+  data = sy_sandbox_data_new (records, (guint32) seed, invalid_rate);
+  server = sy_sandbox_server_new (data, &options);
+  if (!sy_sandbox_server_listen (server, port, &error))
+    {
+      g_printerr (_("switchyard-sandbox: cannot listen on 127.0.0.1:%d: %s\n"), port, error->message);
+      return 1;
+    }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  sigterm_id = g_unix_signal_add (SIGTERM, quit_on_signal, loop);
+  sigint_id = g_unix_signal_add (SIGINT, quit_on_signal, loop);
+
+  announce (server);
+  g_main_loop_run (loop);
+
+  g_source_remove (sigterm_id);
+  g_source_remove (sigint_id);
+  return 0;
+
+usage:
+  g_printerr ("switchyard-sandbox: %s\n", error->message);
+  g_printerr (_("Try “switchyard-sandbox --help” for the options.\n"));
+  return EXIT_USAGE;
+}

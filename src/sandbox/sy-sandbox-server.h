@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "sy-sandbox-data.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint latency_ms;         /* added to every /api answer */
+  guint rate_limit;         /* requests per minute per token; 0: unlimited */
+  double fail_rate;         /* share of /api requests answered with a 5xx */
+  double drop_rate;         /* share of /api connections closed unanswered */
+  gboolean cursor_pagination;
+  guint32 seed;             /* drives the switches above, reproducibly */
+} SySandboxServerOptions;
+
+#define SY_TYPE_SANDBOX_SERVER (sy_sandbox_server_get_type ())
+G_DECLARE_FINAL_TYPE (SySandboxServer, sy_sandbox_server, SY, SANDBOX_SERVER, GObject)
+
+SySandboxServer *sy_sandbox_server_new       (SySandboxData                *data,
+                                              const SySandboxServerOptions *options);
+/* Listens on 127.0.0.1 only; port 0 picks a free one. */
+gboolean         sy_sandbox_server_listen    (SySandboxServer              *self,
+                                              guint                         port,
+                                              GError                      **error);
+/* "http://127.0.0.1:PORT", once listening. */
+const char      *sy_sandbox_server_get_url   (SySandboxServer              *self);
+/* The bearer token of the seeded connection "wms" or "erp". */
+const char      *sy_sandbox_server_get_token (SySandboxServer              *self,
+                                              const char                   *connection);
+
+G_END_DECLS

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "sy-application.h"
+#include "sy-window.h"
+
+G_BEGIN_DECLS
+
+/* Initialises GLib's test framework and GTK. A test that cannot open a
+ * display fails: it never skips. */
+void           sy_gui_test_init               (int          *argc,
+                                               char       ***argv);
+
+/* Iterates the main context until condition(user_data) holds; fails the
+ * test after timeout_s seconds, naming what it waited for. */
+void           sy_gui_test_wait_until         (gboolean   (*condition) (gpointer user_data),
+                                               gpointer     user_data,
+                                               guint        timeout_s,
+                                               const char  *what);
+#define SY_GUI_WAIT_FOR(expr) \
+  G_STMT_START { \
+    gint64 sy_wait_end_ = g_get_monotonic_time () + 60 * G_USEC_PER_SEC; \
+    while (!(expr)) \
+      { \
+        if (g_get_monotonic_time () > sy_wait_end_) \
+          g_error ("Timed out waiting for %s", #expr); \
+        sy_gui_test_iterate (); \
+      } \
+  } G_STMT_END
+
+/* One bounded main-context iteration (wakes at least every 20 ms). */
+void           sy_gui_test_iterate            (void);
+/* Lets the widget be laid out and drawn a few frames. */
+void           sy_gui_test_wait_frames        (GtkWidget    *widget,
+                                               guint         n_frames);
+
+/* Renders widget to $SWITCHYARD_SCREENSHOT_DIR/NAME.png and fails unless
+ * the picture has more than one colour. Returns the path. */
+char          *sy_gui_test_screenshot         (GtkWidget    *widget,
+                                               const char   *name);
+
+/* An application on its own configuration and state directories, started
+ * and activated: its main window is shown. */
+SyApplication *sy_gui_test_start_app          (const char   *config_dir,
+                                               const char   *state_dir,
+                                               gboolean      demo);
+SyWindow      *sy_gui_test_get_window         (SyApplication *app);
+/* Destroys the app's windows and drops the app. */
+void           sy_gui_test_stop_app           (SyApplication *app);
+
+/* Fails if a visible icon-only button under root has no accessible label. */
+void           sy_gui_test_assert_buttons_labelled (GtkWidget *root);
+
+/* The first AdwMessageDialog shown, or NULL. */
+AdwMessageDialog *sy_gui_test_find_message_dialog (void);
+/* Answers the dialog as a click on that response's button does. */
+void           sy_gui_test_respond            (AdwMessageDialog *dialog,
+                                               const char       *response);
+
+G_END_DECLS

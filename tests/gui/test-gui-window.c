@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <libsoup/soup.h>
+
+#include "sy-connection-check.h"
+#include "sy-connection-row.h"
+#include "sy-error.h"
+#include "sy-gui-test-util.h"
+#include "sy-record-browser.h"
+#include "sy-test-support.h"
+
+typedef struct
+{
+  SySandboxProcess *sandbox;
+  char             *config_dir;
+  char             *state_dir;
+  SyApplication    *app;
+  SyWindow         *window;
+  SySecretStore    *secrets;
+} Fixture;
+
+static void
+fixture_set_up_with (Fixture            *fixture,
+                     const char * const *sandbox_args)
+{
+  fixture->sandbox = sy_test_start_sandbox (sandbox_args);
+  fixture->config_dir = sy_test_make_tmpdir ("switchyard-gui-config");
+  fixture->state_dir = sy_test_make_tmpdir ("switchyard-gui-state");
+  fixture->secrets = sy_secret_store_new ();
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture_set_up_with (fixture, NULL);
+}
+
+static void
+fixture_start_app (Fixture *fixture)
+{
+  fixture->app = sy_gui_test_start_app (fixture->config_dir, fixture->state_dir, FALSE);
+  fixture->window = sy_gui_test_get_window (fixture->app);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  if (fixture->app != NULL)
+    sy_gui_test_stop_app (fixture->app);
+  g_clear_object (&fixture->secrets);
+  g_clear_object (&fixture->sandbox);
+  sy_test_remove_tree (fixture->config_dir);
+  sy_test_remove_tree (fixture->state_dir);
+  g_free (fixture->config_dir);
+  g_free (fixture->state_dir);
+}
+
+/* Keyring helpers, through the same store the application uses. */
+
+static char *
+keyring_lookup (SySecretStore  *secrets,
+                const char     *connection_id,
+                GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  sy_secret_store_lookup_async (secrets, connection_id, SY_SECRET_KIND_ACCESS_TOKEN, NULL,
+                                sy_test_store_result, &result);
+  sy_test_await (&result);
+  return sy_secret_store_lookup_finish (secrets, result, error);
+}
+
+static void
+keyring_clear (SySecretStore *secrets,
+               const char    *connection_id)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sy_secret_store_clear_async (secrets, connection_id, NULL, NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  sy_secret_store_clear_finish (secrets, result, &error);
+  g_assert_no_error (error);
+}
+
+/* Adds a connection the way the dialog does, without the dialog. */
+static SyConnection *
+add_connection_directly (Fixture    *fixture,
+                         const char *name,
+                         const char *sandbox_connection)
+{
+  g_autoptr(SyConnection) connection = sy_connection_new (name, sy_sandbox_process_get_url (fixture->sandbox));
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  SyConnectionStore *store = sy_application_get_connection_store (fixture->app);
+
+  sy_secret_store_store_async (fixture->secrets, sy_connection_get_id (connection),
+                               SY_SECRET_KIND_ACCESS_TOKEN, "test token",
+                               sy_sandbox_process_get_token (fixture->sandbox, sandbox_connection),
+                               NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  g_assert_true (sy_secret_store_store_finish (fixture->secrets, result, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (sy_connection_store_add (store, connection, &error));
+  g_assert_no_error (error);
+
+  return g_steal_pointer (&connection);
+}
+
+static SyConnection *
+row_connection (SyWindow *window,
+                int       index)
+{
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (sy_window_get_connection_list (window), index);
+
+  return row ? sy_connection_row_get_connection (SY_CONNECTION_ROW (row)) : NULL;
+}
+
+/* (1) No connections: the empty state invites the user to add one. */
+static void
+test_empty_state (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *shot = NULL;
+
+  fixture_start_app (fixture);
+  sy_gui_test_assert_buttons_labelled (GTK_WIDGET (fixture->window));
+
+  g_assert_cmpstr (sy_window_get_visible_content (fixture->window), ==, "empty");
+  g_assert_null (row_connection (fixture->window, 0));
+  g_assert_null (sy_window_get_selected_connection (fixture->window));
+  /* Removing needs a connection; adding is always possible. */
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.remove-connection", NULL) &&
+                  sy_gui_test_find_message_dialog () != NULL);
+  g_assert_null (sy_window_get_banner_text (fixture->window));
+  /* Ctrl+? has a shortcuts window to show. */
+  g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (fixture->window)));
+
+  shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "empty-state");
+
+  /* The window's size comes from GSettings and goes back there on close. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+    int width, height;
+
+    gtk_window_get_default_size (GTK_WINDOW (fixture->window), &width, &height);
+    g_assert_cmpint (width, ==, g_settings_get_int (settings, "window-width"));
+    g_assert_cmpint (height, ==, g_settings_get_int (settings, "window-height"));
+
+    gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1111, 777);
+    gtk_window_close (GTK_WINDOW (fixture->window));
+    fixture->window = NULL;
+    g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1111);
+    g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 777);
+    g_settings_reset (settings, "window-width");
+    g_settings_reset (settings, "window-height");
+  }
+}
+
+static gboolean
+dialog_settled (SyAddConnectionDialog *dialog)
+{
+  SyAddConnectionState state = sy_add_connection_dialog_get_state (dialog);
+
+  return state == SY_ADD_CONNECTION_STATE_TESTED ||
+         state == SY_ADD_CONNECTION_STATE_FAILED ||
+         state == SY_ADD_CONNECTION_STATE_ADDED;
+}
+
+/* (2) The dialog tests the token, stores it in the keyring only, and adds
+ * the connection to the sidebar and connections.json. */
+static void
+test_add_connection (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  const char *token = sy_sandbox_process_get_token (fixture->sandbox, "wms");
+  g_autoptr(SyAddConnectionDialog) dialog = NULL;
+  g_autoptr(GPtrArray) leaked = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *json_path = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *shot = NULL;
+  SyConnectionStore *store;
+  SyConnection *added;
+
+  fixture_start_app (fixture);
+  store = sy_application_get_connection_store (fixture->app);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.add-connection", NULL));
+  dialog = g_object_ref (sy_window_open_add_connection_dialog (fixture->window));
+  sy_gui_test_wait_frames (GTK_WIDGET (dialog), 2);
+
+  /* Nothing typed yet: nothing to add. */
+  g_assert_false (gtk_widget_get_sensitive (sy_add_connection_dialog_get_add_button (dialog)));
+  g_assert_cmpstr (gtk_editable_get_text (sy_add_connection_dialog_get_url_entry (dialog)), ==, SY_DEFAULT_BASE_URL);
+
+  gtk_editable_set_text (sy_add_connection_dialog_get_name_entry (dialog), "Warehouse");
+  gtk_editable_set_text (sy_add_connection_dialog_get_url_entry (dialog), sy_sandbox_process_get_url (fixture->sandbox));
+  gtk_editable_set_text (sy_add_connection_dialog_get_token_entry (dialog), token);
+  g_assert_true (gtk_widget_get_sensitive (sy_add_connection_dialog_get_add_button (dialog)));
+  g_assert_cmpuint (adw_combo_row_get_selected (sy_add_connection_dialog_get_platform_row (dialog)), ==, 0);
+
+  /* A button "clicks" a moment after it is activated, as from the keyboard. */
+  g_assert_true (gtk_widget_activate (sy_add_connection_dialog_get_test_button (dialog)));
+  SY_GUI_WAIT_FOR (sy_add_connection_dialog_get_state (dialog) != SY_ADD_CONNECTION_STATE_EDITING);
+  SY_GUI_WAIT_FOR (dialog_settled (dialog));
+  g_assert_cmpstr (sy_add_connection_dialog_get_error (dialog), ==, NULL);
+  g_assert_cmpint (sy_add_connection_dialog_get_state (dialog), ==, SY_ADD_CONNECTION_STATE_TESTED);
+  /* "Automatic" was filled in from the server's answer. */
+  g_assert_cmpuint (adw_combo_row_get_selected (sy_add_connection_dialog_get_platform_row (dialog)), !=, 0);
+
+  shot = sy_gui_test_screenshot (GTK_WIDGET (dialog), "add-connection-dialog");
+  sy_gui_test_assert_buttons_labelled (GTK_WIDGET (dialog));
+
+  g_assert_true (gtk_widget_activate (sy_add_connection_dialog_get_add_button (dialog)));
+  SY_GUI_WAIT_FOR (sy_add_connection_dialog_get_state (dialog) == SY_ADD_CONNECTION_STATE_ADDED ||
+                   sy_add_connection_dialog_get_state (dialog) == SY_ADD_CONNECTION_STATE_FAILED);
+  g_assert_cmpstr (sy_add_connection_dialog_get_error (dialog), ==, NULL);
+
+  /* In the store, in the sidebar, selected, and announced. */
+  added = sy_connection_store_find_by_name (store, "Warehouse");
+  g_assert_nonnull (added);
+  g_assert_cmpstr (sy_connection_get_platform (added), ==, "mintsoft");
+  g_assert_cmpstr (sy_connection_get_domain (added), ==, "wms");
+  g_assert_true (row_connection (fixture->window, 0) == added);
+  g_assert_true (sy_window_get_selected_connection (fixture->window) == added);
+  g_assert_cmpstr (sy_window_get_visible_content (fixture->window), ==, "connection");
+  g_assert_cmpstr (sy_window_get_last_toast (fixture->window), ==, "Added “Warehouse”");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+
+  /* In connections.json, without its token. */
+  json_path = g_build_filename (fixture->config_dir, "connections.json", NULL);
+  g_assert_true (g_file_get_contents (json_path, &json, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (json, "Warehouse"));
+  g_assert_nonnull (strstr (json, sy_connection_get_id (added)));
+
+  /* The token is in the keyring and in no file. */
+  stored = keyring_lookup (fixture->secrets, sy_connection_get_id (added), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored, ==, token);
+  leaked = sy_test_files_containing (fixture->config_dir, token);
+  g_assert_cmpuint (leaked->len, ==, 0);
+  g_clear_pointer (&leaked, g_ptr_array_unref);
+  leaked = sy_test_files_containing (fixture->state_dir, token);
+  g_assert_cmpuint (leaked->len, ==, 0);
+
+  keyring_clear (fixture->secrets, sy_connection_get_id (added));
+}
+
+/* (3) A wrong token is explained inline; nothing is added and nothing the
+ * user typed is lost. */
+static void
+test_add_wrong_token (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(SyAddConnectionDialog) dialog = NULL;
+  g_autofree char *shot = NULL;
+  g_autofree char *json_path = NULL;
+  SyConnectionStore *store;
+  const char *error_text;
+
+  fixture_start_app (fixture);
+  store = sy_application_get_connection_store (fixture->app);
+  dialog = g_object_ref (sy_window_open_add_connection_dialog (fixture->window));
+
+  /* A URL that is not http(s) is refused before anything is sent. */
+  gtk_editable_set_text (sy_add_connection_dialog_get_name_entry (dialog), "Wrong");
+  gtk_editable_set_text (sy_add_connection_dialog_get_url_entry (dialog), "ftp://example.com");
+  gtk_editable_set_text (sy_add_connection_dialog_get_token_entry (dialog), "not-the-token");
+  g_assert_false (gtk_widget_get_sensitive (sy_add_connection_dialog_get_add_button (dialog)));
+  g_assert_false (gtk_widget_get_sensitive (sy_add_connection_dialog_get_test_button (dialog)));
+  g_assert_nonnull (sy_add_connection_dialog_get_error (dialog));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (sy_add_connection_dialog_get_url_entry (dialog)), "error"));
+
+  /* With a good address the wrong token is caught by Add's own test. */
+  gtk_editable_set_text (sy_add_connection_dialog_get_url_entry (dialog), sy_sandbox_process_get_url (fixture->sandbox));
+  g_assert_null (sy_add_connection_dialog_get_error (dialog));
+  g_assert_true (gtk_widget_activate (sy_add_connection_dialog_get_add_button (dialog)));
+  SY_GUI_WAIT_FOR (dialog_settled (dialog));
+
+  g_assert_cmpint (sy_add_connection_dialog_get_state (dialog), ==, SY_ADD_CONNECTION_STATE_FAILED);
+  error_text = sy_add_connection_dialog_get_error (dialog);
+  g_assert_nonnull (error_text);
+  g_assert_nonnull (strstr (error_text, "token"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (sy_add_connection_dialog_get_token_entry (dialog)), "error"));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+
+  g_assert_cmpstr (gtk_editable_get_text (sy_add_connection_dialog_get_name_entry (dialog)), ==, "Wrong");
+  g_assert_cmpstr (gtk_editable_get_text (sy_add_connection_dialog_get_token_entry (dialog)), ==, "not-the-token");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
+  g_assert_null (row_connection (fixture->window, 0));
+  json_path = g_build_filename (fixture->config_dir, "connections.json", NULL);
+  if (g_file_test (json_path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *json = NULL;
+      g_assert_true (g_file_get_contents (json_path, &json, NULL, NULL));
+      g_assert_null (strstr (json, "Wrong"));
+    }
+
+  shot = sy_gui_test_screenshot (GTK_WIDGET (dialog), "add-connection-wrong-token");
+
+  /* Typing a new token clears the verdict; Cancel closes and adds nothing. */
+  gtk_editable_set_text (sy_add_connection_dialog_get_token_entry (dialog), "another");
+  g_assert_cmpint (sy_add_connection_dialog_get_state (dialog), ==, SY_ADD_CONNECTION_STATE_EDITING);
+  gtk_window_close (GTK_WINDOW (dialog));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
+}
+
+static gboolean
+page_has_records (SyConnectionPage *page)
+{
+  SyRecordBrowser *browser = sy_connection_page_get_record_browser (page);
+
+  return sy_record_browser_get_n_loaded (browser) > 0 && !sy_record_browser_get_loading (browser);
+}
+
+/* A server that answers every request the same wrong way. */
+static void
+misbehave (SoupServer        *server,
+           SoupServerMessage *message,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  const char *how = user_data;
+
+  if (g_str_equal (how, "html"))
+    {
+      const char *page = "<!DOCTYPE html><html><body><h1>Sign in</h1></body></html>";
+
+      soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (message, "text/html", SOUP_MEMORY_STATIC, page, strlen (page));
+    }
+  else
+    {
+      const char *body = "{\"message\": \"Server Error\"}";
+
+      soup_server_message_set_status (message, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL);
+      soup_server_message_set_response (message, "application/json", SOUP_MEMORY_STATIC, body, strlen (body));
+    }
+}
+
+static char *
+start_misbehaving_server (SoupServer **server,
+                          const char  *how)
+{
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+  char *url;
+
+  *server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (*server, NULL, misbehave, (gpointer) how, NULL);
+  g_assert_true (soup_server_listen_local (*server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+
+  uris = soup_server_get_uris (*server);
+  url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return url;
+}
+
+/* A loopback address nothing listens on. */
+static char *
+closed_port_url (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return g_strdup_printf ("http://127.0.0.1:%u", port);
+}
+
+static void
+assert_test_fails_with (SyAddConnectionDialog *dialog,
+                        const char            *url,
+                        const char            *words)
+{
+  gtk_editable_set_text (sy_add_connection_dialog_get_url_entry (dialog), url);
+  g_assert_cmpint (sy_add_connection_dialog_get_state (dialog), ==, SY_ADD_CONNECTION_STATE_EDITING);
+  g_assert_true (gtk_widget_activate (sy_add_connection_dialog_get_test_button (dialog)));
+  SY_GUI_WAIT_FOR (sy_add_connection_dialog_get_state (dialog) != SY_ADD_CONNECTION_STATE_EDITING);
+  SY_GUI_WAIT_FOR (dialog_settled (dialog));
+
+  g_assert_cmpint (sy_add_connection_dialog_get_state (dialog), ==, SY_ADD_CONNECTION_STATE_FAILED);
+  g_test_message ("%s → %s", url, sy_add_connection_dialog_get_error (dialog));
+  g_assert_nonnull (strstr (sy_add_connection_dialog_get_error (dialog), words));
+  g_assert_cmpstr (gtk_editable_get_text (sy_add_connection_dialog_get_url_entry (dialog)), ==, url);
+}
+
+/* Servers that are not the API, or broken, or absent: each is explained in
+ * words, and a duplicate name is refused before anything is sent. */
+static void
+test_add_errors (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(SoupServer) html_server = NULL;
+  g_autoptr(SoupServer) failing_server = NULL;
+  g_autoptr(SyAddConnectionDialog) dialog = NULL;
+  g_autoptr(SyConnection) existing = NULL;
+  g_autofree char *html_url = start_misbehaving_server (&html_server, "html");
+  g_autofree char *failing_url = start_misbehaving_server (&failing_server, "500");
+  g_autofree char *closed_url = closed_port_url ();
+  g_autofree char *shot = NULL;
+
+  fixture_start_app (fixture);
+  existing = add_connection_directly (fixture, "Taken", "wms");
+  dialog = g_object_ref (sy_window_open_add_connection_dialog (fixture->window));
+
+  gtk_editable_set_text (sy_add_connection_dialog_get_name_entry (dialog), "taken");
+  gtk_editable_set_text (sy_add_connection_dialog_get_token_entry (dialog), "some-token");
+  g_assert_nonnull (sy_add_connection_dialog_get_error (dialog));
+  g_assert_nonnull (strstr (sy_add_connection_dialog_get_error (dialog), "already"));
+  g_assert_false (gtk_widget_get_sensitive (sy_add_connection_dialog_get_add_button (dialog)));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (sy_add_connection_dialog_get_name_entry (dialog)), "error"));
+  gtk_editable_set_text (sy_add_connection_dialog_get_name_entry (dialog), "Fresh");
+  g_assert_null (sy_add_connection_dialog_get_error (dialog));
+
+  assert_test_fails_with (dialog, html_url, "web page");
+  assert_test_fails_with (dialog, failing_url, "internal problem");
+  assert_test_fails_with (dialog, closed_url, closed_url + strlen ("http://"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (sy_add_connection_dialog_get_url_entry (dialog)), "error"));
+  shot = sy_gui_test_screenshot (GTK_WIDGET (dialog), "add-connection-unreachable");
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (sy_application_get_connection_store (fixture->app))), ==, 1);
+  gtk_window_close (GTK_WINDOW (dialog));
+  keyring_clear (fixture->secrets, sy_connection_get_id (existing));
+}
+
+/* (4) The connection page shows real records and pages on. */
+static void
+test_browse_records (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(SyConnection) connection = NULL;
+  g_autofree char *shot = NULL;
+  SyConnectionPage *page;
+  SyRecordBrowser *browser;
+  guint first_page;
+
+  fixture_start_app (fixture);
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1100, 760);
+  connection = add_connection_directly (fixture, "Mintsoft", "wms");
+  sy_connection_set_platform (connection, "mintsoft");
+
+  /* Checked on arrival, then selected because it is the only one. */
+  SY_GUI_WAIT_FOR (sy_connection_get_status (connection) != SY_CONNECTION_STATUS_UNKNOWN);
+  g_assert_cmpint (sy_connection_get_status (connection), ==, SY_CONNECTION_STATUS_ACTIVE);
+  g_assert_true (sy_window_get_selected_connection (fixture->window) == connection);
+  g_assert_cmpstr (sy_window_get_visible_content (fixture->window), ==, "connection");
+
+  page = sy_window_get_connection_page (fixture->window);
+  browser = sy_connection_page_get_record_browser (page);
+  sy_connection_page_set_entity (page, "wms/sales-orders");
+  SY_GUI_WAIT_FOR (page_has_records (page));
+  g_assert_true (sy_connection_page_get_has_client (page));
+  g_assert_cmpstr (sy_record_browser_get_entity (browser), ==, "wms/sales-orders");
+
+  first_page = sy_record_browser_get_n_loaded (browser);
+  sy_record_browser_load_more (browser);
+  SY_GUI_WAIT_FOR (sy_record_browser_get_n_loaded (browser) > first_page &&
+                   !sy_record_browser_get_loading (browser));
+
+  shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "connection-page");
+  sy_gui_test_assert_buttons_labelled (GTK_WIDGET (fixture->window));
+
+  keyring_clear (fixture->secrets, sy_connection_get_id (connection));
+}
+
+/* (5) Removing asks first, then forgets the connection and its token. */
+static void
+test_remove_connection (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(SyConnection) keep = NULL;
+  g_autoptr(SyConnection) doomed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *shot = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *json_path = NULL;
+  SyConnectionStore *store;
+  AdwMessageDialog *question;
+
+  fixture_start_app (fixture);
+  store = sy_application_get_connection_store (fixture->app);
+  keep = add_connection_directly (fixture, "Keep Me", "erp");
+  doomed = add_connection_directly (fixture, "Remove Me", "wms");
+
+  sy_window_select_connection (fixture->window, doomed);
+  g_assert_true (sy_window_get_selected_connection (fixture->window) == doomed);
+
+  /* Cancelling keeps everything. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.remove-connection", NULL));
+  question = sy_gui_test_find_message_dialog ();
+  g_assert_nonnull (question);
+  g_assert_cmpstr (adw_message_dialog_get_heading (question), ==, "Remove “Remove Me”?");
+  sy_gui_test_respond (question, "cancel");
+  g_assert_null (sy_gui_test_find_message_dialog ());
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 2);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.remove-connection", NULL));
+  SY_GUI_WAIT_FOR ((question = sy_gui_test_find_message_dialog ()) != NULL);
+  shot = sy_gui_test_screenshot (GTK_WIDGET (question), "remove-confirmation");
+  sy_gui_test_respond (question, "remove");
+
+  SY_GUI_WAIT_FOR (g_strcmp0 (sy_window_get_last_toast (fixture->window), "Removed “Remove Me”") == 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
+  g_assert_null (sy_connection_store_find_by_name (store, "Remove Me"));
+  g_assert_true (row_connection (fixture->window, 0) == keep);
+  /* The neighbour is shown instead of a page for a connection that is gone. */
+  g_assert_true (sy_window_get_selected_connection (fixture->window) == keep);
+
+  json_path = g_build_filename (fixture->config_dir, "connections.json", NULL);
+  g_assert_true (g_file_get_contents (json_path, &json, NULL, NULL));
+  g_assert_null (strstr (json, "Remove Me"));
+
+  stored = keyring_lookup (fixture->secrets, sy_connection_get_id (doomed), &error);
+  g_assert_error (error, SY_SECRET_ERROR, SY_SECRET_ERROR_NOT_FOUND);
+  g_assert_null (stored);
+  g_clear_error (&error);
+  stored = keyring_lookup (fixture->secrets, sy_connection_get_id (keep), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (stored);
+
+  keyring_clear (fixture->secrets, sy_connection_get_id (keep));
+}
+
+/* A damaged connections.json is moved aside and reported; the app works. */
+static void
+test_broken_config (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *json_path = g_build_filename (fixture->config_dir, "connections.json", NULL);
+  g_autofree char *shot = NULL;
+  AdwMessageDialog *report;
+  const char *broken_path;
+
+  g_assert_true (g_file_set_contents (json_path, "{ this is not json", -1, NULL));
+  fixture_start_app (fixture);
+
+  SY_GUI_WAIT_FOR ((report = sy_gui_test_find_message_dialog ()) != NULL);
+  broken_path = sy_connection_store_get_broken_path (sy_application_get_connection_store (fixture->app));
+  g_assert_nonnull (broken_path);
+  g_assert_true (g_file_test (broken_path, G_FILE_TEST_EXISTS));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (report), broken_path));
+  g_assert_cmpstr (sy_window_get_visible_content (fixture->window), ==, "empty");
+
+  shot = sy_gui_test_screenshot (GTK_WIDGET (report), "broken-config-report");
+  sy_gui_test_respond (report, "close");
+}
+
+/* Without a keyring the window says so, marks connections, and the dialog
+ * refuses to add a connection whose token could not be kept. */
+static void
+test_no_keyring (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(SyConnection) orphan = NULL;
+  g_autoptr(SyAddConnectionDialog) dialog = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *shot = NULL;
+  g_autofree char *dialog_shot = NULL;
+  SyConnectionStore *store;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  fixture_start_app (fixture);
+  store = sy_application_get_connection_store (fixture->app);
+  orphan = sy_connection_new ("Orphan", sy_sandbox_process_get_url (fixture->sandbox));
+  g_assert_true (sy_connection_store_add (store, orphan, &error));
+  g_assert_no_error (error);
+
+  SY_GUI_WAIT_FOR (sy_connection_get_status (orphan) != SY_CONNECTION_STATUS_UNKNOWN);
+  g_assert_cmpint (sy_connection_get_status (orphan), ==, SY_CONNECTION_STATUS_NO_KEYRING);
+  SY_GUI_WAIT_FOR (sy_window_get_banner_text (fixture->window) != NULL);
+  g_assert_nonnull (strstr (sy_window_get_banner_text (fixture->window), "No keyring"));
+  shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "no-keyring");
+
+  dialog = g_object_ref (sy_window_open_add_connection_dialog (fixture->window));
+  gtk_editable_set_text (sy_add_connection_dialog_get_name_entry (dialog), "Unkept");
+  gtk_editable_set_text (sy_add_connection_dialog_get_url_entry (dialog), sy_sandbox_process_get_url (fixture->sandbox));
+  gtk_editable_set_text (sy_add_connection_dialog_get_token_entry (dialog),
+                         sy_sandbox_process_get_token (fixture->sandbox, "wms"));
+  g_assert_true (gtk_widget_activate (sy_add_connection_dialog_get_add_button (dialog)));
+  SY_GUI_WAIT_FOR (sy_add_connection_dialog_get_state (dialog) == SY_ADD_CONNECTION_STATE_FAILED ||
+                   sy_add_connection_dialog_get_state (dialog) == SY_ADD_CONNECTION_STATE_ADDED);
+  g_assert_cmpint (sy_add_connection_dialog_get_state (dialog), ==, SY_ADD_CONNECTION_STATE_FAILED);
+  g_assert_nonnull (strstr (sy_add_connection_dialog_get_error (dialog), "keyring"));
+  g_assert_null (sy_connection_store_find_by_name (store, "Unkept"));
+  g_assert_cmpstr (gtk_editable_get_text (sy_add_connection_dialog_get_name_entry (dialog)), ==, "Unkept");
+  dialog_shot = sy_gui_test_screenshot (GTK_WIDGET (dialog), "add-connection-no-keyring");
+  gtk_window_close (GTK_WINDOW (dialog));
+}
+
+static gboolean
+count_tick (GtkWidget     *widget,
+            GdkFrameClock *clock,
+            gpointer       user_data)
+{
+  guint *ticks = user_data;
+
+  (*ticks)++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* While a slow server takes its time, the window keeps drawing frames: no
+ * request blocks the main loop. */
+static void
+test_responsive_while_loading (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(SyConnection) connection = NULL;
+  SyConnectionPage *page;
+  SyRecordBrowser *browser;
+  guint ticks = 0;
+  guint tick_id;
+
+  fixture_start_app (fixture);
+  connection = add_connection_directly (fixture, "Slow", "wms");
+  SY_GUI_WAIT_FOR (sy_connection_get_status (connection) != SY_CONNECTION_STATUS_UNKNOWN);
+
+  page = sy_window_get_connection_page (fixture->window);
+  browser = sy_connection_page_get_record_browser (page);
+  SY_GUI_WAIT_FOR (sy_connection_page_get_has_client (page));
+  SY_GUI_WAIT_FOR (!sy_record_browser_get_loading (browser));
+
+  tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (fixture->window), count_tick, &ticks, NULL);
+  sy_record_browser_set_entity (browser, "wms/products");
+  g_assert_true (sy_record_browser_get_loading (browser));
+  SY_GUI_WAIT_FOR (!sy_record_browser_get_loading (browser));
+  gtk_widget_remove_tick_callback (GTK_WIDGET (fixture->window), tick_id);
+
+  /* The server waits 1.5 s per request; a blocked loop would draw one
+   * frame at most in that time. */
+  g_test_message ("%u frames drawn while a request was in flight", ticks);
+  g_assert_cmpuint (ticks, >=, 10);
+  g_assert_cmpuint (sy_record_browser_get_n_loaded (browser), >, 0);
+
+  keyring_clear (fixture->secrets, sy_connection_get_id (connection));
+}
+
+static void
+fixture_set_up_slow (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  const char *args[] = { "--latency-ms", "1500", NULL };
+
+  fixture_set_up_with (fixture, args);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  sy_gui_test_init (&argc, &argv);
+
+  g_test_add ("/gui/window/empty-state", Fixture, NULL, fixture_set_up, test_empty_state, fixture_tear_down);
+  g_test_add ("/gui/window/add-connection", Fixture, NULL, fixture_set_up, test_add_connection, fixture_tear_down);
+  g_test_add ("/gui/window/add-wrong-token", Fixture, NULL, fixture_set_up, test_add_wrong_token, fixture_tear_down);
+  g_test_add ("/gui/window/add-errors", Fixture, NULL, fixture_set_up, test_add_errors, fixture_tear_down);
+  g_test_add ("/gui/window/browse-records", Fixture, NULL, fixture_set_up, test_browse_records, fixture_tear_down);
+  g_test_add ("/gui/window/remove-connection", Fixture, NULL, fixture_set_up, test_remove_connection, fixture_tear_down);
+  g_test_add ("/gui/window/broken-config", Fixture, NULL, fixture_set_up, test_broken_config, fixture_tear_down);
+  g_test_add ("/gui/window/no-keyring", Fixture, NULL, fixture_set_up, test_no_keyring, fixture_tear_down);
+  g_test_add ("/gui/window/responsive-while-loading", Fixture, NULL, fixture_set_up_slow, test_responsive_while_loading, fixture_tear_down);
+
+  return g_test_run ();
+}

@@ -1,0 +1,1297 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <pty.h>
+#include <unistd.h>
+#include <json-glib/json-glib.h>
+#include <glib-unix.h>
+#include <libsoup/soup.h>
+
+#include "sy-error.h"
+#include "sy-secret-store.h"
+#include "sy-test-support.h"
+
+/* switchyard-cli as a user runs it: a child process with its own
+ * configuration and state directories, the real keyring of the test
+ * session and a real switchyard-sandbox on loopback. */
+
+typedef struct
+{
+  char             *config_dir;
+  char             *state_dir;
+  SySandboxProcess *sandbox;
+  /* Run the CLI where no Secret Service can be reached. */
+  gboolean          no_keyring;
+} Fixture;
+
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} CliRun;
+
+static void
+cli_run_clear (CliRun *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliRun, cli_run_clear)
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->config_dir = sy_test_make_tmpdir ("cli-config");
+  fixture->state_dir = sy_test_make_tmpdir ("cli-state");
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  if (fixture->sandbox != NULL)
+    sy_sandbox_process_stop (fixture->sandbox);
+  g_clear_object (&fixture->sandbox);
+  sy_test_remove_tree (fixture->config_dir);
+  sy_test_remove_tree (fixture->state_dir);
+  g_free (fixture->config_dir);
+  g_free (fixture->state_dir);
+}
+
+static void
+start_sandbox (Fixture            *fixture,
+               const char * const *extra_args)
+{
+  fixture->sandbox = sy_test_start_sandbox (extra_args);
+}
+
+static const char *
+sandbox_url (Fixture *fixture)
+{
+  return sy_sandbox_process_get_url (fixture->sandbox);
+}
+
+static const char *
+wms_token (Fixture *fixture)
+{
+  return sy_sandbox_process_get_token (fixture->sandbox, "wms");
+}
+
+/* Runs switchyard-cli with the fixture's directories, the NULL-terminated
+ * arguments and input (NULL: an empty, closed standard input). */
+static void
+run_cli_argv (Fixture            *fixture,
+              const char         *input,
+              const char * const *args,
+              CliRun             *run)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *cli = g_getenv ("SWITCHYARD_CLI");
+
+  g_assert_nonnull (cli);
+  g_ptr_array_add (argv, (gpointer) cli);
+  g_ptr_array_add (argv, (gpointer) "--config-dir");
+  g_ptr_array_add (argv, fixture->config_dir);
+  g_ptr_array_add (argv, (gpointer) "--state-dir");
+  g_ptr_array_add (argv, fixture->state_dir);
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  if (fixture->no_keyring)
+    {
+      /* No session bus and no display to autolaunch one: the first of the
+       * three ways of having no keyring that TESTING.md lists. */
+      g_subprocess_launcher_unsetenv (launcher, "DBUS_SESSION_BUS_ADDRESS");
+      g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
+      g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
+      g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", fixture->state_dir, TRUE);
+    }
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+
+  /* Asynchronously, so that a server running in this process (see
+   * test_records_misbehaving_server) keeps answering meanwhile. */
+  g_subprocess_communicate_utf8_async (process, input, NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  g_subprocess_communicate_utf8_finish (process, result, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+
+  /* Both pipes are at their end; now wait for the exit status itself. */
+  g_clear_object (&result);
+  g_subprocess_wait_async (process, NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  g_subprocess_wait_finish (process, result, &error);
+  g_assert_no_error (error);
+
+  /* A crash or a sanitizer abort is never an acceptable exit. */
+  g_assert_true (g_subprocess_get_if_exited (process));
+  run->status = g_subprocess_get_exit_status (process);
+
+  {
+    g_autofree char *command_line = g_strjoinv (" ", (char **) args);
+
+    g_test_message ("switchyard-cli %s → %d\nstdout: %.2000s\nstderr: %s",
+                    command_line, run->status, run->out, run->err);
+  }
+}
+
+#define run_cli(fixture, input, run, ...) \
+  G_STMT_START { \
+    const char * const run_cli_args[] = { __VA_ARGS__, NULL }; \
+    run_cli_argv ((fixture), (input), run_cli_args, (run)); \
+  } G_STMT_END
+
+static char *
+token_line (const char *token)
+{
+  return g_strconcat (token, "\n", NULL);
+}
+
+static void
+add_wms_connection (Fixture    *fixture,
+                    const char *name)
+{
+  g_autofree char *input = token_line (wms_token (fixture));
+  g_auto(CliRun) run = { 0 };
+
+  run_cli (fixture, input, &run, "connection", "add", name, "--url", sandbox_url (fixture), "--token-stdin");
+  g_assert_cmpint (run.status, ==, 0);
+}
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+/* The "connections" array of `connection list --json`. */
+static JsonArray *
+list_connections (Fixture *fixture)
+{
+  g_auto(CliRun) run = { 0 };
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *object;
+
+  run_cli (fixture, NULL, &run, "connection", "list", "--json");
+  g_assert_cmpint (run.status, ==, 0);
+  root = parse_json (run.out);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  object = json_node_get_object (root);
+  g_assert_true (json_object_has_member (object, "connections"));
+  return json_array_ref (json_object_get_array_member (object, "connections"));
+}
+
+static guint
+count_lines (const char *text)
+{
+  guint lines = 0;
+
+  for (const char *p = text; *p != '\0'; p++)
+    if (*p == '\n')
+      lines++;
+  return lines;
+}
+
+static void
+assert_one_error_line (const CliRun *run)
+{
+  g_assert_true (g_str_has_prefix (run->err, "switchyard-cli: "));
+  g_assert_cmpuint (count_lines (run->err), ==, 1);
+}
+
+/* A loopback port nothing listens on: bound, then released. */
+static char *
+closed_port_url (void)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any_port, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (socket, &error);
+  g_assert_no_error (error);
+
+  return g_strdup_printf ("http://127.0.0.1:%u", port);
+}
+
+static void
+test_help (Fixture       *fixture,
+           gconstpointer  data)
+{
+  const char * const *commands[] = {
+    (const char * const[]) { "--help", NULL },
+    (const char * const[]) { "help", NULL },
+    (const char * const[]) { "connection", "--help", NULL },
+    (const char * const[]) { "connection", "add", "--help", NULL },
+    (const char * const[]) { "connection", "list", "--help", NULL },
+    (const char * const[]) { "connection", "test", "--help", NULL },
+    (const char * const[]) { "connection", "remove", "--help", NULL },
+    (const char * const[]) { "records", "--help", NULL },
+    (const char * const[]) { "records", "list", "--help", NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_auto(CliRun) run = { 0 };
+
+      run_cli_argv (fixture, NULL, commands[i], &run);
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_true (strstr (run.out, "Usage") != NULL);
+      g_assert_cmpstr (run.err, ==, "");
+    }
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    /* The top level lists the groups. */
+    run_cli (fixture, NULL, &run, "--help");
+    g_assert_true (strstr (run.out, "connection") != NULL);
+    g_assert_true (strstr (run.out, "records") != NULL);
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    /* The command's options, including one a user needs. */
+    run_cli (fixture, NULL, &run, "connection", "add", "--help");
+    g_assert_true (strstr (run.out, "--token-stdin") != NULL);
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, NULL, &run, "--version");
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_true (strstr (run.out, PACKAGE_VERSION) != NULL);
+  }
+}
+
+static void
+test_usage_errors (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  const char * const *commands[] = {
+    (const char * const[]) { "frobnicate", NULL },
+    (const char * const[]) { "--frobnicate", "connection", "list", NULL },
+    (const char * const[]) { "connection", NULL },
+    (const char * const[]) { "connection", "frobnicate", NULL },
+    (const char * const[]) { "connection", "list", "--frobnicate", NULL },
+    (const char * const[]) { "connection", "list", "extra", NULL },
+    (const char * const[]) { "connection", "test", NULL },
+    (const char * const[]) { "connection", "remove", NULL },
+    (const char * const[]) { "records", "list", "only-a-name", NULL },
+    (const char * const[]) { NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_auto(CliRun) run = { 0 };
+
+      run_cli_argv (fixture, NULL, commands[i], &run);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_true (g_str_has_prefix (run.err, "switchyard-cli: "));
+      g_assert_cmpstr (run.out, ==, "");
+    }
+}
+
+static void
+test_lifecycle (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(JsonArray) connections = NULL;
+  g_autoptr(JsonArray) after = NULL;
+  g_autoptr(GPtrArray) files = NULL;
+  g_autofree char *input = NULL;
+  g_autofree char *id = NULL;
+  const char *token;
+  JsonObject *connection;
+
+  start_sandbox (fixture, NULL);
+  token = wms_token (fixture);
+  input = token_line (token);
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, input, &run, "connection", "add", "Warehouse", "--url", sandbox_url (fixture), "--token-stdin");
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_true (strstr (run.out, "Warehouse") != NULL);
+    /* The platform is learned from the server's answer. */
+    g_assert_true (strstr (run.out, "mintsoft") != NULL);
+    g_assert_null (strstr (run.out, token));
+    g_assert_null (strstr (run.err, token));
+  }
+
+  /* The token is in the keyring, in no file. */
+  files = sy_test_files_containing (fixture->config_dir, token);
+  g_assert_cmpuint (files->len, ==, 0);
+  g_clear_pointer (&files, g_ptr_array_unref);
+  files = sy_test_files_containing (fixture->state_dir, token);
+  g_assert_cmpuint (files->len, ==, 0);
+  g_assert_true (g_file_test (fixture->config_dir, G_FILE_TEST_IS_DIR));
+  {
+    g_autofree char *path = g_build_filename (fixture->config_dir, "connections.json", NULL);
+    g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  }
+
+  connections = list_connections (fixture);
+  g_assert_cmpuint (json_array_get_length (connections), ==, 1);
+  connection = json_array_get_object_element (connections, 0);
+  g_assert_cmpstr (json_object_get_string_member (connection, "name"), ==, "Warehouse");
+  g_assert_cmpstr (json_object_get_string_member (connection, "base_url"), ==, sandbox_url (fixture));
+  g_assert_cmpstr (json_object_get_string_member (connection, "platform"), ==, "mintsoft");
+  g_assert_true (json_object_has_member (connection, "domain"));
+  id = g_strdup (json_object_get_string_member (connection, "id"));
+  g_assert_nonnull (id);
+  g_assert_cmpstr (id, !=, "");
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, NULL, &run, "connection", "list", "--json");
+    g_assert_null (strstr (run.out, token));
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    /* --json before the command works as well as after it. */
+    run_cli (fixture, NULL, &run, "--json", "connection", "list");
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_true (strstr (run.out, "\"connections\"") != NULL);
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, NULL, &run, "connection", "list");
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_true (g_str_has_prefix (run.out, "NAME"));
+    g_assert_true (strstr (run.out, "PLATFORM") != NULL);
+    g_assert_true (strstr (run.out, "URL") != NULL);
+    g_assert_true (strstr (run.out, "Warehouse") != NULL);
+    g_assert_true (strstr (run.out, sandbox_url (fixture)) != NULL);
+    g_assert_null (strstr (run.out, token));
+    g_assert_cmpuint (count_lines (run.out), ==, 2);
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    /* Names compare without case, as in the GUI. */
+    run_cli (fixture, NULL, &run, "connection", "test", "warehouse");
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_true (strstr (run.out, "mintsoft") != NULL);
+    g_assert_true (strstr (run.out, "done") != NULL);
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+    g_autoptr(JsonNode) root = NULL;
+    JsonObject *object;
+
+    run_cli (fixture, NULL, &run, "connection", "test", "Warehouse", "--json");
+    g_assert_cmpint (run.status, ==, 0);
+    root = parse_json (run.out);
+    object = json_node_get_object (root);
+    g_assert_true (json_object_get_boolean_member (object, "ok"));
+    g_assert_cmpstr (json_object_get_string_member (object, "platform"), ==, "mintsoft");
+    g_assert_cmpstr (json_object_get_string_member (object, "sync_status"), ==, "done");
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, NULL, &run, "connection", "remove", "Warehouse");
+    g_assert_cmpint (run.status, ==, 0);
+  }
+
+  after = list_connections (fixture);
+  g_assert_cmpuint (json_array_get_length (after), ==, 0);
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, NULL, &run, "connection", "test", "Warehouse");
+    g_assert_cmpint (run.status, ==, 2);
+    assert_one_error_line (&run);
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, NULL, &run, "connection", "remove", "Warehouse");
+    g_assert_cmpint (run.status, ==, 2);
+  }
+
+  /* The keyring itself holds nothing more for that connection. */
+  {
+    g_autoptr(SySecretStore) secrets = sy_secret_store_new ();
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+    char *secret;
+
+    sy_secret_store_lookup_async (secrets, id, SY_SECRET_KIND_ACCESS_TOKEN, NULL,
+                                  sy_test_store_result, &result);
+    sy_test_await (&result);
+    secret = sy_secret_store_lookup_finish (secrets, result, &error);
+    g_assert_null (secret);
+    g_assert_error (error, SY_SECRET_ERROR, SY_SECRET_ERROR_NOT_FOUND);
+  }
+}
+
+static void
+test_wrong_token (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(JsonArray) connections = NULL;
+  const char *wrong = "sbx_wms_0000000000000000000000000000wrong";
+
+  start_sandbox (fixture, NULL);
+
+  {
+    g_auto(CliRun) run = { 0 };
+    g_autofree char *input = token_line (wrong);
+
+    run_cli (fixture, input, &run, "connection", "add", "Warehouse", "--url", sandbox_url (fixture), "--token-stdin");
+    g_assert_cmpint (run.status, ==, 3);
+    assert_one_error_line (&run);
+    /* Clear: it names the connection, says what is wrong and how to fix it. */
+    g_assert_true (strstr (run.err, "Warehouse") != NULL);
+    g_assert_true (strstr (run.err, "token") != NULL);
+    g_assert_true (strstr (run.err, "--replace") != NULL);
+    g_assert_null (strstr (run.err, wrong));
+    g_assert_cmpstr (run.out, ==, "");
+  }
+
+  /* Kept, so that the user can fix it. */
+  connections = list_connections (fixture);
+  g_assert_cmpuint (json_array_get_length (connections), ==, 1);
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, NULL, &run, "connection", "test", "Warehouse");
+    g_assert_cmpint (run.status, ==, 3);
+    assert_one_error_line (&run);
+    g_assert_true (strstr (run.err, "token") != NULL);
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, NULL, &run, "records", "list", "Warehouse", "wms/sales-orders");
+    g_assert_cmpint (run.status, ==, 3);
+    assert_one_error_line (&run);
+    g_assert_cmpstr (run.out, ==, "");
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+    g_autofree char *input = g_strdup_printf ("Bearer %s\r\n", wms_token (fixture));
+
+    /* --replace fixes it (with the token as copied from a header). */
+    run_cli (fixture, input, &run, "connection", "add", "Warehouse", "--url", sandbox_url (fixture),
+             "--token-stdin", "--replace");
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, NULL, &run, "connection", "test", "Warehouse");
+    g_assert_cmpint (run.status, ==, 0);
+  }
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, NULL, &run, "connection", "remove", "Warehouse");
+    g_assert_cmpint (run.status, ==, 0);
+  }
+}
+
+static void
+test_unreachable (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *url = closed_port_url ();
+  g_auto(CliRun) run = { 0 };
+  g_auto(CliRun) test_run = { 0 };
+  g_auto(CliRun) remove_run = { 0 };
+
+  run_cli (fixture, "some-token\n", &run, "connection", "add", "Nowhere", "--url", url, "--token-stdin");
+  g_assert_cmpint (run.status, ==, 3);
+  assert_one_error_line (&run);
+  g_assert_true (strstr (run.err, url) != NULL);
+  g_assert_null (strstr (run.err, "some-token"));
+
+  run_cli (fixture, NULL, &test_run, "connection", "test", "Nowhere");
+  g_assert_cmpint (test_run.status, ==, 3);
+  assert_one_error_line (&test_run);
+
+  run_cli (fixture, NULL, &remove_run, "connection", "remove", "Nowhere");
+  g_assert_cmpint (remove_run.status, ==, 0);
+}
+
+static void
+test_invalid_input (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(JsonArray) connections = NULL;
+  const char *url = "http://127.0.0.1:9";
+  struct
+  {
+    const char *input;
+    const char * const *args;
+    const char *in_message;
+  } cases[] = {
+    /* Not an http(s) URL. */
+    { "token\n", (const char * const[]) { "connection", "add", "A", "--url", "ftp://example.com", "--token-stdin", NULL }, "http" },
+    { "token\n", (const char * const[]) { "connection", "add", "A", "--url", "not a url", "--token-stdin", NULL }, NULL },
+    /* No way to give a token in argv. */
+    { NULL, (const char * const[]) { "connection", "add", "A", "--url", url, "--token", "secret", NULL }, NULL },
+    { NULL, (const char * const[]) { "connection", "add", "A", "--url", url, "--token=secret", NULL }, NULL },
+    { "token\n", (const char * const[]) { "connection", "add", "A", "--url", url, NULL }, "standard input" },
+    /* Nothing on standard input. */
+    { NULL, (const char * const[]) { "connection", "add", "A", "--url", url, "--token-stdin", NULL }, "token" },
+    { " \n\t\n", (const char * const[]) { "connection", "add", "A", "--url", url, "--token-stdin", NULL }, "token" },
+    { "token\n", (const char * const[]) { "connection", "add", "   ", "--url", url, "--token-stdin", NULL }, NULL },
+    { "token\n", (const char * const[]) { "connection", "add", "A", "--token-stdin", NULL }, "--url" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(CliRun) run = { 0 };
+
+      run_cli_argv (fixture, cases[i].input, cases[i].args, &run);
+      g_assert_cmpint (run.status, ==, 2);
+      assert_one_error_line (&run);
+      if (cases[i].in_message != NULL)
+        g_assert_true (strstr (run.err, cases[i].in_message) != NULL);
+      g_assert_null (strstr (run.err, "secret"));
+    }
+
+  /* None of them saved anything. */
+  connections = list_connections (fixture);
+  g_assert_cmpuint (json_array_get_length (connections), ==, 0);
+}
+
+static void
+test_duplicate (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(JsonArray) connections = NULL;
+  g_autofree char *closed = closed_port_url ();
+  g_autofree char *input = NULL;
+  JsonObject *connection;
+
+  start_sandbox (fixture, NULL);
+  input = token_line (wms_token (fixture));
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    /* Saved untested, with a wrong address and a wrong token. */
+    run_cli (fixture, "wrong-token\n", &run, "connection", "add", "Shop", "--url", closed,
+             "--token-stdin", "--no-test", "--platform", "shopify");
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, input, &run, "connection", "add", "Shop", "--url", sandbox_url (fixture), "--token-stdin");
+    g_assert_cmpint (run.status, ==, 2);
+    assert_one_error_line (&run);
+    g_assert_true (strstr (run.err, "--replace") != NULL);
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, input, &run, "connection", "add", "shop", "--url", sandbox_url (fixture), "--token-stdin");
+    g_assert_cmpint (run.status, ==, 2);
+  }
+
+  connections = list_connections (fixture);
+  g_assert_cmpuint (json_array_get_length (connections), ==, 1);
+  connection = json_array_get_object_element (connections, 0);
+  g_assert_cmpstr (json_object_get_string_member (connection, "base_url"), ==, closed);
+  g_assert_cmpstr (json_object_get_string_member (connection, "platform"), ==, "shopify");
+  g_clear_pointer (&connections, json_array_unref);
+
+  {
+    g_auto(CliRun) run = { 0 };
+    g_autoptr(JsonNode) root = NULL;
+
+    /* --replace updates the address and the token; the platform the user
+     * gave wins over the server's. */
+    run_cli (fixture, input, &run, "connection", "add", "Shop", "--url", sandbox_url (fixture),
+             "--token-stdin", "--replace", "--platform", "mintsoft-uk", "--json");
+    g_assert_cmpint (run.status, ==, 0);
+    root = parse_json (run.out);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "name"), ==, "Shop");
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "base_url"), ==,
+                     sandbox_url (fixture));
+  }
+
+  connections = list_connections (fixture);
+  g_assert_cmpuint (json_array_get_length (connections), ==, 1);
+  connection = json_array_get_object_element (connections, 0);
+  g_assert_cmpstr (json_object_get_string_member (connection, "base_url"), ==, sandbox_url (fixture));
+  g_assert_cmpstr (json_object_get_string_member (connection, "platform"), ==, "mintsoft-uk");
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    /* The new token is the one in the keyring now. */
+    run_cli (fixture, NULL, &run, "connection", "test", "Shop");
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, NULL, &run, "connection", "remove", "Shop");
+    g_assert_cmpint (run.status, ==, 0);
+  }
+}
+
+static void
+test_no_keyring (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *input = NULL;
+  g_autoptr(JsonArray) connections = NULL;
+
+  start_sandbox (fixture, NULL);
+  input = token_line (wms_token (fixture));
+
+  fixture->no_keyring = TRUE;
+  for (guint i = 0; i < 2; i++)
+    {
+      g_auto(CliRun) run = { 0 };
+
+      if (i == 0)
+        run_cli (fixture, input, &run, "connection", "add", "Warehouse", "--url", sandbox_url (fixture), "--token-stdin");
+      else
+        run_cli (fixture, input, &run, "connection", "add", "Warehouse", "--url", sandbox_url (fixture), "--token-stdin",
+                 "--no-test");
+      g_assert_cmpint (run.status, ==, 2);
+      assert_one_error_line (&run);
+      g_assert_true (strstr (run.err, "keyring") != NULL);
+    }
+
+  /* Nothing was saved without its token. */
+  fixture->no_keyring = FALSE;
+  connections = list_connections (fixture);
+  g_assert_cmpuint (json_array_get_length (connections), ==, 0);
+  g_clear_pointer (&connections, json_array_unref);
+
+  add_wms_connection (fixture, "Warehouse");
+
+  /* What needs no secret keeps working; what does says why it cannot. */
+  fixture->no_keyring = TRUE;
+  connections = list_connections (fixture);
+  g_assert_cmpuint (json_array_get_length (connections), ==, 1);
+  {
+    const char * const *commands[] = {
+      (const char * const[]) { "connection", "test", "Warehouse", NULL },
+      (const char * const[]) { "records", "list", "Warehouse", "wms/sales-orders", NULL },
+      (const char * const[]) { "connection", "remove", "Warehouse", NULL },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+      {
+        g_auto(CliRun) run = { 0 };
+
+        run_cli_argv (fixture, NULL, commands[i], &run);
+        g_assert_cmpint (run.status, ==, 2);
+        assert_one_error_line (&run);
+        g_assert_true (strstr (run.err, "keyring") != NULL);
+      }
+  }
+
+  /* The connection whose secrets could not be cleared was kept. */
+  fixture->no_keyring = FALSE;
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, NULL, &run, "connection", "test", "Warehouse");
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, NULL, &run, "connection", "remove", "Warehouse");
+    g_assert_cmpint (run.status, ==, 0);
+  }
+}
+
+static void
+test_broken_config (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->config_dir, "connections.json", NULL);
+  const char *broken = "{ \"version\": 1, \"connections\": [ { \"name\": ";
+  g_autoptr(GDir) dir = NULL;
+  g_autofree char *moved = NULL;
+  g_autofree char *moved_contents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(CliRun) run = { 0 };
+  g_autoptr(JsonArray) connections = NULL;
+  const char *name;
+
+  g_file_set_contents (path, broken, -1, &error);
+  g_assert_no_error (error);
+
+  run_cli (fixture, NULL, &run, "connection", "list");
+  g_assert_cmpint (run.status, ==, 0);
+  assert_one_error_line (&run);
+
+  /* The file was moved aside, byte for byte, and the message says where. */
+  dir = g_dir_open (fixture->config_dir, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "connections.json.broken-"))
+      {
+        g_assert_null (moved);
+        moved = g_build_filename (fixture->config_dir, name, NULL);
+      }
+  g_assert_nonnull (moved);
+  g_assert_true (strstr (run.err, moved) != NULL);
+  g_file_get_contents (moved, &moved_contents, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (moved_contents, ==, broken);
+  g_assert_null (strstr (run.out, "Warehouse"));
+
+  connections = list_connections (fixture);
+  g_assert_cmpuint (json_array_get_length (connections), ==, 0);
+}
+
+/* Every line of `records list --json`, parsed; asserts each is an object
+ * with a key. */
+static GPtrArray *
+parse_json_lines (const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  guint n_lines = g_strv_length (lines);
+
+  /* The output ends with a newline: the last piece is empty. */
+  g_assert_cmpuint (n_lines, >=, 1);
+  g_assert_cmpstr (lines[n_lines - 1], ==, "");
+  for (guint i = 0; i + 1 < n_lines; i++)
+    {
+      g_autoptr(JsonNode) node = parse_json (lines[i]);
+
+      g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+      g_assert_true (json_object_has_member (json_node_get_object (node), "key"));
+      g_ptr_array_add (records, json_object_ref (json_node_get_object (node)));
+    }
+
+  return records;
+}
+
+static void
+assert_all_distinct (GPtrArray *records,
+                     guint      expected)
+{
+  g_autoptr(GHashTable) keys = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_assert_cmpuint (records->len, ==, expected);
+  for (guint i = 0; i < records->len; i++)
+    {
+      const char *key = json_object_get_string_member (g_ptr_array_index (records, i), "key");
+
+      g_assert_nonnull (key);
+      g_assert_false (g_hash_table_contains (keys, key));
+      g_hash_table_add (keys, (gpointer) key);
+    }
+  g_assert_cmpuint (g_hash_table_size (keys), ==, expected);
+}
+
+static void
+test_records_stream (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  const char *pagination = data;
+  const char * const args[] = { "--records", "2000", "--pagination", pagination, NULL };
+  g_autoptr(GPtrArray) records = NULL;
+  g_auto(CliRun) run = { 0 };
+  g_auto(CliRun) table = { 0 };
+  g_auto(CliRun) small_pages = { 0 };
+
+  start_sandbox (fixture, args);
+  add_wms_connection (fixture, "Warehouse");
+
+  run_cli (fixture, NULL, &run, "records", "list", "Warehouse", "wms/sales-orders", "--json");
+  g_assert_cmpint (run.status, ==, 0);
+  /* Piped: no progress, no noise. */
+  g_assert_cmpstr (run.err, ==, "");
+  records = parse_json_lines (run.out);
+  assert_all_distinct (records, 2000);
+  g_clear_pointer (&records, g_ptr_array_unref);
+
+  /* Pages that do not divide the total evenly. */
+  run_cli (fixture, NULL, &small_pages, "--json", "records", "list", "Warehouse", "wms/sales-orders",
+           "--per-page", "37");
+  g_assert_cmpint (small_pages.status, ==, 0);
+  records = parse_json_lines (small_pages.out);
+  assert_all_distinct (records, 2000);
+
+  run_cli (fixture, NULL, &table, "records", "list", "Warehouse", "wms/sales-orders");
+  g_assert_cmpint (table.status, ==, 0);
+  g_assert_cmpstr (table.err, ==, "");
+  g_assert_true (g_str_has_prefix (table.out, "key"));
+  g_assert_true (strstr (table.out, "updatedAt") != NULL);
+  /* A header and one line per record. */
+  g_assert_cmpuint (count_lines (table.out), ==, 2001);
+}
+
+/* How many requests the sandbox has answered so far, whatever their status. */
+static gint64
+sandbox_request_count (Fixture *fixture)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (sandbox_url (fixture), "/__sandbox/stats", NULL);
+  g_autoptr(SoupMessage) message = soup_message_new ("GET", url);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GList) statuses = NULL;
+  JsonObject *requests;
+  gint64 count = 0;
+
+  body = soup_session_send_and_read (session, message, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (message), ==, 200);
+  json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), &error);
+  g_assert_no_error (error);
+
+  requests = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "requests");
+  statuses = json_object_get_members (requests);
+  for (GList *l = statuses; l != NULL; l = l->next)
+    count += json_object_get_int_member (requests, l->data);
+
+  return count;
+}
+
+static void
+test_records_limit (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  const char * const args[] = { "--records", "300", NULL };
+  g_autoptr(GPtrArray) records = NULL;
+  g_auto(CliRun) run = { 0 };
+  g_auto(CliRun) table = { 0 };
+  g_auto(CliRun) many = { 0 };
+  gint64 requests_before;
+
+  start_sandbox (fixture, args);
+  add_wms_connection (fixture, "Warehouse");
+
+  /* The limit also stops the fetching: one small page, one request. */
+  requests_before = sandbox_request_count (fixture);
+  run_cli (fixture, NULL, &run, "records", "list", "Warehouse", "wms/sales-orders", "--limit", "7", "--json");
+  g_assert_cmpint (run.status, ==, 0);
+  records = parse_json_lines (run.out);
+  assert_all_distinct (records, 7);
+  g_clear_pointer (&records, g_ptr_array_unref);
+  g_assert_cmpint (sandbox_request_count (fixture) - requests_before, ==, 1);
+
+  /* A limit across pages: three pages of 50 are read, not six. */
+  requests_before = sandbox_request_count (fixture);
+  run_cli (fixture, NULL, &many, "records", "list", "Warehouse", "wms/sales-orders", "--limit", "130",
+           "--per-page", "50", "--json");
+  g_assert_cmpint (many.status, ==, 0);
+  records = parse_json_lines (many.out);
+  assert_all_distinct (records, 130);
+  g_assert_cmpint (sandbox_request_count (fixture) - requests_before, ==, 3);
+
+  run_cli (fixture, NULL, &table, "records", "list", "Warehouse", "wms/sales-orders", "--limit", "7");
+  g_assert_cmpint (table.status, ==, 0);
+  g_assert_cmpuint (count_lines (table.out), ==, 8);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      const char *bad[] = { "0", "-3", "seven", "" };
+      g_auto(CliRun) bad_run = { 0 };
+
+      run_cli (fixture, NULL, &bad_run, "records", "list", "Warehouse", "wms/sales-orders", "--limit", bad[i]);
+      g_assert_cmpint (bad_run.status, ==, 2);
+      assert_one_error_line (&bad_run);
+      g_assert_cmpstr (bad_run.out, ==, "");
+    }
+}
+
+static GDateTime *
+parse_updated_at (JsonObject *record)
+{
+  const char *text = json_object_get_string_member (record, "updatedAt");
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  GDateTime *when;
+
+  g_assert_nonnull (text);
+  when = g_date_time_new_from_iso8601 (text, utc);
+  g_assert_nonnull (when);
+  return when;
+}
+
+static int
+compare_date_time_pointers (gconstpointer a,
+                            gconstpointer b)
+{
+  return g_date_time_compare (*(GDateTime * const *) a, *(GDateTime * const *) b);
+}
+
+static void
+test_records_updated_since (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  const char * const args[] = { "--records", "500", NULL };
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) recent = NULL;
+  g_autoptr(GPtrArray) stamps = g_ptr_array_new_with_free_func ((GDestroyNotify) g_date_time_unref);
+  g_autoptr(GDateTime) threshold = NULL;
+  g_autofree char *since = NULL;
+  g_auto(CliRun) full = { 0 };
+  g_auto(CliRun) run = { 0 };
+  g_auto(CliRun) bad = { 0 };
+  guint expected = 0;
+
+  start_sandbox (fixture, args);
+  add_wms_connection (fixture, "Warehouse");
+
+  run_cli (fixture, NULL, &full, "records", "list", "Warehouse", "wms/sales-orders", "--json");
+  g_assert_cmpint (full.status, ==, 0);
+  all = parse_json_lines (full.out);
+  g_assert_cmpuint (all->len, ==, 500);
+
+  for (guint i = 0; i < all->len; i++)
+    g_ptr_array_add (stamps, parse_updated_at (g_ptr_array_index (all, i)));
+  g_ptr_array_sort (stamps, compare_date_time_pointers);
+  /* Somewhere in the middle, so that the filter has work either side. */
+  threshold = g_date_time_ref (g_ptr_array_index (stamps, stamps->len * 2 / 3));
+  for (guint i = 0; i < stamps->len; i++)
+    if (g_date_time_compare (g_ptr_array_index (stamps, i), threshold) >= 0)
+      expected++;
+  g_assert_cmpuint (expected, >, 0);
+  g_assert_cmpuint (expected, <, 500);
+
+  /* Given with an offset, to check it is compared as a time. */
+  {
+    g_autoptr(GTimeZone) plus_two = g_time_zone_new_offset (2 * 3600);
+    g_autoptr(GDateTime) local = g_date_time_to_timezone (threshold, plus_two);
+    since = g_date_time_format_iso8601 (local);
+  }
+
+  run_cli (fixture, NULL, &run, "records", "list", "Warehouse", "wms/sales-orders", "--json",
+           "--updated-since", since);
+  g_assert_cmpint (run.status, ==, 0);
+  recent = parse_json_lines (run.out);
+  assert_all_distinct (recent, expected);
+  for (guint i = 0; i < recent->len; i++)
+    {
+      g_autoptr(GDateTime) when = parse_updated_at (g_ptr_array_index (recent, i));
+
+      g_assert_cmpint (g_date_time_compare (when, threshold), >=, 0);
+      /* Oldest first. */
+      if (i > 0)
+        {
+          g_autoptr(GDateTime) before = parse_updated_at (g_ptr_array_index (recent, i - 1));
+          g_assert_cmpint (g_date_time_compare (before, when), <=, 0);
+        }
+    }
+
+  run_cli (fixture, NULL, &bad, "records", "list", "Warehouse", "wms/sales-orders", "--updated-since", "yesterday");
+  g_assert_cmpint (bad.status, ==, 2);
+  assert_one_error_line (&bad);
+}
+
+static void
+test_records_errors (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  start_sandbox (fixture, NULL);
+  add_wms_connection (fixture, "Warehouse");
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    /* A 404 on a list: the entity does not exist for this system. */
+    run_cli (fixture, NULL, &run, "records", "list", "Warehouse", "wms/no-such-things");
+    g_assert_cmpint (run.status, ==, 2);
+    assert_one_error_line (&run);
+    g_assert_true (strstr (run.err, "wms/no-such-things") != NULL);
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    /* Not of the form DOMAIN/NAME: refused before any request. */
+    run_cli (fixture, NULL, &run, "records", "list", "Warehouse", "../../etc/passwd");
+    g_assert_cmpint (run.status, ==, 2);
+    assert_one_error_line (&run);
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, NULL, &run, "records", "list", "Elsewhere", "wms/sales-orders");
+    g_assert_cmpint (run.status, ==, 2);
+    assert_one_error_line (&run);
+    g_assert_true (strstr (run.err, "Elsewhere") != NULL);
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    /* The server goes away: a connection error. */
+    sy_sandbox_process_stop (fixture->sandbox);
+    run_cli (fixture, NULL, &run, "records", "list", "Warehouse", "wms/sales-orders");
+    g_assert_cmpint (run.status, ==, 3);
+    assert_one_error_line (&run);
+  }
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (fixture, NULL, &run, "connection", "remove", "Warehouse");
+    g_assert_cmpint (run.status, ==, 0);
+  }
+}
+
+/* A server that answers the first page and then misbehaves, as real
+ * servers do: the records already printed must stay printed. */
+typedef enum
+{
+  FAIL_UNAUTHORIZED,
+  FAIL_SERVER_ERROR,
+  FAIL_HTML,
+} FailMode;
+
+static void
+misbehaving_handler (SoupServer        *server,
+                     SoupServerMessage *message,
+                     const char        *path,
+                     GHashTable        *query,
+                     gpointer           user_data)
+{
+  FailMode mode = GPOINTER_TO_INT (user_data);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
+  const char *page = query != NULL ? g_hash_table_lookup (query, "page") : NULL;
+  g_autoptr(GString) body = g_string_new (NULL);
+
+  soup_message_headers_append (headers, "X-Request-Id", "req-flaky-42");
+
+  if (g_str_equal (path, "/api/integrations/current"))
+    {
+      g_string_append (body, "{\"data\": {\"platform\": \"flaky\", \"sync_status\": \"done\"}}");
+      soup_server_message_set_status (message, 200, NULL);
+    }
+  else if (g_str_equal (path, "/api/wms/sales-orders") && (page == NULL || g_str_equal (page, "1")))
+    {
+      g_string_append (body, "{\"data\": [");
+      for (guint i = 1; i <= 3; i++)
+        g_string_append_printf (body, "%s{\"key\": \"k%u\", \"updatedAt\": \"2024-01-0%uT00:00:00Z\"}",
+                                i > 1 ? ", " : "", i, i);
+      g_string_append (body, "], \"meta\": {\"current_page\": 1, \"last_page\": 3, \"per_page\": 3, \"total\": 9}}");
+      soup_server_message_set_status (message, 200, NULL);
+    }
+  else if (g_str_equal (path, "/api/wms/sales-orders") && mode == FAIL_UNAUTHORIZED)
+    {
+      g_string_append (body, "{\"message\": \"Token revoked.\"}");
+      soup_server_message_set_status (message, 401, NULL);
+    }
+  else if (g_str_equal (path, "/api/wms/sales-orders") && mode == FAIL_SERVER_ERROR)
+    {
+      g_string_append (body, "{\"message\": \"Database on fire.\"}");
+      soup_server_message_set_status (message, 500, NULL);
+    }
+  else if (g_str_equal (path, "/api/wms/sales-orders") && mode == FAIL_HTML)
+    {
+      soup_server_message_set_status (message, 200, NULL);
+      soup_server_message_set_response (message, "text/html", SOUP_MEMORY_COPY,
+                                        "<html><body>Maintenance</body></html>", 37);
+      return;
+    }
+  else
+    {
+      g_string_append (body, "{\"message\": \"Not found.\"}");
+      soup_server_message_set_status (message, 404, NULL);
+    }
+
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY, body->str, body->len);
+}
+
+static void
+test_records_misbehaving_server (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  const FailMode modes[] = { FAIL_UNAUTHORIZED, FAIL_SERVER_ERROR, FAIL_HTML };
+
+  for (gsize m = 0; m < G_N_ELEMENTS (modes); m++)
+    {
+      g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) records = NULL;
+      g_autofree char *url = NULL;
+      g_auto(CliRun) add = { 0 };
+      g_auto(CliRun) run = { 0 };
+      g_auto(CliRun) remove = { 0 };
+      GSList *uris;
+
+      soup_server_add_handler (server, NULL, misbehaving_handler, GINT_TO_POINTER (modes[m]), NULL);
+      soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+      g_assert_no_error (error);
+      uris = soup_server_get_uris (server);
+      url = g_uri_to_string_partial (uris->data, G_URI_HIDE_NONE);
+      g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+      if (g_str_has_suffix (url, "/"))
+        url[strlen (url) - 1] = '\0';
+
+      run_cli (fixture, "flaky-token\n", &add, "connection", "add", "Flaky", "--url", url, "--token-stdin");
+      g_assert_cmpint (add.status, ==, 0);
+      g_assert_true (strstr (add.out, "flaky") != NULL);
+
+      run_cli (fixture, NULL, &run, "records", "list", "Flaky", "wms/sales-orders", "--json", "--per-page", "3");
+      g_assert_cmpint (run.status, ==, 3);
+      records = parse_json_lines (run.out);
+      assert_all_distinct (records, 3);
+      assert_one_error_line (&run);
+      /* The server's request id, to quote to its support. */
+      g_assert_true (strstr (run.err, "req-flaky-42") != NULL);
+
+      run_cli (fixture, NULL, &remove, "connection", "remove", "Flaky");
+      g_assert_cmpint (remove.status, ==, 0);
+    }
+}
+
+/* Runs the CLI with its standard error on a terminal (a pseudo-terminal
+ * this test reads), standard output still a pipe; returns what the
+ * terminal showed. */
+static char *
+run_cli_with_terminal_stderr (Fixture            *fixture,
+                              const char * const *args,
+                              int                *status)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) terminal = g_string_new (NULL);
+  g_autofree char *out = NULL;
+  int controller, child_side;
+  char buffer[4096];
+  ssize_t n;
+
+  g_assert_cmpint (openpty (&controller, &child_side, NULL, NULL, NULL), ==, 0);
+  g_assert_true (g_unix_set_fd_nonblocking (controller, TRUE, NULL));
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("SWITCHYARD_CLI"));
+  g_ptr_array_add (argv, (gpointer) "--config-dir");
+  g_ptr_array_add (argv, fixture->config_dir);
+  g_ptr_array_add (argv, (gpointer) "--state-dir");
+  g_ptr_array_add (argv, fixture->state_dir);
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_take_stderr_fd (launcher, child_side);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  /* Only the child keeps the terminal open now. */
+  g_clear_object (&launcher);
+
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, sy_test_store_result, &result);
+  while (result == NULL)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      while ((n = read (controller, buffer, sizeof buffer)) > 0)
+        g_string_append_len (terminal, buffer, n);
+      g_usleep (1000);
+    }
+  g_subprocess_communicate_utf8_finish (process, result, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_subprocess_wait_async (process, NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  while ((n = read (controller, buffer, sizeof buffer)) > 0)
+    g_string_append_len (terminal, buffer, n);
+  close (controller);
+
+  g_assert_true (g_subprocess_get_if_exited (process));
+  *status = g_subprocess_get_exit_status (process);
+  return g_string_free (g_steal_pointer (&terminal), FALSE);
+}
+
+static void
+test_records_progress (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  const char * const sandbox_args[] = { "--records", "1000", NULL };
+  const char * const table[] = { "records", "list", "Warehouse", "wms/sales-orders", "--per-page", "100", NULL };
+  const char * const json[] = { "records", "list", "Warehouse", "wms/sales-orders", "--per-page", "100", "--json", NULL };
+  g_autofree char *shown = NULL;
+  g_autofree char *shown_json = NULL;
+  int status;
+
+  start_sandbox (fixture, sandbox_args);
+  add_wms_connection (fixture, "Warehouse");
+
+  /* On a terminal, long work says how far it got... */
+  shown = run_cli_with_terminal_stderr (fixture, table, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (strstr (shown, "Read ") != NULL);
+  g_assert_true (strstr (shown, "records") != NULL);
+  g_assert_null (strstr (shown, "switchyard-cli:"));
+
+  /* ...but never into machine-readable output's company. */
+  shown_json = run_cli_with_terminal_stderr (fixture, json, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (shown_json, ==, "");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func, data) \
+  g_test_add (path, Fixture, data, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/cli/help", test_help, NULL);
+  ADD ("/cli/usage-errors", test_usage_errors, NULL);
+  ADD ("/cli/connection/lifecycle", test_lifecycle, NULL);
+  ADD ("/cli/connection/wrong-token", test_wrong_token, NULL);
+  ADD ("/cli/connection/unreachable", test_unreachable, NULL);
+  ADD ("/cli/connection/invalid-input", test_invalid_input, NULL);
+  ADD ("/cli/connection/duplicate", test_duplicate, NULL);
+  ADD ("/cli/connection/broken-config", test_broken_config, NULL);
+  ADD ("/cli/connection/no-keyring", test_no_keyring, NULL);
+  ADD ("/cli/records/pages", test_records_stream, "pages");
+  ADD ("/cli/records/cursor", test_records_stream, "cursor");
+  ADD ("/cli/records/limit", test_records_limit, NULL);
+  ADD ("/cli/records/progress", test_records_progress, NULL);
+  ADD ("/cli/records/updated-since", test_records_updated_since, NULL);
+  ADD ("/cli/records/errors", test_records_errors, NULL);
+  ADD ("/cli/records/misbehaving-server", test_records_misbehaving_server, NULL);
+
+#undef ADD
+
+  return g_test_run ();
+}
