@@ -317,7 +317,24 @@ store_next_token (GTask *task)
       return;
     }
 
-  data->connection = sy_connection_new (demo->name, sy_sandbox_process_get_url (self->sandbox));
+  /* Fixed ids, so a demo that crashed before clearing its tokens has them
+   * replaced by the next demo's instead of leaving them in the keyring. */
+  {
+    g_autoptr(JsonObject) object = json_object_new ();
+    g_autofree char *id = g_strconcat ("demo-", demo->sandbox_connection, NULL);
+    g_autoptr(GError) error = NULL;
+
+    json_object_set_string_member (object, "id", id);
+    json_object_set_string_member (object, "name", demo->name);
+    json_object_set_string_member (object, "base_url", sy_sandbox_process_get_url (self->sandbox));
+    data->connection = sy_connection_new_from_json (object, &error);
+    if (data->connection == NULL)
+      {
+        g_task_return_error (task, g_steal_pointer (&error));
+        g_object_unref (task);
+        return;
+      }
+  }
   sy_connection_set_platform (data->connection, demo->platform);
   sy_connection_set_domain (data->connection, demo->domain);
 
