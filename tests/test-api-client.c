@@ -91,25 +91,41 @@ test_server_callback (SoupServer        *soup_server,
   server->handler (server, message, server->hits);
 }
 
+/* Over HTTPS with this certificate, or plain HTTP when it is NULL. */
 static TestServer *
-test_server_new (TestHandler handler)
+test_server_new_full (TestHandler      handler,
+                      GTlsCertificate *certificate)
 {
   TestServer *server = g_new0 (TestServer, 1);
   g_autoptr(GError) error = NULL;
+  SoupServerListenOptions options = SOUP_SERVER_LISTEN_IPV4_ONLY;
   GSList *uris;
 
   server->handler = handler;
-  server->server = soup_server_new (NULL, NULL);
+  if (certificate != NULL)
+    {
+      server->server = soup_server_new ("tls-certificate", certificate, NULL);
+      options |= SOUP_SERVER_LISTEN_HTTPS;
+    }
+  else
+    server->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (server->server, NULL, test_server_callback, server, NULL);
-  soup_server_listen_local (server->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  soup_server_listen_local (server->server, 0, options, &error);
   g_assert_no_error (error);
 
   uris = soup_server_get_uris (server->server);
   g_assert_nonnull (uris);
-  server->url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  server->url = g_strdup_printf ("%s://127.0.0.1:%d", certificate != NULL ? "https" : "http",
+                                 g_uri_get_port (uris->data));
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
   return server;
+}
+
+static TestServer *
+test_server_new (TestHandler handler)
+{
+  return test_server_new_full (handler, NULL);
 }
 
 static void
@@ -1030,17 +1046,7 @@ test_tls_verified (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autofree char *url = NULL;
-  TestServer *server = g_new0 (TestServer, 1);
-  GSList *uris;
-
-  server->handler = count_only_handler;
-  server->server = soup_server_new ("tls-certificate", certificate, NULL);
-  soup_server_add_handler (server->server, NULL, test_server_callback, server, NULL);
-  soup_server_listen_local (server->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server->server);
-  server->url = g_strdup_printf ("https://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  TestServer *server = test_server_new_full (count_only_handler, certificate);
 
   /* The token must never reach a server whose certificate does not check
    * out: no request arrives, and the user is told why. */

@@ -9,6 +9,7 @@
 #include "sy-error.h"
 #include "sy-secret-store.h"
 #include "sy-state-store.h"
+#include "sy-cli-test-support.h"
 #include "sy-test-support.h"
 
 /* `switchyard-cli cert …` and `netsuite test` as a user runs them: a child
@@ -16,54 +17,21 @@
  * keyring of the test session, openssl to make and check certificates, and
  * a real switchyard-sandbox for the NetSuite login. */
 
-typedef struct
-{
-  char             *config_dir;
-  char             *state_dir;
-  char             *work_dir;    /* the files a user hands over or gets */
-  SySandboxProcess *sandbox;
-  /* Run the CLI where no Secret Service can be reached. */
-  gboolean          no_keyring;
-} Fixture;
-
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} CliRun;
-
-static void
-cli_run_clear (CliRun *run)
-{
-  g_clear_pointer (&run->out, g_free);
-  g_clear_pointer (&run->err, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliRun, cli_run_clear)
+/* Runs in its work directory: the files a user hands over or gets. */
+typedef SyCliFixture Fixture;
 
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  fixture->config_dir = sy_test_make_tmpdir ("cli-cert-config");
-  fixture->state_dir = sy_test_make_tmpdir ("cli-cert-state");
-  fixture->work_dir = sy_test_make_tmpdir ("cli-cert-work");
+  sy_cli_fixture_set_up (fixture, "cli-cert", TRUE);
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  if (fixture->sandbox != NULL)
-    sy_sandbox_process_stop (fixture->sandbox);
-  g_clear_object (&fixture->sandbox);
-  sy_test_remove_tree (fixture->config_dir);
-  sy_test_remove_tree (fixture->state_dir);
-  sy_test_remove_tree (fixture->work_dir);
-  g_free (fixture->config_dir);
-  g_free (fixture->state_dir);
-  g_free (fixture->work_dir);
+  sy_cli_fixture_tear_down (fixture);
 }
 
 static char *
@@ -72,76 +40,6 @@ work_path (Fixture    *fixture,
 {
   return g_build_filename (fixture->work_dir, name, NULL);
 }
-
-/* Runs switchyard-cli in the work directory with the fixture's
- * directories, the NULL-terminated arguments and input (NULL: an empty,
- * closed standard input), as test-cli.c does. */
-static void
-run_cli_argv (Fixture            *fixture,
-              const char         *input,
-              const char * const *args,
-              CliRun             *run)
-{
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *cli = g_getenv ("SWITCHYARD_CLI");
-
-  g_assert_nonnull (cli);
-  g_ptr_array_add (argv, (gpointer) cli);
-  g_ptr_array_add (argv, (gpointer) "--config-dir");
-  g_ptr_array_add (argv, fixture->config_dir);
-  g_ptr_array_add (argv, (gpointer) "--state-dir");
-  g_ptr_array_add (argv, fixture->state_dir);
-  for (gsize i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_cwd (launcher, fixture->work_dir);
-  if (fixture->no_keyring)
-    {
-      g_subprocess_launcher_unsetenv (launcher, "DBUS_SESSION_BUS_ADDRESS");
-      g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
-      g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
-      g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", fixture->state_dir, TRUE);
-    }
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-
-  /* Asynchronously, so that this process's main context keeps running. */
-  g_subprocess_communicate_utf8_async (process, input, NULL, sy_test_store_result, &result);
-  sy_test_await (&result);
-  g_subprocess_communicate_utf8_finish (process, result, &run->out, &run->err, &error);
-  g_assert_no_error (error);
-
-  g_clear_object (&result);
-  g_subprocess_wait_async (process, NULL, sy_test_store_result, &result);
-  sy_test_await (&result);
-  g_subprocess_wait_finish (process, result, &error);
-  g_assert_no_error (error);
-
-  /* A crash or a sanitizer abort is never an acceptable exit. */
-  g_assert_true (g_subprocess_get_if_exited (process));
-  run->status = g_subprocess_get_exit_status (process);
-
-  {
-    g_autofree char *command_line = g_strjoinv (" ", (char **) args);
-
-    g_test_message ("switchyard-cli %s → %d\nstdout: %.3000s\nstderr: %s",
-                    command_line, run->status, run->out, run->err);
-  }
-}
-
-#define run_cli(fixture, input, run, ...) \
-  G_STMT_START { \
-    const char * const run_cli_args[] = { __VA_ARGS__, NULL }; \
-    run_cli_argv ((fixture), (input), run_cli_args, (run)); \
-  } G_STMT_END
 
 /* openssl, in the work directory; returns its exit status. */
 static int
@@ -176,57 +74,20 @@ run_openssl_argv (Fixture            *fixture,
 static JsonObject *
 parse_json_object (const char *text)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-  JsonNode *root;
+  g_autoptr(JsonNode) root = sy_test_parse_json (text);
 
-  json_parser_load_from_data (parser, text, -1, &error);
-  g_assert_no_error (error);
-  root = json_parser_get_root (parser);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
   return json_object_ref (json_node_get_object (root));
-}
-
-static guint
-file_mode (const char *path)
-{
-  GStatBuf buf;
-
-  g_assert_cmpint (g_stat (path, &buf), ==, 0);
-  return buf.st_mode & 0777;
-}
-
-static char *
-read_text (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-
-  g_file_get_contents (path, &contents, NULL, &error);
-  g_assert_no_error (error);
-  return contents;
-}
-
-static void
-assert_one_error_line (const CliRun *run)
-{
-  guint lines = 0;
-
-  g_assert_true (g_str_has_prefix (run->err, "switchyard-cli: "));
-  for (const char *p = run->err; *p != '\0'; p++)
-    if (*p == '\n')
-      lines++;
-  g_assert_cmpuint (lines, ==, 1);
 }
 
 static void
 add_connection (Fixture    *fixture,
                 const char *name)
 {
-  g_auto(CliRun) run = { 0 };
+  g_auto(SyCliRun) run = { 0 };
   const char *url = fixture->sandbox != NULL ? sy_sandbox_process_get_url (fixture->sandbox) : "http://127.0.0.1:9";
 
-  run_cli (fixture, "not-a-real-token\n", &run, "connection", "add", name, "--url", url, "--token-stdin", "--no-test");
+  sy_cli_run (fixture, "not-a-real-token\n", &run, "connection", "add", name, "--url", url, "--token-stdin", "--no-test");
   g_assert_cmpint (run.status, ==, 0);
 }
 
@@ -234,11 +95,11 @@ static char *
 connection_id (Fixture    *fixture,
                const char *name)
 {
-  g_auto(CliRun) run = { 0 };
+  g_auto(SyCliRun) run = { 0 };
   g_autoptr(JsonObject) root = NULL;
   JsonArray *connections;
 
-  run_cli (fixture, NULL, &run, "connection", "list", "--json");
+  sy_cli_run (fixture, NULL, &run, "connection", "list", "--json");
   g_assert_cmpint (run.status, ==, 0);
   root = parse_json_object (run.out);
   connections = json_object_get_array_member (root, "connections");
@@ -353,33 +214,33 @@ test_help (Fixture       *fixture,
 
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     {
-      g_auto(CliRun) run = { 0 };
+      g_auto(SyCliRun) run = { 0 };
 
-      run_cli_argv (fixture, NULL, commands[i], &run);
+      sy_cli_run_argv (fixture, NULL, commands[i], &run);
       g_assert_cmpint (run.status, ==, 0);
       g_assert_nonnull (strstr (run.out, "Usage"));
       g_assert_cmpstr (run.err, ==, "");
     }
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "--help");
+    sy_cli_run (fixture, NULL, &run, "--help");
     g_assert_nonnull (strstr (run.out, "cert"));
     g_assert_nonnull (strstr (run.out, "netsuite"));
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "generate", "--help");
+    sy_cli_run (fixture, NULL, &run, "cert", "generate", "--help");
     g_assert_nonnull (strstr (run.out, "--type"));
     g_assert_nonnull (strstr (run.out, "ec-p521"));
     g_assert_nonnull (strstr (run.out, "--connection"));
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "import", "--help");
+    sy_cli_run (fixture, NULL, &run, "cert", "import", "--help");
     g_assert_nonnull (strstr (run.out, "--passphrase-stdin"));
   }
 }
@@ -402,9 +263,9 @@ test_generate (Fixture       *fixture,
   const char *fingerprint;
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "generate", "--type", "rsa-3072", "--subject", "CN=Test", "--out", "pub.pem");
+    sy_cli_run (fixture, NULL, &run, "cert", "generate", "--type", "rsa-3072", "--subject", "CN=Test", "--out", "pub.pem");
     g_assert_cmpint (run.status, ==, 0);
     /* Piped: no progress line. */
     g_assert_null (strstr (run.err, "Generating"));
@@ -414,8 +275,8 @@ test_generate (Fixture       *fixture,
   }
 
   g_assert_true (g_file_test (pub, G_FILE_TEST_IS_REGULAR));
-  g_assert_cmpuint (file_mode (pub), ==, 0644);
-  first_pem = read_text (pub);
+  g_assert_cmpuint (sy_test_file_mode (pub), ==, 0644);
+  first_pem = sy_test_read_text (pub);
   g_assert_true (g_str_has_prefix (first_pem, "-----BEGIN CERTIFICATE-----"));
   g_assert_null (strstr (first_pem, "PRIVATE KEY"));
 
@@ -432,11 +293,19 @@ test_generate (Fixture       *fixture,
   g_assert_nonnull (strstr (verify, "pub.pem: OK"));
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "show", "pub.pem", "--json");
+    sy_cli_run (fixture, NULL, &run, "cert", "show", "pub.pem", "--json");
     g_assert_cmpint (run.status, ==, 0);
     shown = parse_json_object (run.out);
+  }
+  {
+    g_auto(SyCliRun) run = { 0 };
+
+    /* The words the certificate page uses too (sy_certificate_describe_key). */
+    sy_cli_run (fixture, NULL, &run, "cert", "show", "pub.pem");
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "RSA, 3072 bits"));
   }
   g_assert_cmpstr (json_object_get_string_member (shown, "subject"), ==, "CN=Test");
   g_assert_cmpstr (json_object_get_string_member (shown, "key_type"), ==, "rsa");
@@ -468,25 +337,25 @@ test_generate (Fixture       *fixture,
   sy_secret_free (encoded);
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
     g_autofree char *after = NULL;
 
     /* An existing file is kept… */
-    run_cli (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "CN=Other", "--out", "pub.pem");
+    sy_cli_run (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "CN=Other", "--out", "pub.pem");
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     g_assert_nonnull (strstr (run.err, "--force"));
-    after = read_text (pub);
+    after = sy_test_read_text (pub);
     g_assert_cmpstr (after, ==, first_pem);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
     g_autoptr(JsonObject) generated = NULL;
     g_autofree char *after = NULL;
 
     /* …unless replaced on purpose. */
-    run_cli (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "CN=Other,O=Example Ltd",
-             "--days", "30", "--out", "pub.pem", "--force", "--json");
+    sy_cli_run (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "CN=Other,O=Example Ltd",
+                "--days", "30", "--out", "pub.pem", "--force", "--json");
     g_assert_cmpint (run.status, ==, 0);
     generated = parse_json_object (run.out);
     g_assert_cmpstr (json_object_get_string_member (generated, "key_type"), ==, "ec");
@@ -495,9 +364,9 @@ test_generate (Fixture       *fixture,
     g_assert_cmpint (json_object_get_int_member (generated, "days_left"), >=, 29);
     g_assert_cmpint (json_object_get_int_member (generated, "days_left"), <=, 30);
     g_assert_true (json_object_get_null_member (generated, "connection"));
-    after = read_text (pub);
+    after = sy_test_read_text (pub);
     g_assert_cmpstr (after, !=, first_pem);
-    g_assert_cmpuint (file_mode (pub), ==, 0644);
+    g_assert_cmpuint (sy_test_file_mode (pub), ==, 0644);
   }
 }
 
@@ -535,20 +404,20 @@ test_generate_bad_input (Fixture       *fixture,
 
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     {
-      g_auto(CliRun) run = { 0 };
+      g_auto(SyCliRun) run = { 0 };
 
-      run_cli_argv (fixture, NULL, commands[i], &run);
+      sy_cli_run_argv (fixture, NULL, commands[i], &run);
       g_assert_cmpint (run.status, ==, 2);
-      assert_one_error_line (&run);
+      sy_cli_assert_one_error_line (&run);
       g_assert_cmpstr (run.out, ==, "");
       assert_no_file_but (fixture, NULL);
     }
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* The core's explanation comes through. */
-    run_cli (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "no equals sign", "--out", "x.pem");
+    sy_cli_run (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "no equals sign", "--out", "x.pem");
     g_assert_nonnull (strstr (run.err, "distinguished name"));
   }
 }
@@ -557,12 +426,12 @@ static void
 test_generate_no_keyring (Fixture       *fixture,
                           gconstpointer  data)
 {
-  g_auto(CliRun) run = { 0 };
+  g_auto(SyCliRun) run = { 0 };
 
   fixture->no_keyring = TRUE;
-  run_cli (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "CN=T", "--out", "pub.pem");
+  sy_cli_run (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "CN=T", "--out", "pub.pem");
   g_assert_cmpint (run.status, ==, 2);
-  assert_one_error_line (&run);
+  sy_cli_assert_one_error_line (&run);
   g_assert_nonnull (strstr (run.err, "keyring"));
   /* Nothing written, not even a temporary file. */
   assert_no_file_but (fixture, NULL);
@@ -589,10 +458,10 @@ test_connection_key (Fixture       *fixture,
   id = connection_id (fixture, "NetSuite Prod");
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "generate", "--type", "ec-p384", "--subject", "CN=Prod,O=Example Ltd",
-             "--out", "prod.pem", "--connection", "NetSuite Prod", "--json");
+    sy_cli_run (fixture, NULL, &run, "cert", "generate", "--type", "ec-p384", "--subject", "CN=Prod,O=Example Ltd",
+                "--out", "prod.pem", "--connection", "NetSuite Prod", "--json");
     g_assert_cmpint (run.status, ==, 0);
     generated = parse_json_object (run.out);
     g_assert_cmpstr (json_object_get_string_member (generated, "connection"), ==, "NetSuite Prod");
@@ -600,9 +469,9 @@ test_connection_key (Fixture       *fixture,
   }
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "show", "--connection", "NetSuite Prod", "--json");
+    sy_cli_run (fixture, NULL, &run, "cert", "show", "--connection", "NetSuite Prod", "--json");
     g_assert_cmpint (run.status, ==, 0);
     shown = parse_json_object (run.out);
     g_assert_cmpstr (json_object_get_string_member (shown, "sha256_fingerprint"), ==,
@@ -618,9 +487,16 @@ test_connection_key (Fixture       *fixture,
     g_assert_true (json_object_has_member (shown, "not_after"));
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "show", "--connection", "NetSuite Prod");
+    sy_cli_run (fixture, NULL, &run, "cert", "show", "--connection", "NetSuite Prod");
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "EC P-384, 384 bits"));
+  }
+  {
+    g_auto(SyCliRun) run = { 0 };
+
+    sy_cli_run (fixture, NULL, &run, "cert", "show", "--connection", "NetSuite Prod");
     g_assert_cmpint (run.status, ==, 0);
     g_assert_nonnull (strstr (run.out, "days left"));
     g_assert_nonnull (strstr (run.out, "P-384"));
@@ -642,30 +518,30 @@ test_connection_key (Fixture       *fixture,
   sy_secret_free (encoded);
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* Replacing the connection's key takes --force. */
-    run_cli (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "CN=Again",
-             "--out", "again.pem", "--connection", "NetSuite Prod");
+    sy_cli_run (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "CN=Again",
+                "--out", "again.pem", "--connection", "NetSuite Prod");
     g_autofree char *again = work_path (fixture, "again.pem");
 
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     g_assert_false (g_file_test (again, G_FILE_TEST_EXISTS));
   }
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "export-key", "--connection", "NetSuite Prod", "--out", "key.pem");
+    sy_cli_run (fixture, NULL, &run, "cert", "export-key", "--connection", "NetSuite Prod", "--out", "key.pem");
     g_assert_cmpint (run.status, ==, 0);
-    g_assert_cmpuint (file_mode (key_path), ==, 0600);
-    key_pem = read_text (key_path);
+    g_assert_cmpuint (sy_test_file_mode (key_path), ==, 0600);
+    key_pem = sy_test_read_text (key_path);
     g_assert_true (g_str_has_prefix (key_pem, "-----BEGIN PRIVATE KEY-----"));
     /* The key is only in the file, never on the terminal. */
     {
       g_autofree char *cert_path = work_path (fixture, "prod.pem");
-      g_autofree char *cert_pem = read_text (cert_path);
+      g_autofree char *cert_pem = sy_test_read_text (cert_path);
       g_auto(GStrv) body = secret_pem_lines (key_pem, cert_pem);
 
       g_assert_cmpuint (g_strv_length (body), >=, 1);
@@ -686,58 +562,58 @@ test_connection_key (Fixture       *fixture,
   g_assert_cmpstr (cert_public, ==, key_public);
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
     g_autofree char *after = NULL;
 
-    run_cli (fixture, NULL, &run, "cert", "export-key", "--connection", "NetSuite Prod", "--out", "key.pem");
+    sy_cli_run (fixture, NULL, &run, "cert", "export-key", "--connection", "NetSuite Prod", "--out", "key.pem");
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     g_assert_nonnull (strstr (run.err, "--force"));
-    after = read_text (key_path);
+    after = sy_test_read_text (key_path);
     g_assert_cmpstr (after, ==, key_pem);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     g_assert_cmpint (g_chmod (key_path, 0644), ==, 0);
-    run_cli (fixture, NULL, &run, "cert", "export-key", "--connection", "NetSuite Prod", "--out", "key.pem", "--force");
+    sy_cli_run (fixture, NULL, &run, "cert", "export-key", "--connection", "NetSuite Prod", "--out", "key.pem", "--force");
     g_assert_cmpint (run.status, ==, 0);
-    g_assert_cmpuint (file_mode (key_path), ==, 0600);
+    g_assert_cmpuint (sy_test_file_mode (key_path), ==, 0600);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "export-key", "--connection", "Empty", "--out", "none.pem");
+    sy_cli_run (fixture, NULL, &run, "cert", "export-key", "--connection", "Empty", "--out", "none.pem");
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     g_autofree char *none = work_path (fixture, "none.pem");
 
     g_assert_nonnull (strstr (run.err, "no private key"));
     g_assert_false (g_file_test (none, G_FILE_TEST_EXISTS));
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "show", "--connection", "Empty");
+    sy_cli_run (fixture, NULL, &run, "cert", "show", "--connection", "Empty");
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "export-key", "--connection", "Nobody", "--out", "none.pem");
+    sy_cli_run (fixture, NULL, &run, "cert", "export-key", "--connection", "Nobody", "--out", "none.pem");
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
     g_autoptr(JsonObject) replaced = NULL;
     g_autofree guchar *decoded = NULL;
     gsize length;
 
     /* With --force the connection gets the new pair. */
-    run_cli (fixture, NULL, &run, "cert", "generate", "--type", "rsa-4096", "--subject", "CN=Again",
-             "--out", "again.pem", "--connection", "NetSuite Prod", "--force", "--json");
+    sy_cli_run (fixture, NULL, &run, "cert", "generate", "--type", "rsa-4096", "--subject", "CN=Again",
+                "--out", "again.pem", "--connection", "NetSuite Prod", "--force", "--json");
     g_assert_cmpint (run.status, ==, 0);
     replaced = parse_json_object (run.out);
 
@@ -751,12 +627,12 @@ test_connection_key (Fixture       *fixture,
 
   /* Removing the connection forgets its certificate and its key too. */
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
     g_autoptr(GError) error = NULL;
     g_autoptr(SyStateStore) state = NULL;
     g_autoptr(SyCertificate) left = NULL;
 
-    run_cli (fixture, NULL, &run, "connection", "remove", "NetSuite Prod");
+    sy_cli_run (fixture, NULL, &run, "connection", "remove", "NetSuite Prod");
     g_assert_cmpint (run.status, ==, 0);
     g_assert_null (keyring_private_key (id));
 
@@ -786,25 +662,25 @@ test_broken_state_database (Fixture       *fixture,
   g_assert_no_error (error);
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "CN=T",
-             "--out", "pub.pem", "--connection", "Broken");
+    sy_cli_run (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "CN=T",
+                "--out", "pub.pem", "--connection", "Broken");
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     g_assert_nonnull (strstr (run.err, db_path));
     assert_no_file_but (fixture, NULL);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "show", "--connection", "Broken");
+    sy_cli_run (fixture, NULL, &run, "cert", "show", "--connection", "Broken");
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     g_assert_nonnull (strstr (run.err, db_path));
   }
 
-  after = read_text (db_path);
+  after = sy_test_read_text (db_path);
   g_assert_cmpstr (after, ==, garbage);
   g_assert_null (keyring_private_key (id));
 }
@@ -834,14 +710,14 @@ import_json (Fixture    *fixture,
              const char *name,
              gboolean    with_key)
 {
-  g_auto(CliRun) run = { 0 };
+  g_auto(SyCliRun) run = { 0 };
   g_autofree char *cert = g_strconcat (name, ".pem", NULL);
   g_autofree char *key = g_strconcat (name, ".key", NULL);
 
   if (with_key)
-    run_cli (fixture, NULL, &run, "cert", "import", cert, "--key-file", key, "--json");
+    sy_cli_run (fixture, NULL, &run, "cert", "import", cert, "--key-file", key, "--json");
   else
-    run_cli (fixture, NULL, &run, "cert", "import", cert, "--json");
+    sy_cli_run (fixture, NULL, &run, "cert", "import", cert, "--json");
   g_assert_cmpint (run.status, ==, 0);
   return parse_json_object (run.out);
 }
@@ -882,14 +758,14 @@ test_import_openssl (Fixture       *fixture,
       g_assert_true (json_object_get_boolean_member (imported, "stored") == cases[i].key_usable);
       if (!cases[i].key_usable)
         {
-          g_auto(CliRun) run = { 0 };
+          g_auto(SyCliRun) run = { 0 };
           g_autofree char *cert = g_strconcat (cases[i].name, ".pem", NULL);
           g_autofree char *key = g_strconcat (cases[i].name, ".key", NULL);
 
           /* A key Switchyard cannot sign with is refused, with the reason. */
-          run_cli (fixture, NULL, &run, "cert", "import", cert, "--key-file", key);
+          sy_cli_run (fixture, NULL, &run, "cert", "import", cert, "--key-file", key);
           g_assert_cmpint (run.status, ==, 2);
-          assert_one_error_line (&run);
+          sy_cli_assert_one_error_line (&run);
           g_assert_nonnull (strstr (run.err, "curve"));
         }
       if (cases[i].accepted)
@@ -902,32 +778,32 @@ test_import_openssl (Fixture       *fixture,
     }
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* The warning is printed clearly, and the import still succeeds. */
     add_connection (fixture, "Old");
-    run_cli (fixture, NULL, &run, "cert", "import", "rsa2048.pem", "--key-file", "rsa2048.key", "--connection", "Old");
+    sy_cli_run (fixture, NULL, &run, "cert", "import", "rsa2048.pem", "--key-file", "rsa2048.key", "--connection", "Old");
     g_assert_cmpint (run.status, ==, 0);
     g_assert_nonnull (strstr (run.err, "Warning"));
     g_assert_nonnull (strstr (run.err, "2048"));
     g_assert_nonnull (strstr (run.out, "does not meet NetSuite's requirements"));
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
     g_autoptr(JsonObject) shown = NULL;
 
-    run_cli (fixture, NULL, &run, "cert", "show", "--connection", "Old", "--json");
+    sy_cli_run (fixture, NULL, &run, "cert", "show", "--connection", "Old", "--json");
     g_assert_cmpint (run.status, ==, 0);
     shown = parse_json_object (run.out);
     g_assert_cmpint (json_object_get_int_member (shown, "key_bits"), ==, 2048);
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (shown, "netsuite_problems")), >=, 1);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* DER, as some platforms hand certificates over. */
     g_assert_cmpint (run_openssl (fixture, NULL, "x509", "-in", "p256.pem", "-outform", "DER", "-out", "p256.der"), ==, 0);
-    run_cli (fixture, NULL, &run, "cert", "show", "p256.der");
+    sy_cli_run (fixture, NULL, &run, "cert", "show", "p256.der");
     g_assert_cmpint (run.status, ==, 0);
     g_assert_nonnull (strstr (run.out, "CN=p256"));
   }
@@ -938,11 +814,11 @@ assert_nothing_stored (Fixture    *fixture,
                        const char *connection_name,
                        const char *id)
 {
-  g_auto(CliRun) run = { 0 };
+  g_auto(SyCliRun) run = { 0 };
   char *encoded = keyring_private_key (id);
 
   g_assert_null (encoded);
-  run_cli (fixture, NULL, &run, "cert", "show", "--connection", connection_name);
+  sy_cli_run (fixture, NULL, &run, "cert", "show", "--connection", connection_name);
   g_assert_cmpint (run.status, ==, 2);
   g_assert_nonnull (strstr (run.err, "has no certificate"));
 }
@@ -1003,8 +879,8 @@ test_import_bad_input (Fixture       *fixture,
     g_autofree char *second_path = work_path (fixture, "second.pem");
     g_autofree char *two_path = work_path (fixture, "two.pem");
 
-    first = read_text (first_path);
-    second = read_text (second_path);
+    first = sy_test_read_text (first_path);
+    second = sy_test_read_text (second_path);
     two = g_strconcat (first, second, NULL);
     g_file_set_contents (two_path, two, -1, &error);
     g_assert_no_error (error);
@@ -1024,50 +900,50 @@ test_import_bad_input (Fixture       *fixture,
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto(CliRun) run = { 0 };
+      g_auto(SyCliRun) run = { 0 };
 
-      run_cli_argv (fixture, cases[i].input, cases[i].args, &run);
+      sy_cli_run_argv (fixture, cases[i].input, cases[i].args, &run);
       g_assert_cmpint (run.status, ==, 2);
-      assert_one_error_line (&run);
+      sy_cli_assert_one_error_line (&run);
       g_assert_nonnull (strstr (run.err, cases[i].message));
       g_assert_cmpstr (run.out, ==, "");
       assert_nothing_stored (fixture, "Target", id);
     }
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
     g_autofree char *exported_public = NULL;
     g_autofree char *original_public = NULL;
 
     /* The right passphrase, with a space in it, from standard input. */
-    run_cli (fixture, "correct horse\n", &run, "cert", "import", "first.pem", "--key-file", "encrypted.key",
-             "--passphrase-stdin", "--connection", "Target");
+    sy_cli_run (fixture, "correct horse\n", &run, "cert", "import", "first.pem", "--key-file", "encrypted.key",
+                "--passphrase-stdin", "--connection", "Target");
     g_assert_cmpint (run.status, ==, 0);
     g_assert_null (strstr (run.out, "correct horse"));
     g_assert_null (strstr (run.err, "correct horse"));
 
-    cli_run_clear (&run);
-    run_cli (fixture, NULL, &run, "cert", "export-key", "--connection", "Target", "--out", "exported.key");
+    sy_cli_run_clear (&run);
+    sy_cli_run (fixture, NULL, &run, "cert", "export-key", "--connection", "Target", "--out", "exported.key");
     g_assert_cmpint (run.status, ==, 0);
     g_assert_cmpint (run_openssl (fixture, &exported_public, "pkey", "-in", "exported.key", "-pubout"), ==, 0);
     g_assert_cmpint (run_openssl (fixture, &original_public, "pkey", "-in", "first.key", "-pubout"), ==, 0);
     g_assert_cmpstr (exported_public, ==, original_public);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* Another certificate over it takes --force… */
-    run_cli (fixture, NULL, &run, "cert", "import", "second.pem", "--key-file", "second.key", "--connection", "Target");
+    sy_cli_run (fixture, NULL, &run, "cert", "import", "second.pem", "--key-file", "second.key", "--connection", "Target");
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     g_assert_nonnull (strstr (run.err, "--force"));
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
     g_autoptr(JsonObject) shown = NULL;
 
     /* …and leaves the first in place. */
-    run_cli (fixture, NULL, &run, "cert", "show", "--connection", "Target", "--json");
+    sy_cli_run (fixture, NULL, &run, "cert", "show", "--connection", "Target", "--json");
     g_assert_cmpint (run.status, ==, 0);
     shown = parse_json_object (run.out);
     g_assert_cmpstr (json_object_get_string_member (shown, "subject"), ==, "CN=first");
@@ -1089,9 +965,9 @@ test_attach_pending_key (Fixture       *fixture,
   char *encoded;
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "CN=Later", "--out", "later.pem", "--json");
+    sy_cli_run (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "CN=Later", "--out", "later.pem", "--json");
     g_assert_cmpint (run.status, ==, 0);
     generated = parse_json_object (run.out);
   }
@@ -1103,9 +979,9 @@ test_attach_pending_key (Fixture       *fixture,
   add_connection (fixture, "Later");
   id = connection_id (fixture, "Later");
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "import", "later.pem", "--connection", "Later", "--json");
+    sy_cli_run (fixture, NULL, &run, "cert", "import", "later.pem", "--connection", "Later", "--json");
     g_assert_cmpint (run.status, ==, 0);
     imported = parse_json_object (run.out);
     g_assert_cmpstr (json_object_get_string_member (imported, "private_key"), ==, "attached");
@@ -1119,19 +995,19 @@ test_attach_pending_key (Fixture       *fixture,
   sy_secret_free (encoded);
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
     g_autoptr(JsonObject) again = NULL;
 
     /* Importing the same certificate again keeps the key. */
-    run_cli (fixture, NULL, &run, "cert", "import", "later.pem", "--connection", "Later", "--json");
+    sy_cli_run (fixture, NULL, &run, "cert", "import", "later.pem", "--connection", "Later", "--json");
     g_assert_cmpint (run.status, ==, 0);
     again = parse_json_object (run.out);
     g_assert_cmpstr (json_object_get_string_member (again, "private_key"), ==, "kept");
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "export-key", "--connection", "Later", "--out", "later.key");
+    sy_cli_run (fixture, NULL, &run, "cert", "export-key", "--connection", "Later", "--out", "later.key");
     g_assert_cmpint (run.status, ==, 0);
   }
   g_assert_cmpint (run_openssl (fixture, &cert_public, "x509", "-in", "later.pem", "-pubkey", "-noout"), ==, 0);
@@ -1158,7 +1034,7 @@ upload_certificate (Fixture    *fixture,
   g_autoptr(JsonObject) object = NULL;
   g_autofree char *url = g_strconcat (sy_sandbox_process_get_url (fixture->sandbox), "/__sandbox/netsuite/certificates", NULL);
   g_autofree char *path = work_path (fixture, pem_name);
-  g_autofree char *pem = read_text (path);
+  g_autofree char *pem = sy_test_read_text (path);
   g_autofree char *text = NULL;
   g_autofree char *answer_text = NULL;
 
@@ -1215,19 +1091,19 @@ test_netsuite_login (Fixture       *fixture,
   add_connection (fixture, "No key");
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "cert", "generate", "--type", "rsa-3072", "--subject", "CN=Switchyard",
-             "--out", "ns.pem", "--connection", "NS");
+    sy_cli_run (fixture, NULL, &run, "cert", "generate", "--type", "rsa-3072", "--subject", "CN=Switchyard",
+                "--out", "ns.pem", "--connection", "NS");
     g_assert_cmpint (run.status, ==, 0);
   }
   certificate_id = upload_certificate (fixture, "TST123", "C", "ns.pem");
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "netsuite", "test", "--connection", "NS", "--account", "TST123", "--client-id", "C",
-             "--certificate-id", certificate_id, "--token-url", token_url);
+    sy_cli_run (fixture, NULL, &run, "netsuite", "test", "--connection", "NS", "--account", "TST123", "--client-id", "C",
+                "--certificate-id", certificate_id, "--token-url", token_url);
     g_assert_cmpint (run.status, ==, 0);
     g_assert_nonnull (strstr (run.out, "NetSuite login works: a Bearer token valid for 3600 s was issued"));
     /* The token itself is never shown. */
@@ -1236,15 +1112,15 @@ test_netsuite_login (Fixture       *fixture,
   }
 
   /* Remembered for the connection, and none of it secret. */
-  connections = read_text (connections_path);
+  connections = sy_test_read_text (connections_path);
   g_assert_nonnull (strstr (connections, certificate_id));
   g_assert_nonnull (strstr (connections, "TST123"));
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
     g_autoptr(JsonObject) answer = NULL;
 
     /* Everything remembered, the token URL included. */
-    run_cli (fixture, NULL, &run, "netsuite", "test", "--connection", "NS", "--json");
+    sy_cli_run (fixture, NULL, &run, "netsuite", "test", "--connection", "NS", "--json");
     g_assert_cmpint (run.status, ==, 0);
     answer = parse_json_object (run.out);
     g_assert_true (json_object_get_boolean_member (answer, "ok"));
@@ -1257,83 +1133,83 @@ test_netsuite_login (Fixture       *fixture,
   }
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* A wrong certificate id: NetSuite's refusal and its reason. */
-    run_cli (fixture, NULL, &run, "netsuite", "test", "--connection", "NS", "--account", "TST123", "--client-id", "C",
-             "--certificate-id", "0123456789abcdef", "--token-url", token_url);
+    sy_cli_run (fixture, NULL, &run, "netsuite", "test", "--connection", "NS", "--account", "TST123", "--client-id", "C",
+                "--certificate-id", "0123456789abcdef", "--token-url", token_url);
     g_assert_cmpint (run.status, ==, 3);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     g_assert_nonnull (strstr (run.err, "invalid_client"));
     g_assert_cmpstr (run.out, ==, "");
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* A wrong client id too. */
-    run_cli (fixture, NULL, &run, "netsuite", "test", "--connection", "NS", "--account", "TST123", "--client-id", "D",
-             "--certificate-id", certificate_id, "--token-url", token_url);
+    sy_cli_run (fixture, NULL, &run, "netsuite", "test", "--connection", "NS", "--account", "TST123", "--client-id", "D",
+                "--certificate-id", certificate_id, "--token-url", token_url);
     g_assert_cmpint (run.status, ==, 3);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
   }
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* An EC key signs with ES256. */
-    run_cli (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "CN=Switchyard EC",
-             "--out", "ns-ec.pem", "--connection", "NS EC");
+    sy_cli_run (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "CN=Switchyard EC",
+                "--out", "ns-ec.pem", "--connection", "NS EC");
     g_assert_cmpint (run.status, ==, 0);
     ec_certificate_id = upload_certificate (fixture, "TST123", "C", "ns-ec.pem");
-    cli_run_clear (&run);
-    run_cli (fixture, NULL, &run, "netsuite", "test", "--connection", "NS EC", "--account", "TST123", "--client-id", "C",
-             "--certificate-id", ec_certificate_id, "--token-url", token_url);
+    sy_cli_run_clear (&run);
+    sy_cli_run (fixture, NULL, &run, "netsuite", "test", "--connection", "NS EC", "--account", "TST123", "--client-id", "C",
+                "--certificate-id", ec_certificate_id, "--token-url", token_url);
     g_assert_cmpint (run.status, ==, 0);
   }
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* No key for the connection: the user's to fix, not the server's. */
-    run_cli (fixture, NULL, &run, "netsuite", "test", "--connection", "No key", "--account", "TST123", "--client-id", "C",
-             "--certificate-id", certificate_id, "--token-url", token_url);
+    sy_cli_run (fixture, NULL, &run, "netsuite", "test", "--connection", "No key", "--account", "TST123", "--client-id", "C",
+                "--certificate-id", certificate_id, "--token-url", token_url);
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     g_assert_nonnull (strstr (run.err, "no private key"));
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "netsuite", "test", "--connection", "NS", "--account", "not an account!",
-             "--client-id", "C", "--certificate-id", certificate_id);
+    sy_cli_run (fixture, NULL, &run, "netsuite", "test", "--connection", "NS", "--account", "not an account!",
+                "--client-id", "C", "--certificate-id", certificate_id);
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "netsuite", "test", "--connection", "No key");
+    sy_cli_run (fixture, NULL, &run, "netsuite", "test", "--connection", "No key");
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     g_assert_nonnull (strstr (run.err, "--account"));
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
     g_autofree char *after = NULL;
 
     /* A new certificate makes the old certificate id meaningless: it is
      * forgotten, the account and client id are kept. */
-    run_cli (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "CN=Renewed",
-             "--out", "renewed.pem", "--connection", "NS", "--force");
+    sy_cli_run (fixture, NULL, &run, "cert", "generate", "--type", "ec-p256", "--subject", "CN=Renewed",
+                "--out", "renewed.pem", "--connection", "NS", "--force");
     g_assert_cmpint (run.status, ==, 0);
-    after = read_text (connections_path);
+    after = sy_test_read_text (connections_path);
     g_assert_null (strstr (after, certificate_id));
     g_assert_nonnull (strstr (after, "TST123"));
 
-    cli_run_clear (&run);
-    run_cli (fixture, NULL, &run, "netsuite", "test", "--connection", "NS", "--token-url", token_url);
+    sy_cli_run_clear (&run);
+    sy_cli_run (fixture, NULL, &run, "netsuite", "test", "--connection", "NS", "--token-url", token_url);
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     g_assert_nonnull (strstr (run.err, "--certificate-id"));
   }
 }

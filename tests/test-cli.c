@@ -11,56 +11,27 @@
 
 #include "sy-error.h"
 #include "sy-secret-store.h"
+#include "sy-cli-test-support.h"
 #include "sy-test-support.h"
 
 /* switchyard-cli as a user runs it: a child process with its own
  * configuration and state directories, the real keyring of the test
  * session and a real switchyard-sandbox on loopback. */
 
-typedef struct
-{
-  char             *config_dir;
-  char             *state_dir;
-  SySandboxProcess *sandbox;
-  /* Run the CLI where no Secret Service can be reached. */
-  gboolean          no_keyring;
-} Fixture;
-
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} CliRun;
-
-static void
-cli_run_clear (CliRun *run)
-{
-  g_clear_pointer (&run->out, g_free);
-  g_clear_pointer (&run->err, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliRun, cli_run_clear)
+typedef SyCliFixture Fixture;
 
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  fixture->config_dir = sy_test_make_tmpdir ("cli-config");
-  fixture->state_dir = sy_test_make_tmpdir ("cli-state");
+  sy_cli_fixture_set_up (fixture, "cli", FALSE);
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  if (fixture->sandbox != NULL)
-    sy_sandbox_process_stop (fixture->sandbox);
-  g_clear_object (&fixture->sandbox);
-  sy_test_remove_tree (fixture->config_dir);
-  sy_test_remove_tree (fixture->state_dir);
-  g_free (fixture->config_dir);
-  g_free (fixture->state_dir);
+  sy_cli_fixture_tear_down (fixture);
 }
 
 static void
@@ -82,139 +53,27 @@ wms_token (Fixture *fixture)
   return sy_sandbox_process_get_token (fixture->sandbox, "wms");
 }
 
-/* Runs switchyard-cli with the fixture's directories, the NULL-terminated
- * arguments and input (NULL: an empty, closed standard input). */
-static void
-run_cli_argv (Fixture            *fixture,
-              const char         *input,
-              const char * const *args,
-              CliRun             *run)
-{
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *cli = g_getenv ("SWITCHYARD_CLI");
-
-  g_assert_nonnull (cli);
-  g_ptr_array_add (argv, (gpointer) cli);
-  g_ptr_array_add (argv, (gpointer) "--config-dir");
-  g_ptr_array_add (argv, fixture->config_dir);
-  g_ptr_array_add (argv, (gpointer) "--state-dir");
-  g_ptr_array_add (argv, fixture->state_dir);
-  for (gsize i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  if (fixture->no_keyring)
-    {
-      /* No session bus and no display to autolaunch one: the first of the
-       * three ways of having no keyring that TESTING.md lists. */
-      g_subprocess_launcher_unsetenv (launcher, "DBUS_SESSION_BUS_ADDRESS");
-      g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
-      g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
-      g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", fixture->state_dir, TRUE);
-    }
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-
-  /* Asynchronously, so that a server running in this process (see
-   * test_records_misbehaving_server) keeps answering meanwhile. */
-  g_subprocess_communicate_utf8_async (process, input, NULL, sy_test_store_result, &result);
-  sy_test_await (&result);
-  g_subprocess_communicate_utf8_finish (process, result, &run->out, &run->err, &error);
-  g_assert_no_error (error);
-
-  /* Both pipes are at their end; now wait for the exit status itself. */
-  g_clear_object (&result);
-  g_subprocess_wait_async (process, NULL, sy_test_store_result, &result);
-  sy_test_await (&result);
-  g_subprocess_wait_finish (process, result, &error);
-  g_assert_no_error (error);
-
-  /* A crash or a sanitizer abort is never an acceptable exit. */
-  g_assert_true (g_subprocess_get_if_exited (process));
-  run->status = g_subprocess_get_exit_status (process);
-
-  {
-    g_autofree char *command_line = g_strjoinv (" ", (char **) args);
-
-    g_test_message ("switchyard-cli %s → %d\nstdout: %.2000s\nstderr: %s",
-                    command_line, run->status, run->out, run->err);
-  }
-}
-
-#define run_cli(fixture, input, run, ...) \
-  G_STMT_START { \
-    const char * const run_cli_args[] = { __VA_ARGS__, NULL }; \
-    run_cli_argv ((fixture), (input), run_cli_args, (run)); \
-  } G_STMT_END
-
 static char *
 token_line (const char *token)
 {
   return g_strconcat (token, "\n", NULL);
 }
 
-static void
-add_wms_connection (Fixture    *fixture,
-                    const char *name)
-{
-  g_autofree char *input = token_line (wms_token (fixture));
-  g_auto(CliRun) run = { 0 };
-
-  run_cli (fixture, input, &run, "connection", "add", name, "--url", sandbox_url (fixture), "--token-stdin");
-  g_assert_cmpint (run.status, ==, 0);
-}
-
-static JsonNode *
-parse_json (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_data (parser, text, -1, &error);
-  g_assert_no_error (error);
-  return json_node_ref (json_parser_get_root (parser));
-}
-
 /* The "connections" array of `connection list --json`. */
 static JsonArray *
 list_connections (Fixture *fixture)
 {
-  g_auto(CliRun) run = { 0 };
+  g_auto(SyCliRun) run = { 0 };
   g_autoptr(JsonNode) root = NULL;
   JsonObject *object;
 
-  run_cli (fixture, NULL, &run, "connection", "list", "--json");
+  sy_cli_run (fixture, NULL, &run, "connection", "list", "--json");
   g_assert_cmpint (run.status, ==, 0);
-  root = parse_json (run.out);
+  root = sy_test_parse_json (run.out);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
   object = json_node_get_object (root);
   g_assert_true (json_object_has_member (object, "connections"));
   return json_array_ref (json_object_get_array_member (object, "connections"));
-}
-
-static guint
-count_lines (const char *text)
-{
-  guint lines = 0;
-
-  for (const char *p = text; *p != '\0'; p++)
-    if (*p == '\n')
-      lines++;
-  return lines;
-}
-
-static void
-assert_one_error_line (const CliRun *run)
-{
-  g_assert_true (g_str_has_prefix (run->err, "switchyard-cli: "));
-  g_assert_cmpuint (count_lines (run->err), ==, 1);
 }
 
 /* A loopback port nothing listens on: bound, then released. */
@@ -259,33 +118,33 @@ test_help (Fixture       *fixture,
 
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     {
-      g_auto(CliRun) run = { 0 };
+      g_auto(SyCliRun) run = { 0 };
 
-      run_cli_argv (fixture, NULL, commands[i], &run);
+      sy_cli_run_argv (fixture, NULL, commands[i], &run);
       g_assert_cmpint (run.status, ==, 0);
       g_assert_true (strstr (run.out, "Usage") != NULL);
       g_assert_cmpstr (run.err, ==, "");
     }
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* The top level lists the groups. */
-    run_cli (fixture, NULL, &run, "--help");
+    sy_cli_run (fixture, NULL, &run, "--help");
     g_assert_true (strstr (run.out, "connection") != NULL);
     g_assert_true (strstr (run.out, "records") != NULL);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* The command's options, including one a user needs. */
-    run_cli (fixture, NULL, &run, "connection", "add", "--help");
+    sy_cli_run (fixture, NULL, &run, "connection", "add", "--help");
     g_assert_true (strstr (run.out, "--token-stdin") != NULL);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "--version");
+    sy_cli_run (fixture, NULL, &run, "--version");
     g_assert_cmpint (run.status, ==, 0);
     g_assert_true (strstr (run.out, PACKAGE_VERSION) != NULL);
   }
@@ -310,9 +169,9 @@ test_usage_errors (Fixture       *fixture,
 
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     {
-      g_auto(CliRun) run = { 0 };
+      g_auto(SyCliRun) run = { 0 };
 
-      run_cli_argv (fixture, NULL, commands[i], &run);
+      sy_cli_run_argv (fixture, NULL, commands[i], &run);
       g_assert_cmpint (run.status, ==, 2);
       g_assert_true (g_str_has_prefix (run.err, "switchyard-cli: "));
       g_assert_cmpstr (run.out, ==, "");
@@ -336,9 +195,9 @@ test_lifecycle (Fixture       *fixture,
   input = token_line (token);
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, input, &run, "connection", "add", "Warehouse", "--url", sandbox_url (fixture), "--token-stdin");
+    sy_cli_run (fixture, input, &run, "connection", "add", "Warehouse", "--url", sandbox_url (fixture), "--token-stdin");
     g_assert_cmpint (run.status, ==, 0);
     g_assert_true (strstr (run.out, "Warehouse") != NULL);
     /* The platform is learned from the server's answer. */
@@ -371,23 +230,23 @@ test_lifecycle (Fixture       *fixture,
   g_assert_cmpstr (id, !=, "");
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "connection", "list", "--json");
+    sy_cli_run (fixture, NULL, &run, "connection", "list", "--json");
     g_assert_null (strstr (run.out, token));
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* --json before the command works as well as after it. */
-    run_cli (fixture, NULL, &run, "--json", "connection", "list");
+    sy_cli_run (fixture, NULL, &run, "--json", "connection", "list");
     g_assert_cmpint (run.status, ==, 0);
     g_assert_true (strstr (run.out, "\"connections\"") != NULL);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "connection", "list");
+    sy_cli_run (fixture, NULL, &run, "connection", "list");
     g_assert_cmpint (run.status, ==, 0);
     g_assert_true (g_str_has_prefix (run.out, "NAME"));
     g_assert_true (strstr (run.out, "PLATFORM") != NULL);
@@ -395,34 +254,34 @@ test_lifecycle (Fixture       *fixture,
     g_assert_true (strstr (run.out, "Warehouse") != NULL);
     g_assert_true (strstr (run.out, sandbox_url (fixture)) != NULL);
     g_assert_null (strstr (run.out, token));
-    g_assert_cmpuint (count_lines (run.out), ==, 2);
+    g_assert_cmpuint (sy_test_count_lines (run.out), ==, 2);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* Names compare without case, as in the GUI. */
-    run_cli (fixture, NULL, &run, "connection", "test", "warehouse");
+    sy_cli_run (fixture, NULL, &run, "connection", "test", "warehouse");
     g_assert_cmpint (run.status, ==, 0);
     g_assert_true (strstr (run.out, "mintsoft") != NULL);
     g_assert_true (strstr (run.out, "done") != NULL);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
     g_autoptr(JsonNode) root = NULL;
     JsonObject *object;
 
-    run_cli (fixture, NULL, &run, "connection", "test", "Warehouse", "--json");
+    sy_cli_run (fixture, NULL, &run, "connection", "test", "Warehouse", "--json");
     g_assert_cmpint (run.status, ==, 0);
-    root = parse_json (run.out);
+    root = sy_test_parse_json (run.out);
     object = json_node_get_object (root);
     g_assert_true (json_object_get_boolean_member (object, "ok"));
     g_assert_cmpstr (json_object_get_string_member (object, "platform"), ==, "mintsoft");
     g_assert_cmpstr (json_object_get_string_member (object, "sync_status"), ==, "done");
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "connection", "remove", "Warehouse");
+    sy_cli_run (fixture, NULL, &run, "connection", "remove", "Warehouse");
     g_assert_cmpint (run.status, ==, 0);
   }
 
@@ -430,16 +289,16 @@ test_lifecycle (Fixture       *fixture,
   g_assert_cmpuint (json_array_get_length (after), ==, 0);
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "connection", "test", "Warehouse");
+    sy_cli_run (fixture, NULL, &run, "connection", "test", "Warehouse");
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "connection", "remove", "Warehouse");
+    sy_cli_run (fixture, NULL, &run, "connection", "remove", "Warehouse");
     g_assert_cmpint (run.status, ==, 2);
   }
 
@@ -469,12 +328,12 @@ test_wrong_token (Fixture       *fixture,
   start_sandbox (fixture, NULL);
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
     g_autofree char *input = token_line (wrong);
 
-    run_cli (fixture, input, &run, "connection", "add", "Warehouse", "--url", sandbox_url (fixture), "--token-stdin");
+    sy_cli_run (fixture, input, &run, "connection", "add", "Warehouse", "--url", sandbox_url (fixture), "--token-stdin");
     g_assert_cmpint (run.status, ==, 3);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     /* Clear: it names the connection, says what is wrong and how to fix it. */
     g_assert_true (strstr (run.err, "Warehouse") != NULL);
     g_assert_true (strstr (run.err, "token") != NULL);
@@ -488,41 +347,41 @@ test_wrong_token (Fixture       *fixture,
   g_assert_cmpuint (json_array_get_length (connections), ==, 1);
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "connection", "test", "Warehouse");
+    sy_cli_run (fixture, NULL, &run, "connection", "test", "Warehouse");
     g_assert_cmpint (run.status, ==, 3);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     g_assert_true (strstr (run.err, "token") != NULL);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "records", "list", "Warehouse", "wms/sales-orders");
+    sy_cli_run (fixture, NULL, &run, "records", "list", "Warehouse", "wms/sales-orders");
     g_assert_cmpint (run.status, ==, 3);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     g_assert_cmpstr (run.out, ==, "");
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
     g_autofree char *input = g_strdup_printf ("Bearer %s\r\n", wms_token (fixture));
 
     /* --replace fixes it (with the token as copied from a header). */
-    run_cli (fixture, input, &run, "connection", "add", "Warehouse", "--url", sandbox_url (fixture),
-             "--token-stdin", "--replace");
+    sy_cli_run (fixture, input, &run, "connection", "add", "Warehouse", "--url", sandbox_url (fixture),
+                "--token-stdin", "--replace");
     g_assert_cmpint (run.status, ==, 0);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "connection", "test", "Warehouse");
+    sy_cli_run (fixture, NULL, &run, "connection", "test", "Warehouse");
     g_assert_cmpint (run.status, ==, 0);
   }
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "connection", "remove", "Warehouse");
+    sy_cli_run (fixture, NULL, &run, "connection", "remove", "Warehouse");
     g_assert_cmpint (run.status, ==, 0);
   }
 }
@@ -532,21 +391,21 @@ test_unreachable (Fixture       *fixture,
                   gconstpointer  data)
 {
   g_autofree char *url = closed_port_url ();
-  g_auto(CliRun) run = { 0 };
-  g_auto(CliRun) test_run = { 0 };
-  g_auto(CliRun) remove_run = { 0 };
+  g_auto(SyCliRun) run = { 0 };
+  g_auto(SyCliRun) test_run = { 0 };
+  g_auto(SyCliRun) remove_run = { 0 };
 
-  run_cli (fixture, "some-token\n", &run, "connection", "add", "Nowhere", "--url", url, "--token-stdin");
+  sy_cli_run (fixture, "some-token\n", &run, "connection", "add", "Nowhere", "--url", url, "--token-stdin");
   g_assert_cmpint (run.status, ==, 3);
-  assert_one_error_line (&run);
+  sy_cli_assert_one_error_line (&run);
   g_assert_true (strstr (run.err, url) != NULL);
   g_assert_null (strstr (run.err, "some-token"));
 
-  run_cli (fixture, NULL, &test_run, "connection", "test", "Nowhere");
+  sy_cli_run (fixture, NULL, &test_run, "connection", "test", "Nowhere");
   g_assert_cmpint (test_run.status, ==, 3);
-  assert_one_error_line (&test_run);
+  sy_cli_assert_one_error_line (&test_run);
 
-  run_cli (fixture, NULL, &remove_run, "connection", "remove", "Nowhere");
+  sy_cli_run (fixture, NULL, &remove_run, "connection", "remove", "Nowhere");
   g_assert_cmpint (remove_run.status, ==, 0);
 }
 
@@ -578,11 +437,11 @@ test_invalid_input (Fixture       *fixture,
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto(CliRun) run = { 0 };
+      g_auto(SyCliRun) run = { 0 };
 
-      run_cli_argv (fixture, cases[i].input, cases[i].args, &run);
+      sy_cli_run_argv (fixture, cases[i].input, cases[i].args, &run);
       g_assert_cmpint (run.status, ==, 2);
-      assert_one_error_line (&run);
+      sy_cli_assert_one_error_line (&run);
       if (cases[i].in_message != NULL)
         g_assert_true (strstr (run.err, cases[i].in_message) != NULL);
       g_assert_null (strstr (run.err, "secret"));
@@ -606,25 +465,25 @@ test_duplicate (Fixture       *fixture,
   input = token_line (wms_token (fixture));
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* Saved untested, with a wrong address and a wrong token. */
-    run_cli (fixture, "wrong-token\n", &run, "connection", "add", "Shop", "--url", closed,
-             "--token-stdin", "--no-test", "--platform", "shopify");
+    sy_cli_run (fixture, "wrong-token\n", &run, "connection", "add", "Shop", "--url", closed,
+                "--token-stdin", "--no-test", "--platform", "shopify");
     g_assert_cmpint (run.status, ==, 0);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, input, &run, "connection", "add", "Shop", "--url", sandbox_url (fixture), "--token-stdin");
+    sy_cli_run (fixture, input, &run, "connection", "add", "Shop", "--url", sandbox_url (fixture), "--token-stdin");
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     g_assert_true (strstr (run.err, "--replace") != NULL);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, input, &run, "connection", "add", "shop", "--url", sandbox_url (fixture), "--token-stdin");
+    sy_cli_run (fixture, input, &run, "connection", "add", "shop", "--url", sandbox_url (fixture), "--token-stdin");
     g_assert_cmpint (run.status, ==, 2);
   }
 
@@ -636,15 +495,15 @@ test_duplicate (Fixture       *fixture,
   g_clear_pointer (&connections, json_array_unref);
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
     g_autoptr(JsonNode) root = NULL;
 
     /* --replace updates the address and the token; the platform the user
      * gave wins over the server's. */
-    run_cli (fixture, input, &run, "connection", "add", "Shop", "--url", sandbox_url (fixture),
-             "--token-stdin", "--replace", "--platform", "mintsoft-uk", "--json");
+    sy_cli_run (fixture, input, &run, "connection", "add", "Shop", "--url", sandbox_url (fixture),
+                "--token-stdin", "--replace", "--platform", "mintsoft-uk", "--json");
     g_assert_cmpint (run.status, ==, 0);
-    root = parse_json (run.out);
+    root = sy_test_parse_json (run.out);
     g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "name"), ==, "Shop");
     g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "base_url"), ==,
                      sandbox_url (fixture));
@@ -657,16 +516,16 @@ test_duplicate (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (connection, "platform"), ==, "mintsoft-uk");
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* The new token is the one in the keyring now. */
-    run_cli (fixture, NULL, &run, "connection", "test", "Shop");
+    sy_cli_run (fixture, NULL, &run, "connection", "test", "Shop");
     g_assert_cmpint (run.status, ==, 0);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "connection", "remove", "Shop");
+    sy_cli_run (fixture, NULL, &run, "connection", "remove", "Shop");
     g_assert_cmpint (run.status, ==, 0);
   }
 }
@@ -684,15 +543,15 @@ test_no_keyring (Fixture       *fixture,
   fixture->no_keyring = TRUE;
   for (guint i = 0; i < 2; i++)
     {
-      g_auto(CliRun) run = { 0 };
+      g_auto(SyCliRun) run = { 0 };
 
       if (i == 0)
-        run_cli (fixture, input, &run, "connection", "add", "Warehouse", "--url", sandbox_url (fixture), "--token-stdin");
+        sy_cli_run (fixture, input, &run, "connection", "add", "Warehouse", "--url", sandbox_url (fixture), "--token-stdin");
       else
-        run_cli (fixture, input, &run, "connection", "add", "Warehouse", "--url", sandbox_url (fixture), "--token-stdin",
-                 "--no-test");
+        sy_cli_run (fixture, input, &run, "connection", "add", "Warehouse", "--url", sandbox_url (fixture), "--token-stdin",
+                    "--no-test");
       g_assert_cmpint (run.status, ==, 2);
-      assert_one_error_line (&run);
+      sy_cli_assert_one_error_line (&run);
       g_assert_true (strstr (run.err, "keyring") != NULL);
     }
 
@@ -702,7 +561,7 @@ test_no_keyring (Fixture       *fixture,
   g_assert_cmpuint (json_array_get_length (connections), ==, 0);
   g_clear_pointer (&connections, json_array_unref);
 
-  add_wms_connection (fixture, "Warehouse");
+  sy_cli_add_connection (fixture, "Warehouse", "wms");
 
   /* What needs no secret keeps working; what does says why it cannot. */
   fixture->no_keyring = TRUE;
@@ -717,11 +576,11 @@ test_no_keyring (Fixture       *fixture,
 
     for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
       {
-        g_auto(CliRun) run = { 0 };
+        g_auto(SyCliRun) run = { 0 };
 
-        run_cli_argv (fixture, NULL, commands[i], &run);
+        sy_cli_run_argv (fixture, NULL, commands[i], &run);
         g_assert_cmpint (run.status, ==, 2);
-        assert_one_error_line (&run);
+        sy_cli_assert_one_error_line (&run);
         g_assert_true (strstr (run.err, "keyring") != NULL);
       }
   }
@@ -729,15 +588,15 @@ test_no_keyring (Fixture       *fixture,
   /* The connection whose secrets could not be cleared was kept. */
   fixture->no_keyring = FALSE;
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "connection", "test", "Warehouse");
+    sy_cli_run (fixture, NULL, &run, "connection", "test", "Warehouse");
     g_assert_cmpint (run.status, ==, 0);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "connection", "remove", "Warehouse");
+    sy_cli_run (fixture, NULL, &run, "connection", "remove", "Warehouse");
     g_assert_cmpint (run.status, ==, 0);
   }
 }
@@ -752,16 +611,16 @@ test_broken_config (Fixture       *fixture,
   g_autofree char *moved = NULL;
   g_autofree char *moved_contents = NULL;
   g_autoptr(GError) error = NULL;
-  g_auto(CliRun) run = { 0 };
+  g_auto(SyCliRun) run = { 0 };
   g_autoptr(JsonArray) connections = NULL;
   const char *name;
 
   g_file_set_contents (path, broken, -1, &error);
   g_assert_no_error (error);
 
-  run_cli (fixture, NULL, &run, "connection", "list");
+  sy_cli_run (fixture, NULL, &run, "connection", "list");
   g_assert_cmpint (run.status, ==, 0);
-  assert_one_error_line (&run);
+  sy_cli_assert_one_error_line (&run);
 
   /* The file was moved aside, byte for byte, and the message says where. */
   dir = g_dir_open (fixture->config_dir, 0, &error);
@@ -797,7 +656,7 @@ parse_json_lines (const char *text)
   g_assert_cmpstr (lines[n_lines - 1], ==, "");
   for (guint i = 0; i + 1 < n_lines; i++)
     {
-      g_autoptr(JsonNode) node = parse_json (lines[i]);
+      g_autoptr(JsonNode) node = sy_test_parse_json (lines[i]);
 
       g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
       g_assert_true (json_object_has_member (json_node_get_object (node), "key"));
@@ -832,14 +691,14 @@ test_records_stream (Fixture       *fixture,
   const char *pagination = data;
   const char * const args[] = { "--records", "2000", "--pagination", pagination, NULL };
   g_autoptr(GPtrArray) records = NULL;
-  g_auto(CliRun) run = { 0 };
-  g_auto(CliRun) table = { 0 };
-  g_auto(CliRun) small_pages = { 0 };
+  g_auto(SyCliRun) run = { 0 };
+  g_auto(SyCliRun) table = { 0 };
+  g_auto(SyCliRun) small_pages = { 0 };
 
   start_sandbox (fixture, args);
-  add_wms_connection (fixture, "Warehouse");
+  sy_cli_add_connection (fixture, "Warehouse", "wms");
 
-  run_cli (fixture, NULL, &run, "records", "list", "Warehouse", "wms/sales-orders", "--json");
+  sy_cli_run (fixture, NULL, &run, "records", "list", "Warehouse", "wms/sales-orders", "--json");
   g_assert_cmpint (run.status, ==, 0);
   /* Piped: no progress, no noise. */
   g_assert_cmpstr (run.err, ==, "");
@@ -848,19 +707,19 @@ test_records_stream (Fixture       *fixture,
   g_clear_pointer (&records, g_ptr_array_unref);
 
   /* Pages that do not divide the total evenly. */
-  run_cli (fixture, NULL, &small_pages, "--json", "records", "list", "Warehouse", "wms/sales-orders",
-           "--per-page", "37");
+  sy_cli_run (fixture, NULL, &small_pages, "--json", "records", "list", "Warehouse", "wms/sales-orders",
+              "--per-page", "37");
   g_assert_cmpint (small_pages.status, ==, 0);
   records = parse_json_lines (small_pages.out);
   assert_all_distinct (records, 2000);
 
-  run_cli (fixture, NULL, &table, "records", "list", "Warehouse", "wms/sales-orders");
+  sy_cli_run (fixture, NULL, &table, "records", "list", "Warehouse", "wms/sales-orders");
   g_assert_cmpint (table.status, ==, 0);
   g_assert_cmpstr (table.err, ==, "");
   g_assert_true (g_str_has_prefix (table.out, "key"));
   g_assert_true (strstr (table.out, "updatedAt") != NULL);
   /* A header and one line per record. */
-  g_assert_cmpuint (count_lines (table.out), ==, 2001);
+  g_assert_cmpuint (sy_test_count_lines (table.out), ==, 2001);
 }
 
 /* How many requests the sandbox has answered so far, whatever their status. */
@@ -897,17 +756,17 @@ test_records_limit (Fixture       *fixture,
 {
   const char * const args[] = { "--records", "300", NULL };
   g_autoptr(GPtrArray) records = NULL;
-  g_auto(CliRun) run = { 0 };
-  g_auto(CliRun) table = { 0 };
-  g_auto(CliRun) many = { 0 };
+  g_auto(SyCliRun) run = { 0 };
+  g_auto(SyCliRun) table = { 0 };
+  g_auto(SyCliRun) many = { 0 };
   gint64 requests_before;
 
   start_sandbox (fixture, args);
-  add_wms_connection (fixture, "Warehouse");
+  sy_cli_add_connection (fixture, "Warehouse", "wms");
 
   /* The limit also stops the fetching: one small page, one request. */
   requests_before = sandbox_request_count (fixture);
-  run_cli (fixture, NULL, &run, "records", "list", "Warehouse", "wms/sales-orders", "--limit", "7", "--json");
+  sy_cli_run (fixture, NULL, &run, "records", "list", "Warehouse", "wms/sales-orders", "--limit", "7", "--json");
   g_assert_cmpint (run.status, ==, 0);
   records = parse_json_lines (run.out);
   assert_all_distinct (records, 7);
@@ -916,25 +775,25 @@ test_records_limit (Fixture       *fixture,
 
   /* A limit across pages: three pages of 50 are read, not six. */
   requests_before = sandbox_request_count (fixture);
-  run_cli (fixture, NULL, &many, "records", "list", "Warehouse", "wms/sales-orders", "--limit", "130",
-           "--per-page", "50", "--json");
+  sy_cli_run (fixture, NULL, &many, "records", "list", "Warehouse", "wms/sales-orders", "--limit", "130",
+              "--per-page", "50", "--json");
   g_assert_cmpint (many.status, ==, 0);
   records = parse_json_lines (many.out);
   assert_all_distinct (records, 130);
   g_assert_cmpint (sandbox_request_count (fixture) - requests_before, ==, 3);
 
-  run_cli (fixture, NULL, &table, "records", "list", "Warehouse", "wms/sales-orders", "--limit", "7");
+  sy_cli_run (fixture, NULL, &table, "records", "list", "Warehouse", "wms/sales-orders", "--limit", "7");
   g_assert_cmpint (table.status, ==, 0);
-  g_assert_cmpuint (count_lines (table.out), ==, 8);
+  g_assert_cmpuint (sy_test_count_lines (table.out), ==, 8);
 
   for (guint i = 0; i < 4; i++)
     {
       const char *bad[] = { "0", "-3", "seven", "" };
-      g_auto(CliRun) bad_run = { 0 };
+      g_auto(SyCliRun) bad_run = { 0 };
 
-      run_cli (fixture, NULL, &bad_run, "records", "list", "Warehouse", "wms/sales-orders", "--limit", bad[i]);
+      sy_cli_run (fixture, NULL, &bad_run, "records", "list", "Warehouse", "wms/sales-orders", "--limit", bad[i]);
       g_assert_cmpint (bad_run.status, ==, 2);
-      assert_one_error_line (&bad_run);
+      sy_cli_assert_one_error_line (&bad_run);
       g_assert_cmpstr (bad_run.out, ==, "");
     }
 }
@@ -969,15 +828,15 @@ test_records_updated_since (Fixture       *fixture,
   g_autoptr(GPtrArray) stamps = g_ptr_array_new_with_free_func ((GDestroyNotify) g_date_time_unref);
   g_autoptr(GDateTime) threshold = NULL;
   g_autofree char *since = NULL;
-  g_auto(CliRun) full = { 0 };
-  g_auto(CliRun) run = { 0 };
-  g_auto(CliRun) bad = { 0 };
+  g_auto(SyCliRun) full = { 0 };
+  g_auto(SyCliRun) run = { 0 };
+  g_auto(SyCliRun) bad = { 0 };
   guint expected = 0;
 
   start_sandbox (fixture, args);
-  add_wms_connection (fixture, "Warehouse");
+  sy_cli_add_connection (fixture, "Warehouse", "wms");
 
-  run_cli (fixture, NULL, &full, "records", "list", "Warehouse", "wms/sales-orders", "--json");
+  sy_cli_run (fixture, NULL, &full, "records", "list", "Warehouse", "wms/sales-orders", "--json");
   g_assert_cmpint (full.status, ==, 0);
   all = parse_json_lines (full.out);
   g_assert_cmpuint (all->len, ==, 500);
@@ -1000,8 +859,8 @@ test_records_updated_since (Fixture       *fixture,
     since = g_date_time_format_iso8601 (local);
   }
 
-  run_cli (fixture, NULL, &run, "records", "list", "Warehouse", "wms/sales-orders", "--json",
-           "--updated-since", since);
+  sy_cli_run (fixture, NULL, &run, "records", "list", "Warehouse", "wms/sales-orders", "--json",
+              "--updated-since", since);
   g_assert_cmpint (run.status, ==, 0);
   recent = parse_json_lines (run.out);
   assert_all_distinct (recent, expected);
@@ -1018,9 +877,9 @@ test_records_updated_since (Fixture       *fixture,
         }
     }
 
-  run_cli (fixture, NULL, &bad, "records", "list", "Warehouse", "wms/sales-orders", "--updated-since", "yesterday");
+  sy_cli_run (fixture, NULL, &bad, "records", "list", "Warehouse", "wms/sales-orders", "--updated-since", "yesterday");
   g_assert_cmpint (bad.status, ==, 2);
-  assert_one_error_line (&bad);
+  sy_cli_assert_one_error_line (&bad);
 }
 
 static void
@@ -1028,46 +887,46 @@ test_records_errors (Fixture       *fixture,
                      gconstpointer  data)
 {
   start_sandbox (fixture, NULL);
-  add_wms_connection (fixture, "Warehouse");
+  sy_cli_add_connection (fixture, "Warehouse", "wms");
 
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* A 404 on a list: the entity does not exist for this system. */
-    run_cli (fixture, NULL, &run, "records", "list", "Warehouse", "wms/no-such-things");
+    sy_cli_run (fixture, NULL, &run, "records", "list", "Warehouse", "wms/no-such-things");
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     g_assert_true (strstr (run.err, "wms/no-such-things") != NULL);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* Not of the form DOMAIN/NAME: refused before any request. */
-    run_cli (fixture, NULL, &run, "records", "list", "Warehouse", "../../etc/passwd");
+    sy_cli_run (fixture, NULL, &run, "records", "list", "Warehouse", "../../etc/passwd");
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "records", "list", "Elsewhere", "wms/sales-orders");
+    sy_cli_run (fixture, NULL, &run, "records", "list", "Elsewhere", "wms/sales-orders");
     g_assert_cmpint (run.status, ==, 2);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
     g_assert_true (strstr (run.err, "Elsewhere") != NULL);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
     /* The server goes away: a connection error. */
     sy_sandbox_process_stop (fixture->sandbox);
-    run_cli (fixture, NULL, &run, "records", "list", "Warehouse", "wms/sales-orders");
+    sy_cli_run (fixture, NULL, &run, "records", "list", "Warehouse", "wms/sales-orders");
     g_assert_cmpint (run.status, ==, 3);
-    assert_one_error_line (&run);
+    sy_cli_assert_one_error_line (&run);
   }
   {
-    g_auto(CliRun) run = { 0 };
+    g_auto(SyCliRun) run = { 0 };
 
-    run_cli (fixture, NULL, &run, "connection", "remove", "Warehouse");
+    sy_cli_run (fixture, NULL, &run, "connection", "remove", "Warehouse");
     g_assert_cmpint (run.status, ==, 0);
   }
 }
@@ -1147,9 +1006,9 @@ test_records_misbehaving_server (Fixture       *fixture,
       g_autoptr(GError) error = NULL;
       g_autoptr(GPtrArray) records = NULL;
       g_autofree char *url = NULL;
-      g_auto(CliRun) add = { 0 };
-      g_auto(CliRun) run = { 0 };
-      g_auto(CliRun) remove = { 0 };
+      g_auto(SyCliRun) add = { 0 };
+      g_auto(SyCliRun) run = { 0 };
+      g_auto(SyCliRun) remove = { 0 };
       GSList *uris;
 
       soup_server_add_handler (server, NULL, misbehaving_handler, GINT_TO_POINTER (modes[m]), NULL);
@@ -1161,19 +1020,19 @@ test_records_misbehaving_server (Fixture       *fixture,
       if (g_str_has_suffix (url, "/"))
         url[strlen (url) - 1] = '\0';
 
-      run_cli (fixture, "flaky-token\n", &add, "connection", "add", "Flaky", "--url", url, "--token-stdin");
+      sy_cli_run (fixture, "flaky-token\n", &add, "connection", "add", "Flaky", "--url", url, "--token-stdin");
       g_assert_cmpint (add.status, ==, 0);
       g_assert_true (strstr (add.out, "flaky") != NULL);
 
-      run_cli (fixture, NULL, &run, "records", "list", "Flaky", "wms/sales-orders", "--json", "--per-page", "3");
+      sy_cli_run (fixture, NULL, &run, "records", "list", "Flaky", "wms/sales-orders", "--json", "--per-page", "3");
       g_assert_cmpint (run.status, ==, 3);
       records = parse_json_lines (run.out);
       assert_all_distinct (records, 3);
-      assert_one_error_line (&run);
+      sy_cli_assert_one_error_line (&run);
       /* The server's request id, to quote to its support. */
       g_assert_true (strstr (run.err, "req-flaky-42") != NULL);
 
-      run_cli (fixture, NULL, &remove, "connection", "remove", "Flaky");
+      sy_cli_run (fixture, NULL, &remove, "connection", "remove", "Flaky");
       g_assert_cmpint (remove.status, ==, 0);
     }
 }
@@ -1189,7 +1048,7 @@ run_cli_with_terminal_stderr (Fixture            *fixture,
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GPtrArray) argv = sy_cli_argv (fixture, args);
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) terminal = g_string_new (NULL);
   g_autofree char *out = NULL;
@@ -1199,15 +1058,6 @@ run_cli_with_terminal_stderr (Fixture            *fixture,
 
   g_assert_cmpint (openpty (&controller, &child_side, NULL, NULL, NULL), ==, 0);
   g_assert_true (g_unix_set_fd_nonblocking (controller, TRUE, NULL));
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("SWITCHYARD_CLI"));
-  g_ptr_array_add (argv, (gpointer) "--config-dir");
-  g_ptr_array_add (argv, fixture->config_dir);
-  g_ptr_array_add (argv, (gpointer) "--state-dir");
-  g_ptr_array_add (argv, fixture->state_dir);
-  for (gsize i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_take_stderr_fd (launcher, child_side);
@@ -1250,7 +1100,7 @@ test_records_progress (Fixture       *fixture,
   int status;
 
   start_sandbox (fixture, sandbox_args);
-  add_wms_connection (fixture, "Warehouse");
+  sy_cli_add_connection (fixture, "Warehouse", "wms");
 
   /* On a terminal, long work says how far it got... */
   shown = run_cli_with_terminal_stderr (fixture, table, &status);

@@ -7,6 +7,7 @@
 
 #include "sy-certificate.h"
 #include "sy-state-store.h"
+#include "sy-cli-test-support.h"
 #include "sy-test-support.h"
 
 /* The state database on a real file system with the real SQLite, the
@@ -92,15 +93,6 @@ assert_same_certificate (SyCertificate *a,
   g_assert_cmpstr (pem_a, ==, pem_b);
 }
 
-static guint
-file_mode (const char *path)
-{
-  GStatBuf buf;
-
-  g_assert_cmpint (g_stat (path, &buf), ==, 0);
-  return buf.st_mode & 0777;
-}
-
 /* Asks the file itself, through a connection of our own. */
 static char *
 query_text (const char *path,
@@ -137,8 +129,8 @@ test_open (Fixture       *fixture,
   g_assert_cmpstr (sy_state_store_get_path (store), ==, fixture->db_path);
 
   g_assert_true (g_file_test (fixture->db_path, G_FILE_TEST_IS_REGULAR));
-  g_assert_cmpuint (file_mode (fixture->state_dir), ==, 0700);
-  g_assert_cmpuint (file_mode (fixture->db_path), ==, 0600);
+  g_assert_cmpuint (sy_test_file_mode (fixture->state_dir), ==, 0700);
+  g_assert_cmpuint (sy_test_file_mode (fixture->db_path), ==, 0600);
 
   journal_mode = query_text (fixture->db_path, "PRAGMA journal_mode");
   g_assert_cmpstr (journal_mode, ==, "wal");
@@ -154,7 +146,7 @@ test_open (Fixture       *fixture,
   /* The write-ahead log holds the same data as the database: as private. */
   wal_path = g_strconcat (fixture->db_path, "-wal", NULL);
   if (g_file_test (wal_path, G_FILE_TEST_EXISTS))
-    g_assert_cmpuint (file_mode (wal_path), ==, 0600);
+    g_assert_cmpuint (sy_test_file_mode (wal_path), ==, 0600);
 }
 
 static void
@@ -425,7 +417,7 @@ test_reopen (Fixture       *fixture,
 
   version = query_text (fixture->db_path, "PRAGMA user_version");
   g_assert_cmpstr (version, ==, "1");
-  g_assert_cmpuint (file_mode (fixture->db_path), ==, 0600);
+  g_assert_cmpuint (sy_test_file_mode (fixture->db_path), ==, 0600);
 }
 
 static GPtrArray *

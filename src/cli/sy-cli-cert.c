@@ -368,25 +368,6 @@ key_type_id (SyKeyType type)
 }
 
 static char *
-describe_key (SyCertificate *certificate)
-{
-  guint bits = sy_certificate_get_key_bits (certificate);
-
-  switch (sy_certificate_get_key_type (certificate))
-    {
-    case SY_KEY_TYPE_RSA:
-      return g_strdup_printf (_("RSA, %u bits"), bits);
-    case SY_KEY_TYPE_EC:
-      if (sy_certificate_get_curve (certificate) != NULL)
-        return g_strdup_printf (_("EC, curve %s (%u bits)"), sy_certificate_get_curve (certificate), bits);
-      return g_strdup_printf (_("EC, %u bits"), bits);
-    case SY_KEY_TYPE_UNKNOWN:
-    default:
-      return g_strdup_printf (_("unsupported (%u bits)"), bits);
-    }
-}
-
-static char *
 describe_key_spec (SyKeySpec spec)
 {
   switch (spec)
@@ -500,7 +481,7 @@ print_certificate (SyCertificate      *certificate,
   g_autofree char *not_after = format_date (sy_certificate_get_not_after (certificate));
   g_autofree char *days_left = describe_days_left (sy_certificate_get_days_left (certificate, now));
   g_autofree char *not_after_line = g_strdup_printf ("%s (%s)", not_after, days_left);
-  g_autofree char *key = describe_key (certificate);
+  g_autofree char *key = sy_certificate_describe_key (certificate);
 
   append_field (text, _("Subject"), sy_certificate_get_subject (certificate));
   append_field (text, _("Issuer"), sy_certificate_get_issuer (certificate));

@@ -488,16 +488,7 @@ sy_certificate_get_key_type (SyCertificate *self)
 {
   g_return_val_if_fail (SY_IS_CERTIFICATE (self), SY_KEY_TYPE_UNKNOWN);
 
-  switch (self->pk)
-    {
-    case GNUTLS_PK_RSA:
-    case GNUTLS_PK_RSA_PSS:
-      return SY_KEY_TYPE_RSA;
-    case GNUTLS_PK_ECDSA:
-      return SY_KEY_TYPE_EC;
-    default:
-      return SY_KEY_TYPE_UNKNOWN;
-    }
+  return sy_key_type_from_pk (self->pk);
 }
 
 guint
@@ -519,6 +510,30 @@ sy_certificate_get_curve (SyCertificate *self)
   return sy_ecc_curve_display_name (self->curve);
 }
 
+char *
+sy_certificate_describe_key (SyCertificate *self)
+{
+  const char *curve;
+
+  g_return_val_if_fail (SY_IS_CERTIFICATE (self), NULL);
+
+  switch (sy_certificate_get_key_type (self))
+    {
+    case SY_KEY_TYPE_RSA:
+      /* Translators: the size of an RSA key, e.g. "RSA, 3072 bits" */
+      return g_strdup_printf (_("RSA, %u bits"), self->key_bits);
+    case SY_KEY_TYPE_EC:
+      curve = sy_certificate_get_curve (self);
+      if (curve != NULL)
+        /* Translators: an elliptic-curve key, e.g. "EC P-256, 256 bits" */
+        return g_strdup_printf (_("EC %s, %u bits"), curve, self->key_bits);
+      return g_strdup_printf (_("EC, %u bits"), self->key_bits);
+    case SY_KEY_TYPE_UNKNOWN:
+    default:
+      return g_strdup_printf (_("Unsupported key, %u bits"), self->key_bits);
+    }
+}
+
 const char *
 sy_certificate_get_signature_algorithm (SyCertificate *self)
 {
@@ -533,25 +548,6 @@ sy_certificate_get_sha256_fingerprint (SyCertificate *self)
   g_return_val_if_fail (SY_IS_CERTIFICATE (self), NULL);
 
   return self->sha256_fingerprint;
-}
-
-static const char *
-pk_display_name (gnutls_pk_algorithm_t pk)
-{
-  switch (pk)
-    {
-    case GNUTLS_PK_DSA:
-      return "DSA";
-    case GNUTLS_PK_EDDSA_ED25519:
-      return "Ed25519";
-    case GNUTLS_PK_EDDSA_ED448:
-      return "Ed448";
-    default:
-      {
-        const char *name = gnutls_pk_get_name (pk);
-        return name != NULL ? name : _("unknown");
-      }
-    }
 }
 
 GStrv
@@ -605,7 +601,7 @@ sy_certificate_check_netsuite (SyCertificate *self,
         }
       g_ptr_array_add (problems,
                            g_strdup_printf (_("NetSuite accepts RSA or EC keys only, not %s keys"),
-                                            pk_display_name (self->pk)));
+                                            sy_pk_display_name (self->pk)));
       break;
     }
 

@@ -69,6 +69,9 @@ SyKeyType      sy_certificate_get_key_type      (SyCertificate  *self);
 guint          sy_certificate_get_key_bits      (SyCertificate  *self);
 /* "P-256", "P-384", "P-521" for EC keys, else NULL. */
 const char    *sy_certificate_get_curve         (SyCertificate  *self);
+/* The key as a person reads it, translated: "RSA, 3072 bits",
+ * "EC P-256, 256 bits". */
+char          *sy_certificate_describe_key      (SyCertificate  *self);
 /* e.g. "RSA-PSS-SHA256", "ECDSA-SHA384". */
 const char    *sy_certificate_get_signature_algorithm (SyCertificate *self);
 /* SHA-256 of the DER, upper-case colon-separated hex. */

@@ -17,6 +17,12 @@ SyPrivateKey          *sy_private_key_new_take_x509 (gnutls_x509_privkey_t   key
 gnutls_x509_privkey_t  sy_private_key_get_x509      (SyPrivateKey           *self);
 gnutls_privkey_t       sy_private_key_get_privkey   (SyPrivateKey           *self);
 
+/* RSA for both RSA and RSA-PSS, EC for ECDSA, else UNKNOWN. */
+SyKeyType              sy_key_type_from_pk          (gnutls_pk_algorithm_t   pk);
+
+/* A name to show in an error about a key type we cannot use ("DSA"). */
+const char            *sy_pk_display_name           (gnutls_pk_algorithm_t   pk);
+
 /* "P-256", "P-384", "P-521" for the curves NetSuite accepts, else NULL. */
 const char            *sy_ecc_curve_display_name    (gnutls_ecc_curve_t      curve);
 /* Bytes of one of R and S in a JWS ECDSA signature; 0 if not accepted. */

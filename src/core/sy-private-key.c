@@ -74,6 +74,21 @@ wipe_datum (gnutls_datum_t *datum)
   datum->size = 0;
 }
 
+SyKeyType
+sy_key_type_from_pk (gnutls_pk_algorithm_t pk)
+{
+  switch (pk)
+    {
+    case GNUTLS_PK_RSA:
+    case GNUTLS_PK_RSA_PSS:
+      return SY_KEY_TYPE_RSA;
+    case GNUTLS_PK_ECDSA:
+      return SY_KEY_TYPE_EC;
+    default:
+      return SY_KEY_TYPE_UNKNOWN;
+    }
+}
+
 const char *
 sy_ecc_curve_display_name (gnutls_ecc_curve_t curve)
 {
@@ -122,8 +137,8 @@ sy_ecc_curve_jws_alg (gnutls_ecc_curve_t curve)
     }
 }
 
-static const char *
-pk_display_name (gnutls_pk_algorithm_t pk)
+const char *
+sy_pk_display_name (gnutls_pk_algorithm_t pk)
 {
   switch (pk)
     {
@@ -193,7 +208,7 @@ sy_private_key_new_take_x509 (gnutls_x509_privkey_t   key,
     {
       g_set_error (error, SY_CERTIFICATE_ERROR, SY_CERTIFICATE_ERROR_UNSUPPORTED,
                    _("%s keys cannot be used: use an RSA or EC (P-256, P-384, P-521) key"),
-                   pk_display_name (pk));
+                   sy_pk_display_name (pk));
       return NULL;
     }
 
@@ -475,16 +490,7 @@ sy_private_key_get_key_type (SyPrivateKey *self)
 {
   g_return_val_if_fail (SY_IS_PRIVATE_KEY (self), SY_KEY_TYPE_UNKNOWN);
 
-  switch (self->pk)
-    {
-    case GNUTLS_PK_RSA:
-    case GNUTLS_PK_RSA_PSS:
-      return SY_KEY_TYPE_RSA;
-    case GNUTLS_PK_ECDSA:
-      return SY_KEY_TYPE_EC;
-    default:
-      return SY_KEY_TYPE_UNKNOWN;
-    }
+  return sy_key_type_from_pk (self->pk);
 }
 
 guint

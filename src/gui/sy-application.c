@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include "sy-application.h"
+#include "sy-mapping-editor.h"
 #include "sy-paths.h"
 #include "sy-window.h"
 
@@ -19,6 +20,7 @@ struct _SyApplication
 
   SyConnectionStore *connections;
   SySecretStore     *secrets;
+  SyStateStore      *state;
   GError            *load_error;
 
   SyDemo            *demo;
@@ -86,6 +88,7 @@ demo_started_cb (GObject      *source,
                  gpointer      user_data)
 {
   g_autoptr(SyApplication) self = user_data;
+  g_autoptr(GError) mapping_error = NULL;
   SyWindow *window;
 
   sy_demo_start_finish (SY_DEMO (source), result, &self->demo_error);
@@ -93,6 +96,9 @@ demo_started_cb (GObject      *source,
     g_message ("The demo could not start: %s", self->demo_error->message);
 
   self->demo_done = TRUE;
+  /* The demo comes with a mapping between its two connections. */
+  if (self->demo_error == NULL && !sy_mapping_editor_install_demo_mapping_for (self, &mapping_error))
+    g_message ("The demo mapping could not be installed: %s", mapping_error->message);
   window = get_main_window (self);
   if (window != NULL)
     sy_window_demo_ready (window, self->demo, self->demo_error);
@@ -144,7 +150,9 @@ quit_activated (GSimpleAction *action,
   for (GList *l = windows; l != NULL; l = l->next)
     gtk_window_close (GTK_WINDOW (l->data));
   g_list_free (windows);
-  g_application_quit (G_APPLICATION (self));
+  /* A window that asked about unsaved changes stays, and so does the application. */
+  if (gtk_application_get_windows (GTK_APPLICATION (self)) == NULL)
+    g_application_quit (G_APPLICATION (self));
 }
 
 static void
@@ -227,6 +235,7 @@ sy_application_startup (GApplication *application)
   const char *add_accels[] = { "<Control>n", NULL };
   const char *help_accels[] = { "<Control>question", NULL };
   const char *back_accels[] = { "<Alt>Left", NULL };
+  const char *mappings_accels[] = { "<Control>m", NULL };
 
   G_APPLICATION_CLASS (sy_application_parent_class)->startup (application);
 
@@ -238,6 +247,7 @@ sy_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.refresh", refresh_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", help_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.go-back", back_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-mappings", mappings_accels);
 
   if (self->demo_mode && (self->config_dir == NULL || self->state_dir == NULL))
     {
@@ -270,6 +280,15 @@ sy_application_startup (GApplication *application)
       if (self->demo_mode)
         sy_secret_store_set_timeout (self->secrets, 5000);
     }
+
+  /* Without state.db certificates cannot be kept; everything else works. */
+  {
+    g_autoptr(GError) state_error = NULL;
+
+    self->state = sy_state_store_open (self->state_dir, &state_error);
+    if (self->state == NULL)
+      g_message ("%s", state_error->message);
+  }
 }
 
 static void
@@ -325,6 +344,7 @@ sy_application_dispose (GObject *object)
   g_clear_object (&self->demo);
   g_clear_object (&self->connections);
   g_clear_object (&self->secrets);
+  g_clear_object (&self->state);
 
   G_OBJECT_CLASS (sy_application_parent_class)->dispose (object);
 }
@@ -454,6 +474,14 @@ sy_application_get_connection_store (SyApplication *self)
 {
   g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
   return self->connections;
+}
+
+SyStateStore *
+sy_application_get_state_store (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+
+  return self->state;
 }
 
 SySecretStore *

@@ -6,6 +6,7 @@
 #include "sy-connection-store.h"
 #include "sy-demo.h"
 #include "sy-secret-store.h"
+#include "sy-state-store.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,8 @@ SyConnectionStore *sy_application_get_connection_store (SyApplication *self);
 /* The "secret-store" property: the keyring, or the demo's in-memory store
  * when the demo found no keyring. */
 SySecretStore     *sy_application_get_secret_store     (SyApplication *self);
+/* state.db in the state directory, or NULL when it could not be opened. */
+SyStateStore      *sy_application_get_state_store      (SyApplication *self);
 const char        *sy_application_get_config_dir       (SyApplication *self);
 const char        *sy_application_get_state_dir        (SyApplication *self);
 gboolean           sy_application_get_demo_mode        (SyApplication *self);

@@ -3,6 +3,8 @@
 
 #include <glib/gi18n.h>
 
+#include "sy-application.h"
+#include "sy-certificate-page.h"
 #include "sy-connection-check.h"
 #include "sy-connection-page.h"
 #include "sy-connection-row.h"
@@ -29,6 +31,7 @@ struct _SyConnectionPage
   GtkStack            *browser_stack;
   SyRecordBrowser     *browser;
   AdwStatusPage       *problem_page;
+  SyCertificatePage   *certificate_page;
 };
 
 G_DEFINE_FINAL_TYPE (SyConnectionPage, sy_connection_page, ADW_TYPE_BIN)
@@ -316,6 +319,7 @@ sy_connection_page_class_init (SyConnectionPageClass *klass)
   object_class->finalize = sy_connection_page_finalize;
 
   g_type_ensure (SY_TYPE_RECORD_BROWSER);
+  g_type_ensure (SY_TYPE_CERTIFICATE_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/switchyard/Switchyard/sy-connection-page.ui");
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, details_group);
@@ -329,6 +333,7 @@ sy_connection_page_class_init (SyConnectionPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, browser_stack);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, browser);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, problem_page);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, certificate_page);
   gtk_widget_class_bind_template_callback (widget_class, test_clicked_cb);
 }
 
@@ -344,6 +349,21 @@ sy_connection_page_new (void)
   return g_object_new (SY_TYPE_CONNECTION_PAGE, NULL);
 }
 
+/* The certificate page needs the application's stores as well. */
+static void
+update_certificate_page (SyConnectionPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkApplication *app = GTK_IS_WINDOW (root) ? gtk_window_get_application (GTK_WINDOW (root)) : NULL;
+
+  if (SY_IS_APPLICATION (app))
+    sy_certificate_page_set_connection (self->certificate_page, self->connection,
+                                        sy_application_get_connection_store (SY_APPLICATION (app)),
+                                        self->secrets, sy_application_get_state_store (SY_APPLICATION (app)));
+  else
+    sy_certificate_page_set_connection (self->certificate_page, self->connection, NULL, self->secrets, NULL);
+}
+
 void
 sy_connection_page_set_secret_store (SyConnectionPage *self,
                                      SySecretStore    *secrets)
@@ -355,6 +375,7 @@ sy_connection_page_set_secret_store (SyConnectionPage *self,
     return;
 
   load_client (self);
+  update_certificate_page (self);
 }
 
 void
@@ -387,6 +408,7 @@ sy_connection_page_set_connection (SyConnectionPage *self,
     }
 
   load_client (self);
+  update_certificate_page (self);
 }
 
 SyConnection *

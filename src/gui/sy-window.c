@@ -8,6 +8,7 @@
 #include "sy-connection-page.h"
 #include "sy-connection-row.h"
 #include "sy-error.h"
+#include "sy-mapping-editor.h"
 #include "sy-window.h"
 
 /* A connection id that is never stored: looking it up tells whether a
@@ -467,6 +468,14 @@ refresh_action (GtkWidget  *widget,
 }
 
 static void
+show_mappings_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  sy_mapping_editor_present_for_application (get_app (SY_WINDOW (widget)));
+}
+
+static void
 go_back_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
@@ -710,6 +719,7 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.remove-connection", NULL, remove_connection_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
+  gtk_widget_class_install_action (widget_class, "win.show-mappings", NULL, show_mappings_action);
 }
 
 static void

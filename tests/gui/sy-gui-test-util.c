@@ -101,8 +101,8 @@ sy_gui_test_wait_frames (GtkWidget *widget,
   gtk_widget_remove_tick_callback (widget, id);
 }
 
-static guint
-count_colours (GdkTexture *texture)
+guint
+sy_gui_test_count_colours (GdkTexture *texture)
 {
   int width = gdk_texture_get_width (texture);
   int height = gdk_texture_get_height (texture);
@@ -164,7 +164,7 @@ sy_gui_test_screenshot (GtkWidget  *widget,
   g_test_message ("Screenshot: %s", path);
 
   /* A blank picture would mean nothing was drawn. */
-  g_assert_cmpuint (count_colours (texture), >, 1);
+  g_assert_cmpuint (sy_gui_test_count_colours (texture), >, 1);
 
   return path;
 }

@@ -38,6 +38,8 @@ void           sy_gui_test_wait_frames        (GtkWidget    *widget,
 
 /* Renders widget to $SWITCHYARD_SCREENSHOT_DIR/NAME.png and fails unless
  * the picture has more than one colour. Returns the path. */
+/* Distinct colours in a picture, counting stops past 16. */
+guint          sy_gui_test_count_colours      (GdkTexture   *texture);
 char          *sy_gui_test_screenshot         (GtkWidget    *widget,
                                                const char   *name);
 

@@ -137,6 +137,23 @@ test_empty_state (Fixture       *fixture,
   g_assert_false (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.remove-connection", NULL) &&
                   sy_gui_test_find_message_dialog () != NULL);
   g_assert_null (sy_window_get_banner_text (fixture->window));
+  /* Every action has its shortcut. */
+  {
+    const char *accels[][2] = {
+      { "<Control>n", "win.add-connection" },
+      { "F5", "win.refresh" },
+      { "<Control>r", "win.refresh" },
+      { "<Control>q", "app.quit" },
+      { "<Control>question", "win.show-help-overlay" },
+      { "<Alt>Left", "win.go-back" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+      {
+        g_auto(GStrv) actions = gtk_application_get_actions_for_accel (GTK_APPLICATION (fixture->app), accels[i][0]);
+        g_assert_true (g_strv_contains ((const char * const *) actions, accels[i][1]));
+      }
+  }
   /* Ctrl+? has a shortcuts window to show. */
   g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (fixture->window)));
 

@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 
 #include "sy-api-client.h"
+#include "sy-gui-test-util.h"
 #include "sy-record-browser.h"
 #include "sy-test-support.h"
 
@@ -149,49 +150,19 @@ client_for (SySandboxProcess *sandbox,
   return client;
 }
 
-/* Renders the window as the compositor would see it and saves it; fails
- * when the picture is a single colour (nothing was drawn). */
+/* Saves the window as it is drawn; fails when the picture has hardly any
+ * colours: text, separators and the header row make many, a blank or
+ * failed render one. */
 static void
 save_screenshot (GtkWidget  *window,
                  const char *name)
 {
-  const char *dir = g_getenv ("SWITCHYARD_SCREENSHOT_DIR");
-  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autoptr(GHashTable) colours = g_hash_table_new (NULL, NULL);
-  g_autofree guchar *pixels = NULL;
-  g_autofree char *path = NULL;
-  int width = gtk_widget_get_width (window);
-  int height = gtk_widget_get_height (window);
+  g_autofree char *path = sy_gui_test_screenshot (window, name);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (path, &error);
 
-  g_assert_nonnull (dir);
-  g_assert_nonnull (renderer);
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  path = g_build_filename (dir, name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-
-  width = gdk_texture_get_width (texture);
-  height = gdk_texture_get_height (texture);
-  pixels = g_malloc ((gsize) width * height * 4);
-  gdk_texture_download (texture, pixels, (gsize) width * 4);
-  for (int i = 0; i < width * height; i++)
-    g_hash_table_add (colours, GUINT_TO_POINTER (((guint32 *) pixels)[i]));
-
-  /* Text, separators and the header row make many colours; a blank or
-   * failed render makes one. */
-  g_assert_cmpuint (g_hash_table_size (colours), >, 16);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sy_gui_test_count_colours (texture), >, 16);
 }
 
 /* As a user does: drag to the end of what is there, look, drag again,
@@ -301,7 +272,7 @@ test_pages_columns_and_scrolling (void)
       if (passes == 1)
         {
           spin_main_context (300);
-          save_screenshot (window, "record-browser.png");
+          save_screenshot (window, "record-browser");
         }
     }
   g_assert_cmpuint (sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)), ==, 300);
@@ -364,7 +335,7 @@ test_empty_entity (void)
   g_assert_nonnull (status);
   g_assert_cmpstr (adw_status_page_get_title (status), ==, "No Records");
   g_assert_cmpuint (sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)), ==, 0);
-  save_screenshot (window, "record-browser-empty.png");
+  save_screenshot (window, "record-browser-empty");
 
   /* The same connection's customers are there. */
   sy_record_browser_set_entity (SY_RECORD_BROWSER (browser), "erp/customers");
@@ -401,7 +372,7 @@ test_wrong_token (void)
   retry = find_descendant (GTK_WIDGET (status), GTK_TYPE_BUTTON, TRUE);
   g_assert_nonnull (retry);
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (retry)), ==, "_Try Again");
-  save_screenshot (window, "record-browser-error.png");
+  save_screenshot (window, "record-browser-error");
 
   /* Trying again with the right token (the connection was fixed) works. */
   sy_api_client_set_token (client, sy_sandbox_process_get_token (sandbox, "wms"));
@@ -436,7 +407,7 @@ test_wrong_token (void)
   spin_main_context (500);
   g_assert_false (sy_record_browser_get_loading (SY_RECORD_BROWSER (browser)));
   g_assert_cmpuint (sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)), ==, loaded);
-  save_screenshot (window, "record-browser-error-later.png");
+  save_screenshot (window, "record-browser-error-later");
 
   sy_api_client_set_token (client, sy_sandbox_process_get_token (sandbox, "wms"));
   retry = find_button_with_label (browser, "Try _Again");

@@ -1,0 +1,756 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "sy-field-chooser.h"
+#include "sy-gui-test-util.h"
+#include "sy-mapping-editor.h"
+#include "sy-test-support.h"
+
+typedef struct
+{
+  SySandboxProcess *sandbox;
+  char             *config_dir;
+  char             *state_dir;
+  char             *mappings_dir;
+  SyApplication    *app;
+  SySecretStore    *secrets;
+  GtkWindow        *window;
+  SyMappingEditor  *editor;
+} Fixture;
+
+static void
+add_connection (Fixture    *fixture,
+                const char *name,
+                const char *sandbox_connection,
+                const char *domain)
+{
+  g_autoptr(SyConnection) connection = sy_connection_new (name, sy_sandbox_process_get_url (fixture->sandbox));
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  SyConnectionStore *store = sy_application_get_connection_store (fixture->app);
+
+  sy_connection_set_domain (connection, domain);
+  sy_secret_store_store_async (fixture->secrets, sy_connection_get_id (connection),
+                               SY_SECRET_KIND_ACCESS_TOKEN, "test token",
+                               sy_sandbox_process_get_token (fixture->sandbox, sandbox_connection),
+                               NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  g_assert_true (sy_secret_store_store_finish (fixture->secrets, result, &error));
+  g_assert_no_error (error);
+  g_assert_true (sy_connection_store_add (store, connection, &error));
+  g_assert_no_error (error);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->sandbox = sy_test_start_sandbox (NULL);
+  fixture->config_dir = sy_test_make_tmpdir ("switchyard-mapgui-config");
+  fixture->state_dir = sy_test_make_tmpdir ("switchyard-mapgui-state");
+  fixture->mappings_dir = g_build_filename (fixture->config_dir, "mappings", NULL);
+  fixture->secrets = sy_secret_store_new ();
+  fixture->app = sy_gui_test_start_app (fixture->config_dir, fixture->state_dir, FALSE);
+
+  add_connection (fixture, "mintsoft", "wms", "wms");
+  add_connection (fixture, "netsuite", "erp", "erp");
+
+  fixture->window = sy_mapping_editor_present_window (GTK_APPLICATION (fixture->app),
+                                                      sy_application_get_connection_store (fixture->app),
+                                                      sy_application_get_secret_store (fixture->app),
+                                                      fixture->mappings_dir);
+  fixture->editor = sy_mapping_editor_from_window (fixture->window);
+  g_assert_nonnull (fixture->editor);
+  gtk_window_set_default_size (fixture->window, 1280, 860);
+  sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 2);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+
+  while ((dialog = sy_gui_test_find_message_dialog ()) != NULL)
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  if (fixture->app != NULL)
+    sy_gui_test_stop_app (fixture->app);
+  g_clear_object (&fixture->secrets);
+  g_clear_object (&fixture->sandbox);
+  sy_test_remove_tree (fixture->config_dir);
+  sy_test_remove_tree (fixture->state_dir);
+  g_free (fixture->config_dir);
+  g_free (fixture->state_dir);
+  g_free (fixture->mappings_dir);
+}
+
+/* Helpers */
+
+static guint
+find_string (GListModel *model,
+             const char *wanted)
+{
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (model, i);
+
+      if (GTK_IS_STRING_OBJECT (item) && g_str_equal (gtk_string_object_get_string (GTK_STRING_OBJECT (item)), wanted))
+        return i;
+      if (SY_IS_CONNECTION (item) && g_str_equal (sy_connection_get_name (SY_CONNECTION (item)), wanted))
+        return i;
+    }
+  g_error ("“%s” is not offered", wanted);
+  return GTK_INVALID_LIST_POSITION;
+}
+
+static void
+choose (AdwComboRow *row,
+        const char  *wanted)
+{
+  adw_combo_row_set_selected (row, find_string (adw_combo_row_get_model (row), wanted));
+  sy_gui_test_iterate ();
+}
+
+/* Runs the action bound to a key on the editor, as pressing it does. */
+static void
+press_shortcut (SyMappingEditor *editor,
+                const char      *accelerator)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (editor));
+  guint n = g_list_model_get_n_items (controllers);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+      guint n_shortcuts;
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      n_shortcuts = g_list_model_get_n_items (G_LIST_MODEL (controller));
+      for (guint j = 0; j < n_shortcuts; j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
+
+          if (g_str_equal (trigger, accelerator))
+            {
+              g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0,
+                                                           GTK_WIDGET (editor), NULL));
+              sy_gui_test_iterate ();
+              return;
+            }
+        }
+    }
+  g_error ("No shortcut %s on the editor", accelerator);
+}
+
+/* Types into whatever has the keyboard focus. */
+static void
+type_into_focus (GtkWindow  *window,
+                 const char *text)
+{
+  GtkWidget *focus = gtk_window_get_focus (window);
+
+  g_assert_nonnull (focus);
+  g_assert_true (GTK_IS_EDITABLE (focus));
+  gtk_editable_set_text (GTK_EDITABLE (focus), text);
+  sy_gui_test_iterate ();
+}
+
+static SyMappingRuleRow *
+row_at (Fixture *fixture,
+        guint    index)
+{
+  SyMappingRuleRow *row = sy_mapping_editor_get_rule_row (fixture->editor, index);
+
+  g_assert_nonnull (row);
+  return row;
+}
+
+static void
+set_source (SyMappingRuleRow *row,
+            const char       *source)
+{
+  gtk_editable_set_text (sy_field_chooser_get_entry (sy_mapping_rule_row_get_source_chooser (row)), source);
+  sy_gui_test_iterate ();
+}
+
+static gboolean focus_is_in (GtkWindow *window,
+                             GtkWidget *ancestor);
+
+/* Alt+Down in the source field opens the list of the source's fields;
+ * typing filters it, Enter picks. */
+static void
+pick_source_by_keyboard (Fixture          *fixture,
+                         SyMappingRuleRow *row,
+                         const char       *field)
+{
+  SyFieldChooser *chooser = sy_mapping_rule_row_get_source_chooser (row);
+  GtkEditable *search = sy_field_chooser_get_search_entry (chooser);
+  GListModel *filtered = sy_field_chooser_get_filtered (chooser);
+
+  /* The source's fields come from the catalogue and the samples. */
+  SY_GUI_WAIT_FOR (g_list_model_get_n_items (filtered) > 0);
+  sy_field_chooser_popup (chooser);
+  sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 2);
+  g_assert_true (gtk_window_get_focus (fixture->window) == GTK_WIDGET (search) ||
+                 focus_is_in (fixture->window, GTK_WIDGET (search)));
+  gtk_editable_set_text (search, field);
+  SY_GUI_WAIT_FOR (g_list_model_get_n_items (filtered) < 20);
+  g_assert_cmpuint (g_list_model_get_n_items (filtered), >, 0);
+  g_signal_emit_by_name (search, "activate");
+  sy_gui_test_iterate ();
+  g_assert_cmpstr (sy_field_chooser_get_text (chooser), ==, field);
+  g_assert_cmpstr (sy_mapping_rule_get_source (sy_mapping_rule_row_get_rule (row)), ==, field);
+  g_assert_true (focus_is_in (fixture->window, GTK_WIDGET (sy_field_chooser_get_entry (chooser))));
+}
+
+static gboolean
+focus_is_in (GtkWindow *window,
+             GtkWidget *ancestor)
+{
+  GtkWidget *focus = gtk_window_get_focus (window);
+
+  return focus != NULL && (focus == ancestor || gtk_widget_is_ancestor (focus, ancestor));
+}
+
+/* Adds a rule with Ctrl+N and types its target where the focus lands. */
+static SyMappingRuleRow *
+add_rule_by_keyboard (Fixture    *fixture,
+                      guint       expected_index,
+                      const char *target)
+{
+  SyMappingRuleRow *row;
+
+  press_shortcut (fixture->editor, "<Control>n");
+  row = row_at (fixture, expected_index);
+  g_assert_true (focus_is_in (fixture->window, GTK_WIDGET (sy_mapping_rule_row_get_target_chooser (row))));
+  type_into_focus (fixture->window, target);
+  g_assert_cmpstr (sy_mapping_rule_get_target (sy_mapping_rule_row_get_rule (row)), ==, target);
+  return row;
+}
+
+static guint
+count_lines_starting (const char *text,
+                      const char *prefix)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  guint n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], prefix))
+      n++;
+  return n;
+}
+
+static void
+wait_for_fresh_preview (Fixture *fixture)
+{
+  SyMappingPreview *preview = sy_mapping_editor_get_preview (fixture->editor);
+  guint before = sy_mapping_preview_get_n_applied (preview);
+
+  SY_GUI_WAIT_FOR (sy_mapping_preview_get_n_applied (preview) > before &&
+                   g_str_equal (sy_mapping_preview_get_state (preview), "samples"));
+}
+
+static void
+build_example_mapping (Fixture *fixture)
+{
+  SyMappingRuleRow *row;
+
+  choose (sy_mapping_editor_get_connection_row (fixture->editor, FALSE), "mintsoft");
+  choose (sy_mapping_editor_get_entity_row (fixture->editor, FALSE), "wms/sales-orders");
+  choose (sy_mapping_editor_get_connection_row (fixture->editor, TRUE), "netsuite");
+  choose (sy_mapping_editor_get_entity_row (fixture->editor, TRUE), "erp/sales-orders");
+
+  /* Nothing mapped yet: the coverage names what a sales order needs. */
+  {
+    SyMappingPreview *preview = sy_mapping_editor_get_preview (fixture->editor);
+
+    SY_GUI_WAIT_FOR (sy_mapping_preview_get_coverage_text (preview) != NULL &&
+                     strstr (sy_mapping_preview_get_coverage_text (preview), "commonly needed fields unmapped: ") != NULL);
+    g_test_message ("Coverage before: %s", sy_mapping_preview_get_coverage_text (preview));
+    g_assert_nonnull (strstr (sy_mapping_preview_get_coverage_text (preview), "orderNumber"));
+  }
+
+  row = add_rule_by_keyboard (fixture, 0, "code");
+  pick_source_by_keyboard (fixture, row, "key");
+
+  row = add_rule_by_keyboard (fixture, 1, "orderNumber");
+  set_source (row, "orderNo");
+  gtk_check_button_set_active (sy_mapping_rule_row_get_required_check (row), TRUE);
+
+  row = add_rule_by_keyboard (fixture, 2, "lines");
+  set_source (row, "lines");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "rule.toggle-each", NULL));
+  sy_gui_test_iterate ();
+
+  /* The first item rule comes with "each", and takes the focus. */
+  row = row_at (fixture, 3);
+  g_assert_nonnull (sy_mapping_rule_row_get_parent_rule (row));
+  g_assert_true (focus_is_in (fixture->window, GTK_WIDGET (sy_mapping_rule_row_get_target_chooser (row))));
+  type_into_focus (fixture->window, "productKey");
+  set_source (row, "productKey");
+
+  /* An item rule is offered the fields of the array's items, by their
+   * names inside an item. */
+  {
+    GListModel *offered = sy_field_chooser_get_filtered (sy_mapping_rule_row_get_target_chooser (row));
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (offered); i++)
+      {
+        g_autoptr(SyCatalogueField) field = g_list_model_get_item (offered, i);
+
+        g_assert_true (g_str_has_prefix (sy_catalogue_field_get_path (field), "lines[]."));
+        found |= g_str_equal (sy_catalogue_field_get_path (field), "lines[].productKey");
+      }
+    g_assert_true (found);
+  }
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row_at (fixture, 2)), "rule.add-item", NULL));
+  sy_gui_test_iterate ();
+  row = row_at (fixture, 4);
+  type_into_focus (fixture->window, "quantity");
+  set_source (row, "quantity");
+  g_assert_true (sy_mapping_rule_row_set_transform_choice (row, "number", "0"));
+}
+
+/* Tests */
+
+static void
+test_build_preview_fix_save (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  SyMappingPreview *preview = sy_mapping_editor_get_preview (fixture->editor);
+  g_autofree char *problems = NULL;
+  g_autofree char *described = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *saved = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *shot = NULL;
+  g_autoptr(SyMapping) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  SyMappingRuleRow *order_row;
+  AdwMessageDialog *dialog;
+  GtkWidget *entry;
+  JsonArray *samples;
+  guint n_samples;
+
+  build_example_mapping (fixture);
+  g_assert_cmpuint (sy_mapping_editor_get_n_rule_rows (fixture->editor), ==, 5);
+  g_assert_true (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+
+  /* The preview fetched samples and reports the wrong source on each. */
+  wait_for_fresh_preview (fixture);
+  samples = sy_mapping_preview_get_samples (preview);
+  g_assert_nonnull (samples);
+  n_samples = json_array_get_length (samples);
+  g_assert_cmpuint (n_samples, >, 0);
+  problems = sy_mapping_preview_dump_problems (preview);
+  g_test_message ("Problems:\n%s", problems);
+  g_assert_cmpuint (count_lines_starting (problems, "orderNumber:"), ==, n_samples);
+  g_assert_cmpuint (count_lines_starting (problems, "code:"), ==, 0);
+  g_assert_cmpuint (count_lines_starting (problems, "lines"), ==, 0);
+
+  order_row = row_at (fixture, 1);
+  g_assert_nonnull (sy_mapping_rule_row_get_problem (order_row));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (order_row), "error"));
+  g_assert_nonnull (gtk_widget_get_tooltip_text (GTK_WIDGET (order_row)));
+  g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (order_row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION));
+  g_assert_null (sy_mapping_rule_row_get_problem (row_at (fixture, 0)));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (row_at (fixture, 0)), "error"));
+  described = sy_mapping_preview_describe_problems (preview, "orderNumber");
+  expected = g_strdup_printf ("(in %u of %u samples)", n_samples, n_samples);
+  g_assert_true (g_str_has_suffix (described, expected));
+
+  shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor-problem");
+  g_clear_pointer (&shot, g_free);
+
+  /* Fixing the source makes the problem go away. */
+  set_source (order_row, "orderNumber");
+  wait_for_fresh_preview (fixture);
+  g_clear_pointer (&problems, g_free);
+  problems = sy_mapping_preview_dump_problems (preview);
+  g_assert_cmpuint (count_lines_starting (problems, "orderNumber:"), ==, 0);
+  g_assert_null (sy_mapping_rule_row_get_problem (row_at (fixture, 1)));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (row_at (fixture, 1)), "error"));
+  g_assert_nonnull (sy_mapping_preview_get_coverage_text (preview));
+  g_test_message ("Coverage: %s", sy_mapping_preview_get_coverage_text (preview));
+
+  shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor");
+  g_clear_pointer (&shot, g_free);
+
+  /* Saving with Ctrl+S asks for a name the first time. */
+  press_shortcut (fixture->editor, "<Control>s");
+  dialog = sy_gui_test_find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_test_message ("Save asks: %s — %s", adw_message_dialog_get_heading (dialog), adw_message_dialog_get_body (dialog));
+  g_assert_nonnull (adw_message_dialog_get_extra_child (dialog));
+  entry = gtk_widget_get_first_child (adw_message_dialog_get_extra_child (dialog));
+  g_assert_true (GTK_IS_EDITABLE (entry));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Orders to NetSuite");
+  sy_gui_test_respond (dialog, "save");
+  SY_GUI_WAIT_FOR (!sy_mapping_editor_has_unsaved_changes (fixture->editor));
+
+  path = g_build_filename (fixture->mappings_dir, "Orders to NetSuite.json", NULL);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  loaded = sy_mapping_load_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (loaded);
+  {
+    g_autofree char *built = sy_mapping_to_data (sy_mapping_editor_get_mapping (fixture->editor), NULL);
+    g_autofree char *reloaded = sy_mapping_to_data (loaded, NULL);
+    GListModel *rules = sy_mapping_get_rules (loaded);
+    g_autoptr(SyMappingRule) order_rule = g_list_model_get_item (rules, 1);
+    g_autoptr(SyMappingRule) lines_rule = g_list_model_get_item (rules, 2);
+
+    g_assert_cmpstr (built, ==, reloaded);
+    g_assert_cmpstr (sy_mapping_get_name (loaded), ==, "Orders to NetSuite");
+    g_assert_cmpstr (sy_mapping_get_source_connection (loaded), ==, "mintsoft");
+    g_assert_cmpstr (sy_mapping_get_source_entity (loaded), ==, "wms/sales-orders");
+    g_assert_cmpstr (sy_mapping_get_target_connection (loaded), ==, "netsuite");
+    g_assert_cmpstr (sy_mapping_get_target_entity (loaded), ==, "erp/sales-orders");
+    g_assert_cmpuint (g_list_model_get_n_items (rules), ==, 3);
+    g_assert_cmpstr (sy_mapping_rule_get_target (order_rule), ==, "orderNumber");
+    g_assert_cmpstr (sy_mapping_rule_get_source (order_rule), ==, "orderNumber");
+    g_assert_true (sy_mapping_rule_get_required (order_rule));
+    g_assert_nonnull (sy_mapping_rule_get_children (lines_rule));
+    g_assert_cmpuint (g_list_model_get_n_items (sy_mapping_rule_get_children (lines_rule)), ==, 2);
+  }
+  g_assert_cmpstr (sy_mapping_editor_get_last_toast (fixture->editor), ==, "Saved “Orders to NetSuite”");
+
+  /* Ctrl+S again writes to the same file, without asking. */
+  set_source (row_at (fixture, 0), "orderNumber");
+  g_assert_true (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+  press_shortcut (fixture->editor, "<Control>s");
+  g_assert_null (sy_gui_test_find_message_dialog ());
+  SY_GUI_WAIT_FOR (!sy_mapping_editor_has_unsaved_changes (fixture->editor));
+  g_file_get_contents (path, &saved, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (saved, "\"source\" : \"orderNumber\"") ? saved : strstr (saved, "\"source\": \"orderNumber\""));
+
+  /* Narrow: the preview stacks behind the rules. */
+  gtk_window_set_default_size (fixture->window, 420, 760);
+  sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 30);
+  /* The rules, which wrap onto more lines, scrolled into view by the focus. */
+  gtk_widget_grab_focus (GTK_WIDGET (sy_field_chooser_get_entry (sy_mapping_rule_row_get_source_chooser (row_at (fixture, 4)))));
+  sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 10);
+  shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor-narrow");
+  g_clear_pointer (&shot, g_free);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->editor), "editor.switch-pane", NULL));
+  sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 20);
+  shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor-narrow-preview");
+
+  sy_gui_test_assert_buttons_labelled (GTK_WIDGET (fixture->window));
+}
+
+static void
+test_close_asks (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+  GtkWindow *window = fixture->window;
+
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &fixture->window);
+
+  /* Nothing to lose: no question. */
+  g_assert_false (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+
+  press_shortcut (fixture->editor, "<Control>n");
+  type_into_focus (window, "code");
+  g_assert_true (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+
+  gtk_window_close (window);
+  sy_gui_test_iterate ();
+  dialog = sy_gui_test_find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog), "Save Changes"));
+  sy_gui_test_respond (dialog, "cancel");
+  g_assert_nonnull (fixture->window);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_true (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+
+  /* Enter on a row moves into its first field. */
+  gtk_widget_grab_focus (GTK_WIDGET (row_at (fixture, 0)));
+  g_assert_true (gtk_window_get_focus (window) == GTK_WIDGET (row_at (fixture, 0)));
+  gtk_widget_activate (GTK_WIDGET (row_at (fixture, 0)));
+  sy_gui_test_iterate ();
+  g_assert_true (focus_is_in (window, GTK_WIDGET (sy_mapping_rule_row_get_target_chooser (row_at (fixture, 0)))));
+
+  /* Deleting the rule with its key leaves nothing unsaved. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row_at (fixture, 0)), "rule.remove", NULL));
+  sy_gui_test_iterate ();
+  g_assert_cmpuint (sy_mapping_editor_get_n_rule_rows (fixture->editor), ==, 0);
+  g_assert_false (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+
+  press_shortcut (fixture->editor, "<Control>n");
+  type_into_focus (window, "memo");
+  gtk_window_close (window);
+  sy_gui_test_iterate ();
+  dialog = sy_gui_test_find_message_dialog ();
+  g_assert_nonnull (dialog);
+  sy_gui_test_respond (dialog, "discard");
+  SY_GUI_WAIT_FOR (fixture->window == NULL);
+  g_assert_null (sy_gui_test_find_message_dialog ());
+}
+
+static void
+test_open_errors_and_demo (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  /* Line 7: a rule with two sources. */
+  const char *broken =
+    "{\n"
+    "  \"version\": 1,\n"
+    "  \"name\": \"Broken\",\n"
+    "  \"source\": {\"connection\": \"mintsoft\", \"entity\": \"wms/sales-orders\"},\n"
+    "  \"target\": {\"connection\": \"netsuite\", \"entity\": \"erp/sales-orders\"},\n"
+    "  \"fields\": [\n"
+    "    {\"target\": \"code\", \"source\": \"key\", \"value\": 1}\n"
+    "  ]\n"
+    "}\n";
+  g_autofree char *broken_path = g_build_filename (fixture->mappings_dir, "broken.json", NULL);
+  g_autofree char *demo_path = g_build_filename (fixture->mappings_dir, "mintsoft-to-netsuite.json", NULL);
+  g_autofree char *after = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  AdwMessageDialog *dialog;
+  const char *body;
+
+  g_assert_cmpint (g_mkdir_with_parents (fixture->mappings_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (broken_path, broken, -1, NULL));
+
+  file = g_file_new_for_path (broken_path);
+  sy_mapping_editor_open_file (fixture->editor, file);
+  SY_GUI_WAIT_FOR (sy_gui_test_find_message_dialog () != NULL);
+  dialog = sy_gui_test_find_message_dialog ();
+  body = adw_message_dialog_get_body (dialog);
+  g_test_message ("Open error: %s", body);
+  g_assert_nonnull (strstr (body, "broken.json:7"));
+  sy_gui_test_respond (dialog, "close");
+  g_assert_null (sy_mapping_editor_get_file (fixture->editor));
+  g_assert_true (g_file_get_contents (broken_path, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, broken);
+
+  /* The demo's mapping, from the resource, opens and previews. */
+  g_assert_true (sy_mapping_editor_install_demo_mapping (fixture->mappings_dir, &error));
+  g_assert_no_error (error);
+  g_clear_object (&file);
+  file = g_file_new_for_path (demo_path);
+  sy_mapping_editor_open_file (fixture->editor, file);
+  SY_GUI_WAIT_FOR (sy_mapping_editor_get_file (fixture->editor) != NULL);
+  g_assert_true (g_file_equal (sy_mapping_editor_get_file (fixture->editor), file));
+  g_assert_false (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+  g_assert_cmpuint (sy_mapping_editor_get_n_rule_rows (fixture->editor), ==, 10);
+  /* Its connections are the demo's, which this configuration lacks. */
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (sy_mapping_editor_get_connection_row (fixture->editor, FALSE))),
+                   ==, "“Mintsoft (demo)” does not exist");
+  g_assert_cmpstr (sy_mapping_preview_get_state (sy_mapping_editor_get_preview (fixture->editor)), ==, "error");
+
+  /* Duplicate: a new, unsaved copy that asks for its name; the original
+   * file stays as it was. */
+  {
+    g_autofree char *demo_before = NULL;
+    g_autofree char *demo_after = NULL;
+    g_autofree char *copy_path = g_build_filename (fixture->mappings_dir, "Mintsoft orders to NetSuite (Copy).json", NULL);
+    GtkWidget *entry;
+
+    g_assert_true (g_file_get_contents (demo_path, &demo_before, NULL, NULL));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->editor), "editor.duplicate", NULL));
+    sy_gui_test_iterate ();
+    g_assert_null (sy_mapping_editor_get_file (fixture->editor));
+    g_assert_true (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+    dialog = sy_gui_test_find_message_dialog ();
+    g_assert_nonnull (dialog);
+    entry = gtk_widget_get_first_child (adw_message_dialog_get_extra_child (dialog));
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "Mintsoft orders to NetSuite (Copy)");
+    sy_gui_test_respond (dialog, "save");
+    SY_GUI_WAIT_FOR (!sy_mapping_editor_has_unsaved_changes (fixture->editor));
+    g_assert_true (g_file_test (copy_path, G_FILE_TEST_IS_REGULAR));
+    g_assert_true (g_file_get_contents (demo_path, &demo_after, NULL, NULL));
+    g_assert_cmpstr (demo_before, ==, demo_after);
+  }
+
+  /* Export writes a copy out; Import brings it back in under a free name
+   * and opens it. */
+  {
+    g_autofree char *outside = sy_test_make_tmpdir ("switchyard-mapgui-export");
+    g_autofree char *export_path = g_build_filename (outside, "shared.json", NULL);
+    g_autofree char *imported_path = g_build_filename (fixture->mappings_dir, "shared.json", NULL);
+    g_autofree char *imported_again = g_build_filename (fixture->mappings_dir, "shared 2.json", NULL);
+    g_autofree char *exported = NULL;
+    g_autofree char *current = sy_mapping_to_data (sy_mapping_editor_get_mapping (fixture->editor), NULL);
+    g_autoptr(GFile) export_file = g_file_new_for_path (export_path);
+
+    sy_mapping_editor_export_file (fixture->editor, export_file);
+    SY_GUI_WAIT_FOR (g_strcmp0 (sy_mapping_editor_get_last_toast (fixture->editor), "Exported to “shared.json”") == 0);
+    g_assert_true (g_file_get_contents (export_path, &exported, NULL, NULL));
+    g_assert_cmpstr (exported, ==, current);
+
+    sy_mapping_editor_import_file (fixture->editor, export_file);
+    SY_GUI_WAIT_FOR (g_file_test (imported_path, G_FILE_TEST_IS_REGULAR));
+    sy_mapping_editor_import_file (fixture->editor, export_file);
+    SY_GUI_WAIT_FOR (g_file_test (imported_again, G_FILE_TEST_IS_REGULAR));
+    g_assert_nonnull (sy_mapping_editor_get_file (fixture->editor));
+    {
+      g_autofree char *opened = g_file_get_path (sy_mapping_editor_get_file (fixture->editor));
+      g_assert_cmpstr (opened, ==, imported_again);
+    }
+
+    /* A broken file is refused and nothing is copied. */
+    {
+      g_autoptr(GFile) broken_file = g_file_new_for_path (broken_path);
+      g_autofree char *copied = g_build_filename (fixture->mappings_dir, "broken 2.json", NULL);
+
+      sy_mapping_editor_import_file (fixture->editor, broken_file);
+      SY_GUI_WAIT_FOR (sy_gui_test_find_message_dialog () != NULL);
+      dialog = sy_gui_test_find_message_dialog ();
+      g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), ":7:"));
+      sy_gui_test_respond (dialog, "close");
+      g_assert_false (g_file_test (copied, G_FILE_TEST_EXISTS));
+    }
+    sy_test_remove_tree (outside);
+  }
+}
+
+static void
+test_window_action_and_quit (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  SyWindow *main_window = sy_gui_test_get_window (fixture->app);
+  AdwMessageDialog *dialog;
+  guint n_editors = 0;
+
+  g_object_add_weak_pointer (G_OBJECT (fixture->window), (gpointer *) &fixture->window);
+
+  /* win.show-mappings (Ctrl+M) brings up the one editor window. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (main_window), "win.show-mappings", NULL));
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (fixture->app)); l != NULL; l = l->next)
+    if (sy_mapping_editor_from_window (l->data) != NULL)
+      n_editors++;
+  g_assert_cmpuint (n_editors, ==, 1);
+  {
+    g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (fixture->app), "win.show-mappings");
+    g_assert_cmpstr (accels[0], ==, "<Control>m");
+  }
+
+  /* Quitting with unsaved changes asks, and Cancel keeps everything. */
+  press_shortcut (fixture->editor, "<Control>n");
+  type_into_focus (fixture->window, "code");
+
+  /* A mapping without its ends would be a file nobody could open. */
+  press_shortcut (fixture->editor, "<Control>s");
+  dialog = sy_gui_test_find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog), "Cannot Be Saved Yet"));
+  g_test_message ("Not savable: %s", adw_message_dialog_get_body (dialog));
+  sy_gui_test_respond (dialog, "close");
+  g_assert_true (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+  choose (sy_mapping_editor_get_connection_row (fixture->editor, FALSE), "mintsoft");
+  choose (sy_mapping_editor_get_connection_row (fixture->editor, TRUE), "netsuite");
+  /* The entity follows the connection's domain: sales orders either side
+   * once one side has them. */
+  choose (sy_mapping_editor_get_entity_row (fixture->editor, FALSE), "wms/sales-orders");
+  g_assert_cmpstr (sy_mapping_get_source_entity (sy_mapping_editor_get_mapping (fixture->editor)), ==, "wms/sales-orders");
+  g_assert_cmpstr (sy_mapping_get_target_entity (sy_mapping_editor_get_mapping (fixture->editor)), ==, "erp/sales-orders");
+  set_source (row_at (fixture, 0), "key");
+
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "quit", NULL);
+  sy_gui_test_iterate ();
+  dialog = sy_gui_test_find_message_dialog ();
+  g_assert_nonnull (dialog);
+  sy_gui_test_respond (dialog, "cancel");
+  g_assert_nonnull (fixture->window);
+  g_assert_true (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+
+  /* Save from the question: the file is written, then the window goes. */
+  gtk_window_close (fixture->window);
+  sy_gui_test_iterate ();
+  dialog = sy_gui_test_find_message_dialog ();
+  g_assert_nonnull (dialog);
+  sy_gui_test_respond (dialog, "save");
+  dialog = sy_gui_test_find_message_dialog ();
+  g_assert_nonnull (dialog);   /* never saved: asks for a name */
+  g_test_message ("Then: %s — %s", adw_message_dialog_get_heading (dialog), adw_message_dialog_get_body (dialog));
+  gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_first_child (adw_message_dialog_get_extra_child (dialog))),
+                         "Quit test");
+  sy_gui_test_respond (dialog, "save");
+  SY_GUI_WAIT_FOR (fixture->window == NULL);
+  {
+    g_autofree char *path = g_build_filename (fixture->mappings_dir, "Quit test.json", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SyMapping) mapping = sy_mapping_load_file (path, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_list_model_get_n_items (sy_mapping_get_rules (mapping)), ==, 1);
+  }
+}
+
+/* The demo installs its mapping, which previews its own sample orders
+ * without a problem. */
+static void
+test_demo_mapping (void)
+{
+  g_autofree char *config_dir = sy_test_make_tmpdir ("switchyard-mapgui-demo-config");
+  g_autofree char *state_dir = sy_test_make_tmpdir ("switchyard-mapgui-demo-state");
+  g_autofree char *path = g_build_filename (config_dir, "mappings", "mintsoft-to-netsuite.json", NULL);
+  g_autofree char *problems = NULL;
+  g_autofree char *shot = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  SyApplication *app = sy_gui_test_start_app (config_dir, state_dir, TRUE);
+  SyWindow *main_window = sy_gui_test_get_window (app);
+  SyMappingEditor *editor = NULL;
+  SyMappingPreview *preview;
+  GtkWindow *window;
+
+  SY_GUI_WAIT_FOR (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (main_window), "win.show-mappings", NULL));
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL && editor == NULL; l = l->next)
+    editor = sy_mapping_editor_from_window (l->data);
+  g_assert_nonnull (editor);
+  window = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (editor)));
+  gtk_window_set_default_size (window, 1280, 860);
+
+  sy_mapping_editor_open_file (editor, file);
+  SY_GUI_WAIT_FOR (sy_mapping_editor_get_file (editor) != NULL);
+  preview = sy_mapping_editor_get_preview (editor);
+  SY_GUI_WAIT_FOR (g_str_equal (sy_mapping_preview_get_state (preview), "samples") &&
+                   sy_mapping_preview_get_n_applied (preview) > 0);
+  problems = sy_mapping_preview_dump_problems (preview);
+  g_test_message ("Demo problems:\n%s", problems);
+  g_assert_cmpuint (count_lines_starting (problems, "orderNumber:"), ==, 0);
+  g_assert_false (sy_mapping_editor_has_unsaved_changes (editor));
+
+  shot = sy_gui_test_screenshot (GTK_WIDGET (window), "mapping-editor-demo");
+
+  sy_gui_test_stop_app (app);
+  sy_test_remove_tree (config_dir);
+  sy_test_remove_tree (state_dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  sy_gui_test_init (&argc, &argv);
+
+  g_test_add ("/mapping-editor/build-preview-fix-save", Fixture, NULL,
+              fixture_set_up, test_build_preview_fix_save, fixture_tear_down);
+  g_test_add ("/mapping-editor/close-asks", Fixture, NULL,
+              fixture_set_up, test_close_asks, fixture_tear_down);
+  g_test_add ("/mapping-editor/open-errors-and-demo", Fixture, NULL,
+              fixture_set_up, test_open_errors_and_demo, fixture_tear_down);
+
+  g_test_add ("/mapping-editor/window-action-and-quit", Fixture, NULL,
+              fixture_set_up, test_window_action_and_quit, fixture_tear_down);
+
+  g_test_add_func ("/mapping-editor/demo-mapping", test_demo_mapping);
+
+  return g_test_run ();
+}
