@@ -425,6 +425,13 @@ sy_connection_page_get_record_browser (SyConnectionPage *self)
   return self->browser;
 }
 
+SyCertificatePage *
+sy_connection_page_get_certificate_page (SyConnectionPage *self)
+{
+  g_return_val_if_fail (SY_IS_CONNECTION_PAGE (self), NULL);
+  return self->certificate_page;
+}
+
 void
 sy_connection_page_set_entity (SyConnectionPage *self,
                                const char       *entity)

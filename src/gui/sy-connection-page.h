@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "sy-certificate-page.h"
 #include "sy-connection.h"
 #include "sy-record-browser.h"
 #include "sy-secret-store.h"
@@ -22,6 +23,8 @@ void             sy_connection_page_set_connection     (SyConnectionPage *self,
                                                         SyConnection     *connection);
 SyConnection    *sy_connection_page_get_connection     (SyConnectionPage *self);
 SyRecordBrowser *sy_connection_page_get_record_browser (SyConnectionPage *self);
+/* The Certificate tab: it shows the certificate of this page's connection. */
+SyCertificatePage *sy_connection_page_get_certificate_page (SyConnectionPage *self);
 
 /* Shows this entity (e.g. "wms/sales-orders") as soon as the connection's
  * token has been looked up. */

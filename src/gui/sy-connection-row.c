@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sy-certificate-page.h"
 #include "sy-connection-check.h"
 #include "sy-connection-row.h"
 
@@ -11,9 +12,12 @@ struct _SyConnectionRow
   GtkListBoxRow  parent_instance;
 
   SyConnection  *connection;
+  SyCertificate *certificate;
+  char          *certificate_text;
 
   GtkLabel      *name_label;
   GtkLabel      *subtitle_label;
+  GtkLabel      *certificate_label;
   GtkStack      *status_stack;
   GtkImage      *status_icon;
   GtkSpinner    *status_spinner;
@@ -40,14 +44,38 @@ sy_connection_status_describe (SyConnectionStatus status)
     }
 }
 
+/* The status and any certificate warning: what a screen reader says about
+ * the row besides its name. */
+static void
+update_description (SyConnectionRow *self)
+{
+  SyConnectionStatus status = sy_connection_get_status (self->connection);
+  const char *message = sy_connection_get_status_message (self->connection);
+  g_autofree char *status_text = NULL;
+  g_autofree char *description = NULL;
+
+  if (message != NULL && *message != '\0' && status != SY_CONNECTION_STATUS_UNKNOWN)
+    status_text = g_strdup_printf ("%s: %s", sy_connection_status_describe (status), message);
+  else
+    status_text = g_strdup (sy_connection_status_describe (status));
+
+  if (self->certificate_text != NULL)
+    description = g_strdup_printf ("%s. %s", status_text, self->certificate_text);
+  else
+    description = g_strdup (status_text);
+
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_stack), status_text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
+                                  -1);
+}
+
 static void
 update_status (SyConnectionRow *self)
 {
   SyConnectionStatus status = sy_connection_get_status (self->connection);
-  const char *message = sy_connection_get_status_message (self->connection);
   const char *icon_name = NULL;
   const char *style = NULL;
-  g_autofree char *description = NULL;
 
   switch (status)
     {
@@ -89,15 +117,7 @@ update_status (SyConnectionRow *self)
       gtk_stack_set_visible_child_name (self->status_stack, "icon");
     }
 
-  if (message != NULL && *message != '\0' && status != SY_CONNECTION_STATUS_UNKNOWN)
-    description = g_strdup_printf ("%s: %s", sy_connection_status_describe (status), message);
-  else
-    description = g_strdup (sy_connection_status_describe (status));
-
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_stack), description);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
-                                  -1);
+  update_description (self);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->status_icon),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, sy_connection_status_describe (status),
                                   -1);
@@ -123,6 +143,81 @@ update_labels (SyConnectionRow *self)
                                   -1);
 }
 
+/* Issue 5: the sidebar warns as the certificate page does, so a
+ * certificate running out is noticed without opening its tab. NULL when
+ * the certificate needs no attention. */
+static char *
+describe_certificate (SyCertificate  *certificate,
+                      const char    **style)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  GDateTime *not_before = sy_certificate_get_not_before (certificate);
+  gint64 days = sy_certificate_get_days_left (certificate, now);
+
+  *style = "error";
+  if (not_before != NULL && g_date_time_compare (now, not_before) < 0)
+    return g_strdup (_("Certificate not yet valid"));
+  if (days < 0)
+    return g_strdup (_("Certificate expired"));
+  if (days == 0)
+    return g_strdup (_("Certificate expires today"));
+
+  *style = "warning";
+  if (days <= SY_CERTIFICATE_WARNING_DAYS)
+    return g_strdup_printf (ngettext ("Certificate expires in %d day", "Certificate expires in %d days", (gulong) days),
+                            (int) days);
+
+  *style = NULL;
+  return NULL;
+}
+
+static void
+update_certificate (SyConnectionRow *self)
+{
+  GtkWidget *label = GTK_WIDGET (self->certificate_label);
+  const char *style = NULL;
+
+  g_clear_pointer (&self->certificate_text, g_free);
+  if (self->certificate != NULL)
+    self->certificate_text = describe_certificate (self->certificate, &style);
+
+  gtk_widget_remove_css_class (label, "warning");
+  gtk_widget_remove_css_class (label, "error");
+  if (style != NULL)
+    gtk_widget_add_css_class (label, style);
+  gtk_label_set_text (self->certificate_label, self->certificate_text ? self->certificate_text : "");
+  gtk_widget_set_tooltip_text (label, self->certificate_text);
+  gtk_widget_set_visible (label, self->certificate_text != NULL);
+
+  update_description (self);
+}
+
+void
+sy_connection_row_set_certificate (SyConnectionRow *self,
+                                   SyCertificate   *certificate)
+{
+  g_return_if_fail (SY_IS_CONNECTION_ROW (self));
+  g_return_if_fail (certificate == NULL || SY_IS_CERTIFICATE (certificate));
+
+  if (!g_set_object (&self->certificate, certificate))
+    return;
+  update_certificate (self);
+}
+
+SyCertificate *
+sy_connection_row_get_certificate (SyConnectionRow *self)
+{
+  g_return_val_if_fail (SY_IS_CONNECTION_ROW (self), NULL);
+  return self->certificate;
+}
+
+const char *
+sy_connection_row_get_certificate_warning (SyConnectionRow *self)
+{
+  g_return_val_if_fail (SY_IS_CONNECTION_ROW (self), NULL);
+  return self->certificate_text;
+}
+
 static void
 sy_connection_row_dispose (GObject *object)
 {
@@ -130,8 +225,19 @@ sy_connection_row_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_CONNECTION_ROW);
   g_clear_object (&self->connection);
+  g_clear_object (&self->certificate);
 
   G_OBJECT_CLASS (sy_connection_row_parent_class)->dispose (object);
+}
+
+static void
+sy_connection_row_finalize (GObject *object)
+{
+  SyConnectionRow *self = SY_CONNECTION_ROW (object);
+
+  g_free (self->certificate_text);
+
+  G_OBJECT_CLASS (sy_connection_row_parent_class)->finalize (object);
 }
 
 static void
@@ -141,10 +247,12 @@ sy_connection_row_class_init (SyConnectionRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sy_connection_row_dispose;
+  object_class->finalize = sy_connection_row_finalize;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/switchyard/Switchyard/sy-connection-row.ui");
   gtk_widget_class_bind_template_child (widget_class, SyConnectionRow, name_label);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionRow, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionRow, certificate_label);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionRow, status_stack);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionRow, status_icon);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionRow, status_spinner);

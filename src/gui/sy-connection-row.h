@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "sy-certificate.h"
 #include "sy-connection.h"
 
 G_BEGIN_DECLS
@@ -12,10 +13,19 @@ G_DECLARE_FINAL_TYPE (SyConnectionRow, sy_connection_row, SY, CONNECTION_ROW, Gt
 
 /* A connection in the sidebar: its name, platform and address, and an icon
  * for its status that follows the connection as it changes. */
-GtkWidget    *sy_connection_row_new            (SyConnection    *connection);
-SyConnection *sy_connection_row_get_connection (SyConnectionRow *self);
+GtkWidget     *sy_connection_row_new                     (SyConnection       *connection);
+SyConnection  *sy_connection_row_get_connection          (SyConnectionRow    *self);
+
+/* The connection's certificate (NULL: none): the row warns under the
+ * address when it runs out within SY_CERTIFICATE_WARNING_DAYS, has run
+ * out or is not valid yet. */
+void           sy_connection_row_set_certificate         (SyConnectionRow    *self,
+                                                          SyCertificate      *certificate);
+SyCertificate *sy_connection_row_get_certificate         (SyConnectionRow    *self);
+/* The warning shown ("Certificate expires in 12 days"), or NULL. */
+const char    *sy_connection_row_get_certificate_warning (SyConnectionRow    *self);
 
 /* The status in words, as screen readers announce it. */
-const char   *sy_connection_status_describe    (SyConnectionStatus status);
+const char    *sy_connection_status_describe             (SyConnectionStatus  status);
 
 G_END_DECLS

@@ -240,11 +240,75 @@ row_activated_cb (SyWindow      *self,
   adw_leaflet_set_visible_child (self->leaflet, self->content);
 }
 
+/* Certificate warnings in the sidebar */
+
+static void
+row_certificate_loaded_cb (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(SyConnectionRow) row = user_data;
+  g_autoptr(SyCertificate) certificate = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* An unreadable certificate is reported on the connection's Certificate
+   * tab; the sidebar then simply has nothing to warn about. */
+  certificate = sy_state_store_load_certificate_finish (SY_STATE_STORE (source), result, &error);
+  if (error == NULL)
+    sy_connection_row_set_certificate (row, certificate);
+}
+
 static GtkWidget *
 create_row (gpointer item,
             gpointer user_data)
 {
-  return sy_connection_row_new (SY_CONNECTION (item));
+  SyWindow *self = user_data;
+  SyConnection *connection = SY_CONNECTION (item);
+  GtkWidget *row = sy_connection_row_new (connection);
+  SyStateStore *state = sy_application_get_state_store (get_app (self));
+
+  if (state != NULL)
+    sy_state_store_load_certificate_async (state, sy_connection_get_id (connection), self->cancellable,
+                                           row_certificate_loaded_cb, g_object_ref (row));
+  return row;
+}
+
+static SyConnectionRow *
+find_row (SyWindow     *self,
+          SyConnection *connection)
+{
+  guint n;
+
+  if (self->connections == NULL)
+    return NULL;
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+  for (guint i = 0; i < n; i++)
+    {
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->connection_list, i);
+
+      if (row != NULL && sy_connection_row_get_connection (SY_CONNECTION_ROW (row)) == connection)
+        return SY_CONNECTION_ROW (row);
+    }
+  return NULL;
+}
+
+/* A certificate generated or imported on the Certificate tab is the shown
+ * connection's new one. The tab shows none while it loads another
+ * connection's, and the GUI never removes one, so that is no change. */
+static void
+shown_certificate_changed_cb (SyWindow *self)
+{
+  SyCertificatePage *page = sy_connection_page_get_certificate_page (self->connection_page);
+  SyCertificate *certificate = sy_certificate_page_get_certificate (page);
+  SyConnection *connection = sy_connection_page_get_connection (self->connection_page);
+  SyConnectionRow *row;
+
+  if (certificate == NULL || connection == NULL)
+    return;
+  row = find_row (self, connection);
+  if (row != NULL)
+    sy_connection_row_set_certificate (row, certificate);
 }
 
 static void
@@ -743,6 +807,9 @@ sy_window_init (SyWindow *self)
    * character": on the sidebar and the connection page, not in entries. */
   add_delete_shortcut (GTK_WIDGET (self->connection_list));
   add_delete_shortcut (GTK_WIDGET (self->connection_page));
+
+  g_signal_connect_object (sy_connection_page_get_certificate_page (self->connection_page), "notify::certificate",
+                           G_CALLBACK (shown_certificate_changed_cb), self, G_CONNECT_SWAPPED);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove-connection", FALSE);
 }

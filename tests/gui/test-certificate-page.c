@@ -39,7 +39,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->work_dir = sy_test_make_tmpdir ("certificate-page-files");
 
   fixture->connections = sy_connection_store_new (fixture->config_dir);
-  connection = sy_connection_new ("NetSuite Production", "https://api.makini.io");
+  connection = sy_connection_new ("NetSuite Production", "http://127.0.0.1:9");
   sy_connection_set_platform (connection, "netsuite");
   g_assert_true (sy_connection_store_add (fixture->connections, connection, &error));
   g_assert_no_error (error);
@@ -917,7 +917,7 @@ test_in_application (void)
   g_autofree char *config_dir = sy_test_make_tmpdir ("certificate-app-config");
   g_autofree char *state_dir = sy_test_make_tmpdir ("certificate-app-state");
   g_autoptr(SyConnectionStore) connections = sy_connection_store_new (config_dir);
-  g_autoptr(SyConnection) connection = sy_connection_new ("NetSuite", "https://api.makini.io");
+  g_autoptr(SyConnection) connection = sy_connection_new ("NetSuite", "http://127.0.0.1:9");
   g_autoptr(SyCertificate) certificate = NULL;
   g_autoptr(SyPrivateKey) key = NULL;
   g_autoptr(GAsyncResult) result = NULL;

@@ -3,7 +3,9 @@
 
 #include <libsoup/soup.h>
 
+#include "sy-certificate-page.h"
 #include "sy-connection-check.h"
+#include "sy-connection-page.h"
 #include "sy-connection-row.h"
 #include "sy-error.h"
 #include "sy-gui-test-util.h"
@@ -669,6 +671,164 @@ test_responsive_while_loading (Fixture       *fixture,
   keyring_clear (fixture->secrets, sy_connection_get_id (connection));
 }
 
+/* Certificate warnings in the sidebar (issue 5) */
+
+static SyCertificate *
+generate_certificate (const char    *subject_dn,
+                      guint          days,
+                      SyPrivateKey **out_key)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  SyCertificate *certificate;
+
+  sy_certificate_generate_async (SY_KEY_SPEC_EC_P256, subject_dn, days, NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  certificate = sy_certificate_generate_finish (result, out_key, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (certificate);
+  return certificate;
+}
+
+static SyConnectionRow *
+find_row_by_name (SyWindow   *window,
+                  const char *name)
+{
+  GtkListBoxRow *row;
+
+  for (int i = 0; (row = gtk_list_box_get_row_at_index (sy_window_get_connection_list (window), i)) != NULL; i++)
+    {
+      if (g_strcmp0 (sy_connection_get_name (sy_connection_row_get_connection (SY_CONNECTION_ROW (row))), name) == 0)
+        return SY_CONNECTION_ROW (row);
+    }
+  return NULL;
+}
+
+static GtkLabel *
+find_label_with_text (GtkWidget  *widget,
+                      const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return GTK_LABEL (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found = find_label_with_text (child, text);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+warns_of_days (SyConnectionRow *row,
+               const char      *days,
+               const char      *or_days)
+{
+  const char *warning = sy_connection_row_get_certificate_warning (row);
+
+  return warning != NULL && (strstr (warning, days) != NULL || strstr (warning, or_days) != NULL);
+}
+
+/* A connection whose certificate runs out within 30 days says so in the
+ * sidebar, in the warning colour, from state.db as the window appears and
+ * again when a new certificate is imported on the Certificate tab; one
+ * with two years left stays quiet. */
+static void
+test_certificate_warning (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(SyConnectionStore) store = sy_connection_store_new (fixture->config_dir);
+  g_autoptr(SyConnection) soon = sy_connection_new ("Soon", sy_sandbox_process_get_url (fixture->sandbox));
+  g_autoptr(SyConnection) later = sy_connection_new ("Later", sy_sandbox_process_get_url (fixture->sandbox));
+  g_autoptr(SyCertificate) soon_certificate = generate_certificate ("CN=Soon", 10, NULL);
+  g_autoptr(SyCertificate) later_certificate = generate_certificate ("CN=Later", 730, NULL);
+  g_autoptr(SyPrivateKey) new_key = NULL;
+  g_autoptr(SyCertificate) new_certificate = generate_certificate ("CN=Replacement", 5, &new_key);
+  g_autofree char *new_certificate_pem = sy_certificate_to_pem (new_certificate);
+  g_autofree char *certificate_path = g_build_filename (fixture->state_dir, "replacement.pem", NULL);
+  g_autofree char *key_path = g_build_filename (fixture->state_dir, "replacement.key", NULL);
+  g_autoptr(GFile) certificate_file = NULL;
+  g_autoptr(GFile) key_file = NULL;
+  g_autoptr(GError) error = NULL;
+  SyConnectionRow *soon_row, *later_row;
+  SyCertificatePage *page;
+  GtkLabel *label;
+
+  g_assert_true (sy_connection_store_add (store, soon, &error));
+  g_assert_no_error (error);
+  g_assert_true (sy_connection_store_add (store, later, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(SyStateStore) state = sy_state_store_open (fixture->state_dir, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (sy_state_store_save_certificate (state, sy_connection_get_id (soon), soon_certificate, &error));
+    g_assert_no_error (error);
+    g_assert_true (sy_state_store_save_certificate (state, sy_connection_get_id (later), later_certificate, &error));
+    g_assert_no_error (error);
+  }
+
+  fixture_start_app (fixture);
+  soon_row = find_row_by_name (fixture->window, "Soon");
+  later_row = find_row_by_name (fixture->window, "Later");
+  g_assert_nonnull (soon_row);
+  g_assert_nonnull (later_row);
+
+  /* Whole days left shrink from 10 to 9 within the first second. */
+  SY_GUI_WAIT_FOR (sy_connection_row_get_certificate_warning (soon_row) != NULL);
+  g_assert_true (warns_of_days (soon_row, "10 days", "9 days"));
+  g_assert_cmpstr (sy_certificate_get_sha256_fingerprint (sy_connection_row_get_certificate (soon_row)), ==,
+                   sy_certificate_get_sha256_fingerprint (soon_certificate));
+  label = find_label_with_text (GTK_WIDGET (soon_row), sy_connection_row_get_certificate_warning (soon_row));
+  g_assert_nonnull (label);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (label)));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (label), "warning"));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (label), "error"));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (label)), ==, sy_connection_row_get_certificate_warning (soon_row));
+
+  SY_GUI_WAIT_FOR (sy_connection_row_get_certificate (later_row) != NULL);
+  g_assert_null (sy_connection_row_get_certificate_warning (later_row));
+  g_assert_null (find_label_with_text (GTK_WIDGET (later_row), "Certificate expires in 730 days"));
+  g_free (sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "sidebar-certificate-warning"));
+
+  /* A replacement imported on the Certificate tab updates the row. The
+   * application has its own objects for the connections it read. */
+  sy_window_select_connection (fixture->window, sy_connection_row_get_connection (later_row));
+  g_assert_true (sy_window_get_selected_connection (fixture->window) == sy_connection_row_get_connection (later_row));
+  page = sy_connection_page_get_certificate_page (sy_window_get_connection_page (fixture->window));
+  SY_GUI_WAIT_FOR (sy_certificate_page_get_certificate (page) != NULL && !sy_certificate_page_get_busy (page));
+  g_assert_true (g_file_set_contents (certificate_path, new_certificate_pem, -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (sy_private_key_export (new_key, key_path, &error));
+  g_assert_no_error (error);
+  certificate_file = g_file_new_for_path (certificate_path);
+  key_file = g_file_new_for_path (key_path);
+  sy_certificate_page_import_files (page, certificate_file, key_file);
+
+  SY_GUI_WAIT_FOR (warns_of_days (later_row, "5 days", "4 days") || sy_gui_test_find_message_dialog () != NULL);
+  if (sy_gui_test_find_message_dialog () != NULL)
+    g_error ("Import asked: %s — %s", adw_message_dialog_get_heading (sy_gui_test_find_message_dialog ()),
+             adw_message_dialog_get_body (sy_gui_test_find_message_dialog ()));
+  label = find_label_with_text (GTK_WIDGET (later_row), sy_connection_row_get_certificate_warning (later_row));
+  g_assert_nonnull (label);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (label), "warning"));
+  /* The other row keeps its own certificate. */
+  g_assert_true (warns_of_days (soon_row, "10 days", "9 days"));
+
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    sy_secret_store_clear_async (fixture->secrets, sy_connection_get_id (later), SY_SECRET_KIND_PRIVATE_KEY, NULL,
+                                 sy_test_store_result, &result);
+    sy_test_await (&result);
+    sy_secret_store_clear_finish (fixture->secrets, result, &error);
+    g_assert_no_error (error);
+  }
+}
+
 static void
 fixture_set_up_slow (Fixture       *fixture,
                      gconstpointer  data)
@@ -692,6 +852,7 @@ main (int   argc,
   g_test_add ("/gui/window/remove-connection", Fixture, NULL, fixture_set_up, test_remove_connection, fixture_tear_down);
   g_test_add ("/gui/window/broken-config", Fixture, NULL, fixture_set_up, test_broken_config, fixture_tear_down);
   g_test_add ("/gui/window/no-keyring", Fixture, NULL, fixture_set_up, test_no_keyring, fixture_tear_down);
+  g_test_add ("/gui/window/certificate-warning", Fixture, NULL, fixture_set_up, test_certificate_warning, fixture_tear_down);
   g_test_add ("/gui/window/responsive-while-loading", Fixture, NULL, fixture_set_up_slow, test_responsive_while_loading, fixture_tear_down);
 
   return g_test_run ();
