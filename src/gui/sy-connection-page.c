@@ -79,7 +79,7 @@ update_status (SyConnectionPage *self)
 {
   SyConnectionStatus status;
   const char *message;
-  const char *icon_name = "emblem-ok-symbolic";
+  const char *icon_name;
   const char *style = NULL;
   g_autofree char *subtitle = NULL;
 
@@ -89,29 +89,9 @@ update_status (SyConnectionPage *self)
   status = sy_connection_get_status (self->connection);
   message = sy_connection_get_status_message (self->connection);
 
-  switch (status)
-    {
-    case SY_CONNECTION_STATUS_ACTIVE:
-      icon_name = "emblem-ok-symbolic";
-      style = "success";
-      break;
-    case SY_CONNECTION_STATUS_NEEDS_REAUTH:
-      icon_name = "dialog-password-symbolic";
-      style = "warning";
-      break;
-    case SY_CONNECTION_STATUS_UNREACHABLE:
-      icon_name = "network-offline-symbolic";
-      style = "error";
-      break;
-    case SY_CONNECTION_STATUS_NO_KEYRING:
-      icon_name = "channel-insecure-symbolic";
-      style = "warning";
-      break;
-    case SY_CONNECTION_STATUS_UNKNOWN:
-    default:
-      icon_name = "content-loading-symbolic";
-      break;
-    }
+  icon_name = sy_connection_status_get_icon_name (status, &style);
+  if (icon_name == NULL)
+    icon_name = "content-loading-symbolic";
 
   gtk_image_set_from_icon_name (self->status_icon, icon_name);
   gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "success");

@@ -70,10 +70,10 @@ update_description (SyConnectionRow *self)
                                   -1);
 }
 
-static void
-update_status (SyConnectionRow *self)
+const char *
+sy_connection_status_get_icon_name (SyConnectionStatus   status,
+                                    const char         **style_class)
 {
-  SyConnectionStatus status = sy_connection_get_status (self->connection);
   const char *icon_name = NULL;
   const char *style = NULL;
 
@@ -99,6 +99,18 @@ update_status (SyConnectionRow *self)
     default:
       break;
     }
+
+  if (style_class != NULL)
+    *style_class = style;
+  return icon_name;
+}
+
+static void
+update_status (SyConnectionRow *self)
+{
+  SyConnectionStatus status = sy_connection_get_status (self->connection);
+  const char *style = NULL;
+  const char *icon_name = sy_connection_status_get_icon_name (status, &style);
 
   gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "success");
   gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "warning");

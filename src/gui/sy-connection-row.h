@@ -27,5 +27,9 @@ const char    *sy_connection_row_get_certificate_warning (SyConnectionRow    *se
 
 /* The status in words, as screen readers announce it. */
 const char    *sy_connection_status_describe             (SyConnectionStatus  status);
+/* The status icon and its style class ("success", "warning", "error");
+ * NULL for a status still being checked. */
+const char    *sy_connection_status_get_icon_name        (SyConnectionStatus   status,
+                                                          const char         **style_class);
 
 G_END_DECLS
