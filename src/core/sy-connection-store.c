@@ -422,11 +422,14 @@ sy_connection_store_load (SyConnectionStore  *self,
 
   if (version > CONNECTIONS_FILE_VERSION)
     {
+      /* A format macro inside _() would hide the string from xgettext. */
+      g_autofree char *format = g_strdup_printf ("%" G_GINT64_FORMAT, version);
+
       self->save_refused_reason =
         g_strdup_printf (_("The connections file “%s” was written by a newer version of Switchyard "
-                           "(format %" G_GINT64_FORMAT "). Update Switchyard to use it; "
+                           "(format %s). Update Switchyard to use it; "
                            "it is left untouched."),
-                         self->path, version);
+                         self->path, format);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, self->save_refused_reason);
       return FALSE;
     }

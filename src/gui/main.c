@@ -11,9 +11,14 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(SyApplication) app = NULL;
+  const char *localedir;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* The build tree keeps its catalogues outside LOCALEDIR; tests point
+   * here so that a translation can be checked before it is installed. */
+  localedir = g_getenv ("SWITCHYARD_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE,
+                  localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
