@@ -895,7 +895,7 @@ test_demo_mapping_against_sandbox (void)
 
   coverage = sy_mapping_get_coverage (mapping, sy_catalogue_get_default (), all);
   g_assert_true (strv_equal (coverage->common_unmapped, ""));
-  g_assert_true (strv_equal (coverage->source_unused, "code,createdAt,shipmentAddress,status,total,updatedAt"));
+  g_assert_true (strv_equal (coverage->source_unused, "code,createdAt,shipmentAddress,statusKey,total,updatedAt"));
 
   for (guint i = 0; i < json_array_get_length (all); i++)
     {

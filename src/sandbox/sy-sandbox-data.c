@@ -269,15 +269,17 @@ generate_orders (SySandboxData *self,
                                   'A' + g_rand_int_range (rand, 0, 26), g_rand_int_range (rand, 1, 30),
                                   g_rand_int_range (rand, 1, 10), 'A' + g_rand_int_range (rand, 0, 26),
                                   'A' + g_rand_int_range (rand, 0, 26));
-      json_object_set_string_member (address, "name",
+      /* Field names as the unified model's Address has them. */
+      json_object_set_string_member (address, "addressee",
                                      json_object_get_string_member (customer->object, "name"));
       json_object_set_string_member (address, "city", PICK (rand, cities));
-      json_object_set_string_member (address, "postcode", postcode);
+      json_object_set_string_member (address, "postCode", postcode);
+      json_object_set_string_member (address, "country", "GB");
 
       json_object_set_string_member (order, "code", code);
       json_object_set_string_member (order, "orderNumber", order_number);
       json_object_set_string_member (order, "date", date);
-      json_object_set_string_member (order, "status", PICK (rand, order_statuses));
+      json_object_set_string_member (order, "statusKey", PICK (rand, order_statuses));
       json_object_set_string_member (order, "currencyKey", currency);
       if (invalid)
         {
