@@ -14,6 +14,9 @@ struct _SyAddConnectionDialog
   SyConnectionStore    *connections;
   SySecretStore        *secrets;
   GCancellable         *cancellable;
+  /* Set when the dialog updates the token of this connection instead of
+   * adding a new one. */
+  SyConnection         *editing;
 
   SyAddConnectionState  state;
   gboolean              add_after_test;
@@ -45,6 +48,7 @@ enum {
 
 enum {
   CONNECTION_ADDED,
+  CONNECTION_UPDATED,
   N_SIGNALS
 };
 
@@ -135,8 +139,13 @@ name_is_valid (SyAddConnectionDialog  *self,
                char                  **problem)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *name = g_strstrip (g_strdup (get_text (self->name_row)));
+  g_autofree char *name = NULL;
 
+  /* The name of a connection being updated is not up for change. */
+  if (self->editing != NULL)
+    return TRUE;
+
+  name = g_strstrip (g_strdup (get_text (self->name_row)));
   if (!sy_connection_validate_name (name, &error))
     {
       *problem = g_strdup (error->message);
@@ -195,7 +204,7 @@ update_sensitivity (SyAddConnectionDialog *self)
 
   gtk_widget_set_sensitive (self->test_button, !busy && url_ok && token_ok);
   gtk_widget_set_sensitive (self->add_button, !busy && name_ok && url_ok && token_ok);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->name_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->name_row), !busy && self->editing == NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->url_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->platform_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->token_row), !busy);
@@ -332,6 +341,78 @@ token_stored_cb (GObject      *source,
   gtk_window_close (GTK_WINDOW (self));
 }
 
+/* Updating: the new token replaces the old one under the same id; the
+ * address and platform are saved once the token is safe. */
+
+static void
+connection_saved_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(SyAddConnectionDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!sy_connection_store_save_finish (SY_CONNECTION_STORE (source), result, &error))
+    {
+      if (!g_cancellable_is_cancelled (self->cancellable))
+        fail (self, error);
+      return;
+    }
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+
+  set_state (self, SY_ADD_CONNECTION_STATE_ADDED);
+  g_signal_emit (self, signals[CONNECTION_UPDATED], 0, self->editing);
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+token_replaced_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(SyAddConnectionDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  const char *platform = chosen_platform (self);
+
+  if (!sy_secret_store_store_finish (SY_SECRET_STORE (source), result, &error))
+    {
+      if (!g_cancellable_is_cancelled (self->cancellable))
+        fail (self, error);
+      return;
+    }
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+
+  sy_connection_set_base_url (self->editing, get_text (self->url_row));
+  if (platform != NULL && g_strcmp0 (platform, sy_connection_get_platform (self->editing)) != 0)
+    {
+      sy_connection_set_platform (self->editing, platform);
+      sy_connection_set_domain (self->editing, sy_domain_for_platform (platform));
+    }
+  sy_connection_store_save_async (self->connections, self->cancellable,
+                                  connection_saved_cb, g_object_ref (self));
+}
+
+static void
+update_connection (SyAddConnectionDialog *self)
+{
+  g_autofree char *label = NULL;
+
+  self->add_after_test = FALSE;
+  set_state (self, SY_ADD_CONNECTION_STATE_ADDING);
+  update_sensitivity (self);
+
+  label = g_strdup_printf (_("Switchyard token for “%s”"), sy_connection_get_name (self->editing));
+  sy_secret_store_store_async (self->secrets,
+                               sy_connection_get_id (self->editing),
+                               SY_SECRET_KIND_ACCESS_TOKEN,
+                               label,
+                               get_text (self->token_row),
+                               self->cancellable,
+                               token_replaced_cb, g_object_ref (self));
+}
+
 static void
 add_connection (SyAddConnectionDialog *self)
 {
@@ -341,6 +422,12 @@ add_connection (SyAddConnectionDialog *self)
   g_autofree char *status_message = NULL;
   const char *platform = chosen_platform (self);
   AddData *data;
+
+  if (self->editing != NULL)
+    {
+      update_connection (self);
+      return;
+    }
 
   self->add_after_test = FALSE;
   if (!name_is_valid (self, &problem))
@@ -491,6 +578,7 @@ sy_add_connection_dialog_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_ADD_CONNECTION_DIALOG);
   g_clear_object (&self->connections);
   g_clear_object (&self->secrets);
+  g_clear_object (&self->editing);
 
   G_OBJECT_CLASS (sy_add_connection_dialog_parent_class)->dispose (object);
 }
@@ -551,6 +639,13 @@ sy_add_connection_dialog_class_init (SyAddConnectionDialogClass *klass)
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, SY_TYPE_CONNECTION);
 
+  signals[CONNECTION_UPDATED] =
+    g_signal_new ("connection-updated",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, SY_TYPE_CONNECTION);
+
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/switchyard/Switchyard/sy-add-connection-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, name_row);
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, url_row);
@@ -601,6 +696,34 @@ sy_add_connection_dialog_new (GtkWindow         *parent,
                        NULL);
   self->connections = g_object_ref (connections);
   self->secrets = g_object_ref (secrets);
+  update_sensitivity (self);
+
+  return self;
+}
+
+SyAddConnectionDialog *
+sy_add_connection_dialog_new_for_connection (GtkWindow         *parent,
+                                             SyConnectionStore *connections,
+                                             SySecretStore     *secrets,
+                                             SyConnection      *connection)
+{
+  SyAddConnectionDialog *self;
+  const char *platform;
+
+  g_return_val_if_fail (SY_IS_CONNECTION (connection), NULL);
+
+  self = sy_add_connection_dialog_new (parent, connections, secrets);
+  if (self == NULL)
+    return NULL;
+
+  self->editing = g_object_ref (connection);
+  gtk_window_set_title (GTK_WINDOW (self), _("Update Token"));
+  gtk_button_set_label (GTK_BUTTON (self->add_button), _("_Save"));
+  gtk_editable_set_text (GTK_EDITABLE (self->name_row), sy_connection_get_name (connection));
+  gtk_editable_set_text (GTK_EDITABLE (self->url_row), sy_connection_get_base_url (connection));
+  platform = sy_connection_get_platform (connection);
+  if (platform != NULL)
+    select_platform (self, platform);
   update_sensitivity (self);
 
   return self;

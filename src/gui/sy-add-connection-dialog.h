@@ -29,6 +29,16 @@ SyAddConnectionDialog *sy_add_connection_dialog_new        (GtkWindow           
                                                             SyConnectionStore     *connections,
                                                             SySecretStore         *secrets);
 
+/* The same dialog, titled "Update Token", for a connection that exists:
+ * its name is fixed, its address and platform can be changed and the
+ * token is typed anew. On success it stores the token under the
+ * connection's id, saves the connection store, emits "connection-updated"
+ * (SyConnection) and closes. */
+SyAddConnectionDialog *sy_add_connection_dialog_new_for_connection (GtkWindow         *parent,
+                                                                    SyConnectionStore *connections,
+                                                                    SySecretStore     *secrets,
+                                                                    SyConnection      *connection);
+
 /* The "state" property. */
 SyAddConnectionState   sy_add_connection_dialog_get_state  (SyAddConnectionDialog *self);
 /* The error shown inline, or NULL. */

@@ -236,6 +236,7 @@ sy_application_startup (GApplication *application)
   const char *help_accels[] = { "<Control>question", NULL };
   const char *back_accels[] = { "<Alt>Left", NULL };
   const char *mappings_accels[] = { "<Control>m", NULL };
+  const char *update_token_accels[] = { "<Control>u", NULL };
 
   G_APPLICATION_CLASS (sy_application_parent_class)->startup (application);
 
@@ -248,6 +249,7 @@ sy_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", help_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.go-back", back_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-mappings", mappings_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.update-token", update_token_accels);
 
   if (self->demo_mode && (self->config_dir == NULL || self->state_dir == NULL))
     {

@@ -19,7 +19,7 @@ describe_api_error (const GError *error)
   switch ((SyApiError) error->code)
     {
     case SY_API_ERROR_UNAUTHORIZED:
-      return g_strdup (_("The server refused the token: it is wrong, or the connection needs to be authorised again."));
+      return g_strdup (_("The server refused the token: it is wrong, or the connection needs to be authorised again. Use “Update Token…” to type a new one."));
     case SY_API_ERROR_FORBIDDEN:
       return g_strdup (_("The token is not allowed to do this: the server denied permission."));
     case SY_API_ERROR_NOT_FOUND:
@@ -63,7 +63,7 @@ describe_secret_error (const GError *error)
     case SY_SECRET_ERROR_TIMEOUT:
       return g_strdup (_("The keyring did not answer in time. It may be waiting to be unlocked."));
     case SY_SECRET_ERROR_NOT_FOUND:
-      return g_strdup (_("The keyring holds no token for this connection. Remove it and add it again."));
+      return g_strdup (_("The keyring holds no token for this connection. Use “Update Token…” to type a new one."));
     case SY_SECRET_ERROR_FAILED:
     default:
       return g_strdup (error->message);

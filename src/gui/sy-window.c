@@ -218,6 +218,7 @@ update_content (SyWindow *self)
   set_titled_connection (self, connection);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove-connection", connection != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.update-token", connection != NULL);
 }
 
 static void
@@ -406,6 +407,50 @@ sy_window_open_add_connection_dialog (SyWindow *self)
   gtk_window_present (GTK_WINDOW (dialog));
 
   return dialog;
+}
+
+static void
+connection_updated_cb (SyWindow              *self,
+                       SyConnection          *connection,
+                       SyAddConnectionDialog *dialog)
+{
+  /* The status and the records were those of the old token. */
+  if (sy_connection_page_get_connection (self->connection_page) == connection)
+    {
+      sy_connection_page_reload (self->connection_page);
+      sy_connection_page_test (self->connection_page);
+    }
+  else
+    check_connection (self, connection);
+  sy_window_add_toast (self, _("Token updated"));
+}
+
+SyAddConnectionDialog *
+sy_window_open_update_token_dialog (SyWindow *self)
+{
+  SyAddConnectionDialog *dialog;
+  SyConnection *connection;
+
+  g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
+
+  connection = sy_connection_page_get_connection (self->connection_page);
+  if (connection == NULL)
+    return NULL;
+
+  dialog = sy_add_connection_dialog_new_for_connection (GTK_WINDOW (self), self->connections,
+                                                        get_secrets (self), connection);
+  g_signal_connect_object (dialog, "connection-updated", G_CALLBACK (connection_updated_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+
+  return dialog;
+}
+
+static void
+update_token_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  sy_window_open_update_token_dialog (SY_WINDOW (widget));
 }
 
 static void
@@ -781,6 +826,7 @@ sy_window_class_init (SyWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.add-connection", NULL, add_connection_action);
   gtk_widget_class_install_action (widget_class, "win.remove-connection", NULL, remove_connection_action);
+  gtk_widget_class_install_action (widget_class, "win.update-token", NULL, update_token_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
   gtk_widget_class_install_action (widget_class, "win.show-mappings", NULL, show_mappings_action);

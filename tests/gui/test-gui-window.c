@@ -493,6 +493,140 @@ test_browse_records (Fixture       *fixture,
   keyring_clear (fixture->secrets, sy_connection_get_id (connection));
 }
 
+static SyAddConnectionDialog *
+find_add_connection_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (SY_IS_ADD_CONNECTION_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return SY_ADD_CONNECTION_DIALOG (window);
+    }
+  return NULL;
+}
+
+/* (4b) A connection whose token the server refuses gets a new one through
+ * "Update Token…": same id, same entry, the new token in the keyring only. */
+static void
+test_update_token (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  const char *token = sy_sandbox_process_get_token (fixture->sandbox, "wms");
+  g_autoptr(SyConnection) connection = NULL;
+  g_autoptr(SyAddConnectionDialog) dialog = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) leaked = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *json_path = NULL;
+  g_autofree char *json_before = NULL;
+  g_autofree char *json_after = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *id = NULL;
+  JsonArray *entries;
+  JsonObject *entry;
+  SyConnectionStore *store;
+  SyConnectionPage *page;
+
+  fixture_start_app (fixture);
+  store = sy_application_get_connection_store (fixture->app);
+
+  /* Added through the stores, with a token the sandbox does not know. */
+  connection = sy_connection_new ("Warehouse", sy_sandbox_process_get_url (fixture->sandbox));
+  id = g_strdup (sy_connection_get_id (connection));
+  sy_secret_store_store_async (fixture->secrets, id, SY_SECRET_KIND_ACCESS_TOKEN, "test token",
+                               "a-token-the-server-refuses", NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  g_assert_true (sy_secret_store_store_finish (fixture->secrets, result, &error));
+  g_assert_no_error (error);
+  g_assert_true (sy_connection_store_add (store, connection, &error));
+  g_assert_no_error (error);
+
+  SY_GUI_WAIT_FOR (sy_connection_get_status (connection) != SY_CONNECTION_STATUS_UNKNOWN);
+  g_assert_cmpint (sy_connection_get_status (connection), ==, SY_CONNECTION_STATUS_NEEDS_REAUTH);
+  g_assert_true (sy_window_get_selected_connection (fixture->window) == connection);
+  page = sy_window_get_connection_page (fixture->window);
+
+  json_path = g_build_filename (fixture->config_dir, "connections.json", NULL);
+  g_assert_true (g_file_get_contents (json_path, &json_before, NULL, &error));
+  g_assert_no_error (error);
+
+  /* The page's button and shortcut go through win.update-token. */
+  g_assert_null (find_add_connection_dialog ());
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "win.update-token", NULL));
+  dialog = find_add_connection_dialog ();
+  g_assert_nonnull (dialog);
+  g_object_ref (dialog);
+  sy_gui_test_wait_frames (GTK_WIDGET (dialog), 2);
+
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (dialog)), ==, "Update Token");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (sy_add_connection_dialog_get_add_button (dialog))), ==, "_Save");
+  g_assert_cmpstr (gtk_editable_get_text (sy_add_connection_dialog_get_name_entry (dialog)), ==, "Warehouse");
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (sy_add_connection_dialog_get_name_entry (dialog))));
+  g_assert_cmpstr (gtk_editable_get_text (sy_add_connection_dialog_get_url_entry (dialog)), ==,
+                   sy_sandbox_process_get_url (fixture->sandbox));
+  g_assert_cmpstr (gtk_editable_get_text (sy_add_connection_dialog_get_token_entry (dialog)), ==, "");
+  g_assert_false (gtk_widget_get_sensitive (sy_add_connection_dialog_get_add_button (dialog)));
+  sy_gui_test_assert_buttons_labelled (GTK_WIDGET (dialog));
+
+  gtk_editable_set_text (sy_add_connection_dialog_get_token_entry (dialog), token);
+  /* Its own name is no duplicate. */
+  g_assert_true (gtk_widget_get_sensitive (sy_add_connection_dialog_get_add_button (dialog)));
+  g_assert_true (gtk_widget_activate (sy_add_connection_dialog_get_test_button (dialog)));
+  SY_GUI_WAIT_FOR (sy_add_connection_dialog_get_state (dialog) != SY_ADD_CONNECTION_STATE_EDITING);
+  SY_GUI_WAIT_FOR (dialog_settled (dialog));
+  g_assert_cmpstr (sy_add_connection_dialog_get_error (dialog), ==, NULL);
+  g_assert_cmpint (sy_add_connection_dialog_get_state (dialog), ==, SY_ADD_CONNECTION_STATE_TESTED);
+
+  g_assert_true (gtk_widget_activate (sy_add_connection_dialog_get_add_button (dialog)));
+  SY_GUI_WAIT_FOR (sy_add_connection_dialog_get_state (dialog) == SY_ADD_CONNECTION_STATE_ADDED ||
+                   sy_add_connection_dialog_get_state (dialog) == SY_ADD_CONNECTION_STATE_FAILED);
+  g_assert_cmpstr (sy_add_connection_dialog_get_error (dialog), ==, NULL);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+  g_assert_cmpstr (sy_window_get_last_toast (fixture->window), ==, "Token updated");
+
+  /* Re-tested with the new token, and the records come. */
+  SY_GUI_WAIT_FOR (sy_connection_get_status (connection) == SY_CONNECTION_STATUS_ACTIVE);
+  sy_connection_page_set_entity (page, "wms/sales-orders");
+  SY_GUI_WAIT_FOR (page_has_records (page));
+  g_assert_cmpuint (sy_record_browser_get_n_loaded (sy_connection_page_get_record_browser (page)), >, 0);
+
+  /* The same single entry, under the same id: only the platform learnt. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
+  g_assert_true (sy_connection_store_find_by_id (store, id) == connection);
+  g_assert_cmpstr (sy_connection_get_name (connection), ==, "Warehouse");
+  g_assert_true (g_file_get_contents (json_path, &json_after, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (strstr (json_before, "mintsoft"));
+  g_assert_true (json_parser_load_from_data (parser, json_after, -1, &error));
+  g_assert_no_error (error);
+  entries = JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser))
+            ? json_node_get_array (json_parser_get_root (parser))
+            : json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "connections");
+  g_assert_nonnull (entries);
+  g_assert_cmpuint (json_array_get_length (entries), ==, 1);
+  entry = json_array_get_object_element (entries, 0);
+  g_assert_cmpstr (json_object_get_string_member (entry, "id"), ==, id);
+  g_assert_cmpstr (json_object_get_string_member (entry, "name"), ==, "Warehouse");
+  g_assert_cmpstr (json_object_get_string_member (entry, "base_url"), ==, sy_sandbox_process_get_url (fixture->sandbox));
+  g_assert_cmpstr (json_object_get_string_member (entry, "platform"), ==, "mintsoft");
+
+  /* The new token replaced the old one in the keyring, and is in no file. */
+  stored = keyring_lookup (fixture->secrets, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored, ==, token);
+  leaked = sy_test_files_containing (fixture->config_dir, token);
+  g_assert_cmpuint (leaked->len, ==, 0);
+  g_clear_pointer (&leaked, g_ptr_array_unref);
+  leaked = sy_test_files_containing (fixture->state_dir, token);
+  g_assert_cmpuint (leaked->len, ==, 0);
+
+  keyring_clear (fixture->secrets, id);
+}
+
 /* (5) Removing asks first, then forgets the connection and its token. */
 static void
 test_remove_connection (Fixture       *fixture,
@@ -849,6 +983,7 @@ main (int   argc,
   g_test_add ("/gui/window/add-wrong-token", Fixture, NULL, fixture_set_up, test_add_wrong_token, fixture_tear_down);
   g_test_add ("/gui/window/add-errors", Fixture, NULL, fixture_set_up, test_add_errors, fixture_tear_down);
   g_test_add ("/gui/window/browse-records", Fixture, NULL, fixture_set_up, test_browse_records, fixture_tear_down);
+  g_test_add ("/gui/window/update-token", Fixture, NULL, fixture_set_up, test_update_token, fixture_tear_down);
   g_test_add ("/gui/window/remove-connection", Fixture, NULL, fixture_set_up, test_remove_connection, fixture_tear_down);
   g_test_add ("/gui/window/broken-config", Fixture, NULL, fixture_set_up, test_broken_config, fixture_tear_down);
   g_test_add ("/gui/window/no-keyring", Fixture, NULL, fixture_set_up, test_no_keyring, fixture_tear_down);
