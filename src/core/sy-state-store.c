@@ -10,7 +10,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
-#include "sy-state-store.h"
+#include "sy-state-store-private.h"
 
 /* Another Switchyard process (the CLI next to the GUI) may hold a write
  * lock for the length of a batch; waiting a little beats failing. */
@@ -38,6 +38,7 @@ typedef enum
   OP_SAVE_CERTIFICATE,
   OP_LOAD_CERTIFICATE,
   OP_DELETE_CERTIFICATE,
+  OP_GENERIC,
   OP_QUIT,
 } OpKind;
 
@@ -60,6 +61,13 @@ typedef struct
   SyCertificate  *certificate;
   GError         *error;
 
+  /* OP_GENERIC */
+  SyStateStoreWork work;
+  gpointer         work_data;
+  GDestroyNotify   work_data_free;
+  GDestroyNotify   result_free;
+  gpointer         result;
+
   GTask          *task;
   GMutex          mutex;
   GCond           cond;
@@ -79,6 +87,7 @@ struct _SyStateStore
   GObject      parent_instance;
 
   char        *path;
+  char        *dir;
   GAsyncQueue *queue;
   GThread     *thread;
 };
@@ -104,6 +113,10 @@ op_free (Op *op)
   g_free (op->sha256);
   g_free (op->subject);
   g_clear_object (&op->certificate);
+  if (op->work_data_free != NULL)
+    g_clear_pointer (&op->work_data, op->work_data_free);
+  if (op->result_free != NULL && op->result != NULL && op->result != GINT_TO_POINTER (TRUE))
+    g_clear_pointer (&op->result, op->result_free);
   g_clear_error (&op->error);
   g_clear_object (&op->task);
   g_mutex_clear (&op->mutex);
@@ -113,10 +126,10 @@ op_free (Op *op)
 
 /* sqlite3 reports through the handle; every error names the file, as the
  * user may have several (one per --state-dir). */
-static void
-set_sqlite_error (GError     **error,
-                  sqlite3     *db,
-                  const char  *path)
+void
+sy_state_store_set_sqlite_error (GError     **error,
+                                 sqlite3     *db,
+                                 const char  *path)
 {
   int code = db != NULL ? sqlite3_errcode (db) : SQLITE_ERROR;
   const char *message = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (code);
@@ -149,7 +162,7 @@ exec_sql (Worker      *worker,
 {
   if (sqlite3_exec (worker->db, sql, NULL, NULL, NULL) != SQLITE_OK)
     {
-      set_sqlite_error (error, worker->db, worker->path);
+      sy_state_store_set_sqlite_error (error, worker->db, worker->path);
       return FALSE;
     }
   return TRUE;
@@ -171,7 +184,7 @@ query_int (Worker      *worker,
       ok = TRUE;
     }
   else
-    set_sqlite_error (error, worker->db, worker->path);
+    sy_state_store_set_sqlite_error (error, worker->db, worker->path);
 
   sqlite3_finalize (statement);
   return ok;
@@ -259,7 +272,7 @@ worker_open (Worker  *worker,
 
   if (sqlite3_open_v2 (worker->path, &worker->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
     {
-      set_sqlite_error (error, worker->db, worker->path);
+      sy_state_store_set_sqlite_error (error, worker->db, worker->path);
       return FALSE;
     }
   sqlite3_extended_result_codes (worker->db, 0);
@@ -282,15 +295,17 @@ worker_open (Worker  *worker,
       return FALSE;
     }
 
-  /* WAL: readers (the GUI) never wait for a writer (a sync in the CLI);
-   * NORMAL is durable enough in WAL mode, as a crash loses no committed
-   * transaction, only possibly the last ones before a power cut. */
+  /* WAL: readers (the GUI) never wait for a writer (a sync in the CLI).
+   * FULL, not NORMAL: the sync engine commits "this create is about to be
+   * sent" before sending it, and that must survive a power cut too, or a
+   * resume could send the create twice. It costs one fsync per commit,
+   * which is a few per batch of 50 records. */
   if (sqlite3_prepare_v2 (worker->db, "PRAGMA journal_mode = WAL", -1, &statement, NULL) == SQLITE_OK &&
       sqlite3_step (statement) == SQLITE_ROW)
     wal = g_ascii_strcasecmp ((const char *) sqlite3_column_text (statement, 0), "wal") == 0;
   else
     {
-      set_sqlite_error (error, worker->db, worker->path);
+      sy_state_store_set_sqlite_error (error, worker->db, worker->path);
       sqlite3_finalize (statement);
       return FALSE;
     }
@@ -303,7 +318,7 @@ worker_open (Worker  *worker,
       return FALSE;
     }
 
-  if (!exec_sql (worker, "PRAGMA synchronous = NORMAL", error) ||
+  if (!exec_sql (worker, "PRAGMA synchronous = FULL", error) ||
       !exec_sql (worker, "PRAGMA foreign_keys = ON", error))
     return FALSE;
 
@@ -345,7 +360,7 @@ worker_save_certificate (Worker  *worker,
     }
 
   if (!ok)
-    set_sqlite_error (error, worker->db, worker->path);
+    sy_state_store_set_sqlite_error (error, worker->db, worker->path);
   sqlite3_finalize (statement);
   return ok;
 }
@@ -366,7 +381,7 @@ worker_load_certificate (Worker         *worker,
   if (sqlite3_prepare_v2 (worker->db, "SELECT pem FROM certificates WHERE connection_id = ?1",
                           -1, &statement, NULL) != SQLITE_OK)
     {
-      set_sqlite_error (error, worker->db, worker->path);
+      sy_state_store_set_sqlite_error (error, worker->db, worker->path);
       return FALSE;
     }
   sqlite3_bind_text (statement, 1, op->connection_id, -1, SQLITE_STATIC);
@@ -376,7 +391,7 @@ worker_load_certificate (Worker         *worker,
     pem = g_bytes_new (sqlite3_column_text (statement, 0), sqlite3_column_bytes (statement, 0));
   else if (status != SQLITE_DONE)
     {
-      set_sqlite_error (error, worker->db, worker->path);
+      sy_state_store_set_sqlite_error (error, worker->db, worker->path);
       sqlite3_finalize (statement);
       return FALSE;
     }
@@ -413,7 +428,7 @@ worker_delete_certificate (Worker  *worker,
       ok = sqlite3_step (statement) == SQLITE_DONE;
     }
   if (!ok)
-    set_sqlite_error (error, worker->db, worker->path);
+    sy_state_store_set_sqlite_error (error, worker->db, worker->path);
   sqlite3_finalize (statement);
   return ok;
 }
@@ -450,6 +465,12 @@ worker_run (Worker *worker,
     case OP_DELETE_CERTIFICATE:
       op->ok = worker_delete_certificate (worker, op, &op->error);
       break;
+    case OP_GENERIC:
+      op->result = op->work (worker->db, worker->path, op->work_data, &op->error);
+      op->ok = op->error == NULL;
+      if (op->work_data_free != NULL)
+        g_clear_pointer (&op->work_data, op->work_data_free);
+      break;
     case OP_QUIT:
     default:
       g_assert_not_reached ();
@@ -474,6 +495,13 @@ worker_complete (Op *op)
     g_task_return_error (op->task, g_steal_pointer (&op->error));
   else if (op->kind == OP_LOAD_CERTIFICATE)
     g_task_return_pointer (op->task, g_steal_pointer (&op->certificate), g_object_unref);
+  else if (op->kind == OP_GENERIC)
+    {
+      /* GINT_TO_POINTER (TRUE) is "done, nothing to hand over": not for a free function. */
+      GDestroyNotify result_free = op->result == GINT_TO_POINTER (TRUE) ? NULL : op->result_free;
+
+      g_task_return_pointer (op->task, g_steal_pointer (&op->result), result_free);
+    }
   else
     g_task_return_boolean (op->task, op->ok);
 
@@ -532,6 +560,7 @@ sy_state_store_finalize (GObject *object)
     }
   g_clear_pointer (&self->queue, g_async_queue_unref);
   g_free (self->path);
+  g_free (self->dir);
 
   G_OBJECT_CLASS (sy_state_store_parent_class)->finalize (object);
 }
@@ -562,6 +591,7 @@ sy_state_store_open (const char  *state_dir,
 
   self = g_object_new (SY_TYPE_STATE_STORE, NULL);
   self->path = g_build_filename (state_dir, "state.db", NULL);
+  self->dir = g_strdup (state_dir);
   self->queue = g_async_queue_new ();
 
   worker = g_new0 (Worker, 1);
@@ -588,6 +618,83 @@ sy_state_store_get_path (SyStateStore *self)
   g_return_val_if_fail (SY_IS_STATE_STORE (self), NULL);
 
   return self->path;
+}
+
+const char *
+sy_state_store_get_dir (SyStateStore *self)
+{
+  g_return_val_if_fail (SY_IS_STATE_STORE (self), NULL);
+
+  return self->dir;
+}
+
+static Op *
+generic_op_new (SyStateStoreWork work,
+                gpointer         data,
+                GDestroyNotify   data_free,
+                GDestroyNotify   result_free)
+{
+  Op *op = op_new (OP_GENERIC);
+
+  op->work = work;
+  op->work_data = data;
+  op->work_data_free = data_free;
+  op->result_free = result_free;
+  return op;
+}
+
+void
+sy_state_store_run_async (SyStateStore        *self,
+                          SyStateStoreWork     work,
+                          gpointer             data,
+                          GDestroyNotify       data_free,
+                          GDestroyNotify       result_free,
+                          gpointer             source_tag,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  Op *op;
+
+  g_return_if_fail (SY_IS_STATE_STORE (self));
+  g_return_if_fail (work != NULL);
+
+  op = generic_op_new (work, data, data_free, result_free);
+  op->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (op->task, source_tag);
+  g_async_queue_push (self->queue, op);
+}
+
+gpointer
+sy_state_store_run_finish (SyStateStore  *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gpointer
+sy_state_store_run (SyStateStore      *self,
+                    SyStateStoreWork   work,
+                    gpointer           data,
+                    GDestroyNotify     data_free,
+                    GError           **error)
+{
+  Op *op;
+  gpointer result;
+
+  g_return_val_if_fail (SY_IS_STATE_STORE (self), NULL);
+  g_return_val_if_fail (work != NULL, NULL);
+
+  op = generic_op_new (work, data, data_free, NULL);
+  run_sync (self, op);
+  result = g_steal_pointer (&op->result);
+  if (op->error != NULL)
+    g_propagate_error (error, g_steal_pointer (&op->error));
+  op_free (op);
+  return result;
 }
 
 /* sha256 is kept as lower-case hex without colons: the form that names a
