@@ -5,7 +5,9 @@
 # made from Debian 12 packages (Flathub is out of reach in CI; Debian's archive
 # is not), installs it, and smoke-tests it inside the real Flatpak sandbox:
 # the CLI's --help, switchyard-sandbox -> switchyard-cli over loopback with the
-# token in the keyring, and the GUI under Xvfb with a screenshot.
+# tokens in the keyring, a demo sync (`sync run` with the installed demo
+# mapping) from the sandbox's warehouse to its ERP, and the GUI under Xvfb
+# with a screenshot.
 # See FLATPAK.md in the project's shared notes for how the recipe was measured.
 #
 # Usage (as root, from a clone):  build-aux/flatpak-ci.sh [SCREENSHOT_DIR]
@@ -201,6 +203,7 @@ flatpak info --user "$app_id" >&2
 exports=$FLATPAK_USER_DIR/app/$app_id/current/active/export/share
 # flatpak-builder exports the metainfo as <app-id>.appdata.xml.
 for exported in "applications/$app_id.desktop" "metainfo/$app_id.*.xml" \
+                "dbus-1/services/$app_id.service" \
                 "icons/hicolor/scalable/apps/$app_id.svg" \
                 "icons/hicolor/symbolic/apps/$app_id-symbolic.svg"; do
   # shellcheck disable=SC2086
@@ -251,7 +254,32 @@ if [ "$lines" -ne 5 ]; then
   exit 1
 fi
 python3 -c 'import json, sys; [json.loads(l) for l in open(sys.argv[1])]' "$work/records.json"
-echo "smoke: sandbox -> CLI sync of 5 records through the keyring works"
+echo "smoke: sandbox -> CLI: 5 records read through the keyring"
+
+# A demo sync from switchyard-sandbox to itself: its two seeded systems as
+# the demo's two connections, the demo mapping the app installs (copied, as
+# a user would, into the app's own configuration folder), and `sync run`.
+for system in wms erp; do
+  name="Mintsoft (demo)"
+  [ "$system" = erp ] && name="NetSuite (demo)"
+  printf '%s' "$first_line" | python3 -c 'import json, sys; sys.stdout.write(json.load(sys.stdin)["tokens"][sys.argv[1]])' "$system" \
+    | run_cli connection add "$name" --url "$url" --token-stdin
+done
+flatpak run --user --command=sh "$app_id" -c \
+  'mkdir -p "$XDG_CONFIG_HOME/switchyard/mappings" &&
+   cp /app/share/switchyard/demo/mintsoft-to-netsuite.json "$XDG_CONFIG_HOME/switchyard/mappings/"'
+mapping=$HOME/.var/app/$app_id/config/switchyard/mappings/mintsoft-to-netsuite.json
+sync_status=0
+run_cli --json sync run "$mapping" >"$work/sync.json" 2>"$work/sync.err" || sync_status=$?
+cat "$work/sync.err" >&2
+tail -n 1 "$work/sync.json"
+written=$(tail -n 1 "$work/sync.json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["written"])' 2>/dev/null || echo 0)
+# 1 means the run finished with some records failed: still a sync.
+if [ "$sync_status" -gt 1 ] || [ "$written" -le 0 ]; then
+  echo "smoke: FAIL: sync run exited $sync_status and wrote $written records" >&2
+  exit 1
+fi
+echo "smoke: demo sync inside the sandbox wrote $written records (exit $sync_status)"
 
 flatpak run --user --talk-name=org.freedesktop.secrets --env=GSK_RENDERER=cairo "$app_id" \
   >"$work/gui.log" 2>&1 &

@@ -950,6 +950,436 @@ test_latency (void)
   g_assert_cmpint (elapsed, >=, 400 * 1000);
 }
 
+
+/* An idempotent request sent again until an answer comes: for sandboxes
+ * that drop connections. */
+static Answer *
+call_until_answered (SySandboxProcess *sandbox,
+                     const char       *method,
+                     const char       *path,
+                     const char       *connection,
+                     const char       *body)
+{
+  for (guint attempt = 0; attempt < 60; attempt++)
+    {
+      Answer *answer = call (sandbox, method, path, connection, body);
+
+      if (answer->error == NULL)
+        return answer;
+      answer_free (answer);
+    }
+  g_assert_not_reached ();
+}
+
+/* The records of entity whose field equals value exactly, as a client
+ * that lost an answer looks its create up. */
+static guint
+count_matching (SySandboxProcess *sandbox,
+                const char       *connection,
+                const char       *entity,
+                const char       *field,
+                const char       *value)
+{
+  g_autofree char *escaped = g_uri_escape_string (value, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/api/%s?filter%%5B%s%%5D=%s", entity, field, escaped);
+  g_autoptr(Answer) answer = call_until_answered (sandbox, "GET", path, connection, NULL);
+  JsonArray *data;
+
+  g_assert_cmpuint (answer->status, ==, 200);
+  data = answer_data (answer);
+  for (guint i = 0; i < json_array_get_length (data); i++)
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (data, i), field), ==, value);
+  return json_array_get_length (data);
+}
+
+/* Sends n_posts creates with codes prefix-0.., each once, and says how
+ * many were answered (201); the codes of the others go to lost_codes. */
+static guint
+post_orders_once (SySandboxProcess *sandbox,
+                  const char       *template,
+                  const char       *prefix,
+                  guint             n_posts,
+                  GPtrArray        *lost_codes)
+{
+  guint answered = 0;
+
+  for (guint i = 0; i < n_posts; i++)
+    {
+      g_autofree char *code = g_strdup_printf ("%s-%u", prefix, i);
+      g_autoptr(JsonNode) order = json_from_string (template, NULL);
+      g_autofree char *body = NULL;
+      g_autoptr(Answer) answer = NULL;
+
+      json_object_set_string_member (json_node_get_object (order), "code", code);
+      body = json_to_string (order, FALSE);
+      answer = call (sandbox, "POST", "/api/erp/sales-orders", "erp", body);
+      if (answer->error != NULL)
+        g_ptr_array_add (lost_codes, g_steal_pointer (&code));
+      else
+        {
+          g_assert_cmpuint (answer->status, ==, 201);
+          answered++;
+        }
+    }
+  return answered;
+}
+
+static gint64
+entity_count (JsonObject *stats,
+              const char *entity)
+{
+  return json_object_get_int_member (json_object_get_object_member (json_object_get_object_member (stats, "entities"),
+                                                                    entity), "count");
+}
+
+/* Half of the drops come after the request was carried out: the create is
+ * stored although its client heard nothing, and a lookup by its code
+ * finds it. The drops are drawn from the seeded rand: the same seed and
+ * the same requests, the same drops. */
+static void
+test_drop_after_write (void)
+{
+  g_autoptr(SySandboxProcess) clean = start (NULL);
+  g_autofree char *template = valid_order (clean, "X");
+  g_autoptr(SySandboxProcess) sandbox = start ("--drop-rate", "0.5", "--seed", "5", NULL);
+  g_autoptr(SySandboxProcess) same_seed = start ("--drop-rate", "0.5", "--seed", "5", NULL);
+  g_autoptr(SySandboxProcess) always = start ("--drop-rate", "1", "--latency-ms", "300", NULL);
+  g_autoptr(GPtrArray) lost = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) lost_again = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(Answer) stats_holder = NULL;
+  g_autoptr(Answer) again_holder = NULL;
+  g_autoptr(Answer) always_holder = NULL;
+  JsonObject *stats, *again, *always_stats;
+  guint answered, found = 0, lost_before = 0;
+  gint64 stored, slowest = 0;
+
+  answered = post_orders_once (sandbox, template, "DROP", 60, lost);
+  stats = get_stats (sandbox, &stats_holder);
+  stored = entity_count (stats, "erp/sales-orders");
+  g_assert_cmpint (json_object_get_int_member (stats, "dropped_connections"), ==, lost->len);
+  g_assert_cmpint (json_object_get_int_member (stats, "dropped_after_write"), ==, stored - answered);
+  g_assert_cmpint (json_object_get_int_member (stats, "dropped_after_processing"), ==, stored - answered);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (stats, "writes"), "created"), ==, stored);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (stats, "methods"), "POST"), ==, 60);
+  /* Only answers sent are counted by status. */
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (stats, "requests"), "201"), ==, answered);
+  /* Both kinds happened (each is about a quarter of 60). */
+  g_assert_cmpint (stored - answered, >, 0);
+  g_assert_cmpint (stored - answered, <, lost->len);
+
+  for (guint i = 0; i < lost->len; i++)
+    {
+      guint matching = count_matching (sandbox, "erp", "erp/sales-orders", "code", g_ptr_array_index (lost, i));
+
+      g_assert_cmpuint (matching, <=, 1);
+      found += matching;
+      lost_before += 1 - matching;
+    }
+  g_assert_cmpint (found, ==, stored - answered);
+  g_assert_cmpuint (lost_before, ==, lost->len - found);
+
+  /* The same seed drops the same requests, before and after alike. */
+  g_assert_cmpuint (post_orders_once (same_seed, template, "DROP", 60, lost_again), ==, answered);
+  again = get_stats (same_seed, &again_holder);
+  g_assert_cmpint (entity_count (again, "erp/sales-orders"), ==, stored);
+  g_assert_cmpuint (lost_again->len, ==, lost->len);
+  for (guint i = 0; i < lost->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (lost_again, i), ==, g_ptr_array_index (lost, i));
+
+  /* A drop after the write still waits for --latency-ms, as the answer
+   * would have; a drop before comes at once. */
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *code = g_strdup_printf ("SLOW-%u", i);
+      g_autoptr(JsonNode) order = json_from_string (template, NULL);
+      g_autofree char *body = NULL;
+      g_autoptr(Answer) answer = NULL;
+      gint64 before;
+
+      json_object_set_string_member (json_node_get_object (order), "code", code);
+      body = json_to_string (order, FALSE);
+      before = g_get_monotonic_time ();
+      answer = call (always, "POST", "/api/erp/sales-orders", "erp", body);
+      slowest = MAX (slowest, g_get_monotonic_time () - before);
+      g_assert_nonnull (answer->error);
+    }
+  always_stats = get_stats (always, &always_holder);
+  g_assert_cmpint (json_object_get_int_member (always_stats, "dropped_connections"), ==, 10);
+  g_assert_cmpint (json_object_get_int_member (always_stats, "dropped_after_write"), ==,
+                   entity_count (always_stats, "erp/sales-orders"));
+  g_assert_cmpint (entity_count (always_stats, "erp/sales-orders"), >, 0);
+  g_assert_cmpint (slowest, >=, 300 * 1000);
+}
+
+/* The lookup a sync engine makes for a create whose answer it lost:
+ * filter[field]=value is an exact match, on any field, with both kinds of
+ * pagination. */
+static void
+test_lookup_by_field (void)
+{
+  const char *paginations[] = { "pages", "cursor" };
+
+  for (guint p = 0; p < G_N_ELEMENTS (paginations); p++)
+    {
+      g_autoptr(SySandboxProcess) sandbox = start ("--pagination", paginations[p], NULL);
+      g_autofree char *template = valid_order (sandbox, "X");
+      const char *codes[] = { "SO0000012", "SO00000120", "so0000012", "SO000001", "SO0000012 " };
+
+      for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
+        {
+          g_autoptr(JsonNode) order = json_from_string (template, NULL);
+          g_autofree char *body = NULL;
+          g_autoptr(Answer) answer = NULL;
+
+          json_object_set_string_member (json_node_get_object (order), "code", codes[i]);
+          body = json_to_string (order, FALSE);
+          answer = call (sandbox, "POST", "/api/erp/sales-orders", "erp", body);
+          g_assert_cmpuint (answer->status, ==, 201);
+        }
+
+      for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
+        g_assert_cmpuint (count_matching (sandbox, "erp", "erp/sales-orders", "code", codes[i]), ==, 1);
+      g_assert_cmpuint (count_matching (sandbox, "erp", "erp/sales-orders", "code", "SO00000"), ==, 0);
+      g_assert_cmpuint (count_matching (sandbox, "erp", "erp/sales-orders", "orderNumber", "MS-X"), ==, 5);
+      g_assert_cmpuint (count_matching (sandbox, "wms", "wms/sales-orders", "code", "SO0000012"), ==, 1);
+      g_assert_cmpuint (count_matching (sandbox, "wms", "wms/sales-orders", "orderNumber", "MS-100012"), ==, 1);
+    }
+}
+
+/* Every key of the records matching query, paged with per_page 7 through
+ * cursors, in the order given. */
+static GPtrArray *
+fetch_cursor_pages (SySandboxProcess *sandbox,
+                    const char       *query,
+                    guint            *n_pages)
+{
+  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autofree char *cursor = NULL;
+
+  *n_pages = 0;
+  do
+    {
+      g_autofree char *path = g_strdup_printf ("/api/wms/sales-orders?per_page=7&%s%s%s", query,
+                                               cursor ? "&cursor=" : "", cursor ? cursor : "");
+      g_autoptr(Answer) answer = call (sandbox, "GET", path, "wms", NULL);
+      JsonObject *object = answer_object (answer);
+      JsonArray *data = answer_data (answer);
+
+      g_assert_cmpuint (answer->status, ==, 200);
+      for (guint i = 0; i < json_array_get_length (data); i++)
+        g_ptr_array_add (records, json_object_ref (json_array_get_object_element (data, i)));
+      g_free (cursor);
+      cursor = json_object_get_null_member (object, "next_cursor") ? NULL
+               : g_strdup (json_object_get_string_member (object, "next_cursor"));
+      g_assert_cmpuint (++*n_pages, <=, 200);
+    }
+  while (cursor != NULL);
+  return records;
+}
+
+static JsonObject *
+touch (SySandboxProcess *sandbox,
+       const char       *entity,
+       guint             count,
+       Answer          **holder)
+{
+  g_autofree char *path = g_strdup_printf ("/__sandbox/touch?entity=%s&count=%u", entity, count);
+
+  *holder = call (sandbox, "POST", path, NULL, NULL);
+  g_assert_cmpuint ((*holder)->status, ==, 200);
+  return answer_object (*holder);
+}
+
+/* An incremental reader's query: filter[updatedAt:gt|gteq] and
+ * sort[updatedAt]=0 page through cursors like through pages. */
+static void
+test_cursor_incremental (void)
+{
+  g_autoptr(SySandboxProcess) sandbox = start ("--records", "400", "--pagination", "cursor", NULL);
+  g_autoptr(SySandboxProcess) paged = start ("--records", "400", NULL);
+  g_autoptr(Answer) pivot_answer = call (paged, "GET", "/api/wms/sales-orders?per_page=500&sort%5BupdatedAt%5D=0",
+                                         "wms", NULL);
+  JsonObject *pivot = record_at (pivot_answer, 150);
+  g_autofree char *pivot_time = g_uri_escape_string (json_object_get_string_member (pivot, "updatedAt"), NULL, FALSE);
+  g_autofree char *gt_query = g_strdup_printf ("filter%%5BupdatedAt%%3Agt%%5D=%s&sort%%5BupdatedAt%%5D=0", pivot_time);
+  g_autofree char *gteq_query = g_strdup_printf ("filter%%5BupdatedAt%%3Agteq%%5D=%s&sort%%5BupdatedAt%%5D=0", pivot_time);
+  g_autoptr(GPtrArray) gt = NULL;
+  g_autoptr(GPtrArray) gteq = NULL;
+  g_autoptr(GPtrArray) expected = g_ptr_array_new ();
+  g_autoptr(Answer) touched_holder = NULL;
+  JsonObject *touched;
+  guint n_pages;
+
+  for (guint i = 0; i < 400; i++)
+    if (strcmp (json_object_get_string_member (record_at (pivot_answer, i), "updatedAt"),
+                json_object_get_string_member (pivot, "updatedAt")) > 0)
+      g_ptr_array_add (expected, (gpointer) json_object_get_string_member (record_at (pivot_answer, i), "key"));
+
+  gt = fetch_cursor_pages (sandbox, gt_query, &n_pages);
+  g_assert_cmpuint (gt->len, ==, expected->len);
+  g_assert_cmpuint (n_pages, ==, (expected->len + 6) / 7);
+  for (guint i = 0; i < gt->len; i++)
+    g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (gt, i), "key"), ==,
+                     g_ptr_array_index (expected, i));
+
+  gteq = fetch_cursor_pages (sandbox, gteq_query, &n_pages);
+  g_assert_cmpuint (gteq->len, >, gt->len);
+  for (guint i = 0; i < gteq->len; i++)
+    g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (gteq, i), "updatedAt"), >=,
+                     json_object_get_string_member (pivot, "updatedAt"));
+
+  /* After a touch, the incremental query from the old high-water mark
+   * finds exactly the touched records, oldest first. */
+  {
+    g_autoptr(Answer) last_answer = call (sandbox, "GET", "/api/wms/sales-orders?per_page=1&sort%5BupdatedAt%5D=1",
+                                          "wms", NULL);
+    g_autofree char *high_water = g_uri_escape_string (json_object_get_string_member (record_at (last_answer, 0),
+                                                                                      "updatedAt"), NULL, FALSE);
+    g_autofree char *since_query = g_strdup_printf ("filter%%5BupdatedAt%%3Agt%%5D=%s&sort%%5BupdatedAt%%5D=0",
+                                                    high_water);
+    g_autoptr(GPtrArray) changed = NULL;
+    JsonArray *keys;
+
+    touched = touch (sandbox, "wms/sales-orders", 20, &touched_holder);
+    keys = json_object_get_array_member (touched, "keys");
+    changed = fetch_cursor_pages (sandbox, since_query, &n_pages);
+    g_assert_cmpuint (changed->len, ==, 20);
+    g_assert_cmpuint (n_pages, ==, 3);
+    for (guint i = 0; i < 20; i++)
+      g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (changed, i), "key"), ==,
+                       json_array_get_string_element (keys, i));
+  }
+}
+
+static void
+test_touch (void)
+{
+  g_autoptr(SySandboxProcess) sandbox = start ("--records", "300", NULL);
+  g_autoptr(GPtrArray) before = fetch_all (sandbox, "wms", "wms/sales-orders");
+  g_autoptr(GHashTable) before_by_key = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(Answer) first_holder = NULL;
+  g_autoptr(Answer) second_holder = NULL;
+  g_autoptr(Answer) products_holder = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GHashTable) touched_keys = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *latest_before = NULL;
+  g_autofree char *last_of_first = NULL;
+  JsonObject *first, *second, *products;
+  JsonArray *keys;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  for (guint i = 0; i < before->len; i++)
+    {
+      JsonObject *record = g_ptr_array_index (before, i);
+      const char *updated_at = json_object_get_string_member (record, "updatedAt");
+
+      g_hash_table_insert (before_by_key, (gpointer) json_object_get_string_member (record, "key"), record);
+      if (latest_before == NULL || strcmp (updated_at, latest_before) > 0)
+        {
+          g_free (latest_before);
+          latest_before = g_strdup (updated_at);
+        }
+    }
+
+  first = touch (sandbox, "wms/sales-orders", 10, &first_holder);
+  g_assert_cmpint (json_object_get_int_member (first, "touched"), ==, 10);
+  keys = json_object_get_array_member (first, "keys");
+  g_assert_cmpuint (json_array_get_length (keys), ==, 10);
+  for (guint i = 0; i < 10; i++)
+    g_assert_true (g_hash_table_add (touched_keys, (gpointer) json_array_get_string_element (keys, i)));
+
+  after = fetch_all (sandbox, "wms", "wms/sales-orders");
+  g_assert_cmpuint (after->len, ==, 300);
+  {
+    g_autoptr(GHashTable) times = g_hash_table_new (g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < after->len; i++)
+      {
+        JsonObject *record = g_ptr_array_index (after, i);
+        const char *key = json_object_get_string_member (record, "key");
+        JsonObject *old = g_hash_table_lookup (before_by_key, key);
+        JsonObject *address = json_object_get_object_member (record, "shipmentAddress");
+        JsonObject *old_address = json_object_get_object_member (old, "shipmentAddress");
+        const char *updated_at = json_object_get_string_member (record, "updatedAt");
+        g_autoptr(GDateTime) parsed = g_date_time_new_from_iso8601 (updated_at, NULL);
+
+        g_assert_cmpstr (json_object_get_string_member (record, "orderNumber"), ==,
+                         json_object_get_string_member (old, "orderNumber"));
+        g_assert_cmpstr (json_object_get_string_member (record, "createdAt"), ==,
+                         json_object_get_string_member (old, "createdAt"));
+        if (!g_hash_table_contains (touched_keys, key))
+          {
+            g_assert_cmpstr (updated_at, ==, json_object_get_string_member (old, "updatedAt"));
+            g_assert_cmpstr (json_object_get_string_member (address, "addressee"), ==,
+                             json_object_get_string_member (old_address, "addressee"));
+            continue;
+          }
+        /* Later than anything before, about now, and each its own. */
+        g_assert_cmpstr (updated_at, >, latest_before);
+        g_assert_cmpint (g_date_time_to_unix (parsed), >=, now);
+        g_assert_cmpint (g_date_time_to_unix (parsed), <=, now + 60);
+        g_assert_true (g_hash_table_add (times, (gpointer) updated_at));
+        g_assert_cmpstr (json_object_get_string_member (address, "addressee"), !=,
+                         json_object_get_string_member (old_address, "addressee"));
+        g_assert_true (g_str_has_prefix (json_object_get_string_member (address, "addressee"),
+                                         json_object_get_string_member (old_address, "addressee")));
+        if (last_of_first == NULL || strcmp (updated_at, last_of_first) > 0)
+          {
+            g_free (last_of_first);
+            last_of_first = g_strdup (updated_at);
+          }
+      }
+    g_assert_cmpuint (g_hash_table_size (times), ==, 10);
+  }
+
+  /* A second touch comes strictly later, and the record read by key
+   * shows the change too. */
+  second = touch (sandbox, "wms/sales-orders", 3, &second_holder);
+  keys = json_object_get_array_member (second, "keys");
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *path = g_strconcat ("/api/wms/sales-orders/", json_array_get_string_element (keys, i), NULL);
+      g_autoptr(Answer) one = call (sandbox, "GET", path, "wms", NULL);
+      JsonObject *record = json_object_get_object_member (answer_object (one), "data");
+
+      g_assert_cmpstr (json_object_get_string_member (record, "updatedAt"), >, last_of_first);
+      /* Touching again does not pile suffixes up. */
+      g_assert_null (strstr (strstr (json_object_get_string_member (json_object_get_object_member (record, "shipmentAddress"),
+                                                                    "addressee"), "(rev ") + 1, "(rev "));
+    }
+
+  /* Entities without an address get notes. */
+  products = touch (sandbox, "wms/products", 2, &products_holder);
+  {
+    g_autofree char *path = g_strconcat ("/api/wms/products/",
+                                         json_array_get_string_element (json_object_get_array_member (products, "keys"), 1),
+                                         NULL);
+    g_autoptr(Answer) one = call (sandbox, "GET", path, "wms", NULL);
+
+    g_assert_nonnull (strstr (json_object_get_string_member (json_object_get_object_member (answer_object (one), "data"),
+                                                             "notes"), "rev"));
+  }
+
+  {
+    const struct { const char *method; const char *path; guint status; } bad[] = {
+      { "GET", "/__sandbox/touch?entity=wms/sales-orders&count=1", 405 },
+      { "POST", "/__sandbox/touch?count=1", 400 },
+      { "POST", "/__sandbox/touch?entity=wms/spaceships&count=1", 404 },
+      { "POST", "/__sandbox/touch?entity=wms/sales-orders&count=0", 400 },
+      { "POST", "/__sandbox/touch?entity=wms/sales-orders&count=ten", 400 },
+      { "POST", "/__sandbox/touch?entity=wms/sales-orders&count=301", 400 },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr(Answer) answer = call (sandbox, bad[i].method, bad[i].path, NULL, NULL);
+
+        g_assert_cmpuint (answer->status, ==, bad[i].status);
+        g_assert_nonnull (json_object_get_string_member (answer_object (answer), "message"));
+      }
+  }
+}
+
 static void
 run_sandbox_binary (const char * const *args,
                     int                *exit_status,
@@ -1059,6 +1489,79 @@ test_sigterm_exits_cleanly (void)
   g_assert_cmpint (g_subprocess_get_exit_status (child), ==, 0);
 }
 
+
+static guint
+count_open_files (const char *pid)
+{
+  g_autofree char *path = g_build_filename ("/proc", pid, "fd", NULL);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint count = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    count++;
+  return count;
+}
+
+/* Clients that keep a connection alive and then close it between two
+ * requests (every SoupSession that goes away does) must not leave the
+ * sandbox holding a descriptor each: libsoup 3.2's server alone would, and
+ * a long sync ran it out of descriptors. */
+static void
+test_closed_keepalive_connections (void)
+{
+  g_autofree char *program = sy_paths_find_sandbox ();
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GDataInputStream) stdout_stream = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) announced = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *url = NULL;
+  const char *token;
+  const char *pid;
+  guint before, after = 0;
+
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, program, "--latency-ms", "1", NULL);
+  g_assert_no_error (error);
+  pid = g_subprocess_get_identifier (child);
+  stdout_stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
+  g_data_input_stream_read_line_async (stdout_stream, G_PRIORITY_DEFAULT, NULL, on_line_read, &line);
+  while (line == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  announced = json_from_string (line, &error);
+  g_assert_no_error (error);
+  url = g_strconcat (json_object_get_string_member (json_node_get_object (announced), "url"),
+                     "/api/wms/products?per_page=1", NULL);
+  token = json_object_get_string_member (json_object_get_object_member (json_node_get_object (announced), "tokens"),
+                                         "wms");
+
+  before = count_open_files (pid);
+  for (guint i = 0; i < 200; i++)
+    {
+      /* A session of its own each time: closed after its one request. */
+      g_autoptr(Answer) answer = call_url ("GET", url, token, NULL);
+
+      g_assert_cmpuint (answer->status, ==, 200);
+    }
+  /* The last closes may still be on their way. */
+  for (guint attempt = 0; attempt < 500; attempt++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      after = count_open_files (pid);
+      if (after <= before + 2)
+        break;
+      g_usleep (10 * 1000);
+    }
+
+  /* Stopped first: a failed assertion must not leave it running. */
+  g_subprocess_send_signal (child, SIGTERM);
+  g_subprocess_wait (child, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (child), ==, 0);
+  g_assert_cmpuint (after, <=, before + 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1083,6 +1586,11 @@ main (int   argc,
   g_test_add_func ("/sandbox/fail-rate", test_fail_rate);
   g_test_add_func ("/sandbox/drop-rate", test_drop_rate);
   g_test_add_func ("/sandbox/latency", test_latency);
+  g_test_add_func ("/sandbox/drop-after-write", test_drop_after_write);
+  g_test_add_func ("/sandbox/lookup-by-field", test_lookup_by_field);
+  g_test_add_func ("/sandbox/cursor-incremental", test_cursor_incremental);
+  g_test_add_func ("/sandbox/touch", test_touch);
+  g_test_add_func ("/sandbox/closed-keepalive-connections", test_closed_keepalive_connections);
   g_test_add_func ("/sandbox/bad-options", test_bad_options);
   g_test_add_func ("/sandbox/sigterm", test_sigterm_exits_cleanly);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "sy-cli-command.h"
+#include "sy-error.h"
 
 static gboolean
 is_help_option (const char *arg)
@@ -208,4 +209,218 @@ sy_cli_parse_count (const char *option_name,
     }
 
   return TRUE;
+}
+
+void
+sy_cli_mapping_file_clear (SyCliMappingFile *checked)
+{
+  g_clear_pointer (&checked->path, g_free);
+  g_clear_pointer (&checked->text, g_free);
+  g_clear_object (&checked->mapping);
+  g_clear_pointer (&checked->warnings, g_ptr_array_unref);
+}
+
+/* Where each member of the file's objects ends, to point at the place of a
+ * problem found after parsing (an entity the catalogue lacks, a connection
+ * that is gone): JsonParser only knows its line while it parses. */
+typedef struct
+{
+  GHashTable *lines;   /* "<object address>/<member>" → line */
+} MemberLines;
+
+static char *
+member_lines_key (JsonObject *object,
+                  const char *member)
+{
+  return g_strdup_printf ("%p/%s", (void *) object, member);
+}
+
+static void
+record_member_line (JsonParser *parser,
+                    JsonObject *object,
+                    const char *member,
+                    gpointer    user_data)
+{
+  MemberLines *member_lines = user_data;
+
+  g_hash_table_insert (member_lines->lines, member_lines_key (object, member),
+                       GUINT_TO_POINTER (json_parser_get_current_line (parser)));
+}
+
+/* The line of section.member (e.g. source.entity) in a mapping file's
+ * text, or 0 when the text does not have it. */
+static guint
+find_member_line (const char *text,
+                  gsize       length,
+                  const char *section,
+                  const char *member)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GHashTable) lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *key = NULL;
+  MemberLines member_lines = { lines };
+  JsonNode *root;
+  JsonObject *object;
+
+  g_signal_connect (parser, "object-member", G_CALLBACK (record_member_line), &member_lines);
+  if (!json_parser_load_from_data (parser, text, (gssize) length, NULL))
+    return 0;
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return 0;
+  object = json_node_get_object (root);
+  if (!json_object_has_member (object, section) ||
+      !JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, section)))
+    return 0;
+  object = json_object_get_object_member (object, section);
+
+  key = member_lines_key (object, member);
+  return GPOINTER_TO_UINT (g_hash_table_lookup (lines, key));
+}
+
+/* Prints "FILE:LINE: message" (or "FILE: message") as one line and
+ * returns the usage exit code: everything here is the file's fault. */
+static int
+report_file_problem (SyCliMappingFile *checked,
+                     const char       *section,
+                     const char       *member,
+                     const char       *message)
+{
+  guint line = section != NULL
+               ? find_member_line (checked->text, checked->length, section, member)
+               : 0;
+  g_autofree char *one_line = g_strdup (message);
+
+  g_strdelimit (one_line, "\r\n", ' ');
+  if (line > 0)
+    sy_cli_printerr ("%s:%u: %s", checked->path, line, one_line);
+  else
+    sy_cli_printerr ("%s: %s", checked->path, one_line);
+
+  return SY_CLI_EXIT_USAGE;
+}
+
+/* A target field's path as the catalogue spells it: "lines[].quantity". */
+static void
+collect_unknown_targets (GListModel  *rules,
+                         const char  *prefix,
+                         SyCatalogue *catalogue,
+                         const char  *entity,
+                         GPtrArray   *warnings)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (rules); i++)
+    {
+      g_autoptr(SyMappingRule) rule = g_list_model_get_item (rules, i);
+      GListModel *children = sy_mapping_rule_get_children (rule);
+      g_autofree char *path = g_strconcat (prefix, sy_mapping_rule_get_target (rule), NULL);
+
+      if (sy_catalogue_lookup_field (catalogue, entity, path) == NULL)
+        g_ptr_array_add (warnings,
+                         g_strdup_printf (_("“%s” is not a field of %s in the catalogue; it is sent as a custom field"),
+                                          path, entity));
+
+      if (children != NULL)
+        {
+          g_autofree char *child_prefix = g_strconcat (path, "[].", NULL);
+
+          collect_unknown_targets (children, child_prefix, catalogue, entity, warnings);
+        }
+    }
+}
+
+static int
+check_connection (SyCliContext     *context,
+                  SyCliMappingFile *checked,
+                  const char       *section,
+                  const char       *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *quoted = NULL;
+  g_autofree char *message = NULL;
+  SyConnectionStore *store = sy_cli_context_get_connections (context, &error);
+
+  if (store == NULL)
+    return sy_cli_report_error (error, NULL);
+  if (sy_connection_store_find_by_name (store, name) != NULL)
+    return SY_CLI_EXIT_OK;
+
+  quoted = sy_cli_quote_for_shell (name);
+  if (g_str_equal (section, "source"))
+    message = g_strdup_printf (_("the source connection “%s” does not exist: add it with “%s connection add %s --url URL --token-stdin”"),
+                               name, g_get_prgname (), quoted);
+  else
+    message = g_strdup_printf (_("the target connection “%s” does not exist: add it with “%s connection add %s --url URL --token-stdin”"),
+                               name, g_get_prgname (), quoted);
+
+  return report_file_problem (checked, section, "connection", message);
+}
+
+/* Loads the file and makes every check of `mapping check`: the file (its
+ * JSON and DESIGN.md §8), the entities against the catalogue and the
+ * connections against the store. Reports the first failure and returns
+ * its exit code; the file is only ever read. */
+int
+sy_cli_load_mapping_file (SyCliContext     *context,
+                          const char       *path,
+                          SyCliMappingFile *checked)
+{
+  g_autoptr(GError) error = NULL;
+  int exit_code;
+
+  checked->path = g_strdup (path);
+  checked->warnings = g_ptr_array_new_with_free_func (g_free);
+
+  /* What sy_mapping_load_file() does, keeping the text: problems found
+   * after parsing are pointed at in the very bytes that were parsed. */
+  if (!g_file_get_contents (path, &checked->text, &checked->length, &error))
+    return sy_cli_report_error (error, NULL);
+
+  checked->mapping = sy_mapping_new_from_data (checked->text, (gssize) checked->length, path, &error);
+  if (checked->mapping == NULL)
+    {
+      /* The message already reads "FILE:LINE: reason". */
+      if (error->domain == SY_MAPPING_ERROR)
+        {
+          g_autofree char *one_line = sy_cli_describe_error (error);
+
+          sy_cli_printerr ("%s", one_line);
+          return SY_CLI_EXIT_USAGE;
+        }
+      return sy_cli_report_error (error, NULL);
+    }
+
+  checked->catalogue = sy_catalogue_get_default ();
+  if (!sy_mapping_validate (checked->mapping, checked->catalogue, &error))
+    {
+      const char *section = NULL;
+
+      if (sy_mapping_error_get_line (error) > 0 || g_str_has_prefix (error->message, path))
+        {
+          g_autofree char *one_line = sy_cli_describe_error (error);
+
+          sy_cli_printerr ("%s", one_line);
+          return SY_CLI_EXIT_USAGE;
+        }
+
+      /* Point at the entity the catalogue lacks. */
+      if (!sy_catalogue_has_entity (checked->catalogue, sy_mapping_get_source_entity (checked->mapping)))
+        section = "source";
+      else if (!sy_catalogue_has_entity (checked->catalogue, sy_mapping_get_target_entity (checked->mapping)))
+        section = "target";
+
+      return report_file_problem (checked, section, "entity", error->message);
+    }
+
+  if ((exit_code = check_connection (context, checked, "source",
+                                     sy_mapping_get_source_connection (checked->mapping))) != SY_CLI_EXIT_OK)
+    return exit_code;
+  if ((exit_code = check_connection (context, checked, "target",
+                                     sy_mapping_get_target_connection (checked->mapping))) != SY_CLI_EXIT_OK)
+    return exit_code;
+
+  collect_unknown_targets (sy_mapping_get_rules (checked->mapping), "", checked->catalogue,
+                           sy_mapping_get_target_entity (checked->mapping), checked->warnings);
+
+  return SY_CLI_EXIT_OK;
 }

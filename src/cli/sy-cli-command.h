@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "sy-catalogue.h"
 #include "sy-cli-context.h"
+#include "sy-mapping.h"
 
 G_BEGIN_DECLS
 
@@ -52,5 +54,30 @@ gboolean sy_cli_parse_count   (const char          *option_name,
                                const char          *value,
                                guint64              max,
                                guint64             *out);
+
+/* A mapping file that loaded and passed every check `mapping check` makes,
+ * with what a report needs. */
+typedef struct
+{
+  char        *path;
+  char        *text;
+  gsize        length;
+  SyMapping   *mapping;
+  SyCatalogue *catalogue;   /* not owned: the default one */
+  GPtrArray   *warnings;
+} SyCliMappingFile;
+
+void     sy_cli_mapping_file_clear (SyCliMappingFile *checked);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SyCliMappingFile, sy_cli_mapping_file_clear)
+
+/* Loads a mapping file and makes every check of `mapping check` (and of
+ * the commands that use a mapping: preview, sync run): the file (its JSON
+ * and DESIGN.md §8), the entities against the catalogue and the
+ * connections against the store. Reports the first failure on stderr
+ * ("FILE:LINE: reason") and returns its exit code; the file is only ever
+ * read. */
+int      sy_cli_load_mapping_file  (SyCliContext      *context,
+                                    const char        *path,
+                                    SyCliMappingFile  *checked);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include "sy-cli-cert.h"
 #include "sy-cli-groups.h"
 #include "sy-error.h"
+#include "sy-sync-settings.h"
 
 /* Testing a connection is interactive: answer quickly, retry nothing. */
 #define TEST_TIMEOUT_S 15
@@ -293,7 +294,7 @@ connection_add (SyCliContext   *context,
   gboolean replace = FALSE;
   const GOptionEntry entries[] = {
     { "url", 0, 0, G_OPTION_ARG_STRING, &url,
-      N_("The API's base URL, e.g. https://api.makini.io"), N_("URL") },
+      N_("The API's base URL (default: the default API address of the preferences, normally https://api.makini.io)"), N_("URL") },
     { "platform", 0, 0, G_OPTION_ARG_STRING, &platform,
       N_("The connected system, e.g. mintsoft (default: what the server says)"), N_("PLATFORM") },
     { "token-stdin", 0, 0, G_OPTION_ARG_NONE, &token_stdin,
@@ -317,7 +318,7 @@ connection_add (SyCliContext   *context,
   const char *name;
   int exit_code;
 
-  if (!sy_cli_parse_command (context, args, "connection add NAME --url URL --token-stdin",
+  if (!sy_cli_parse_command (context, args, "connection add NAME [--url URL] --token-stdin",
                              _("Adds a connection and keeps its token in the keyring, then tests it."),
                              entries, 1, 1, &exit_code))
     return exit_code;
@@ -329,13 +330,8 @@ connection_add (SyCliContext   *context,
                          "(other users can see those): add --token-stdin and write the token to standard input"));
       return SY_CLI_EXIT_USAGE;
     }
-  if (url == NULL)
-    {
-      sy_cli_printerr (_("“connection add” needs --url URL, e.g. --url %s"), SY_DEFAULT_BASE_URL);
-      return SY_CLI_EXIT_USAGE;
-    }
   if (!sy_connection_validate_name (name, &error) ||
-      !sy_connection_validate_base_url (url, &error))
+      (url != NULL && !sy_connection_validate_base_url (url, &error)))
     return sy_cli_report_error (error, NULL);
   if (platform != NULL)
     {
@@ -354,6 +350,16 @@ connection_add (SyCliContext   *context,
       sy_cli_printerr (_("A connection named “%s” already exists; add --replace to update it, or choose another name"),
                        sy_connection_get_name (existing));
       return SY_CLI_EXIT_USAGE;
+    }
+
+  /* Without --url: a replaced connection keeps its address, a new one
+   * starts where the preferences say, as in the app's Add Connection. */
+  if (url == NULL)
+    {
+      url = existing != NULL ? g_strdup (sy_connection_get_base_url (existing))
+                             : sy_settings_get_default_base_url ();
+      if (!sy_connection_validate_base_url (url, &error))
+        return sy_cli_report_error (error, NULL);
     }
 
   token = read_token_from_stdin (name, &error);

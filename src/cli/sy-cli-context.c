@@ -8,6 +8,7 @@
 #include "sy-cli-context.h"
 #include "sy-error.h"
 #include "sy-paths.h"
+#include "sy-sync-settings.h"
 
 /* Long enough for a keyring that starts on first use, short enough that
  * an unlock prompt nobody sees does not hang a script. */
@@ -26,6 +27,8 @@ struct _SyCliContext
   GCancellable      *cancellable;
   guint              sigint_source;
   guint              sigterm_source;
+  SyCliInterruptFunc interrupt_func;
+  gpointer           interrupt_data;
 };
 
 static gboolean
@@ -67,16 +70,33 @@ set_json (const char  *option_name,
 }
 
 /* The first Ctrl+C cancels what is running so that the command can stop
- * cleanly; the handler then goes, so a second one ends the program at
- * once should anything not stop. */
+ * cleanly (or, when the command asked for it, tells the command to wind
+ * down gently, and the next one cancels); the handler then goes, so that
+ * one more ends the program at once should anything not stop. */
+static gboolean
+handle_signal (SyCliContext *self,
+               guint        *source)
+{
+  SyCliInterruptFunc interrupt_func = self->interrupt_func;
+
+  if (interrupt_func != NULL)
+    {
+      self->interrupt_func = NULL;
+      interrupt_func (self->interrupt_data);
+      return G_SOURCE_CONTINUE;
+    }
+
+  *source = 0;
+  g_cancellable_cancel (self->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 cancel_on_sigint (gpointer user_data)
 {
   SyCliContext *self = user_data;
 
-  self->sigint_source = 0;
-  g_cancellable_cancel (self->cancellable);
-  return G_SOURCE_REMOVE;
+  return handle_signal (self, &self->sigint_source);
 }
 
 static gboolean
@@ -84,9 +104,7 @@ cancel_on_sigterm (gpointer user_data)
 {
   SyCliContext *self = user_data;
 
-  self->sigterm_source = 0;
-  g_cancellable_cancel (self->cancellable);
-  return G_SOURCE_REMOVE;
+  return handle_signal (self, &self->sigterm_source);
 }
 
 SyCliContext *
@@ -171,6 +189,15 @@ GCancellable *
 sy_cli_context_get_cancellable (SyCliContext *self)
 {
   return self->cancellable;
+}
+
+void
+sy_cli_context_set_interrupt_func (SyCliContext       *self,
+                                   SyCliInterruptFunc  interrupt_func,
+                                   gpointer            user_data)
+{
+  self->interrupt_func = interrupt_func;
+  self->interrupt_data = user_data;
 }
 
 SyConnectionStore *
@@ -282,11 +309,16 @@ sy_cli_context_create_client (SyCliContext  *self,
                               GError       **error)
 {
   g_autoptr(SyCliSecret) token = sy_cli_context_lookup_token (self, connection, error);
+  SyApiClient *client;
 
   if (token == NULL)
     return NULL;
 
-  return sy_api_client_new (sy_connection_get_base_url (connection), token, error);
+  client = sy_api_client_new (sy_connection_get_base_url (connection), token, error);
+  /* The preferences' request timeout, as the app uses it. */
+  if (client != NULL)
+    sy_api_client_set_timeout (client, sy_settings_get_request_timeout ());
+  return client;
 }
 
 void

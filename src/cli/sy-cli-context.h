@@ -65,6 +65,14 @@ SyApiClient       *sy_cli_context_create_client     (SyCliContext       *self,
 /* Cancelled on SIGINT/SIGTERM, so that a long command stops cleanly. */
 GCancellable      *sy_cli_context_get_cancellable   (SyCliContext       *self);
 
+/* A command that can stop more gently than by cancelling (sync: after the
+ * batch in flight) sets this: the first SIGINT/SIGTERM calls it, once,
+ * instead of cancelling; the next one cancels. NULL: cancel at once. */
+typedef void (*SyCliInterruptFunc) (gpointer user_data);
+void               sy_cli_context_set_interrupt_func (SyCliContext      *self,
+                                                      SyCliInterruptFunc interrupt_func,
+                                                      gpointer           user_data);
+
 /* Iterates the main context until an async call has finished: pass
  * sy_cli_store_result as its callback and the address of a NULL
  * GAsyncResult pointer as its user data. */

@@ -15,6 +15,7 @@ G_BEGIN_DECLS
   GROUP ("connection", sy_cli_connection_run, N_("Add, list, test and remove connections")) \
   GROUP ("records",    sy_cli_records_run,    N_("Read records from a connection")) \
   GROUP ("mapping",    sy_cli_mapping_run,    N_("Check and preview field mappings")) \
+  GROUP ("sync",       sy_cli_sync_run,       N_("Sync records from a source into a target")) \
   GROUP ("cert",       sy_cli_cert_run,       N_("Generate, import, show and export certificates")) \
   GROUP ("netsuite",   sy_cli_netsuite_run,   N_("Test NetSuite's certificate login"))
 

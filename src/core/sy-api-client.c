@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 
 #include "sy-api-client.h"
+#include "sy-sync-types.h"
 
 /* Bodies above this size are parsed in a worker thread: a page of a few
  * thousand records would otherwise stall the UI for a noticeable time. */
@@ -232,8 +233,12 @@ sy_api_client_new (const char  *base_url,
   /* TLS verification stays libsoup's default (the system trust store);
    * nothing here ever accepts a certificate the system refuses. */
   user_agent = g_strdup_printf ("Switchyard/%s", PACKAGE_VERSION);
+  /* libsoup allows two connections per host by default: a sync job's
+   * writes in flight, plus a lookup or two, need one each. */
   self->session = soup_session_new_with_options ("user-agent", user_agent,
                                                  "timeout", self->timeout_s,
+                                                 "max-conns", 2 * SY_SYNC_CONCURRENCY_MAX + 8,
+                                                 "max-conns-per-host", SY_SYNC_CONCURRENCY_MAX + 4,
                                                  NULL);
 
   return g_steal_pointer (&self);
@@ -1183,6 +1188,16 @@ start_attempt (GTask *task)
 
   headers = soup_message_get_request_headers (request->message);
   soup_message_headers_replace (headers, "Accept", "application/json");
+  /* By default libsoup opens a new connection for every POST, as reusing
+   * one risks a silent resend. That resend only ever happens for methods
+   * that are idempotent by definition (libsoup checks the method, not this
+   * flag, before restarting a request whose kept-alive connection was
+   * closed under it), so the flag only lets a create reuse a kept-alive
+   * connection: no handshake per record, and no idle connections piling up
+   * over a long sync. A create that fails on such a connection ends with a
+   * network error, which the caller treats as an unknown outcome. */
+  if (g_str_equal (request->method, "POST"))
+    soup_message_add_flags (request->message, SOUP_MESSAGE_IDEMPOTENT);
   if (self->token != NULL && *self->token != '\0')
     {
       authorization = g_strconcat ("Bearer ", self->token, NULL);

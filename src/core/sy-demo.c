@@ -8,6 +8,8 @@
 #include "sy-demo.h"
 #include "sy-error.h"
 
+static const char * const demo_sandbox_args[] = { "--invalid-rate", "0.02", NULL };
+
 struct _SyDemo
 {
   GObject            parent_instance;
@@ -379,7 +381,9 @@ sy_demo_start_async (SyDemo              *self,
   g_task_set_source_tag (task, sy_demo_start_async);
   g_task_set_task_data (task, g_new0 (StartData, 1), (GDestroyNotify) start_data_free);
 
-  self->sandbox = sy_sandbox_process_new (NULL);
+  /* A few orders the ERP refuses, so that a demo sync has failed records
+   * to show, export and retry. */
+  self->sandbox = sy_sandbox_process_new (demo_sandbox_args);
   sy_sandbox_process_start_async (self->sandbox, cancellable, sandbox_started_cb,
                                   g_steal_pointer (&task));
 }

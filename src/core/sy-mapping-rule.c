@@ -894,12 +894,13 @@ static void
 add_problem (SyApplyContext      *context,
              const SyFieldPrefix *prefix,
              const char          *target,
+             gboolean             blocking,
              char                *message)
 {
   if (context->problems != NULL)
     {
       g_autofree char *field = field_name (prefix, target);
-      g_ptr_array_add (context->problems, sy_mapping_problem_new (field, message));
+      g_ptr_array_add (context->problems, sy_mapping_problem_new_full (field, message, blocking));
     }
   g_free (message);
 }
@@ -1064,7 +1065,7 @@ check_type (SyMappingRule       *self,
   if (expected != NULL)
     {
       g_autofree char *name = field_name (prefix, self->target);
-      add_problem (context, prefix, self->target,
+      add_problem (context, prefix, self->target, TRUE,
                    g_strdup_printf (_("%s should be %s, not %s"), name, expected, describe_type (node)));
     }
 }
@@ -1095,7 +1096,7 @@ set_target (SyMappingRule       *self,
         parent = json_node_get_object (existing);
       else
         {
-          add_problem (context, prefix, self->target,
+          add_problem (context, prefix, self->target, TRUE,
                        g_strdup_printf (_("“%s” is already set to a value that is not an object"),
                                         path->segments[i]));
           json_node_unref (node);
@@ -1125,7 +1126,7 @@ apply_each (SyMappingRule       *self,
       if (!JSON_NODE_HOLDS_OBJECT (element))
         {
           g_autofree char *name = g_strdup_printf ("%s[%u]", self->source, i);
-          add_problem (context, prefix, self->target,
+          add_problem (context, prefix, self->target, TRUE,
                        g_strdup_printf (_("“%s” is %s, not an object the rules inside “each” can read"),
                                         name, describe_type (element)));
           continue;
@@ -1155,7 +1156,7 @@ sy_mapping_rule_apply_to (SyMappingRule       *self,
 
   if (self->target_path == NULL)
     {
-      add_problem (context, prefix, self->target != NULL ? self->target : "",
+      add_problem (context, prefix, self->target != NULL ? self->target : "", TRUE,
                    g_strdup (_("the rule has no valid target field")));
       return;
     }
@@ -1165,7 +1166,7 @@ sy_mapping_rule_apply_to (SyMappingRule       *self,
     case SY_MAPPING_RULE_SOURCE:
       if (self->source_path == NULL)
         {
-          add_problem (context, prefix, self->target,
+          add_problem (context, prefix, self->target, TRUE,
                        self->source != NULL ? g_strdup_printf (_("“%s” is not a field path"), self->source)
                                             : g_strdup (_("the rule has no source field")));
           return;
@@ -1177,7 +1178,7 @@ sy_mapping_rule_apply_to (SyMappingRule       *self,
     case SY_MAPPING_RULE_TEMPLATE:
       if (self->template_compiled == NULL)
         {
-          add_problem (context, prefix, self->target,
+          add_problem (context, prefix, self->target, TRUE,
                        g_strdup (self->template_reason != NULL ? self->template_reason
                                                                : _("the rule has no template")));
           return;
@@ -1206,7 +1207,7 @@ sy_mapping_rule_apply_to (SyMappingRule       *self,
         {
           if (!JSON_NODE_HOLDS_ARRAY (found))
             {
-              add_problem (context, prefix, self->target,
+              add_problem (context, prefix, self->target, TRUE,
                            g_strdup_printf (_("the source field “%s” is %s, not a list"), self->source,
                                             describe_type (found)));
               return;
@@ -1231,7 +1232,7 @@ sy_mapping_rule_apply_to (SyMappingRule       *self,
               result = sy_json_node_deep_copy (self->default_value);
               goto store;
             }
-          add_problem (context, prefix, self->target, g_steal_pointer (&reason));
+          add_problem (context, prefix, self->target, TRUE, g_steal_pointer (&reason));
           return;
         }
       result = transformed;
@@ -1261,7 +1262,7 @@ sy_mapping_rule_apply_to (SyMappingRule       *self,
               : g_strdup_printf (_("the source field “%s” is missing"), self->source);
           else
             message = g_strdup_printf (_("%s is required but the source field “%s” is empty"), name, self->source);
-          add_problem (context, prefix, self->target, message);
+          add_problem (context, prefix, self->target, self->required, message);
           return;
         }
       else

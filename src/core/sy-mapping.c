@@ -81,20 +81,29 @@ sy_mapping_error_new_at (gint        code,
 /* ---- problems and coverage ---- */
 
 SyMappingProblem *
-sy_mapping_problem_new (const char *field,
-                        const char *message)
+sy_mapping_problem_new_full (const char *field,
+                             const char *message,
+                             gboolean    blocking)
 {
   SyMappingProblem *problem = g_new0 (SyMappingProblem, 1);
 
   problem->field = g_strdup (field);
   problem->message = g_strdup (message);
+  problem->blocking = !!blocking;
   return problem;
+}
+
+SyMappingProblem *
+sy_mapping_problem_new (const char *field,
+                        const char *message)
+{
+  return sy_mapping_problem_new_full (field, message, FALSE);
 }
 
 SyMappingProblem *
 sy_mapping_problem_copy (const SyMappingProblem *problem)
 {
-  return sy_mapping_problem_new (problem->field, problem->message);
+  return sy_mapping_problem_new_full (problem->field, problem->message, problem->blocking);
 }
 
 void

@@ -26,16 +26,24 @@ guint  sy_mapping_error_get_line   (const GError *error);
 guint  sy_mapping_error_get_column (const GError *error);
 
 /* A problem found while applying a mapping to one record: the target field
- * (e.g. "orderNumber", "lines[2].quantity") and a sentence for the user. */
+ * (e.g. "orderNumber", "lines[2].quantity") and a sentence for the user.
+ * blocking: the payload is wrong or incomplete (a required value missing,
+ * a transform that failed, "each" on something else than a list, a type
+ * the catalogue disagrees with), so a sync must not send it; a missing
+ * optional field is not blocking. */
 typedef struct
 {
-  char *field;
-  char *message;
+  char     *field;
+  char     *message;
+  gboolean  blocking;
 } SyMappingProblem;
 
 GType             sy_mapping_problem_get_type (void) G_GNUC_CONST;
 SyMappingProblem *sy_mapping_problem_new      (const char             *field,
                                                const char             *message);
+SyMappingProblem *sy_mapping_problem_new_full (const char             *field,
+                                               const char             *message,
+                                               gboolean                blocking);
 SyMappingProblem *sy_mapping_problem_copy     (const SyMappingProblem *problem);
 void              sy_mapping_problem_free     (SyMappingProblem       *problem);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyMappingProblem, sy_mapping_problem_free)

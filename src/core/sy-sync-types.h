@@ -20,7 +20,7 @@ typedef struct
   guint    concurrency;   /* writes in flight, 1..32 (default 4) */
   double   max_rps;       /* requests per second to the target, 0 = no limit */
   guint    timeout_s;     /* per request (default 30) */
-  guint    max_attempts;  /* per record, the first one included (default 5) */
+  guint    max_attempts;  /* writes per record, the first one included (default 8) */
   gboolean full;          /* read everything, not only what changed since the last run */
   gboolean dry_run;       /* compute every write, send none */
 } SySyncOptions;

@@ -6,6 +6,7 @@
 #include "sy-add-connection-dialog.h"
 #include "sy-connection-check.h"
 #include "sy-error.h"
+#include "sy-sync-settings.h"
 
 struct _SyAddConnectionDialog
 {
@@ -678,7 +679,11 @@ sy_add_connection_dialog_init (SyAddConnectionDialog *self)
     gtk_string_list_append (choices, i == 0 ? _(platform_choices[i].label) : platform_choices[i].label);
   adw_combo_row_set_model (self->platform_row, G_LIST_MODEL (choices));
 
-  gtk_editable_set_text (GTK_EDITABLE (self->url_row), SY_DEFAULT_BASE_URL);
+  {
+    g_autofree char *default_url = sy_settings_get_default_base_url ();
+
+    gtk_editable_set_text (GTK_EDITABLE (self->url_row), default_url);
+  }
 }
 
 SyAddConnectionDialog *

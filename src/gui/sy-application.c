@@ -8,7 +8,11 @@
 #include "sy-application.h"
 #include "sy-mapping-editor.h"
 #include "sy-paths.h"
+#include "sy-preferences-window.h"
+#include "sy-sync-settings.h"
 #include "sy-window.h"
+
+#define SY_WEBSITE "https://github.com/switchyard/switchyard"
 
 struct _SyApplication
 {
@@ -22,6 +26,7 @@ struct _SyApplication
   SySecretStore     *secrets;
   SyStateStore      *state;
   GError            *load_error;
+  GSettings         *settings;
 
   SyDemo            *demo;
   GError            *demo_error;
@@ -161,23 +166,62 @@ about_activated (GSimpleAction *action,
                  gpointer       user_data)
 {
   SyApplication *self = user_data;
-  const char *developers[] = { "The Switchyard developers", NULL };
+  const char *developers[] = { "The Switchyard developers " SY_WEBSITE, NULL };
 
   adw_show_about_window (GTK_WINDOW (get_main_window (self)),
                          "application-name", _("Switchyard"),
                          "application-icon", APP_ID,
                          "version", PACKAGE_VERSION,
-                         "developer-name", "The Switchyard developers",
+                         "developer-name", _("The Switchyard developers"),
                          "developers", developers,
                          "comments", _("Connect warehouse, ERP and maintenance systems through one integration API, keep their tokens in the keyring and browse their records."),
+                         "website", SY_WEBSITE,
+                         "issue-url", SY_WEBSITE "/issues",
+                         "copyright", "© 2026 The Switchyard developers",
                          "license-type", GTK_LICENSE_GPL_3_0,
                          "translator-credits", _("translator-credits"),
                          NULL);
 }
 
+SyPreferencesWindow *
+sy_application_show_preferences (SyApplication *self)
+{
+  GtkWindow *parent;
+  SyPreferencesWindow *preferences;
+
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+
+  if (self->settings == NULL)
+    return NULL;
+
+  /* One preferences window, brought forward when asked for again. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (SY_IS_PREFERENCES_WINDOW (l->data))
+      {
+        gtk_window_present (l->data);
+        return l->data;
+      }
+
+  parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  preferences = sy_preferences_window_new (parent, self->settings);
+  gtk_window_set_application (GTK_WINDOW (preferences), GTK_APPLICATION (self));
+  gtk_window_present (GTK_WINDOW (preferences));
+
+  return preferences;
+}
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  sy_application_show_preferences (SY_APPLICATION (user_data));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
+  { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
 };
 
 /* Ctrl+C in the terminal or a polite kill ends the application as
@@ -237,6 +281,7 @@ sy_application_startup (GApplication *application)
   const char *back_accels[] = { "<Alt>Left", NULL };
   const char *mappings_accels[] = { "<Control>m", NULL };
   const char *update_token_accels[] = { "<Control>u", NULL };
+  const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (sy_application_parent_class)->startup (application);
 
@@ -250,6 +295,13 @@ sy_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.go-back", back_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-mappings", mappings_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.update-token", update_token_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
+
+  /* Without the schema (the build tree, no GSETTINGS_SCHEMA_DIR) there is
+   * nothing to keep preferences in: the built-in defaults apply. */
+  self->settings = sy_settings_new_if_installed ();
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "preferences")),
+                               self->settings != NULL);
 
   if (self->demo_mode && (self->config_dir == NULL || self->state_dir == NULL))
     {
@@ -347,6 +399,7 @@ sy_application_dispose (GObject *object)
   g_clear_object (&self->connections);
   g_clear_object (&self->secrets);
   g_clear_object (&self->state);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (sy_application_parent_class)->dispose (object);
 }
@@ -519,6 +572,13 @@ sy_application_get_demo (SyApplication *self)
 {
   g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
   return self->demo;
+}
+
+GSettings *
+sy_application_get_settings (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+  return self->settings;
 }
 
 const GError *

@@ -5,11 +5,12 @@
 
 #include "sy-connection-check.h"
 #include "sy-error.h"
+#include "sy-sync-settings.h"
 
-/* A test must answer while the user waits: fewer retries and a shorter
- * timeout than the client's defaults, which suit long syncs. */
+/* A test must answer while the user waits: fewer retries than the
+ * client's defaults, which suit long syncs. How long one request may take
+ * is the user's request-timeout preference, as everywhere else. */
 #define TEST_MAX_RETRIES   1
-#define TEST_TIMEOUT_S     15
 
 static char *
 describe_api_error (const GError *error)
@@ -192,7 +193,7 @@ new_test_client (const char  *base_url,
   if (client != NULL)
     {
       sy_api_client_set_retry_policy (client, TEST_MAX_RETRIES, 250);
-      sy_api_client_set_timeout (client, TEST_TIMEOUT_S);
+      sy_api_client_set_timeout (client, sy_settings_get_request_timeout ());
     }
   return client;
 }

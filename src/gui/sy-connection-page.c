@@ -8,6 +8,7 @@
 #include "sy-connection-check.h"
 #include "sy-connection-page.h"
 #include "sy-connection-row.h"
+#include "sy-sync-settings.h"
 
 struct _SyConnectionPage
 {
@@ -183,6 +184,8 @@ token_found_cb (GObject      *source,
       show_problem (self, error);
       return;
     }
+  /* The record browser's requests wait as long as the preferences say. */
+  sy_api_client_set_timeout (client, sy_settings_get_request_timeout ());
 
   self->has_client = TRUE;
   gtk_stack_set_visible_child_name (self->browser_stack, "browser");
@@ -231,7 +234,7 @@ connection_tested_cb (GObject      *source,
   if (g_cancellable_is_cancelled (request->cancellable) || self->connection == NULL)
     return;
 
-  gtk_widget_set_sensitive (self->test_button, TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "connection.test", TRUE);
   /* A token that now works deserves another try at the records. */
   if (client != NULL && !self->has_client)
     load_client (self);
@@ -249,16 +252,20 @@ sy_connection_page_test (SyConnectionPage *self)
   g_clear_object (&self->test_cancellable);
   self->test_cancellable = g_cancellable_new ();
 
-  gtk_widget_set_sensitive (self->test_button, FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "connection.test", FALSE);
   sy_check_connection_async (self->secrets, self->connection, self->test_cancellable,
                              connection_tested_cb,
                              request_new (self, self->test_cancellable));
 }
 
+/* An action rather than a button's signal: the button has a twin in the
+ * narrow layout, and both follow the one enabled state. */
 static void
-test_clicked_cb (SyConnectionPage *self)
+test_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
 {
-  sy_connection_page_test (self);
+  sy_connection_page_test (SY_CONNECTION_PAGE (widget));
 }
 
 static void
@@ -314,7 +321,8 @@ sy_connection_page_class_init (SyConnectionPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, browser);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, problem_page);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, certificate_page);
-  gtk_widget_class_bind_template_callback (widget_class, test_clicked_cb);
+
+  gtk_widget_class_install_action (widget_class, "connection.test", NULL, test_action);
 }
 
 static void
@@ -369,7 +377,7 @@ sy_connection_page_set_connection (SyConnectionPage *self,
     return;
 
   g_cancellable_cancel (self->test_cancellable);
-  gtk_widget_set_sensitive (self->test_button, TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "connection.test", TRUE);
   if (self->connection != NULL)
     g_signal_handlers_disconnect_by_data (self->connection, self);
   g_set_object (&self->connection, connection);

@@ -242,6 +242,36 @@ sy_field_chooser_grab_focus (GtkWidget *widget)
   return gtk_widget_grab_focus (SY_FIELD_CHOOSER (widget)->entry);
 }
 
+/* Focus moves between the entry and the button only. GTK's default would,
+ * on Shift+Tab out of the entry, grab the chooser itself, which hands the
+ * focus straight back to the entry: Shift+Tab could never leave it. */
+static gboolean
+sy_field_chooser_focus (GtkWidget        *widget,
+                        GtkDirectionType  direction)
+{
+  SyFieldChooser *self = SY_FIELD_CHOOSER (widget);
+  gboolean backward = direction == GTK_DIR_TAB_BACKWARD || direction == GTK_DIR_LEFT || direction == GTK_DIR_UP;
+  GtkWidget *parts[2];
+  GtkWidget *focus_child = gtk_widget_get_focus_child (widget);
+  gboolean past_focus = focus_child == NULL;
+
+  parts[0] = backward ? self->button : self->entry;
+  parts[1] = backward ? self->entry : self->button;
+
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+    {
+      if (!past_focus)
+        {
+          if (parts[i] != focus_child)
+            continue;
+          past_focus = TRUE;
+        }
+      if (gtk_widget_child_focus (parts[i], direction))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 sy_field_chooser_dispose (GObject *object)
 {
@@ -278,6 +308,7 @@ sy_field_chooser_class_init (SyFieldChooserClass *klass)
   object_class->dispose = sy_field_chooser_dispose;
   object_class->finalize = sy_field_chooser_finalize;
   widget_class->grab_focus = sy_field_chooser_grab_focus;
+  widget_class->focus = sy_field_chooser_focus;
 
   signals[SIGNAL_CHANGED] =
     g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

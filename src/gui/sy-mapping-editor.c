@@ -7,6 +7,7 @@
 #include "sy-connection-check.h"
 #include "sy-field-chooser.h"
 #include "sy-mapping-editor.h"
+#include "sy-sync-window.h"
 
 #define DEMO_MAPPING_RESOURCE "/io/github/switchyard/Switchyard/demo/mintsoft-to-netsuite.json"
 #define DEMO_MAPPING_FILE "mintsoft-to-netsuite.json"
@@ -1550,6 +1551,60 @@ duplicate_action (GtkWidget  *widget,
   save_as (self, NULL);
 }
 
+/* Sync */
+
+static void
+sync_now (SyMappingEditor *self,
+          gpointer         data)
+{
+  GtkWindow *window = get_window (self);
+  GtkApplication *app = window ? gtk_window_get_application (window) : NULL;
+
+  if (self->file != NULL && SY_IS_APPLICATION (app))
+    sy_sync_window_present (SY_APPLICATION (app), self->file);
+}
+
+static void
+save_before_sync_response_cb (AdwMessageDialog *dialog,
+                              const char       *response,
+                              gpointer          user_data)
+{
+  SyMappingEditor *self = SY_MAPPING_EDITOR (user_data);
+
+  if (g_str_equal (response, "save"))
+    save_then (self, pending_new (sync_now, NULL, NULL));
+}
+
+/* A sync reads the mapping file: what is only in the editor would not be
+ * synced, so it is saved first. */
+static void
+sync_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  SyMappingEditor *self = SY_MAPPING_EDITOR (widget);
+  AdwMessageDialog *dialog;
+
+  update_dirty (self);
+  if (!self->dirty && self->file != NULL)
+    {
+      sync_now (self, NULL);
+      return;
+    }
+
+  dialog = new_message (self, _("Save Before Syncing?"),
+                        _("A sync uses the mapping as it is saved. Save your changes to sync them."));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "save", _("_Save and Sync"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "save");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (save_before_sync_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 switch_pane_action (GtkWidget  *widget,
                     const char *action_name,
@@ -1671,6 +1726,7 @@ sy_mapping_editor_class_init (SyMappingEditorClass *klass)
   gtk_widget_class_install_action (widget_class, "editor.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "editor.add-rule", NULL, add_rule_action);
   gtk_widget_class_install_action (widget_class, "editor.switch-pane", NULL, switch_pane_action);
+  gtk_widget_class_install_action (widget_class, "editor.sync", NULL, sync_action);
 }
 
 static void
@@ -1707,6 +1763,8 @@ sy_mapping_editor_init (SyMappingEditor *self)
   add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_o, GDK_CONTROL_MASK, "editor.open");
   add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_n, GDK_CONTROL_MASK, "editor.add-rule");
   add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_p, GDK_CONTROL_MASK, "editor.switch-pane");
+  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_r, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "editor.sync");
+  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_R, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "editor.sync");
   gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
 
   adw_combo_row_set_model (self->source_entity_row, G_LIST_MODEL (self->source_entities));

@@ -20,8 +20,8 @@ G_DECLARE_FINAL_TYPE (SyMappingEditor, sy_mapping_editor, SY, MAPPING_EDITOR, Ad
  * them (stacked on narrow widths). Mappings live in mappings_dir as
  * <name>.json. Actions (editor.*) and their keys: save Ctrl+S, save-as
  * Shift+Ctrl+S, open Ctrl+O, open-file, new, duplicate, import, export,
- * add-rule Ctrl+N, switch-pane Ctrl+P. Unsaved changes are never dropped
- * without asking. */
+ * add-rule Ctrl+N, switch-pane Ctrl+P, sync Shift+Ctrl+R (saves first).
+ * Unsaved changes are never dropped without asking. */
 SyMappingEditor  *sy_mapping_editor_new               (SyConnectionStore *connections,
                                                        SySecretStore     *secrets,
                                                        const char        *mappings_dir);

@@ -9,6 +9,7 @@
 #include "sy-connection-check.h"
 #include "sy-mapping-preview.h"
 #include "sy-page-iterator.h"
+#include "sy-sync-settings.h"
 
 /* Applying is fast; the delay only spares a redraw per keystroke. */
 #define APPLY_DELAY_MS 150
@@ -150,7 +151,7 @@ build_sample_card (guint       index,
   g_autofree char *title = NULL;
   g_autofree char *status = NULL;
   g_autofree char *key = NULL;
-  GtkWidget *header, *title_label, *status_label, *expander, *columns;
+  GtkWidget *header, *title_label, *status_label, *expander, *record_label, *columns;
 
   if (json_object_has_member (record, "key") &&
       JSON_NODE_HOLDS_VALUE (json_object_get_member (record, "key")))
@@ -214,8 +215,19 @@ build_sample_card (guint       index,
   gtk_box_append (GTK_BOX (columns), caption (_("Target Payload")));
   gtk_box_append (GTK_BOX (columns), json_label (payload_node));
   expander = gtk_expander_new_with_mnemonic (_("_Source Record"));
-  gtk_expander_set_child (GTK_EXPANDER (expander), json_label (record_node));
+  record_label = json_label (record_node);
+  gtk_expander_set_child (GTK_EXPANDER (expander), record_label);
   gtk_expander_set_expanded (GTK_EXPANDER (expander), index == 0);
+  /* GTK 4.8 hands Tab to a collapsed expander's child, which is not in the
+   * window then: a selectable label claims the focus it cannot take, and
+   * Tab never leaves the expander. Hidden, it takes no focus at all. */
+  g_object_bind_property (expander, "expanded", record_label, "can-focus", G_BINDING_SYNC_CREATE);
+  {
+    /* Translators: the accessible name of the expander showing a sample's source record */
+    g_autofree char *name = g_strdup_printf (_("Source record of sample %u"), index + 1);
+
+    gtk_accessible_update_property (GTK_ACCESSIBLE (expander), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  }
   gtk_box_append (GTK_BOX (columns), expander);
   gtk_box_append (GTK_BOX (card), columns);
 
@@ -465,6 +477,7 @@ token_found_cb (GObject      *source,
       show_error (self, _("Samples Could Not Be Fetched"), reason);
       return;
     }
+  sy_api_client_set_timeout (client, sy_settings_get_request_timeout ());
 
   data->iterator = sy_page_iterator_new (client, data->entity, self->n_samples);
   sy_page_iterator_next_async (data->iterator, self->fetch_cancellable, page_fetched_cb, data);
@@ -674,6 +687,9 @@ sy_mapping_preview_init (SyMappingPreview *self)
   scrolled = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), self->sample_box);
+  /* It takes the focus itself so that the keyboard can scroll it. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (scrolled), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Sample records"), -1);
   gtk_stack_add_named (GTK_STACK (self->stack), scrolled, "samples");
 
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");

@@ -382,10 +382,30 @@ sy_mapping_rule_row_edit_transform (SyMappingRuleRow *self)
 
 /* The rule's own fields */
 
+/* The row takes the focus on its own (Tab stops on it before its
+ * fields), so a screen reader needs to hear which rule it is. */
+static void
+update_accessible_label (SyMappingRuleRow *self)
+{
+  const char *target = sy_field_chooser_get_text (SY_FIELD_CHOOSER (self->target_chooser));
+  g_autofree char *label = NULL;
+
+  if (target == NULL || *target == '\0')
+    label = g_strdup (self->parent_rule ? _("Item rule without a target field") : _("Rule without a target field"));
+  else if (self->parent_rule != NULL)
+    /* Translators: the accessible name of a rule for a field of each array item */
+    label = g_strdup_printf (_("Item rule for %s"), target);
+  else
+    /* Translators: the accessible name of a rule, with the target field it fills */
+    label = g_strdup_printf (_("Rule for %s"), target);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
 static void
 target_changed_cb (SyMappingRuleRow *self)
 {
   sy_mapping_rule_set_target (self->rule, sy_field_chooser_get_text (SY_FIELD_CHOOSER (self->target_chooser)));
+  update_accessible_label (self);
   emit_edited (self);
 }
 
@@ -463,6 +483,7 @@ populate (SyMappingRuleRow *self)
       break;
     }
   self->populating = FALSE;
+  update_accessible_label (self);
 
   populate_transform_popover (self);
 }

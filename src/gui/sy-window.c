@@ -9,6 +9,7 @@
 #include "sy-connection-row.h"
 #include "sy-error.h"
 #include "sy-mapping-editor.h"
+#include "sy-sync-window.h"
 #include "sy-window.h"
 
 /* A connection id that is never stored: looking it up tells whether a
@@ -585,6 +586,14 @@ show_mappings_action (GtkWidget  *widget,
 }
 
 static void
+show_sync_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  sy_sync_window_present (get_app (SY_WINDOW (widget)), NULL);
+}
+
+static void
 go_back_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
@@ -723,8 +732,10 @@ static void
 setup (SyWindow *self)
 {
   SyApplication *app = get_app (self);
+  const char *sync_accels[] = { "<Shift><Control>r", NULL };
 
   restore_window_size (self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.show-sync", sync_accels);
 
   self->connections = g_object_ref (sy_application_get_connection_store (app));
   gtk_list_box_bind_model (self->connection_list, G_LIST_MODEL (self->connections),
@@ -830,6 +841,7 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
   gtk_widget_class_install_action (widget_class, "win.show-mappings", NULL, show_mappings_action);
+  gtk_widget_class_install_action (widget_class, "win.show-sync", NULL, show_sync_action);
 }
 
 static void

@@ -91,7 +91,9 @@ main (int   argc,
     { "fail-rate", 0, 0, G_OPTION_ARG_DOUBLE, &fail_rate,
       N_("Share of API requests answered with a 5xx"), N_("F") },
     { "drop-rate", 0, 0, G_OPTION_ARG_DOUBLE, &drop_rate,
-      N_("Share of API connections closed without an answer"), N_("F") },
+      N_("Share of API requests whose connection is closed without an answer: half of them "
+         "before the request is carried out, half after it (a write is stored, its answer lost)"),
+      N_("F") },
     { "invalid-rate", 0, 0, G_OPTION_ARG_DOUBLE, &invalid_rate,
       N_("Share of warehouse sales orders the ERP rejects"), N_("F") },
     { "pagination", 0, 0, G_OPTION_ARG_STRING, &pagination,
@@ -120,6 +122,14 @@ main (int   argc,
                                 _("A local server that speaks the unified API, with seeded "
                                   "warehouse (wms) and ERP (erp) data. The first line printed "
                                   "is JSON with its URL and the two connections' tokens."));
+  g_option_context_set_description (context,
+                                    _("Inspection, from loopback only and without a token:\n"
+                                      "  GET /__sandbox/stats  requests by status and method, drops, writes, record counts\n"
+                                      "  GET /__sandbox/duplicates?entity=E&field=F  records sharing a value of F\n"
+                                      "  POST /__sandbox/touch?entity=E&count=N  edit N records of E now (updatedAt and a "
+                                      "harmless field) and list their keys\n"
+                                      "  POST /__sandbox/netsuite/certificates  register a certificate for the NetSuite "
+                                      "token endpoint"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
   if (!g_option_context_parse (context, &argc, &argv, &error))

@@ -16,6 +16,8 @@ struct _SySandboxData
   GHashTable *entities;   /* name → SySandboxEntity */
   GStrv entity_names;
   guint invalid_source_records;
+  gint64 last_touched_at;
+  guint64 touch_revision;
 };
 
 G_DEFINE_FINAL_TYPE (SySandboxData, sy_sandbox_data, G_TYPE_OBJECT)
@@ -555,4 +557,72 @@ sy_sandbox_data_update (SySandboxData    *self,
     return NULL;
 
   return sy_sandbox_entity_replace (entity, key, merged, now_seconds ());
+}
+
+/* "Northwind Trading Ltd (rev 3)" → "Northwind Trading Ltd". */
+static char *
+strip_revision (const char *text)
+{
+  const char *suffix = g_strrstr (text, " (rev ");
+
+  if (suffix != NULL && g_str_has_suffix (suffix, ")"))
+    return g_strndup (text, suffix - text);
+  return g_strdup (text);
+}
+
+static JsonObject *
+copy_object (JsonObject *object)
+{
+  JsonObject *copy = json_object_new ();
+  GList *members = json_object_get_members (object);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    json_object_set_member (copy, l->data, json_node_copy (json_object_get_member (object, l->data)));
+  g_list_free (members);
+  return copy;
+}
+
+GPtrArray *
+sy_sandbox_data_touch (SySandboxData   *self,
+                       SySandboxEntity *entity,
+                       guint            count)
+{
+  guint n_records = sy_sandbox_entity_get_n_records (entity);
+  GPtrArray *touched = g_ptr_array_sized_new (count);
+
+  g_return_val_if_fail (count <= n_records, touched);
+
+  for (guint i = 0; i < count; i++)
+    {
+      /* Distinct positions, since count <= n_records. */
+      guint position = (guint) ((guint64) i * n_records / count);
+      const SySandboxRecord *record = sy_sandbox_entity_get_record (entity, position);
+      g_autoptr(JsonObject) changed = copy_object (record->object);
+      JsonNode *address = json_object_get_member (changed, "shipmentAddress");
+      g_autofree char *revision = g_strdup_printf ("rev %" G_GUINT64_FORMAT, ++self->touch_revision);
+      gint64 touched_at = MAX (now_seconds (), self->last_touched_at + 1);
+
+      if (address != NULL && JSON_NODE_HOLDS_OBJECT (address) &&
+          json_object_has_member (json_node_get_object (address), "addressee"))
+        {
+          /* A new address object: the old one is shared with the record. */
+          g_autoptr(JsonObject) new_address = copy_object (json_node_get_object (address));
+          g_autofree char *name = strip_revision (json_object_get_string_member_with_default (new_address,
+                                                                                           "addressee", ""));
+          g_autofree char *addressee = g_strdup_printf ("%s (%s)", name, revision);
+
+          json_object_set_string_member (new_address, "addressee", addressee);
+          json_object_set_object_member (changed, "shipmentAddress", g_steal_pointer (&new_address));
+        }
+      else
+        {
+          g_autofree char *notes = g_strdup_printf ("Edited (%s)", revision);
+
+          json_object_set_string_member (changed, "notes", notes);
+        }
+
+      self->last_touched_at = touched_at;
+      g_ptr_array_add (touched, (gpointer) sy_sandbox_entity_replace (entity, record->key, changed, touched_at));
+    }
+  return touched;
 }

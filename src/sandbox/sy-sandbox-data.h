@@ -36,4 +36,15 @@ const SySandboxRecord *sy_sandbox_data_update               (SySandboxData   *se
                                                              JsonObject      *object,
                                                              JsonObject     **field_errors);
 
+/* Changes count records of entity (spread evenly over it) as an edit in
+ * the source system would: a harmless field (the shipment addressee of
+ * an order, else "notes") and updatedAt, set to now or, for records
+ * touched within the same second, one second later than the last one
+ * touched, so that every touched record has an updatedAt of its own that
+ * is later than any before. The records touched (const SySandboxRecord *),
+ * in entity order. count must be at most the number of records. */
+GPtrArray             *sy_sandbox_data_touch                (SySandboxData   *self,
+                                                             SySandboxEntity *entity,
+                                                             guint            count);
+
 G_END_DECLS

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <libsoup/soup.h>
 
@@ -9,9 +11,17 @@
 #include "sy-sandbox-query.h"
 #include "sy-sandbox-server.h"
 
+/* Connections the kernel queues before we accept them. */
+#define LISTEN_BACKLOG 512
+
 #define DEFAULT_PER_PAGE 15
 #define MAX_PER_PAGE 500
 #define RATE_WINDOW_USEC (60 * G_USEC_PER_SEC)
+#define MAX_TOUCH 100000
+
+/* Set on a message whose connection --drop-rate closes after the request
+ * was carried out: the answer is computed (and a write stored), then lost. */
+#define DROP_AFTER_KEY "sy-sandbox-drop-after"
 
 struct _SySandboxServer
 {
@@ -32,9 +42,15 @@ struct _SySandboxServer
   guint64 request_serial;
 
   GHashTable *status_counts;   /* status → count */
-  guint64 dropped;
+  GHashTable *method_counts;   /* interned method → count, every /api request */
+  guint64 dropped;             /* every connection closed unanswered */
+  guint64 dropped_after;       /* of those, closed after the request was carried out */
+  guint64 dropped_after_write; /* of those, a create or update that was stored */
+  guint64 created;             /* records stored by POST, answered or not */
+  guint64 updated;             /* records changed by PUT/PATCH, answered or not */
   GHashTable *rate_windows;    /* token → GQueue of monotonic times */
   GHashTable *delayed;         /* SoupServerMessage → GSource, held back by --latency-ms */
+  GHashTable *idle_watches;    /* GSocket → GSource, keep-alive connections between requests */
 };
 
 G_DEFINE_FINAL_TYPE (SySandboxServer, sy_sandbox_server, G_TYPE_OBJECT)
@@ -60,6 +76,7 @@ sy_sandbox_server_dispose (GObject *object)
   if (self->server != NULL)
     soup_server_disconnect (self->server);
   g_clear_pointer (&self->delayed, g_hash_table_unref);
+  g_clear_pointer (&self->idle_watches, g_hash_table_unref);
   g_clear_object (&self->server);
   g_clear_object (&self->data);
   g_clear_object (&self->netsuite);
@@ -78,6 +95,7 @@ sy_sandbox_server_finalize (GObject *object)
   g_free (self->run_id);
   g_rand_free (self->switch_rand);
   g_hash_table_unref (self->status_counts);
+  g_hash_table_unref (self->method_counts);
   g_hash_table_unref (self->rate_windows);
 
   G_OBJECT_CLASS (sy_sandbox_server_parent_class)->finalize (object);
@@ -96,8 +114,10 @@ static void
 sy_sandbox_server_init (SySandboxServer *self)
 {
   self->status_counts = g_hash_table_new (NULL, NULL);
+  self->method_counts = g_hash_table_new (g_str_hash, g_str_equal);
   self->rate_windows = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, free_time_queue);
   self->delayed = g_hash_table_new_full (NULL, NULL, g_object_unref, destroy_delay);
+  self->idle_watches = g_hash_table_new_full (NULL, NULL, g_object_unref, destroy_delay);
 }
 
 /* Tokens and request ids come from a rand seeded from /dev/urandom: new
@@ -144,6 +164,18 @@ release_delayed (gpointer user_data)
 }
 
 static void
+count_method (SySandboxServer *self,
+              const char      *method)
+{
+  /* Interned: the key outlives the message whose method it names. */
+  const char *interned = g_intern_string (method);
+  gpointer count = g_hash_table_lookup (self->method_counts, interned);
+
+  g_hash_table_insert (self->method_counts, (gpointer) interned,
+                       GUINT_TO_POINTER (GPOINTER_TO_UINT (count) + 1));
+}
+
+static void
 count_status (SySandboxServer *self,
               guint            status)
 {
@@ -153,28 +185,116 @@ count_status (SySandboxServer *self,
                        GUINT_TO_POINTER (GPOINTER_TO_UINT (count) + 1));
 }
 
-/* Every answer of /api goes through here: counted, then delayed. */
+static void
+drop_connection (SySandboxServer   *self,
+                 SoupServerMessage *msg)
+{
+  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
+
+  self->dropped++;
+  if (stream != NULL)
+    g_io_stream_close (stream, NULL, NULL);
+}
+
+/* The end of a --latency-ms delay for an answer that is to be lost. */
+static gboolean
+drop_delayed (gpointer user_data)
+{
+  SoupServerMessage *msg = user_data;
+  SySandboxServer *self = g_object_get_data (G_OBJECT (msg), "sy-sandbox-server");
+
+  /* The table holds the last reference to msg and to this source. */
+  g_object_ref (msg);
+  drop_connection (self, msg);
+  g_hash_table_remove (self->delayed, msg);
+  g_object_unref (msg);
+  return G_SOURCE_REMOVE;
+}
+
+#define ARRIVAL_KEY "sy-sandbox-arrival"
+
+/* --latency-ms is the time from a request's arrival to its answer, as a
+ * client sees a remote server's: the time spent reading and handling the
+ * request is part of it, not added to it. */
+static void
+on_request_started (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_object_set_data_full (G_OBJECT (msg), ARRIVAL_KEY, g_memdup2 (&now, sizeof now), g_free);
+}
+
+static gboolean
+dispatch_delay (GSource     *source,
+                GSourceFunc  callback,
+                gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs delay_funcs = { NULL, NULL, dispatch_delay, NULL, NULL, NULL };
+
+static void
+hold_back (SySandboxServer   *self,
+           SoupServerMessage *msg,
+           GSourceFunc        release)
+{
+  const gint64 *arrival = g_object_get_data (G_OBJECT (msg), ARRIVAL_KEY);
+  gint64 due = (arrival != NULL ? *arrival : g_get_monotonic_time ()) +
+               (gint64) self->options.latency_ms * 1000;
+  GSource *delay = g_source_new (&delay_funcs, sizeof (GSource));
+
+  g_source_set_ready_time (delay, due);
+
+  g_object_set_data (G_OBJECT (msg), "sy-sandbox-server", self);
+  g_source_set_callback (delay, release, msg, NULL);
+  g_source_attach (delay, NULL);
+  g_hash_table_insert (self->delayed, g_object_ref (msg), delay);
+  soup_server_message_pause (msg);
+}
+
+/* Every answer of /api goes through here: counted, then delayed — or, for
+ * a request --drop-rate picked to lose its answer, thrown away with the
+ * connection once the latency has passed, as when a network fails between
+ * the server's commit and the client. Only answers sent are counted by
+ * status. */
 static void
 respond (SySandboxServer   *self,
          SoupServerMessage *msg,
          guint              status,
          char              *body)
 {
+  const char *method = soup_server_message_get_method (msg);
+  gboolean is_write = g_str_equal (method, "POST") || g_str_equal (method, "PUT") ||
+                      g_str_equal (method, "PATCH");
+
+  if (is_write && status == SOUP_STATUS_CREATED)
+    self->created++;
+  else if (is_write && status == SOUP_STATUS_OK)
+    self->updated++;
+
+  if (g_object_get_data (G_OBJECT (msg), DROP_AFTER_KEY) != NULL)
+    {
+      g_free (body);
+      self->dropped_after++;
+      if (is_write && SOUP_STATUS_IS_SUCCESSFUL (status))
+        self->dropped_after_write++;
+      if (self->options.latency_ms > 0)
+        hold_back (self, msg, drop_delayed);
+      else
+        drop_connection (self, msg);
+      return;
+    }
+
   /* libsoup 3.2 has no phrase for 429. */
   soup_server_message_set_status (msg, status, status == 429 ? "Too Many Requests" : NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
   count_status (self, status);
 
   if (self->options.latency_ms > 0)
-    {
-      GSource *delay = g_timeout_source_new (self->options.latency_ms);
-
-      g_object_set_data (G_OBJECT (msg), "sy-sandbox-server", self);
-      g_source_set_callback (delay, release_delayed, msg, NULL);
-      g_source_attach (delay, NULL);
-      g_hash_table_insert (self->delayed, g_object_ref (msg), delay);
-      soup_server_message_pause (msg);
-    }
+    hold_back (self, msg, release_delayed);
 }
 
 static void
@@ -626,17 +746,6 @@ rate_limited (SySandboxServer   *self,
 }
 
 static void
-drop_connection (SySandboxServer   *self,
-                 SoupServerMessage *msg)
-{
-  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
-
-  self->dropped++;
-  if (stream != NULL)
-    g_io_stream_close (stream, NULL, NULL);
-}
-
-static void
 handle_api (SySandboxServer   *self,
             SoupServerMessage *msg,
             const char        *path,
@@ -652,14 +761,24 @@ handle_api (SySandboxServer   *self,
   guint n_segments;
   guint retry_after = 0;
 
+  count_method (self, method);
+
   /* The switches are drawn for every request, in the same order, so that
-   * a sequential client sees the same failures on every run. */
+   * a sequential client sees the same failures on every run. Half of the
+   * drops (drawn from the same rand) happen before anything is done, the
+   * other half after the request was carried out: a create that reached
+   * the target although its client never heard back, which a client must
+   * look up before sending again. */
   if (self->options.drop_rate > 0 && g_rand_double (self->switch_rand) < self->options.drop_rate)
     {
-      drop_connection (self, msg);
-      return;
+      if (g_rand_boolean (self->switch_rand))
+        {
+          drop_connection (self, msg);
+          return;
+        }
+      g_object_set_data (G_OBJECT (msg), DROP_AFTER_KEY, GINT_TO_POINTER (TRUE));
     }
-  if (self->options.fail_rate > 0 && g_rand_double (self->switch_rand) < self->options.fail_rate)
+  else if (self->options.fail_rate > 0 && g_rand_double (self->switch_rand) < self->options.fail_rate)
     {
       static const guint statuses[] = { 500, 502, 503 };
       guint status = statuses[g_rand_int_range (self->switch_rand, 0, G_N_ELEMENTS (statuses))];
@@ -767,8 +886,10 @@ answer_stats (SySandboxServer   *self,
   g_autoptr(JsonObject) stats = json_object_new ();
   g_autoptr(GPtrArray) statuses = g_ptr_array_new ();
   GHashTableIter iter;
-  gpointer status_key;
+  gpointer status_key, method_key, method_count;
   JsonObject *requests = json_object_new ();
+  JsonObject *methods = json_object_new ();
+  JsonObject *writes = json_object_new ();
   JsonObject *entities = json_object_new ();
   const char * const *names = sy_sandbox_data_get_entity_names (self->data);
   char *body;
@@ -796,8 +917,19 @@ answer_stats (SySandboxServer   *self,
       json_object_set_object_member (entities, names[i], entity);
     }
 
+  g_hash_table_iter_init (&iter, self->method_counts);
+  while (g_hash_table_iter_next (&iter, &method_key, &method_count))
+    json_object_set_int_member (methods, method_key, GPOINTER_TO_UINT (method_count));
+
+  json_object_set_int_member (writes, "created", self->created);
+  json_object_set_int_member (writes, "updated", self->updated);
+
   json_object_set_object_member (stats, "requests", requests);
+  json_object_set_object_member (stats, "methods", methods);
+  json_object_set_object_member (stats, "writes", writes);
   json_object_set_int_member (stats, "dropped_connections", self->dropped);
+  json_object_set_int_member (stats, "dropped_after_processing", self->dropped_after);
+  json_object_set_int_member (stats, "dropped_after_write", self->dropped_after_write);
   json_object_set_object_member (stats, "entities", entities);
   json_object_set_int_member (stats, "invalid_source_records",
                               sy_sandbox_data_get_invalid_source_records (self->data));
@@ -868,6 +1000,64 @@ answer_duplicates (SySandboxServer   *self,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
 }
 
+/* POST /__sandbox/touch?entity=E&count=N: N records of E changed as if
+ * someone had edited them in the source system just now, so that
+ * incremental syncs have something to pick up. */
+static void
+answer_touch (SySandboxServer   *self,
+              SoupServerMessage *msg,
+              GHashTable        *params)
+{
+  const char *entity_name = params != NULL ? g_hash_table_lookup (params, "entity") : NULL;
+  const char *count_text = params != NULL ? g_hash_table_lookup (params, "count") : NULL;
+  g_autoptr(GPtrArray) touched = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  SySandboxEntity *entity;
+  JsonArray *keys;
+  guint64 count = 1;
+  char *body;
+
+  if (!g_str_equal (soup_server_message_get_method (msg), "POST"))
+    {
+      inspection_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Touch with POST.");
+      return;
+    }
+  if (entity_name == NULL)
+    {
+      inspection_error (msg, SOUP_STATUS_BAD_REQUEST, "Give entity=.");
+      return;
+    }
+  entity = sy_sandbox_data_lookup_entity (self->data, entity_name);
+  if (entity == NULL)
+    {
+      inspection_error (msg, SOUP_STATUS_NOT_FOUND, "No such entity.");
+      return;
+    }
+  if (count_text != NULL &&
+      !g_ascii_string_to_unsigned (count_text, 10, 1, MAX_TOUCH, &count, NULL))
+    {
+      inspection_error (msg, SOUP_STATUS_BAD_REQUEST, "count= must be a positive integer.");
+      return;
+    }
+  if (count > sy_sandbox_entity_get_n_records (entity))
+    {
+      inspection_error (msg, SOUP_STATUS_BAD_REQUEST, "count= is larger than the number of records.");
+      return;
+    }
+
+  touched = sy_sandbox_data_touch (self->data, entity, count);
+  keys = json_array_sized_new (touched->len);
+  for (guint i = 0; i < touched->len; i++)
+    json_array_add_string_element (keys, ((const SySandboxRecord *) g_ptr_array_index (touched, i))->key);
+
+  answer = json_object_new ();
+  json_object_set_int_member (answer, "touched", touched->len);
+  json_object_set_array_member (answer, "keys", keys);
+  body = object_to_json (answer);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
+}
+
 static void
 handle_inspection (SySandboxServer   *self,
                    SoupServerMessage *msg,
@@ -887,6 +1077,8 @@ handle_inspection (SySandboxServer   *self,
     answer_stats (self, msg);
   else if (g_str_equal (path, "/__sandbox/duplicates"))
     answer_duplicates (self, msg, params);
+  else if (g_str_equal (path, "/__sandbox/touch"))
+    answer_touch (self, msg, params);
   else if (g_str_equal (path, SY_SANDBOX_NETSUITE_CERTIFICATES_PATH))
     sy_sandbox_netsuite_upload_certificate (self->netsuite, msg);
   else
@@ -917,6 +1109,53 @@ handle_request (SoupServer        *server,
     respond_error (self, msg, SOUP_STATUS_NOT_FOUND, request_id, "Not found.", NULL);
 }
 
+/* libsoup 3.2's server never closes a keep-alive connection that its
+ * client closes between two requests: each one stays in CLOSE_WAIT and
+ * holds a descriptor until the process runs out of them and stops
+ * accepting (a sync of 100,000 records did). So between requests the
+ * sandbox watches the socket itself and closes it when the client has
+ * gone. */
+static gboolean
+on_idle_socket_ready (GSocket      *socket,
+                      GIOCondition  condition,
+                      gpointer      user_data)
+{
+  SySandboxServer *self = user_data;
+  char byte;
+  gssize received;
+
+  if (!g_socket_is_closed (socket))
+    {
+      received = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return G_SOURCE_CONTINUE;
+      /* A next request (received > 0) is libsoup's to read. */
+      if (received <= 0)
+        g_socket_close (socket, NULL);
+    }
+
+  g_hash_table_remove (self->idle_watches, socket);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_request_finished (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  SySandboxServer *self = user_data;
+  GSocket *socket = soup_server_message_get_socket (msg);
+  GSource *watch;
+
+  if (socket == NULL || g_socket_is_closed (socket))
+    return;
+
+  watch = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (watch, (GSourceFunc) G_CALLBACK (on_idle_socket_ready), self, NULL);
+  g_source_attach (watch, NULL);
+  g_hash_table_replace (self->idle_watches, g_object_ref (socket), watch);
+}
+
 SySandboxServer *
 sy_sandbox_server_new (SySandboxData                *data,
                        const SySandboxServerOptions *options)
@@ -936,6 +1175,8 @@ sy_sandbox_server_new (SySandboxData                *data,
 
   self->server = soup_server_new ("server-header", "switchyard-sandbox ", NULL);
   soup_server_add_handler (self->server, NULL, handle_request, self, NULL);
+  g_signal_connect (self->server, "request-started", G_CALLBACK (on_request_started), self);
+  g_signal_connect (self->server, "request-finished", G_CALLBACK (on_request_finished), self);
 
   return self;
 }
@@ -947,9 +1188,20 @@ sy_sandbox_server_listen (SySandboxServer  *self,
 {
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+  g_autoptr(GSocket) socket = NULL;
   GSList *uris;
 
-  if (!soup_server_listen (self->server, address, 0, error))
+  /* Our own socket rather than soup_server_listen(): its listener keeps
+   * GLib's backlog of 10, and a client opening more connections than that
+   * at once (a sync job at --concurrency 16) would see some of them wait a
+   * whole SYN retransmission second, which is not what a real API does. */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, address, TRUE, error) ||
+      !g_socket_listen (socket, error) ||
+      !soup_server_listen_socket (self->server, socket, 0, error))
     return FALSE;
 
   uris = soup_server_get_uris (self->server);

@@ -12,7 +12,8 @@ typedef struct
   guint latency_ms;         /* added to every /api answer */
   guint rate_limit;         /* requests per minute per token; 0: unlimited */
   double fail_rate;         /* share of /api requests answered with a 5xx */
-  double drop_rate;         /* share of /api connections closed unanswered */
+  double drop_rate;         /* share of /api connections closed unanswered: half
+                             * before the request is carried out, half after */
   gboolean cursor_pagination;
   guint32 seed;             /* drives the switches above, reproducibly */
 } SySandboxServerOptions;

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "sy-sync-failure-item.h"
+#include "sy-sync-types.h"
+
+G_BEGIN_DECLS
+
+#define SY_TYPE_SYNC_FAILURE_LIST (sy_sync_failure_list_get_type ())
+G_DECLARE_FINAL_TYPE (SySyncFailureList, sy_sync_failure_list, SY, SYNC_FAILURE_LIST, AdwBin)
+
+/* The failed records of a sync run in a column view: source key, HTTP
+ * status, reason, request id. Records added one by one (a running job's
+ * "record-failed") reach the model in batches a few times a second, so a
+ * run that fails thousands of records does not rebuild rows for each. */
+GtkWidget  *sy_sync_failure_list_new          (void);
+
+void        sy_sync_failure_list_clear        (SySyncFailureList  *self);
+/* Queued; shown within a fraction of a second. */
+void        sy_sync_failure_list_add          (SySyncFailureList  *self,
+                                               const SySyncResult *result);
+/* A page of SySyncResult (as the state store lists them), shown at once. */
+void        sy_sync_failure_list_add_page     (SySyncFailureList  *self,
+                                               GPtrArray          *results);
+/* Shows what is queued now. */
+void        sy_sync_failure_list_flush        (SySyncFailureList  *self);
+
+/* A GListModel of SySyncFailureItem. */
+GListModel *sy_sync_failure_list_get_model    (SySyncFailureList  *self);
+/* Items shown plus those queued. */
+guint       sy_sync_failure_list_get_n_items  (SySyncFailureList  *self);
+GtkColumnView *sy_sync_failure_list_get_column_view (SySyncFailureList *self);
+
+G_END_DECLS

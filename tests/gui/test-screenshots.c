@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "sy-gui-test-util.h"
+#include "sy-mapping-editor.h"
+#include "sy-preferences-window.h"
+#include "sy-record-browser.h"
+#include "sy-sync-window.h"
+#include "sy-test-support.h"
+
+/* Each screen of the demo at a normal and a phone's width, light and dark,
+ * saved as <screen>-<wide|narrow>-<light|dark>.png under
+ * $SWITCHYARD_SCREENSHOT_DIR (build/tests/screenshots). Every picture has
+ * something drawn, dark ones are darker than light ones, and at 360 px
+ * nothing is wider than the screen. */
+
+#define WIDE_WIDTH   1000
+#define NARROW_WIDTH 360
+#define HEIGHT       720
+
+static SyApplication *app;
+/* Screens whose content needs more than NARROW_WIDTH. */
+static GPtrArray *too_wide;
+
+static gboolean
+demo_has_records (gpointer user_data)
+{
+  SyWindow *window = user_data;
+  SyRecordBrowser *browser = sy_connection_page_get_record_browser (sy_window_get_connection_page (window));
+
+  return sy_record_browser_get_n_loaded (browser) > 0 && !sy_record_browser_get_loading (browser);
+}
+
+/* The demo, started once for all the screens. */
+static SyWindow *
+get_demo_window (void)
+{
+  SyWindow *window;
+
+  if (app == NULL)
+    {
+      app = sy_gui_test_start_app (NULL, NULL, TRUE);
+      window = sy_gui_test_get_window (app);
+      SY_GUI_WAIT_FOR (sy_demo_get_connections (sy_application_get_demo (app))->len == 2 ||
+                       g_strcmp0 (sy_window_get_visible_content (window), "demo-failed") == 0);
+      g_assert_cmpstr (sy_window_get_visible_content (window), ==, "connection");
+    }
+
+  window = sy_gui_test_get_window (app);
+  sy_gui_test_wait_until (demo_has_records, window, 60, "the demo's records");
+  return window;
+}
+
+static double
+mean_brightness (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (path, &error);
+  g_autofree guchar *pixels = NULL;
+  gsize stride;
+  int width, height;
+  double sum = 0;
+
+  g_assert_no_error (error);
+  width = gdk_texture_get_width (texture);
+  height = gdk_texture_get_height (texture);
+  stride = (gsize) width * 4;
+  pixels = g_malloc (stride * height);
+  gdk_texture_download (texture, pixels, stride);
+
+  /* Cairo's ARGB32 in memory order on little endian: B, G, R, A. */
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        const guchar *p = pixels + y * stride + x * 4;
+
+        sum += 0.0722 * p[0] + 0.7152 * p[1] + 0.2126 * p[2];
+      }
+  return sum / ((double) width * height);
+}
+
+static int
+minimum_width (GtkWidget *widget)
+{
+  int minimum = 0;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+  return minimum;
+}
+
+/* Names the innermost widgets that ask for more than limit, which is
+ * where a layout that does not fit a phone has to change. */
+static guint
+report_too_wide (GtkWidget *widget,
+                 int        limit)
+{
+  guint n_wider_children = 0;
+
+  if (!gtk_widget_get_visible (widget) || minimum_width (widget) <= limit)
+    return 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n_wider_children += report_too_wide (child, limit);
+
+  if (n_wider_children == 0)
+    {
+      GtkWidget *template_owner = widget;
+
+      while (template_owner != NULL && !g_str_has_prefix (G_OBJECT_TYPE_NAME (template_owner), "Sy"))
+        template_owner = gtk_widget_get_parent (template_owner);
+      g_test_message ("Too wide for %d px: %s (%s%s), minimum width %d", limit,
+                      G_OBJECT_TYPE_NAME (widget),
+                      gtk_widget_get_css_classes (widget)[0] ? gtk_widget_get_css_classes (widget)[0] : "",
+                      template_owner ? G_OBJECT_TYPE_NAME (template_owner) : "",
+                      minimum_width (widget));
+    }
+  return 1;
+}
+
+static void
+set_dark (gboolean dark)
+{
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      dark ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
+}
+
+/* Shoots window four times; prepare, when given, runs after each resize
+ * (for a screen that needs settling once laid out anew). */
+static void
+shoot_screen (GtkWindow  *window,
+              const char *screen,
+              void      (*prepare) (GtkWindow *window))
+{
+  const int widths[] = { WIDE_WIDTH, NARROW_WIDTH };
+
+  /* A window sizes itself when it is first shown: resize it after that. */
+  sy_gui_test_wait_frames (GTK_WIDGET (window), 5);
+
+  for (gsize w = 0; w < G_N_ELEMENTS (widths); w++)
+    {
+      double brightness[2] = { 0, 0 };
+
+      for (int dark = 0; dark <= 1; dark++)
+        {
+          g_autofree char *name = g_strdup_printf ("%s-%s-%s", screen,
+                                                   widths[w] == WIDE_WIDTH ? "wide" : "narrow",
+                                                   dark ? "dark" : "light");
+          g_autofree char *path = NULL;
+          int minimum = 0, natural = 0;
+
+          set_dark (dark);
+          gtk_window_set_default_size (window, widths[w], HEIGHT);
+          sy_gui_test_wait_frames (GTK_WIDGET (window), 10);
+          /* A window just presented may take a few more frames to resize. */
+          for (guint frame = 0; frame < 100 && widths[w] == WIDE_WIDTH &&
+               gtk_widget_get_width (GTK_WIDGET (window)) < WIDE_WIDTH - 20; frame++)
+            sy_gui_test_wait_frames (GTK_WIDGET (window), 1);
+          if (prepare != NULL)
+            prepare (window);
+
+          /* Nothing asks for more room than a phone has: the window could
+           * not shrink to it otherwise. Its content is measured, without
+           * the window frame that the requested size leaves out. */
+          gtk_widget_measure (gtk_window_get_child (window), GTK_ORIENTATION_HORIZONTAL, -1,
+                              &minimum, &natural, NULL, NULL);
+          g_test_message ("%s: minimum width %d, natural width %d, shown at %d",
+                          name, minimum, natural, gtk_widget_get_width (GTK_WIDGET (window)));
+          /* Noted here and asserted by the last test, so that every screen
+           * is still shot and every layout that does not fit is named. */
+          if (widths[w] == NARROW_WIDTH && minimum > NARROW_WIDTH)
+            {
+              report_too_wide (gtk_window_get_child (window), NARROW_WIDTH);
+              g_ptr_array_add (too_wide, g_strdup_printf ("%s needs %d px", name, minimum));
+            }
+          if (widths[w] == NARROW_WIDTH)
+            g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, MAX (minimum, NARROW_WIDTH));
+          else
+            g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), >, NARROW_WIDTH * 2);
+
+          /* Not blank: sy_gui_test_screenshot() asserts more than one colour. */
+          path = sy_gui_test_screenshot (GTK_WIDGET (window), name);
+          brightness[dark] = mean_brightness (path);
+        }
+
+      g_test_message ("%s: mean brightness light %.1f, dark %.1f", screen, brightness[0], brightness[1]);
+      g_assert_cmpfloat (brightness[1] + 30, <, brightness[0]);
+    }
+
+  set_dark (FALSE);
+}
+
+static void
+test_main_window (void)
+{
+  SyWindow *window = get_demo_window ();
+
+  shoot_screen (GTK_WINDOW (window), "main", NULL);
+}
+
+static GtkWidget *
+find_widget (GtkWidget *root,
+             GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+show_tab (SyWindow   *window,
+          const char *name)
+{
+  GtkWidget *tabs = find_widget (GTK_WIDGET (sy_window_get_connection_page (window)), ADW_TYPE_VIEW_STACK);
+
+  g_assert_nonnull (tabs);
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (tabs), name);
+}
+
+static void
+test_certificate_page (void)
+{
+  SyWindow *window = get_demo_window ();
+
+  show_tab (window, "certificate");
+  shoot_screen (GTK_WINDOW (window), "certificate", NULL);
+  show_tab (window, "records");
+}
+
+static void
+test_mapping_editor (void)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+  SyMappingEditor *editor;
+  SyMappingPreview *preview;
+  GtkWindow *window;
+
+  get_demo_window ();
+  window = sy_mapping_editor_present_for_application (app);
+  g_assert_nonnull (window);
+  editor = sy_mapping_editor_from_window (window);
+
+  /* The demo's mapping, with its preview on the demo's sales orders. */
+  path = g_build_filename (sy_application_get_config_dir (app), "mappings", "mintsoft-to-netsuite.json", NULL);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  file = g_file_new_for_path (path);
+  sy_mapping_editor_open_file (editor, file);
+  SY_GUI_WAIT_FOR (sy_mapping_editor_get_file (editor) != NULL);
+  preview = sy_mapping_editor_get_preview (editor);
+  SY_GUI_WAIT_FOR (g_strcmp0 (sy_mapping_preview_get_state (preview), "samples") == 0 &&
+                   sy_mapping_preview_get_n_applied (preview) > 0);
+
+  shoot_screen (window, "mapping-editor", NULL);
+  gtk_window_destroy (window);
+}
+
+static void
+test_preferences (void)
+{
+  SyPreferencesWindow *preferences;
+
+  get_demo_window ();
+  preferences = sy_application_show_preferences (app);
+  g_assert_nonnull (preferences);
+  shoot_screen (GTK_WINDOW (preferences), "preferences", NULL);
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
+static void
+test_sync_window (void)
+{
+  SySyncWindow *sync;
+
+  get_demo_window ();
+  sync = sy_sync_window_present (app, NULL);
+  g_assert_nonnull (sync);
+  SY_GUI_WAIT_FOR (g_strcmp0 (sy_sync_window_get_visible_content (sync), "loading") != 0);
+  g_assert_cmpstr (sy_sync_window_get_visible_content (sync), ==, "sync");
+  shoot_screen (GTK_WINDOW (sync), "sync", NULL);
+  gtk_window_destroy (GTK_WINDOW (sync));
+}
+
+static void
+test_all_fit_narrow (void)
+{
+  for (guint i = 0; i < too_wide->len; i++)
+    g_test_message ("Wider than %d px: %s", NARROW_WIDTH, (char *) g_ptr_array_index (too_wide, i));
+  g_assert_cmpuint (too_wide->len, ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  sy_gui_test_init (&argc, &argv);
+
+  g_test_add_func ("/gui/screenshots/main-window", test_main_window);
+  g_test_add_func ("/gui/screenshots/certificate-page", test_certificate_page);
+  g_test_add_func ("/gui/screenshots/mapping-editor", test_mapping_editor);
+  g_test_add_func ("/gui/screenshots/preferences", test_preferences);
+  g_test_add_func ("/gui/screenshots/sync-window", test_sync_window);
+  g_test_add_func ("/gui/screenshots/all-fit-360px", test_all_fit_narrow);
+
+  too_wide = g_ptr_array_new_with_free_func (g_free);
+
+  status = g_test_run ();
+  if (app != NULL)
+    sy_gui_test_stop_app (app);
+  g_ptr_array_unref (too_wide);
+  return status;
+}

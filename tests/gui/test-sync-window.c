@@ -1,0 +1,673 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "sy-gui-test-util.h"
+#include "sy-mapping-editor.h"
+#include "sy-state-store-sync.h"
+#include "sy-sync-window.h"
+#include "sy-test-support.h"
+
+static gboolean
+demo_ready (SyApplication *app)
+{
+  SyDemo *demo = sy_application_get_demo (app);
+  g_autofree char *mapping = g_build_filename (sy_application_get_config_dir (app), "mappings",
+                                               "mintsoft-to-netsuite.json", NULL);
+
+  return demo != NULL && sy_demo_get_connections (demo)->len == 2 && g_file_test (mapping, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+window_ready (SySyncWindow *window)
+{
+  return g_strcmp0 (sy_sync_window_get_visible_content (window), "sync") == 0 &&
+         sy_sync_window_get_mapping (window) != NULL &&
+         !sy_sync_window_get_history_loading (window);
+}
+
+static char *
+count_text (guint64 count)
+{
+  return g_strdup_printf ("%'" G_GUINT64_FORMAT, count);
+}
+
+static void
+assert_count_shown (SySyncWindow *window,
+                    const char   *which,
+                    guint64       count)
+{
+  g_autofree char *expected = count_text (count);
+
+  g_assert_cmpstr (sy_sync_window_get_count_text (window, which), ==, expected);
+}
+
+/* Usable on a phone: nothing needs more than 360 pixels across. */
+static void
+assert_fits_narrow (SySyncWindow *window)
+{
+  int minimum = 0;
+
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+  g_test_message ("Sync window minimum width: %d", minimum);
+  g_assert_cmpint (minimum, <=, 360);
+}
+
+static guint
+count_lines (const char *text)
+{
+  guint n = 0;
+
+  for (const char *p = text; *p != '\0'; p++)
+    if (*p == '\n')
+      n++;
+  return n;
+}
+
+/* The demo's mapping, synced from the sync window: every valid record
+ * written, the invalid ones listed with the ERP's 422, counts as the job
+ * has them, the failed records exported, and the run in the history. */
+static void
+test_sync_demo (void)
+{
+  g_autofree char *mapping_path = NULL;
+  g_autofree char *export_dir = sy_test_make_tmpdir ("switchyard-sync-export");
+  g_autofree char *export_path = g_build_filename (export_dir, "failed.csv", NULL);
+  g_autofree char *csv = NULL;
+  g_autofree char *shot = NULL;
+  g_autoptr(GFile) mapping_file = NULL;
+  g_autoptr(GFile) export_file = g_file_new_for_path (export_path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SySyncRun) run = NULL;
+  SyApplication *app;
+  SySyncWindow *window;
+  SySyncJob *job;
+  SySyncProgress *progress;
+  SySyncFailureList *failures;
+  GListModel *model;
+  GPtrArray *history;
+  const SySyncRun *newest;
+  guint n_failed;
+
+  app = sy_gui_test_start_app (NULL, NULL, TRUE);
+  SY_GUI_WAIT_FOR (demo_ready (app));
+
+  mapping_path = g_build_filename (sy_application_get_config_dir (app), "mappings", "mintsoft-to-netsuite.json", NULL);
+  mapping_file = g_file_new_for_path (mapping_path);
+  window = sy_sync_window_present (app, mapping_file);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 760);
+  SY_GUI_WAIT_FOR (window_ready (window));
+  g_assert_true (g_file_equal (sy_sync_window_get_mapping_file (window), mapping_file));
+  g_assert_cmpstr (sy_mapping_get_name (sy_sync_window_get_mapping (window)), ==, "Mintsoft orders to NetSuite");
+  /* The same mapping presents the same window. */
+  g_assert_true (sy_sync_window_present (app, mapping_file) == window);
+  sy_gui_test_assert_buttons_labelled (GTK_WIDGET (window));
+
+  /* The demo is fresh: nothing ran yet. */
+  history = sy_sync_window_get_history (window);
+  g_assert_true (history == NULL || history->len == 0);
+  g_assert_false (sy_sync_window_get_busy (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.start", NULL));
+  g_assert_true (sy_sync_window_get_busy (window));
+
+  SY_GUI_WAIT_FOR (sy_sync_window_get_job (window) != NULL && !sy_sync_window_get_busy (window));
+  job = sy_sync_window_get_job (window);
+  progress = sy_sync_job_get_progress (job);
+  g_test_message ("Status: %s", sy_sync_window_get_status_text (window));
+  g_assert_cmpint (sy_sync_progress_get_state (progress), ==, SY_SYNC_JOB_STATE_FINISHED);
+
+  /* Every record read has an outcome; the demo has invalid orders. */
+  g_assert_cmpuint (sy_sync_progress_get_read (progress), >, 0);
+  g_assert_cmpuint (sy_sync_progress_get_failed (progress), >, 0);
+  g_assert_cmpuint (sy_sync_progress_get_written (progress), >, 0);
+  g_assert_cmpuint (sy_sync_progress_get_written (progress) + sy_sync_progress_get_failed (progress) +
+                    sy_sync_progress_get_skipped (progress), ==, sy_sync_progress_get_read (progress));
+
+  /* What the window shows is what the job counted. */
+  assert_count_shown (window, "read", sy_sync_progress_get_read (progress));
+  assert_count_shown (window, "written", sy_sync_progress_get_written (progress));
+  assert_count_shown (window, "failed", sy_sync_progress_get_failed (progress));
+  assert_count_shown (window, "skipped", sy_sync_progress_get_skipped (progress));
+  g_assert_cmpint (sy_sync_window_get_shown_run_id (window), ==, sy_sync_job_get_run_id (job));
+
+  /* The failed list has each failed record with the ERP's refusal. */
+  failures = sy_sync_window_get_failure_list (window);
+  SY_GUI_WAIT_FOR (!sy_sync_window_get_failures_loading (window));
+  sy_sync_failure_list_flush (failures);
+  model = sy_sync_failure_list_get_model (failures);
+  n_failed = g_list_model_get_n_items (model);
+  g_assert_cmpuint (n_failed, ==, sy_sync_progress_get_failed (progress));
+  for (guint i = 0; i < n_failed; i++)
+    {
+      g_autoptr(SySyncFailureItem) item = g_list_model_get_item (model, i);
+
+      g_assert_cmpuint (sy_sync_failure_item_get_status (item), ==, 422);
+      g_assert_cmpstr (sy_sync_failure_item_get_source_key (item), !=, "");
+      g_assert_cmpstr (sy_sync_failure_item_get_reason (item), !=, "");
+    }
+
+  sy_sync_window_set_visible_page (window, "run");
+  shot = sy_gui_test_screenshot (GTK_WIDGET (window), "sync-finished");
+  g_clear_pointer (&shot, g_free);
+  sy_sync_window_set_visible_page (window, "failures");
+  shot = sy_gui_test_screenshot (GTK_WIDGET (window), "sync-failed-records");
+  g_clear_pointer (&shot, g_free);
+
+  /* Export, as the file chooser's answer does it: a CSV with a header
+   * and one line per failed record. */
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (window)));
+  sy_sync_window_export_failures (window, export_file, SY_SYNC_EXPORT_CSV);
+  SY_GUI_WAIT_FOR (sy_sync_window_get_last_toast (window) != NULL);
+  g_test_message ("Toast: %s", sy_sync_window_get_last_toast (window));
+  g_assert_true (g_file_get_contents (export_path, &csv, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (csv, "source_key,"));
+  g_assert_cmpuint (count_lines (csv), >=, n_failed + 1);
+  g_assert_nonnull (strstr (csv, "422"));
+
+  /* The history shows the run, finished, with the same counts. */
+  SY_GUI_WAIT_FOR (!sy_sync_window_get_history_loading (window) && sy_sync_window_get_history (window) != NULL &&
+                   sy_sync_window_get_history (window)->len > 0);
+  history = sy_sync_window_get_history (window);
+  newest = g_ptr_array_index (history, 0);
+  g_assert_cmpint (newest->id, ==, sy_sync_job_get_run_id (job));
+  g_assert_cmpint (newest->state, ==, SY_SYNC_RUN_STATE_FINISHED);
+  g_assert_cmpuint (newest->failed, ==, sy_sync_progress_get_failed (progress));
+  g_assert_cmpuint (sy_sync_run_get_written (newest), ==, sy_sync_progress_get_written (progress));
+  sy_sync_window_set_visible_page (window, "history");
+  shot = sy_gui_test_screenshot (GTK_WIDGET (window), "sync-history");
+  g_clear_pointer (&shot, g_free);
+
+  /* Narrow: still usable at 360 pixels. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
+  sy_sync_window_set_visible_page (window, "run");
+  sy_gui_test_wait_frames (GTK_WIDGET (window), 30);
+  shot = sy_gui_test_screenshot (GTK_WIDGET (window), "sync-narrow");
+  assert_fits_narrow (window);
+
+  sy_gui_test_stop_app (app);
+  sy_test_remove_tree (export_dir);
+}
+
+/* Runs the action bound to a key on the window, as pressing it does. */
+static void
+press_shortcut (GtkWidget  *widget,
+                const char *accelerator)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  guint n = g_list_model_get_n_items (controllers);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+      guint n_shortcuts;
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      n_shortcuts = g_list_model_get_n_items (G_LIST_MODEL (controller));
+      for (guint j = 0; j < n_shortcuts; j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
+
+          if (g_str_equal (trigger, accelerator))
+            {
+              g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0, widget, NULL));
+              sy_gui_test_iterate ();
+              return;
+            }
+        }
+    }
+  g_error ("No shortcut %s", accelerator);
+}
+
+static void
+add_connection (SyApplication    *app,
+                SySandboxProcess *sandbox,
+                const char       *name,
+                const char       *sandbox_connection,
+                const char       *domain)
+{
+  g_autoptr(SyConnection) connection = sy_connection_new (name, sy_sandbox_process_get_url (sandbox));
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  SySecretStore *secrets = sy_application_get_secret_store (app);
+
+  sy_connection_set_domain (connection, domain);
+  sy_secret_store_store_async (secrets, sy_connection_get_id (connection), SY_SECRET_KIND_ACCESS_TOKEN,
+                               "test token", sy_sandbox_process_get_token (sandbox, sandbox_connection),
+                               NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  g_assert_true (sy_secret_store_store_finish (secrets, result, &error));
+  g_assert_no_error (error);
+  g_assert_true (sy_connection_store_add (sy_application_get_connection_store (app), connection, &error));
+  g_assert_no_error (error);
+}
+
+static const SySyncRun *
+newest_run (SySyncWindow *window)
+{
+  GPtrArray *history;
+
+  SY_GUI_WAIT_FOR (!sy_sync_window_get_history_loading (window));
+  history = sy_sync_window_get_history (window);
+  g_assert_nonnull (history);
+  g_assert_cmpuint (history->len, >, 0);
+  return g_ptr_array_index (history, 0);
+}
+
+static gboolean
+window_gone (SyApplication *app)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    if (SY_IS_SYNC_WINDOW (l->data))
+      return FALSE;
+  return TRUE;
+}
+
+/* A run stopped from the keyboard after a batch is resumed from the
+ * history and finishes; its failed records are retried in a run of their
+ * own; closing the window during a run asks, and "Stop After Batch"
+ * stops it before the window goes. */
+static void
+test_sync_stop_resume_retry (void)
+{
+  const char *args[] = { "--latency-ms", "15", "--records", "300", "--invalid-rate", "0.03", NULL };
+  g_autoptr(SySandboxProcess) sandbox = sy_test_start_sandbox (args);
+  g_autofree char *config_dir = sy_test_make_tmpdir ("switchyard-sync-config");
+  g_autofree char *state_dir = sy_test_make_tmpdir ("switchyard-sync-state");
+  g_autofree char *mapping_path = g_build_filename (config_dir, "mappings", "mintsoft-to-netsuite.json", NULL);
+  g_autoptr(GFile) mapping_file = g_file_new_for_path (mapping_path);
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *shot = NULL;
+  SySyncOptions options;
+  SyApplication *app;
+  SySyncWindow *window;
+  SySyncProgress *progress;
+  AdwMessageDialog *dialog;
+  const SySyncRun *run;
+  gint64 stopped_id, finished_id;
+  guint64 failed;
+
+  app = sy_gui_test_start_app (config_dir, state_dir, FALSE);
+  add_connection (app, sandbox, SY_DEMO_MINTSOFT_NAME, "wms", "wms");
+  add_connection (app, sandbox, SY_DEMO_NETSUITE_NAME, "erp", "erp");
+  g_assert_true (sy_mapping_editor_install_demo_mapping_for (app, &error));
+  g_assert_no_error (error);
+
+  window = sy_sync_window_present (app, mapping_file);
+  SY_GUI_WAIT_FOR (window_ready (window));
+  sy_sync_window_get_options (window, &options);
+  options.batch_size = 10;
+  options.concurrency = 2;
+  sy_sync_window_set_options (window, &options);
+
+  /* Ctrl+Return starts; Ctrl+. stops once the batch in flight is in. */
+  press_shortcut (GTK_WIDGET (window), "<Control>Return");
+  g_assert_true (sy_sync_window_get_busy (window));
+  SY_GUI_WAIT_FOR (sy_sync_window_get_job (window) != NULL &&
+                   sy_sync_progress_get_written (sy_sync_job_get_progress (sy_sync_window_get_job (window))) >= 20);
+  press_shortcut (GTK_WIDGET (window), "<Control>period");
+  SY_GUI_WAIT_FOR (!sy_sync_window_get_busy (window));
+  progress = sy_sync_job_get_progress (sy_sync_window_get_job (window));
+  g_assert_cmpint (sy_sync_progress_get_state (progress), ==, SY_SYNC_JOB_STATE_STOPPED);
+  g_assert_cmpuint (sy_sync_progress_get_read (progress), <, 300);
+  stopped_id = sy_sync_job_get_run_id (sy_sync_window_get_job (window));
+
+  run = newest_run (window);
+  g_assert_cmpint (run->id, ==, stopped_id);
+  g_assert_cmpint (run->state, ==, SY_SYNC_RUN_STATE_STOPPED);
+
+  /* Resume, as the history row's button does. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.resume-run", "x", stopped_id));
+  g_assert_true (sy_sync_window_get_busy (window));
+  SY_GUI_WAIT_FOR (!sy_sync_window_get_busy (window));
+  progress = sy_sync_job_get_progress (sy_sync_window_get_job (window));
+  g_test_message ("Resumed: %s", sy_sync_window_get_status_text (window));
+  g_assert_cmpint (sy_sync_progress_get_state (progress), ==, SY_SYNC_JOB_STATE_FINISHED);
+  g_assert_cmpint (sy_sync_job_get_run_id (sy_sync_window_get_job (window)), ==, stopped_id);
+  g_assert_cmpuint (sy_sync_progress_get_read (progress), ==, 300);
+  failed = sy_sync_progress_get_failed (progress);
+  g_assert_cmpuint (failed, >, 0);
+  assert_count_shown (window, "failed", failed);
+  SY_GUI_WAIT_FOR (!sy_sync_window_get_failures_loading (window));
+  sy_sync_failure_list_flush (sy_sync_window_get_failure_list (window));
+  g_assert_cmpuint (sy_sync_failure_list_get_n_items (sy_sync_window_get_failure_list (window)), ==, failed);
+  SY_GUI_WAIT_FOR (!sy_sync_window_get_history_loading (window) && newest_run (window)->state == SY_SYNC_RUN_STATE_FINISHED);
+  finished_id = stopped_id;
+
+  /* Retry Failed: a new run of only the failed records, which fail again. */
+  press_shortcut (GTK_WIDGET (window), "<Control>r");
+  g_assert_true (sy_sync_window_get_busy (window));
+  SY_GUI_WAIT_FOR (!sy_sync_window_get_busy (window));
+  progress = sy_sync_job_get_progress (sy_sync_window_get_job (window));
+  g_test_message ("Retried: %s", sy_sync_window_get_status_text (window));
+  g_assert_cmpint (sy_sync_progress_get_state (progress), ==, SY_SYNC_JOB_STATE_FINISHED);
+  g_assert_cmpuint (sy_sync_progress_get_read (progress), ==, failed);
+  g_assert_cmpuint (sy_sync_progress_get_failed (progress), ==, failed);
+  SY_GUI_WAIT_FOR (!sy_sync_window_get_history_loading (window) && newest_run (window)->id != finished_id);
+  run = newest_run (window);
+  g_assert_cmpint (run->retry_of, ==, finished_id);
+
+  /* Closing during a run asks; Cancel keeps the window and the run. */
+  options.full = TRUE;
+  options.delay_ms = 100;
+  sy_sync_window_set_options (window, &options);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.start", NULL));
+  SY_GUI_WAIT_FOR (sy_sync_window_get_job (window) != NULL &&
+                   sy_sync_progress_get_read (sy_sync_job_get_progress (sy_sync_window_get_job (window))) > 0);
+  gtk_window_close (GTK_WINDOW (window));
+  SY_GUI_WAIT_FOR ((dialog = sy_gui_test_find_message_dialog ()) != NULL);
+  sy_gui_test_respond (dialog, "cancel");
+  g_assert_false (window_gone (app));
+  g_assert_true (sy_sync_window_get_busy (window));
+
+  /* Keep Running: the window goes out of sight, the run goes on, and the
+   * window comes back when asked for. */
+  gtk_window_close (GTK_WINDOW (window));
+  SY_GUI_WAIT_FOR ((dialog = sy_gui_test_find_message_dialog ()) != NULL);
+  sy_gui_test_respond (dialog, "keep");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_true (sy_sync_window_get_busy (window));
+  g_assert_true (sy_sync_window_present (app, NULL) == window);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 640);
+  /* Past the header's switch to the narrow layout. */
+  sy_gui_test_wait_frames (GTK_WIDGET (window), 30);
+  shot = sy_gui_test_screenshot (GTK_WIDGET (window), "sync-running-narrow");
+  assert_fits_narrow (window);
+
+  /* Stop After Batch: the run stops, then the window closes. */
+  gtk_window_close (GTK_WINDOW (window));
+  SY_GUI_WAIT_FOR ((dialog = sy_gui_test_find_message_dialog ()) != NULL);
+  sy_gui_test_respond (dialog, "stop");
+  SY_GUI_WAIT_FOR (window_gone (app));
+  runs = sy_state_store_list_runs (sy_application_get_state_store (app), NULL, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 1);
+  run = g_ptr_array_index (runs, 0);
+  g_assert_cmpint (run->state, ==, SY_SYNC_RUN_STATE_STOPPED);
+  g_assert_cmpuint (run->read, <, 300);
+
+  sy_gui_test_stop_app (app);
+  sy_test_remove_tree (config_dir);
+  sy_test_remove_tree (state_dir);
+}
+
+/* A past run's failed records are read a page at a time; Export as JSON
+ * writes every one of them, not only the pages shown. */
+static void
+test_failure_paging (void)
+{
+  const char *args[] = { "--records", "520", "--invalid-rate", "1", NULL };
+  g_autoptr(SySandboxProcess) sandbox = sy_test_start_sandbox (args);
+  g_autofree char *config_dir = sy_test_make_tmpdir ("switchyard-sync-config");
+  g_autofree char *state_dir = sy_test_make_tmpdir ("switchyard-sync-state");
+  g_autofree char *mapping_path = g_build_filename (config_dir, "mappings", "mintsoft-to-netsuite.json", NULL);
+  g_autofree char *export_path = g_build_filename (state_dir, "failed.json", NULL);
+  g_autoptr(GFile) mapping_file = g_file_new_for_path (mapping_path);
+  g_autoptr(GFile) export_file = g_file_new_for_path (export_path);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  SyApplication *app;
+  SySyncWindow *window;
+  SySyncFailureList *failures;
+  JsonNode *root;
+  gint64 run_id;
+
+  app = sy_gui_test_start_app (config_dir, state_dir, FALSE);
+  add_connection (app, sandbox, SY_DEMO_MINTSOFT_NAME, "wms", "wms");
+  add_connection (app, sandbox, SY_DEMO_NETSUITE_NAME, "erp", "erp");
+  g_assert_true (sy_mapping_editor_install_demo_mapping_for (app, &error));
+  g_assert_no_error (error);
+
+  window = sy_sync_window_present (app, mapping_file);
+  SY_GUI_WAIT_FOR (window_ready (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.start", NULL));
+  SY_GUI_WAIT_FOR (!sy_sync_window_get_busy (window));
+  g_assert_cmpuint (sy_sync_progress_get_failed (sy_sync_job_get_progress (sy_sync_window_get_job (window))), ==, 520);
+  run_id = sy_sync_window_get_shown_run_id (window);
+  SY_GUI_WAIT_FOR (newest_run (window)->id == run_id);
+
+  /* From the history: the first page, then the rest on request. */
+  failures = sy_sync_window_get_failure_list (window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.show-run", "x", run_id));
+  SY_GUI_WAIT_FOR (!sy_sync_window_get_failures_loading (window));
+  g_assert_cmpuint (sy_sync_failure_list_get_n_items (failures), ==, 500);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.more-failures", NULL));
+  SY_GUI_WAIT_FOR (!sy_sync_window_get_failures_loading (window));
+  g_assert_cmpuint (sy_sync_failure_list_get_n_items (failures), ==, 520);
+
+  sy_sync_window_export_failures (window, export_file, SY_SYNC_EXPORT_JSON);
+  SY_GUI_WAIT_FOR (sy_sync_window_get_last_toast (window) != NULL);
+  g_assert_true (json_parser_load_from_file (parser, export_path, &error));
+  g_assert_no_error (error);
+  root = json_parser_get_root (parser);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (root));
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (root)), ==, 520);
+
+  sy_gui_test_stop_app (app);
+  sy_test_remove_tree (config_dir);
+  sy_test_remove_tree (state_dir);
+}
+
+/* A stand-in for the desktop's notification server on the test's own
+ * session bus: it keeps the summary of each notification. */
+static const char notifications_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.Notifications'>"
+  "    <method name='Notify'>"
+  "      <arg type='s' direction='in'/><arg type='u' direction='in'/><arg type='s' direction='in'/>"
+  "      <arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='as' direction='in'/>"
+  "      <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/><arg type='u' direction='out'/>"
+  "    </method>"
+  "    <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+  "    <method name='CloseNotification'><arg type='u' direction='in'/></method>"
+  "    <method name='GetServerInformation'>"
+  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+static void
+notifications_method_cb (GDBusConnection       *connection,
+                         const char            *sender,
+                         const char            *object_path,
+                         const char            *interface_name,
+                         const char            *method_name,
+                         GVariant              *parameters,
+                         GDBusMethodInvocation *invocation,
+                         gpointer               user_data)
+{
+  GPtrArray *summaries = user_data;
+
+  if (g_str_equal (method_name, "Notify"))
+    {
+      const char *summary = NULL;
+      const char *body = NULL;
+
+      g_variant_get_child (parameters, 3, "&s", &summary);
+      g_variant_get_child (parameters, 4, "&s", &body);
+      g_test_message ("Notification: %s — %s", summary, body);
+      g_ptr_array_add (summaries, g_strdup (summary));
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", summaries->len));
+    }
+  else if (g_str_equal (method_name, "GetCapabilities"))
+    {
+      const char *capabilities[] = { "body", NULL };
+
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", capabilities));
+    }
+  else if (g_str_equal (method_name, "GetServerInformation"))
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ssss)", "test", "switchyard", "1", "1.2"));
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static const GDBusInterfaceVTable notifications_vtable = { notifications_method_cb, NULL, NULL, { 0 } };
+
+/* A run that goes on out of sight ends with a desktop notification, and
+ * the window closes itself. */
+static void
+test_sync_notification (void)
+{
+  const char *args[] = { "--latency-ms", "20", "--records", "120", NULL };
+  g_autoptr(SySandboxProcess) sandbox = NULL;
+  g_autofree char *config_dir = sy_test_make_tmpdir ("switchyard-sync-config");
+  g_autofree char *state_dir = sy_test_make_tmpdir ("switchyard-sync-state");
+  g_autofree char *mapping_path = g_build_filename (config_dir, "mappings", "mintsoft-to-netsuite.json", NULL);
+  g_autoptr(GFile) mapping_file = g_file_new_for_path (mapping_path);
+  g_autoptr(GPtrArray) summaries = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDBusNodeInfo) node = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) owned = NULL;
+  SySyncOptions options;
+  SyApplication *app;
+  SySyncWindow *window;
+  AdwMessageDialog *dialog;
+  guint registration;
+
+  /* Before the application starts: it picks the server it talks to then. */
+  g_assert_nonnull (bus);
+  registration = g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", node->interfaces[0],
+                                                    &notifications_vtable, summaries, NULL, &error);
+  g_assert_no_error (error);
+  owned = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "RequestName", g_variant_new ("(su)", "org.freedesktop.Notifications", 4),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+
+  sandbox = sy_test_start_sandbox (args);
+  app = sy_gui_test_start_app (config_dir, state_dir, FALSE);
+  add_connection (app, sandbox, SY_DEMO_MINTSOFT_NAME, "wms", "wms");
+  add_connection (app, sandbox, SY_DEMO_NETSUITE_NAME, "erp", "erp");
+  g_assert_true (sy_mapping_editor_install_demo_mapping_for (app, &error));
+  g_assert_no_error (error);
+
+  window = sy_sync_window_present (app, mapping_file);
+  SY_GUI_WAIT_FOR (window_ready (window));
+  sy_sync_window_set_notify_after (window, 0);
+  sy_sync_window_get_options (window, &options);
+  options.batch_size = 10;
+  options.concurrency = 1;
+  sy_sync_window_set_options (window, &options);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.start", NULL));
+  SY_GUI_WAIT_FOR (sy_sync_window_get_job (window) != NULL);
+
+  gtk_window_close (GTK_WINDOW (window));
+  SY_GUI_WAIT_FOR ((dialog = sy_gui_test_find_message_dialog ()) != NULL);
+  sy_gui_test_respond (dialog, "keep");
+  g_assert_true (sy_sync_window_get_busy (window));
+  SY_GUI_WAIT_FOR (window_gone (app));
+  SY_GUI_WAIT_FOR (summaries->len > 0);
+  g_assert_cmpstr (g_ptr_array_index (summaries, 0), ==, "Sync Finished");
+
+  sy_gui_test_stop_app (app);
+  g_dbus_connection_unregister_object (bus, registration);
+  g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "ReleaseName", g_variant_new ("(s)", "org.freedesktop.Notifications"),
+                               NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  sy_test_remove_tree (config_dir);
+  sy_test_remove_tree (state_dir);
+}
+
+static SySyncWindow *
+find_sync_window (SyApplication *app)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    if (SY_IS_SYNC_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+/* "Sync…" in the mapping editor saves unsaved changes first (after
+ * asking), then opens the sync window on that mapping. */
+static void
+test_sync_from_editor (void)
+{
+  g_autofree char *config_dir = sy_test_make_tmpdir ("switchyard-sync-config");
+  g_autofree char *state_dir = sy_test_make_tmpdir ("switchyard-sync-state");
+  g_autofree char *mapping_path = g_build_filename (config_dir, "mappings", "mintsoft-to-netsuite.json", NULL);
+  g_autofree char *saved = NULL;
+  g_autoptr(GFile) mapping_file = g_file_new_for_path (mapping_path);
+  SyApplication *app;
+  GtkWindow *editor_window;
+  SyMappingEditor *editor;
+  SySyncWindow *window;
+  AdwMessageDialog *dialog;
+
+  app = sy_gui_test_start_app (config_dir, state_dir, FALSE);
+  g_assert_true (sy_mapping_editor_install_demo_mapping_for (app, NULL));
+  editor_window = sy_mapping_editor_present_for_application (app);
+  editor = sy_mapping_editor_from_window (editor_window);
+  sy_mapping_editor_open_file (editor, mapping_file);
+  SY_GUI_WAIT_FOR (sy_mapping_editor_get_file (editor) != NULL);
+
+  sy_mapping_set_name (sy_mapping_editor_get_mapping (editor), "Orders, renamed");
+  g_assert_true (sy_mapping_editor_has_unsaved_changes (editor));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.sync", NULL));
+  SY_GUI_WAIT_FOR ((dialog = sy_gui_test_find_message_dialog ()) != NULL);
+  g_assert_null (find_sync_window (app));
+  sy_gui_test_respond (dialog, "save");
+
+  SY_GUI_WAIT_FOR ((window = find_sync_window (app)) != NULL && window_ready (window));
+  g_assert_false (sy_mapping_editor_has_unsaved_changes (editor));
+  g_assert_true (g_file_equal (sy_sync_window_get_mapping_file (window), mapping_file));
+  /* The window syncs what was saved. */
+  g_assert_cmpstr (sy_mapping_get_name (sy_sync_window_get_mapping (window)), ==, "Orders, renamed");
+  g_assert_true (g_file_get_contents (mapping_path, &saved, NULL, NULL));
+  g_assert_nonnull (strstr (saved, "Orders, renamed"));
+
+  sy_gui_test_stop_app (app);
+  sy_test_remove_tree (config_dir);
+  sy_test_remove_tree (state_dir);
+}
+
+/* Without mappings the window says where to make one. */
+static void
+test_sync_empty (void)
+{
+  g_autofree char *config_dir = sy_test_make_tmpdir ("switchyard-sync-config");
+  g_autofree char *state_dir = sy_test_make_tmpdir ("switchyard-sync-state");
+  g_autofree char *shot = NULL;
+  SyApplication *app;
+  SySyncWindow *window;
+
+  app = sy_gui_test_start_app (config_dir, state_dir, FALSE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (sy_gui_test_get_window (app)), "win.show-sync", NULL));
+  window = sy_sync_window_present (app, NULL);
+  SY_GUI_WAIT_FOR (g_strcmp0 (sy_sync_window_get_visible_content (window), "loading") != 0);
+  g_assert_cmpstr (sy_sync_window_get_visible_content (window), ==, "empty");
+  gtk_widget_activate_action (GTK_WIDGET (window), "sync.start", NULL);
+  g_assert_false (sy_sync_window_get_busy (window));
+  shot = sy_gui_test_screenshot (GTK_WIDGET (window), "sync-empty");
+
+  /* A mapping saved meanwhile shows up. */
+  g_assert_true (sy_mapping_editor_install_demo_mapping_for (app, NULL));
+  SY_GUI_WAIT_FOR (g_strcmp0 (sy_sync_window_get_visible_content (window), "sync") == 0);
+
+  sy_gui_test_stop_app (app);
+  sy_test_remove_tree (config_dir);
+  sy_test_remove_tree (state_dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  sy_gui_test_init (&argc, &argv);
+
+  g_test_add_func ("/gui/sync/empty", test_sync_empty);
+  g_test_add_func ("/gui/sync/from-editor", test_sync_from_editor);
+  g_test_add_func ("/gui/sync/demo", test_sync_demo);
+  g_test_add_func ("/gui/sync/stop-resume-retry", test_sync_stop_resume_retry);
+  g_test_add_func ("/gui/sync/failure-paging", test_failure_paging);
+  g_test_add_func ("/gui/sync/notification", test_sync_notification);
+
+  return g_test_run ();
+}
