@@ -2294,6 +2294,8 @@ sy_sync_job_run_async (SySyncJob           *self,
   /* Writes are retried here, through the rate limiter, not by the client. */
   sy_api_client_set_retry_policy (self->target, 0, BACKOFF_BASE_MS);
   sy_api_client_set_timeout (self->target, self->options.timeout_s);
+  /* Reads keep the client's own retries, but the run's timeout. */
+  sy_api_client_set_timeout (self->source, self->options.timeout_s);
 
   prepare = g_new0 (Prepare, 1);
   prepare->mode = self->mode;

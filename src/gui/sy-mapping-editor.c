@@ -1727,24 +1727,21 @@ sy_mapping_editor_class_init (SyMappingEditorClass *klass)
   gtk_widget_class_install_action (widget_class, "editor.add-rule", NULL, add_rule_action);
   gtk_widget_class_install_action (widget_class, "editor.switch-pane", NULL, switch_pane_action);
   gtk_widget_class_install_action (widget_class, "editor.sync", NULL, sync_action);
-}
 
-static void
-add_shortcut (GtkShortcutController *controller,
-              guint                  keyval,
-              GdkModifierType        modifiers,
-              const char            *action)
-{
-  gtk_shortcut_controller_add_shortcut (controller,
-                                        gtk_shortcut_new (gtk_keyval_trigger_new (keyval, modifiers),
-                                                          gtk_named_action_new (action)));
+  /* Wherever the focus is in the window, as menu accelerators are. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "editor.save", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "editor.save-as", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_S, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "editor.save-as", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "editor.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "editor.add-rule", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "editor.switch-pane", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "editor.sync", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_R, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "editor.sync", NULL);
 }
 
 static void
 sy_mapping_editor_init (SyMappingEditor *self)
 {
-  GtkEventController *shortcuts;
-
   self->cancellable = g_cancellable_new ();
   self->catalogue = g_object_ref (sy_catalogue_get_default ());
   self->source_fields = g_list_store_new (SY_TYPE_CATALOGUE_FIELD);
@@ -1753,19 +1750,6 @@ sy_mapping_editor_init (SyMappingEditor *self)
   self->target_entities = gtk_string_list_new (NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
-
-  /* Wherever the focus is in the window, as menu accelerators are. */
-  shortcuts = gtk_shortcut_controller_new ();
-  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (shortcuts), GTK_SHORTCUT_SCOPE_MANAGED);
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_s, GDK_CONTROL_MASK, "editor.save");
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "editor.save-as");
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_S, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "editor.save-as");
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_o, GDK_CONTROL_MASK, "editor.open");
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_n, GDK_CONTROL_MASK, "editor.add-rule");
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_p, GDK_CONTROL_MASK, "editor.switch-pane");
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_r, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "editor.sync");
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_R, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "editor.sync");
-  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
 
   adw_combo_row_set_model (self->source_entity_row, G_LIST_MODEL (self->source_entities));
   adw_combo_row_set_model (self->target_entity_row, G_LIST_MODEL (self->target_entities));

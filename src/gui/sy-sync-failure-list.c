@@ -27,6 +27,22 @@ typedef enum
   COLUMN_REQUEST_ID,
 } Column;
 
+static gboolean
+query_reason_tooltip_cb (GtkWidget  *label,
+                         int         x,
+                         int         y,
+                         gboolean    keyboard_mode,
+                         GtkTooltip *tooltip,
+                         gpointer    user_data)
+{
+  const char *text = gtk_label_get_text (GTK_LABEL (label));
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
 static void
 setup_cell_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *item,
@@ -42,6 +58,15 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
     gtk_widget_add_css_class (label, "numeric");
   if (column == COLUMN_SOURCE_KEY || column == COLUMN_REQUEST_ID)
     gtk_widget_add_css_class (label, "monospace");
+  /* Reasons are long: the whole of it on hover, as the export has it. The
+   * text is asked for only on hover: gtk_widget_set_tooltip_text() in bind
+   * makes GTK 4.8 query the pointer from the X server, a round trip per
+   * row bound, which stalled the window while a run filled the list. */
+  if (column == COLUMN_REASON)
+    {
+      gtk_widget_set_has_tooltip (label, TRUE);
+      g_signal_connect (label, "query-tooltip", G_CALLBACK (query_reason_tooltip_cb), NULL);
+    }
   gtk_list_item_set_child (item, label);
 }
 
@@ -75,8 +100,6 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
     }
 
   gtk_label_set_text (label, text ? text : "");
-  /* Reasons are long: the whole of it on hover, as the export has it. */
-  gtk_widget_set_tooltip_text (GTK_WIDGET (label), column == COLUMN_REASON ? text : NULL);
 }
 
 static void

@@ -17,6 +17,8 @@
 #define NOTIFY_AFTER_S 10
 /* Saving a mapping renames a temporary file: list once things settle. */
 #define RELIST_DELAY_MS 300
+/* Counts a person can read as they change: about ten updates a second. */
+#define PROGRESS_INTERVAL_MS 100
 
 typedef enum
 {
@@ -412,12 +414,16 @@ progress_idle_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The progress notifies its properties together: one update for all. */
+/* The progress notifies its properties together: one update for all, and
+ * at most PROGRESS_INTERVAL_MS apart. Each update changes labels, which
+ * makes GTK 4.8 lay out the whole window anew and ask the X server for the
+ * monitor's work area, round trips that wait on a busy server; with an
+ * idle per change, a fast run did that on every frame. */
 static void
 progress_notify_cb (SySyncWindow *self)
 {
   if (self->progress_idle == 0)
-    self->progress_idle = g_idle_add (progress_idle_cb, self);
+    self->progress_idle = g_timeout_add (PROGRESS_INTERVAL_MS, progress_idle_cb, self);
 }
 
 static void
@@ -1690,24 +1696,22 @@ sy_sync_window_class_init (SySyncWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "sync.show-run", "x", show_run_action);
   gtk_widget_class_install_action (widget_class, "sync.more-failures", NULL, more_failures_action);
   gtk_widget_class_install_action (widget_class, "sync.open-editor", NULL, open_editor_action);
-}
 
-static void
-add_shortcut (GtkShortcutController *controller,
-              guint                  keyval,
-              GdkModifierType        modifiers,
-              const char            *action)
-{
-  gtk_shortcut_controller_add_shortcut (controller,
-                                        gtk_shortcut_new (gtk_keyval_trigger_new (keyval, modifiers),
-                                                          gtk_named_action_new (action)));
+  /* Wherever the focus is in the window, as menu accelerators are. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "sync.start", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "sync.start", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "sync.pause", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_period, GDK_CONTROL_MASK, "sync.stop", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_period, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "sync.cancel", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_greater, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "sync.cancel", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "sync.export", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "sync.retry-failed", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
 }
 
 static void
 sy_sync_window_init (SySyncWindow *self)
 {
-  GtkEventController *shortcuts;
-
   self->cancellable = g_cancellable_new ();
   self->job_cancellable = g_cancellable_new ();
   self->notify_after_s = NOTIFY_AFTER_S;
@@ -1718,19 +1722,6 @@ sy_sync_window_init (SySyncWindow *self)
 
   adw_combo_row_set_model (self->mapping_row, G_LIST_MODEL (self->mapping_names));
   g_signal_connect_swapped (self->mapping_row, "notify::selected", G_CALLBACK (mapping_selected_cb), self);
-
-  shortcuts = gtk_shortcut_controller_new ();
-  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (shortcuts), GTK_SHORTCUT_SCOPE_MANAGED);
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_Return, GDK_CONTROL_MASK, "sync.start");
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "sync.start");
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_p, GDK_CONTROL_MASK, "sync.pause");
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_period, GDK_CONTROL_MASK, "sync.stop");
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_period, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "sync.cancel");
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_greater, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "sync.cancel");
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_e, GDK_CONTROL_MASK, "sync.export");
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_r, GDK_CONTROL_MASK, "sync.retry-failed");
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), GDK_KEY_w, GDK_CONTROL_MASK, "window.close");
-  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
 
   gtk_stack_set_visible_child_name (self->content_stack, "loading");
   show_past_run_summary (self, NULL);
