@@ -221,29 +221,6 @@ gap_figures (GArray *gaps)
   return figures;
 }
 
-static void
-add_connection (SyApplication    *app,
-                SySandboxProcess *sandbox,
-                const char       *name,
-                const char       *sandbox_connection,
-                const char       *domain)
-{
-  g_autoptr(SyConnection) connection = sy_connection_new (name, sy_sandbox_process_get_url (sandbox));
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  SySecretStore *secrets = sy_application_get_secret_store (app);
-
-  sy_connection_set_domain (connection, domain);
-  sy_secret_store_store_async (secrets, sy_connection_get_id (connection), SY_SECRET_KIND_ACCESS_TOKEN,
-                               "bench token", sy_sandbox_process_get_token (sandbox, sandbox_connection),
-                               NULL, sy_test_store_result, &result);
-  sy_test_await (&result);
-  g_assert_true (sy_secret_store_store_finish (secrets, result, &error));
-  g_assert_no_error (error);
-  g_assert_true (sy_connection_store_add (sy_application_get_connection_store (app), connection, &error));
-  g_assert_no_error (error);
-}
-
 static JsonObject *
 inspect (SySandboxProcess *sandbox,
          const char       *path_and_query)
@@ -316,8 +293,8 @@ bench_window_sync (void)
   glong rss_before_kib, rss_end_kib;
 
   app = sy_gui_test_start_app (config_dir, state_dir, FALSE);
-  add_connection (app, sandbox, SY_DEMO_MINTSOFT_NAME, "wms", "wms");
-  add_connection (app, sandbox, SY_DEMO_NETSUITE_NAME, "erp", "erp");
+  sy_gui_test_add_sandbox_connection (app, sandbox, SY_DEMO_MINTSOFT_NAME, "wms", "wms");
+  sy_gui_test_add_sandbox_connection (app, sandbox, SY_DEMO_NETSUITE_NAME, "erp", "erp");
   g_assert_true (sy_mapping_editor_install_demo_mapping_for (app, &error));
   g_assert_no_error (error);
 

@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 
 #include "sy-gui-test-util.h"
+#include "sy-test-support.h"
 
 /* Under AddressSanitizer, no leak report for GUI tests: fontconfig keeps
  * its caches for the life of the process on purpose, and Mesa's driver,
@@ -302,4 +303,66 @@ sy_gui_test_assert_buttons_labelled (GtkWidget *root)
   for (guint i = 0; i < unlabelled->len; i++)
     g_test_message ("No accessible label: %s", (char *) g_ptr_array_index (unlabelled, i));
   g_assert_cmpuint (unlabelled->len, ==, 0);
+}
+
+void
+sy_gui_test_press_shortcut (GtkWidget  *widget,
+                            const char *accelerator,
+                            const char *expected_action)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  guint keyval;
+  GdkModifierType modifiers;
+
+  g_assert_true (gtk_accelerator_parse (accelerator, &keyval, &modifiers));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+          GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+
+          if (!GTK_IS_KEYVAL_TRIGGER (trigger)
+              || gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) != keyval
+              || gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) != modifiers)
+            continue;
+          if (expected_action != NULL)
+            {
+              g_assert_true (GTK_IS_NAMED_ACTION (action));
+              g_assert_cmpstr (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action)), ==, expected_action);
+            }
+          g_assert_true (gtk_shortcut_action_activate (action, 0, widget, NULL));
+          sy_gui_test_iterate ();
+          return;
+        }
+    }
+  g_error ("No shortcut %s on %s", accelerator, G_OBJECT_TYPE_NAME (widget));
+}
+
+void
+sy_gui_test_add_sandbox_connection (SyApplication    *app,
+                                    SySandboxProcess *sandbox,
+                                    const char       *name,
+                                    const char       *sandbox_connection,
+                                    const char       *domain)
+{
+  g_autoptr(SyConnection) connection = sy_connection_new (name, sy_sandbox_process_get_url (sandbox));
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  SySecretStore *secrets = sy_application_get_secret_store (app);
+
+  sy_connection_set_domain (connection, domain);
+  sy_secret_store_store_async (secrets, sy_connection_get_id (connection), SY_SECRET_KIND_ACCESS_TOKEN,
+                               "test token", sy_sandbox_process_get_token (sandbox, sandbox_connection),
+                               NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  g_assert_true (sy_secret_store_store_finish (secrets, result, &error));
+  g_assert_no_error (error);
+  g_assert_true (sy_connection_store_add (sy_application_get_connection_store (app), connection, &error));
+  g_assert_no_error (error);
 }

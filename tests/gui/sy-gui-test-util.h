@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "sy-application.h"
+#include "sy-sandbox-process.h"
 #include "sy-window.h"
 
 G_BEGIN_DECLS
@@ -60,5 +61,22 @@ AdwMessageDialog *sy_gui_test_find_message_dialog (void);
 /* Answers the dialog as a click on that response's button does. */
 void           sy_gui_test_respond            (AdwMessageDialog *dialog,
                                                const char       *response);
+
+/* Runs the action a shortcut of widget binds to accelerator ("<Control>s",
+ * as gtk_accelerator_parse() reads it), as pressing the keys does, then
+ * lets the main context run once; fails the test when there is no such
+ * shortcut or, unless expected_action is NULL, it names another action.
+ * GTK 4.8 has no public way to synthesise key events. */
+void           sy_gui_test_press_shortcut     (GtkWidget        *widget,
+                                               const char       *accelerator,
+                                               const char       *expected_action);
+
+/* Adds a connection named name to the app for one of the sandbox's seeded
+ * connections ("wms" or "erp"), its token in the app's keyring. */
+void           sy_gui_test_add_sandbox_connection (SyApplication    *app,
+                                                   SySandboxProcess *sandbox,
+                                                   const char       *name,
+                                                   const char       *sandbox_connection,
+                                                   const char       *domain);
 
 G_END_DECLS

@@ -811,42 +811,6 @@ assert_labelled (GtkWidget *widget)
     assert_labelled (child);
 }
 
-/* Runs the page's shortcut for accelerator, as pressing it does. */
-static void
-press_shortcut (GtkWidget  *widget,
-                const char *accelerator,
-                const char *expected_action)
-{
-  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
-  guint keyval;
-  GdkModifierType modifiers;
-
-  g_assert_true (gtk_accelerator_parse (accelerator, &keyval, &modifiers));
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
-
-      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
-        continue;
-      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
-        {
-          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
-          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
-          GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
-
-          if (!GTK_IS_KEYVAL_TRIGGER (trigger)
-              || gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) != keyval
-              || gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) != modifiers)
-            continue;
-          g_assert_true (GTK_IS_NAMED_ACTION (action));
-          g_assert_cmpstr (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action)), ==, expected_action);
-          g_assert_true (gtk_shortcut_action_activate (action, 0, widget, NULL));
-          return;
-        }
-    }
-  g_error ("No shortcut %s on %s", accelerator, G_OBJECT_TYPE_NAME (widget));
-}
-
 static void
 assert_mnemonic (GtkWidget  *widget,
                  const char *label_text)
@@ -870,10 +834,10 @@ test_keyboard (Fixture       *fixture,
   assert_mnemonic (GTK_WIDGET (fixture->page), "Import Certificate…");
 
   /* Ctrl+G opens the generate dialog; Escape closes it. */
-  press_shortcut (GTK_WIDGET (fixture->page), "<Control>g", "certificate.generate");
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->page), "<Control>g", "certificate.generate");
   SY_GUI_WAIT_FOR ((dialog = find_generate_dialog ()) != NULL);
   assert_labelled (GTK_WIDGET (dialog));
-  press_shortcut (GTK_WIDGET (dialog), "Escape", "window.close");
+  sy_gui_test_press_shortcut (GTK_WIDGET (dialog), "Escape", "window.close");
   SY_GUI_WAIT_FOR (find_generate_dialog () == NULL);
 
   generate (fixture, open_generate_dialog (fixture, SY_KEY_SPEC_EC_P256, "Keys", NULL));
@@ -883,7 +847,7 @@ test_keyboard (Fixture       *fixture,
   assert_mnemonic (GTK_WIDGET (fixture->page), "Export Public Certificate…");
 
   /* Ctrl+I imports: with a certificate there, it asks before replacing. */
-  press_shortcut (GTK_WIDGET (fixture->page), "<Control>i", "certificate.import");
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->page), "<Control>i", "certificate.import");
   SY_GUI_WAIT_FOR ((confirm = sy_gui_test_find_message_dialog ()) != NULL);
   g_assert_cmpstr (adw_message_dialog_get_heading (confirm), ==, "Replace the Certificate?");
   sy_gui_test_respond (confirm, "cancel");

@@ -21,29 +21,6 @@ typedef struct
 } Fixture;
 
 static void
-add_connection (Fixture    *fixture,
-                const char *name,
-                const char *sandbox_connection,
-                const char *domain)
-{
-  g_autoptr(SyConnection) connection = sy_connection_new (name, sy_sandbox_process_get_url (fixture->sandbox));
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  SyConnectionStore *store = sy_application_get_connection_store (fixture->app);
-
-  sy_connection_set_domain (connection, domain);
-  sy_secret_store_store_async (fixture->secrets, sy_connection_get_id (connection),
-                               SY_SECRET_KIND_ACCESS_TOKEN, "test token",
-                               sy_sandbox_process_get_token (fixture->sandbox, sandbox_connection),
-                               NULL, sy_test_store_result, &result);
-  sy_test_await (&result);
-  g_assert_true (sy_secret_store_store_finish (fixture->secrets, result, &error));
-  g_assert_no_error (error);
-  g_assert_true (sy_connection_store_add (store, connection, &error));
-  g_assert_no_error (error);
-}
-
-static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
@@ -54,8 +31,8 @@ fixture_set_up (Fixture       *fixture,
   fixture->secrets = sy_secret_store_new ();
   fixture->app = sy_gui_test_start_app (fixture->config_dir, fixture->state_dir, FALSE);
 
-  add_connection (fixture, "mintsoft", "wms", "wms");
-  add_connection (fixture, "netsuite", "erp", "erp");
+  sy_gui_test_add_sandbox_connection (fixture->app, fixture->sandbox, "mintsoft", "wms", "wms");
+  sy_gui_test_add_sandbox_connection (fixture->app, fixture->sandbox, "netsuite", "erp", "erp");
 
   fixture->window = sy_mapping_editor_present_window (GTK_APPLICATION (fixture->app),
                                                       sy_application_get_connection_store (fixture->app),
@@ -113,39 +90,6 @@ choose (AdwComboRow *row,
 {
   adw_combo_row_set_selected (row, find_string (adw_combo_row_get_model (row), wanted));
   sy_gui_test_iterate ();
-}
-
-/* Runs the action bound to a key on the editor, as pressing it does. */
-static void
-press_shortcut (SyMappingEditor *editor,
-                const char      *accelerator)
-{
-  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (editor));
-  guint n = g_list_model_get_n_items (controllers);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
-      guint n_shortcuts;
-
-      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
-        continue;
-      n_shortcuts = g_list_model_get_n_items (G_LIST_MODEL (controller));
-      for (guint j = 0; j < n_shortcuts; j++)
-        {
-          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
-          g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
-
-          if (g_str_equal (trigger, accelerator))
-            {
-              g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0,
-                                                           GTK_WIDGET (editor), NULL));
-              sy_gui_test_iterate ();
-              return;
-            }
-        }
-    }
-  g_error ("No shortcut %s on the editor", accelerator);
 }
 
 /* Types into whatever has the keyboard focus. */
@@ -226,7 +170,7 @@ add_rule_by_keyboard (Fixture    *fixture,
 {
   SyMappingRuleRow *row;
 
-  press_shortcut (fixture->editor, "<Control>n");
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>n", NULL);
   row = row_at (fixture, expected_index);
   g_assert_true (focus_is_in (fixture->window, GTK_WIDGET (sy_mapping_rule_row_get_target_chooser (row))));
   type_into_focus (fixture->window, target);
@@ -386,7 +330,7 @@ test_build_preview_fix_save (Fixture       *fixture,
   g_clear_pointer (&shot, g_free);
 
   /* Saving with Ctrl+S asks for a name the first time. */
-  press_shortcut (fixture->editor, "<Control>s");
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>s", NULL);
   dialog = sy_gui_test_find_message_dialog ();
   g_assert_nonnull (dialog);
   g_test_message ("Save asks: %s — %s", adw_message_dialog_get_heading (dialog), adw_message_dialog_get_body (dialog));
@@ -427,7 +371,7 @@ test_build_preview_fix_save (Fixture       *fixture,
   /* Ctrl+S again writes to the same file, without asking. */
   set_source (row_at (fixture, 0), "orderNumber");
   g_assert_true (sy_mapping_editor_has_unsaved_changes (fixture->editor));
-  press_shortcut (fixture->editor, "<Control>s");
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>s", NULL);
   g_assert_null (sy_gui_test_find_message_dialog ());
   SY_GUI_WAIT_FOR (!sy_mapping_editor_has_unsaved_changes (fixture->editor));
   g_file_get_contents (path, &saved, NULL, &error);
@@ -461,7 +405,7 @@ test_close_asks (Fixture       *fixture,
   /* Nothing to lose: no question. */
   g_assert_false (sy_mapping_editor_has_unsaved_changes (fixture->editor));
 
-  press_shortcut (fixture->editor, "<Control>n");
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>n", NULL);
   type_into_focus (window, "code");
   g_assert_true (sy_mapping_editor_has_unsaved_changes (fixture->editor));
 
@@ -488,7 +432,7 @@ test_close_asks (Fixture       *fixture,
   g_assert_cmpuint (sy_mapping_editor_get_n_rule_rows (fixture->editor), ==, 0);
   g_assert_false (sy_mapping_editor_has_unsaved_changes (fixture->editor));
 
-  press_shortcut (fixture->editor, "<Control>n");
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>n", NULL);
   type_into_focus (window, "memo");
   gtk_window_close (window);
   sy_gui_test_iterate ();
@@ -640,11 +584,11 @@ test_window_action_and_quit (Fixture       *fixture,
   }
 
   /* Quitting with unsaved changes asks, and Cancel keeps everything. */
-  press_shortcut (fixture->editor, "<Control>n");
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>n", NULL);
   type_into_focus (fixture->window, "code");
 
   /* A mapping without its ends would be a file nobody could open. */
-  press_shortcut (fixture->editor, "<Control>s");
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>s", NULL);
   dialog = sy_gui_test_find_message_dialog ();
   g_assert_nonnull (dialog);
   g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog), "Cannot Be Saved Yet"));

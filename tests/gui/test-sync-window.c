@@ -191,61 +191,6 @@ test_sync_demo (void)
   sy_test_remove_tree (export_dir);
 }
 
-/* Runs the action bound to a key on the window, as pressing it does. */
-static void
-press_shortcut (GtkWidget  *widget,
-                const char *accelerator)
-{
-  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
-  guint n = g_list_model_get_n_items (controllers);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
-      guint n_shortcuts;
-
-      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
-        continue;
-      n_shortcuts = g_list_model_get_n_items (G_LIST_MODEL (controller));
-      for (guint j = 0; j < n_shortcuts; j++)
-        {
-          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
-          g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
-
-          if (g_str_equal (trigger, accelerator))
-            {
-              g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0, widget, NULL));
-              sy_gui_test_iterate ();
-              return;
-            }
-        }
-    }
-  g_error ("No shortcut %s", accelerator);
-}
-
-static void
-add_connection (SyApplication    *app,
-                SySandboxProcess *sandbox,
-                const char       *name,
-                const char       *sandbox_connection,
-                const char       *domain)
-{
-  g_autoptr(SyConnection) connection = sy_connection_new (name, sy_sandbox_process_get_url (sandbox));
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  SySecretStore *secrets = sy_application_get_secret_store (app);
-
-  sy_connection_set_domain (connection, domain);
-  sy_secret_store_store_async (secrets, sy_connection_get_id (connection), SY_SECRET_KIND_ACCESS_TOKEN,
-                               "test token", sy_sandbox_process_get_token (sandbox, sandbox_connection),
-                               NULL, sy_test_store_result, &result);
-  sy_test_await (&result);
-  g_assert_true (sy_secret_store_store_finish (secrets, result, &error));
-  g_assert_no_error (error);
-  g_assert_true (sy_connection_store_add (sy_application_get_connection_store (app), connection, &error));
-  g_assert_no_error (error);
-}
-
 static const SySyncRun *
 newest_run (SySyncWindow *window)
 {
@@ -293,8 +238,8 @@ test_sync_stop_resume_retry (void)
   guint64 failed;
 
   app = sy_gui_test_start_app (config_dir, state_dir, FALSE);
-  add_connection (app, sandbox, SY_DEMO_MINTSOFT_NAME, "wms", "wms");
-  add_connection (app, sandbox, SY_DEMO_NETSUITE_NAME, "erp", "erp");
+  sy_gui_test_add_sandbox_connection (app, sandbox, SY_DEMO_MINTSOFT_NAME, "wms", "wms");
+  sy_gui_test_add_sandbox_connection (app, sandbox, SY_DEMO_NETSUITE_NAME, "erp", "erp");
   g_assert_true (sy_mapping_editor_install_demo_mapping_for (app, &error));
   g_assert_no_error (error);
 
@@ -306,11 +251,11 @@ test_sync_stop_resume_retry (void)
   sy_sync_window_set_options (window, &options);
 
   /* Ctrl+Return starts; Ctrl+. stops once the batch in flight is in. */
-  press_shortcut (GTK_WIDGET (window), "<Control>Return");
+  sy_gui_test_press_shortcut (GTK_WIDGET (window), "<Control>Return", NULL);
   g_assert_true (sy_sync_window_get_busy (window));
   SY_GUI_WAIT_FOR (sy_sync_window_get_job (window) != NULL &&
                    sy_sync_progress_get_written (sy_sync_job_get_progress (sy_sync_window_get_job (window))) >= 20);
-  press_shortcut (GTK_WIDGET (window), "<Control>period");
+  sy_gui_test_press_shortcut (GTK_WIDGET (window), "<Control>period", NULL);
   SY_GUI_WAIT_FOR (!sy_sync_window_get_busy (window));
   progress = sy_sync_job_get_progress (sy_sync_window_get_job (window));
   g_assert_cmpint (sy_sync_progress_get_state (progress), ==, SY_SYNC_JOB_STATE_STOPPED);
@@ -340,7 +285,7 @@ test_sync_stop_resume_retry (void)
   finished_id = stopped_id;
 
   /* Retry Failed: a new run of only the failed records, which fail again. */
-  press_shortcut (GTK_WIDGET (window), "<Control>r");
+  sy_gui_test_press_shortcut (GTK_WIDGET (window), "<Control>r", NULL);
   g_assert_true (sy_sync_window_get_busy (window));
   SY_GUI_WAIT_FOR (!sy_sync_window_get_busy (window));
   progress = sy_sync_job_get_progress (sy_sync_window_get_job (window));
@@ -419,8 +364,8 @@ test_failure_paging (void)
   gint64 run_id;
 
   app = sy_gui_test_start_app (config_dir, state_dir, FALSE);
-  add_connection (app, sandbox, SY_DEMO_MINTSOFT_NAME, "wms", "wms");
-  add_connection (app, sandbox, SY_DEMO_NETSUITE_NAME, "erp", "erp");
+  sy_gui_test_add_sandbox_connection (app, sandbox, SY_DEMO_MINTSOFT_NAME, "wms", "wms");
+  sy_gui_test_add_sandbox_connection (app, sandbox, SY_DEMO_NETSUITE_NAME, "erp", "erp");
   g_assert_true (sy_mapping_editor_install_demo_mapping_for (app, &error));
   g_assert_no_error (error);
 
@@ -544,8 +489,8 @@ test_sync_notification (void)
 
   sandbox = sy_test_start_sandbox (args);
   app = sy_gui_test_start_app (config_dir, state_dir, FALSE);
-  add_connection (app, sandbox, SY_DEMO_MINTSOFT_NAME, "wms", "wms");
-  add_connection (app, sandbox, SY_DEMO_NETSUITE_NAME, "erp", "erp");
+  sy_gui_test_add_sandbox_connection (app, sandbox, SY_DEMO_MINTSOFT_NAME, "wms", "wms");
+  sy_gui_test_add_sandbox_connection (app, sandbox, SY_DEMO_NETSUITE_NAME, "erp", "erp");
   g_assert_true (sy_mapping_editor_install_demo_mapping_for (app, &error));
   g_assert_no_error (error);
 
