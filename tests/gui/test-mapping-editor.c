@@ -15,7 +15,6 @@ typedef struct
   char             *state_dir;
   char             *mappings_dir;
   SyApplication    *app;
-  SySecretStore    *secrets;
   GtkWindow        *window;
   SyMappingEditor  *editor;
 } Fixture;
@@ -28,7 +27,6 @@ fixture_set_up (Fixture       *fixture,
   fixture->config_dir = sy_test_make_tmpdir ("switchyard-mapgui-config");
   fixture->state_dir = sy_test_make_tmpdir ("switchyard-mapgui-state");
   fixture->mappings_dir = g_build_filename (fixture->config_dir, "mappings", NULL);
-  fixture->secrets = sy_secret_store_new ();
   fixture->app = sy_gui_test_start_app (fixture->config_dir, fixture->state_dir, FALSE);
 
   sy_gui_test_add_sandbox_connection (fixture->app, fixture->sandbox, "mintsoft", "wms", "wms");
@@ -54,7 +52,6 @@ fixture_tear_down (Fixture       *fixture,
     gtk_window_destroy (GTK_WINDOW (dialog));
   if (fixture->app != NULL)
     sy_gui_test_stop_app (fixture->app);
-  g_clear_object (&fixture->secrets);
   g_clear_object (&fixture->sandbox);
   sy_test_remove_tree (fixture->config_dir);
   sy_test_remove_tree (fixture->state_dir);
