@@ -1251,6 +1251,27 @@ test_cursor_incremental (void)
   }
 }
 
+/* The sandbox remembers a sorted order between pages; a write must make
+ * it sort again, or a paging reader would miss the changed record. */
+static void
+test_sort_after_write (void)
+{
+  g_autoptr(SySandboxProcess) sandbox = start ("--records", "60", NULL);
+  const char *query = "/api/wms/sales-orders?per_page=500&sort%5BupdatedAt%5D=0";
+  g_autoptr(Answer) before = call (sandbox, "GET", query, "wms", NULL);
+  g_autoptr(Answer) touched_holder = NULL;
+  g_autoptr(Answer) after = NULL;
+  JsonObject *touched = touch (sandbox, "wms/sales-orders", 1, &touched_holder);
+  const char *touched_key = json_array_get_string_element (json_object_get_array_member (touched, "keys"), 0);
+
+  /* Otherwise the order would not have to change. */
+  g_assert_cmpstr (json_object_get_string_member (record_at (before, 59), "key"), !=, touched_key);
+
+  after = call (sandbox, "GET", query, "wms", NULL);
+  g_assert_cmpuint (json_array_get_length (answer_data (after)), ==, 60);
+  g_assert_cmpstr (json_object_get_string_member (record_at (after, 59), "key"), ==, touched_key);
+}
+
 static void
 test_touch (void)
 {
@@ -1590,6 +1611,7 @@ main (int   argc,
   g_test_add_func ("/sandbox/lookup-by-field", test_lookup_by_field);
   g_test_add_func ("/sandbox/cursor-incremental", test_cursor_incremental);
   g_test_add_func ("/sandbox/touch", test_touch);
+  g_test_add_func ("/sandbox/sort-after-write", test_sort_after_write);
   g_test_add_func ("/sandbox/closed-keepalive-connections", test_closed_keepalive_connections);
   g_test_add_func ("/sandbox/bad-options", test_bad_options);
   g_test_add_func ("/sandbox/sigterm", test_sigterm_exits_cleanly);

@@ -1201,6 +1201,16 @@ start_attempt (GTask *task)
    * network error, which the caller treats as an unknown outcome. */
   if (g_str_equal (request->method, "POST"))
     soup_message_add_flags (request->message, SOUP_MESSAGE_IDEMPOTENT);
+  /* GET and PUT go on a connection of their own. libsoup 3.2 restarts an
+   * idempotent request by itself when a kept-alive connection is closed
+   * under it, and that path can complete the message twice and crash
+   * (run_until_read_done() holds no reference on its queue item; seen
+   * with a server dropping connections, as switchyard-sandbox
+   * --drop-rate does and real servers do at their keep-alive timeout).
+   * On a new connection there is nothing to restart: the failure comes
+   * back to us, and GET and PUT are retried here anyway. */
+  else
+    soup_message_add_flags (request->message, SOUP_MESSAGE_NEW_CONNECTION);
   if (self->token != NULL && *self->token != '\0')
     {
       authorization = g_strconcat ("Bearer ", self->token, NULL);

@@ -10,6 +10,16 @@
 #define SAMPLE_SPACING_US (G_USEC_PER_SEC / 10)
 #define N_SAMPLES 64
 
+/* An ETA is only given once the rate it divides by rests on enough: the
+ * first batches (connection set-up, a slow first page, a warm-up of the
+ * target) would otherwise promise "about 1 second left" at 10 of 300
+ * records. Enough is a few seconds of running AND a meaningful share of
+ * the work: 2 % of the total, or 50 records for totals so large that 2 %
+ * would take a long while. */
+#define ETA_MIN_ELAPSED_US (3 * G_USEC_PER_SEC)
+#define ETA_MIN_FRACTION 0.02
+#define ETA_MIN_RECORDS 50
+
 typedef struct
 {
   gint64  time;
@@ -514,6 +524,11 @@ sy_sync_progress_get_eta (SySyncProgress *self)
   done = done_count (self);
   if (done >= (guint64) self->total)
     return 0;
+
+  if (self->started_at == 0 || g_get_monotonic_time () - self->started_at < ETA_MIN_ELAPSED_US)
+    return -1;
+  if (done < ETA_MIN_RECORDS && (double) done < ETA_MIN_FRACTION * (double) self->total)
+    return -1;
 
   throughput = sy_sync_progress_get_throughput (self);
   if (throughput <= 0)

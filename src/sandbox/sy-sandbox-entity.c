@@ -13,6 +13,8 @@ struct _SySandboxEntity
   guint64 next_serial;
   GPtrArray *records;      /* SySandboxRecord*, creation order */
   GHashTable *by_key;      /* key → SySandboxRecord* (owned by records) */
+  char *cached_order_key;  /* what cached_order is sorted by */
+  GPtrArray *cached_order; /* SySandboxRecord* (owned by records), or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (SySandboxEntity, sy_sandbox_entity, G_TYPE_OBJECT)
@@ -31,6 +33,8 @@ sy_sandbox_entity_finalize (GObject *object)
 {
   SySandboxEntity *self = SY_SANDBOX_ENTITY (object);
 
+  g_clear_pointer (&self->cached_order, g_ptr_array_unref);
+  g_free (self->cached_order_key);
   g_hash_table_unref (self->by_key);
   g_ptr_array_unref (self->records);
   g_free (self->name);
@@ -102,6 +106,34 @@ sy_sandbox_entity_lookup (SySandboxEntity *self,
   return g_hash_table_lookup (self->by_key, key);
 }
 
+static void
+forget_cached_order (SySandboxEntity *self)
+{
+  g_clear_pointer (&self->cached_order, g_ptr_array_unref);
+  g_clear_pointer (&self->cached_order_key, g_free);
+}
+
+GPtrArray *
+sy_sandbox_entity_get_cached_order (SySandboxEntity *self,
+                                    const char      *order_key)
+{
+  if (self->cached_order == NULL || g_strcmp0 (self->cached_order_key, order_key) != 0)
+    return NULL;
+  return self->cached_order;
+}
+
+void
+sy_sandbox_entity_set_cached_order (SySandboxEntity *self,
+                                    const char      *order_key,
+                                    GPtrArray       *order)
+{
+  g_return_if_fail (order->len == self->records->len);
+
+  forget_cached_order (self);
+  self->cached_order_key = g_strdup (order_key);
+  self->cached_order = g_ptr_array_ref (order);
+}
+
 char *
 sy_sandbox_entity_make_key (SySandboxEntity *self)
 {
@@ -162,6 +194,7 @@ sy_sandbox_entity_insert (SySandboxEntity *self,
   record->object = g_steal_pointer (&ordered);
   stamp_record (record);
 
+  forget_cached_order (self);
   g_ptr_array_add (self->records, record);
   g_hash_table_insert (self->by_key, record->key, record);
   self->next_serial++;
@@ -197,6 +230,7 @@ sy_sandbox_entity_replace (SySandboxEntity *self,
     }
   g_list_free (members);
 
+  forget_cached_order (self);
   json_object_unref (record->object);
   record->object = g_steal_pointer (&ordered);
   record->updated_at = MAX (updated_at, record->created_at);

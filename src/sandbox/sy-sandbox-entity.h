@@ -50,6 +50,17 @@ const SySandboxRecord *sy_sandbox_entity_replace        (SySandboxEntity *self,
                                                          JsonObject      *object,
                                                          gint64           updated_at);
 
+/* A caller-computed ordering of all records (const SySandboxRecord *),
+ * remembered under order_key until the next insert or replace: list
+ * requests page through the same sorted view, and sorting every record
+ * again for each page made a full read O(n² log n). NULL if none is
+ * remembered for order_key. */
+GPtrArray             *sy_sandbox_entity_get_cached_order (SySandboxEntity *self,
+                                                           const char      *order_key);
+void                   sy_sandbox_entity_set_cached_order (SySandboxEntity *self,
+                                                           const char      *order_key,
+                                                           GPtrArray       *order);
+
 /* The record's JSON text, cached until the record changes. */
 const char            *sy_sandbox_record_to_json        (const SySandboxRecord *record,
                                                          gsize                 *length);

@@ -458,24 +458,134 @@ compare_records (gconstpointer a,
   return 0;
 }
 
+/* The sort keys as one string; fields escaped so that no two lists of
+ * keys give the same string. */
+static char *
+describe_sorts (SySandboxQuery *self)
+{
+  GString *description = g_string_new (NULL);
+
+  for (guint i = 0; i < self->sorts->len; i++)
+    {
+      const SortKey *sort = &g_array_index (self->sorts, SortKey, i);
+      g_autofree char *field = g_strescape (sort->field, NULL);
+
+      g_string_append_printf (description, "%c%s\n", sort->descending ? '-' : '+', field);
+    }
+  return g_string_free (description, FALSE);
+}
+
+/* All records in the asked order, sorted once and then remembered by the
+ * entity until it changes: a client paging through a sorted list asks
+ * for the same order once per page. */
+static GPtrArray *
+sorted_records (SySandboxQuery  *self,
+                SySandboxEntity *entity)
+{
+  g_autofree char *order_key = describe_sorts (self);
+  GPtrArray *order = sy_sandbox_entity_get_cached_order (entity, order_key);
+  guint n_records;
+
+  if (order != NULL)
+    return g_ptr_array_ref (order);
+
+  n_records = sy_sandbox_entity_get_n_records (entity);
+  order = g_ptr_array_sized_new (n_records);
+  for (guint i = 0; i < n_records; i++)
+    g_ptr_array_add (order, (gpointer) sy_sandbox_entity_get_record (entity, i));
+  /* g_ptr_array_sort_with_data() is a stable merge sort: ties keep key order. */
+  g_ptr_array_sort_with_data (order, compare_records, self);
+  sy_sandbox_entity_set_cached_order (entity, order_key, order);
+  return order;
+}
+
+/* Where matches can start in records sorted by the query. Keyset paging
+ * asks for updatedAt ≥ the last page's end, sorted by updatedAt: the
+ * records before that form a prefix, found by bisection rather than
+ * tested one by one on every page (which made a full read quadratic). */
+static guint
+first_possible_match (SySandboxQuery *self,
+                      GPtrArray      *sorted,
+                      gboolean       *all_after_match)
+{
+  const SortKey *sort;
+  gint64 time;
+
+  *all_after_match = FALSE;
+  if (self->match_any || sorted->len == 0)
+    return 0;
+
+  sort = &g_array_index (self->sorts, SortKey, 0);
+  if (sort->descending || !cached_time (g_ptr_array_index (sorted, 0), sort->field, &time))
+    return 0;
+
+  for (guint i = 0; i < self->filters->len; i++)
+    {
+      const Filter *filter = &g_array_index (self->filters, Filter, i);
+      guint low = 0, high = sorted->len;
+
+      if (!filter->is_time || !g_str_equal (filter->field, sort->field) ||
+          (filter->op != OP_GREATER && filter->op != OP_GREATER_OR_EQUAL))
+        continue;
+
+      /* Ascending times: this filter fails on a prefix and holds after. */
+      while (low < high)
+        {
+          guint middle = low + (high - low) / 2;
+
+          if (filter_matches (filter, g_ptr_array_index (sorted, middle)))
+            high = middle;
+          else
+            low = middle + 1;
+        }
+      *all_after_match = self->filters->len == 1;
+      return low;
+    }
+  return 0;
+}
+
 GPtrArray *
 sy_sandbox_query_run (SySandboxQuery  *self,
                       SySandboxEntity *entity)
 {
-  guint n_records = sy_sandbox_entity_get_n_records (entity);
-  GPtrArray *matches = g_ptr_array_sized_new (self->filters->len > 0 ? 64 : n_records);
+  g_autoptr(GPtrArray) candidates = NULL;
+  GPtrArray *matches;
 
-  for (guint i = 0; i < n_records; i++)
+  if (self->sorts->len > 0)
     {
-      const SySandboxRecord *record = sy_sandbox_entity_get_record (entity, i);
-
-      if (self->filters->len == 0 || record_matches (self, record))
-        g_ptr_array_add (matches, (gpointer) record);
+      candidates = sorted_records (self, entity);
+      if (self->filters->len == 0)
+        return g_steal_pointer (&candidates);
     }
 
-  /* g_ptr_array_sort_with_data() is a stable merge sort: ties keep key order. */
-  if (self->sorts->len > 0)
-    g_ptr_array_sort_with_data (matches, compare_records, self);
+  /* Filtering the stably sorted records keeps the order (and the key
+   * order of ties) that sorting the matches would give. */
+  matches = g_ptr_array_sized_new (64);
+  if (candidates != NULL)
+    {
+      gboolean all_after_match;
+      guint first = first_possible_match (self, candidates, &all_after_match);
+
+      for (guint i = first; i < candidates->len; i++)
+        {
+          const SySandboxRecord *record = g_ptr_array_index (candidates, i);
+
+          if (all_after_match || record_matches (self, record))
+            g_ptr_array_add (matches, (gpointer) record);
+        }
+    }
+  else
+    {
+      guint n_records = sy_sandbox_entity_get_n_records (entity);
+
+      for (guint i = 0; i < n_records; i++)
+        {
+          const SySandboxRecord *record = sy_sandbox_entity_get_record (entity, i);
+
+          if (self->filters->len == 0 || record_matches (self, record))
+            g_ptr_array_add (matches, (gpointer) record);
+        }
+    }
 
   return matches;
 }

@@ -20,7 +20,8 @@ void            sy_sandbox_query_free   (SySandboxQuery  *self);
 /* Whether the query keeps every record in creation order. */
 gboolean        sy_sandbox_query_is_identity (SySandboxQuery *self);
 /* The matching records (const SySandboxRecord *), in the asked order;
- * ties stay in creation order. */
+ * ties stay in creation order. Read-only: the array may be the entity's
+ * cached order. */
 GPtrArray      *sy_sandbox_query_run    (SySandboxQuery  *self,
                                          SySandboxEntity *entity);
 

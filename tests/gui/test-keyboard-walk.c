@@ -3,6 +3,7 @@
 
 #include "sy-connection-row.h"
 #include "sy-gui-test-util.h"
+#include "sy-mapping-editor.h"
 #include "sy-preferences-window.h"
 #include "sy-sync-window.h"
 #include "sy-record-browser.h"
@@ -12,7 +13,8 @@
  * (gtk_widget_child_focus() is what the Tab binding calls; GTK 4.8 cannot
  * synthesise key events), reaches every control of the sidebar and the
  * page, and every control it reaches has a name a screen reader can say.
- * The same for the preferences and the sync window. */
+ * The same for the preferences, the sync window and the mapping editor
+ * (wide, and narrow where it folds into one pane at a time). */
 
 #define MAX_STEPS 500
 
@@ -288,6 +290,73 @@ find_widget (GtkWidget *root,
   return NULL;
 }
 
+static guint
+count_reached_inside (Walk      *walk,
+                      GtkWidget *ancestor)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < walk->order->len; i++)
+    n += gtk_widget_is_ancestor (g_ptr_array_index (walk->order, i), ancestor);
+  return n;
+}
+
+/* The mapping editor as the app opens it (Mappings in the main window),
+ * on the demo's mapping with the preview's samples loaded: wide, both
+ * panes side by side; at 360 px it folds, and each pane (switched to with
+ * its own action) is walked on its own. */
+static void
+walk_mapping_editor (SyApplication *app,
+                     SyWindow      *main_window)
+{
+  g_autofree char *path = g_build_filename (sy_application_get_config_dir (app), "mappings",
+                                            "mintsoft-to-netsuite.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_auto(Walk) wide = { 0 };
+  g_auto(Walk) narrow_rules = { 0 };
+  g_auto(Walk) narrow_preview = { 0 };
+  SyMappingEditor *editor = NULL;
+  SyMappingPreview *preview;
+  GtkWindow *window;
+
+  SY_GUI_WAIT_FOR (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (main_window), "win.show-mappings", NULL));
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL && editor == NULL; l = l->next)
+    editor = sy_mapping_editor_from_window (l->data);
+  g_assert_nonnull (editor);
+  window = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (editor)));
+  preview = sy_mapping_editor_get_preview (editor);
+
+  sy_mapping_editor_open_file (editor, file);
+  SY_GUI_WAIT_FOR (sy_mapping_editor_get_file (editor) != NULL);
+  SY_GUI_WAIT_FOR (g_str_equal (sy_mapping_preview_get_state (preview), "samples") &&
+                   sy_mapping_preview_get_n_applied (preview) > 0);
+
+  g_test_message ("The mapping editor, 1200 px wide");
+  gtk_window_set_default_size (window, 1200, 800);
+  sy_gui_test_wait_frames (GTK_WIDGET (window), 10);
+  assert_keyboard_walk (window, &wide);
+  g_assert_cmpuint (count_reached (&wide, SY_TYPE_MAPPING_RULE_ROW), ==, sy_mapping_editor_get_n_rule_rows (editor));
+  g_assert_cmpuint (count_reached (&wide, ADW_TYPE_COMBO_ROW), ==, 4);
+  g_assert_cmpuint (count_reached_inside (&wide, GTK_WIDGET (preview)), >, 0);
+
+  g_test_message ("The mapping editor, 360 px wide: the rules");
+  gtk_window_set_default_size (window, 360, 760);
+  sy_gui_test_wait_frames (GTK_WIDGET (window), 30);
+  assert_keyboard_walk (window, &narrow_rules);
+  g_assert_cmpuint (count_reached (&narrow_rules, SY_TYPE_MAPPING_RULE_ROW), ==, sy_mapping_editor_get_n_rule_rows (editor));
+  g_assert_cmpuint (count_reached_inside (&narrow_rules, GTK_WIDGET (preview)), ==, 0);
+
+  g_test_message ("The mapping editor, 360 px wide: the preview");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.switch-pane", NULL));
+  sy_gui_test_wait_frames (GTK_WIDGET (window), 30);
+  assert_keyboard_walk (window, &narrow_preview);
+  g_assert_cmpuint (count_reached (&narrow_preview, SY_TYPE_MAPPING_RULE_ROW), ==, 0);
+  g_assert_cmpuint (count_reached_inside (&narrow_preview, GTK_WIDGET (preview)), >, 0);
+
+  gtk_window_destroy (window);
+}
+
 static void
 test_keyboard_walk (void)
 {
@@ -359,6 +428,8 @@ test_keyboard_walk (void)
   assert_keyboard_walk (GTK_WINDOW (sync_window), &sync);
   g_assert_cmpuint (count_reached (&sync, GTK_TYPE_SPIN_BUTTON), >, 0);
   gtk_window_destroy (GTK_WINDOW (sync_window));
+
+  walk_mapping_editor (app, window);
 
   sy_gui_test_stop_app (app);
 }
