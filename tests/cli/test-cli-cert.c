@@ -823,6 +823,37 @@ assert_nothing_stored (Fixture    *fixture,
   g_assert_nonnull (strstr (run.err, "has no certificate"));
 }
 
+/* A FIFO or /dev/zero handed over as a certificate or key: read whole,
+ * one hangs for ever (deaf to SIGTERM), the other eats the memory. */
+static void
+test_import_not_regular (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *fifo = work_path (fixture, "fifo.pem");
+  const char * const *cases[] = {
+    (const char * const[]) { "cert", "import", "fifo.pem", "--connection", "Target", NULL },
+    (const char * const[]) { "cert", "import", "/dev/zero", "--connection", "Target", NULL },
+    (const char * const[]) { "cert", "import", "first.pem", "--key-file", "fifo.pem", "--connection", "Target", NULL },
+    (const char * const[]) { "cert", "import", "first.pem", "--key-file", "/dev/zero", "--connection", "Target", NULL },
+    (const char * const[]) { "cert", "show", "/dev/zero", NULL },
+    (const char * const[]) { "cert", "show", "fifo.pem", NULL },
+  };
+
+  add_connection (fixture, "Target");
+  make_openssl_pair (fixture, "first", "ec", "ec_paramgen_curve:P-256", "365");
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(SyCliRun) run = { 0 };
+
+      sy_cli_run_argv (fixture, NULL, cases[i], &run);
+      g_assert_cmpint (run.status, ==, 2);
+      sy_cli_assert_one_error_line (&run);
+      g_assert_true (strstr (run.err, "not a regular file") != NULL);
+    }
+}
+
 static void
 test_import_bad_input (Fixture       *fixture,
                        gconstpointer  data)
@@ -1230,6 +1261,7 @@ main (int    argc,
   ADD ("/cli-cert/broken-state-database", test_broken_state_database);
   ADD ("/cli-cert/import-openssl", test_import_openssl);
   ADD ("/cli-cert/import-bad-input", test_import_bad_input);
+  ADD ("/cli-cert/import-not-regular", test_import_not_regular);
   ADD ("/cli-cert/attach-pending-key", test_attach_pending_key);
   ADD ("/cli-cert/netsuite-login", test_netsuite_login);
 #undef ADD

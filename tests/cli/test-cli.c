@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 #include <glib/gstdio.h>
 #include <pty.h>
 #include <unistd.h>
@@ -643,6 +645,57 @@ test_broken_config (Fixture       *fixture,
   g_assert_cmpuint (json_array_get_length (connections), ==, 0);
 }
 
+/* 100,000 nested lists overflowed json-glib's stack, and the file stayed
+ * where it was: every later command crashed too. Now it is moved aside like
+ * any file that does not parse, and the next command runs clean. */
+static void
+test_deep_config (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->config_dir, "connections.json", NULL);
+  g_autofree char *deep = g_malloc (100001);
+  g_autoptr(GError) error = NULL;
+
+  memset (deep, '[', 100000);
+  deep[100000] = '\0';
+  g_file_set_contents (path, deep, -1, &error);
+  g_assert_no_error (error);
+
+  {
+    g_auto(SyCliRun) run = { 0 };
+
+    sy_cli_run (fixture, NULL, &run, "connection", "list");
+    g_assert_cmpint (run.status, ==, 0);
+    sy_cli_assert_one_error_line (&run);
+    g_assert_true (strstr (run.err, "broken-") != NULL);
+  }
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  {
+    g_auto(SyCliRun) run = { 0 };
+
+    sy_cli_run (fixture, NULL, &run, "connection", "list");
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.err, ==, "");
+  }
+}
+
+/* A FIFO as connections.json: reading it waited for a writer for ever,
+ * deaf to SIGTERM. It is refused at once, and not replaced. */
+static void
+test_fifo_config (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->config_dir, "connections.json", NULL);
+  g_auto(SyCliRun) run = { 0 };
+
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  sy_cli_run (fixture, NULL, &run, "connection", "list");
+  g_assert_cmpint (run.status, ==, 2);
+  sy_cli_assert_one_error_line (&run);
+  g_assert_true (strstr (run.err, "not a regular file") != NULL);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
 /* Every line of `records list --json`, parsed; asserts each is an object
  * with a key. */
 static GPtrArray *
@@ -1133,6 +1186,8 @@ main (int    argc,
   ADD ("/cli/connection/invalid-input", test_invalid_input, NULL);
   ADD ("/cli/connection/duplicate", test_duplicate, NULL);
   ADD ("/cli/connection/broken-config", test_broken_config, NULL);
+  ADD ("/cli/connection/deep-config", test_deep_config, NULL);
+  ADD ("/cli/connection/fifo-config", test_fifo_config, NULL);
   ADD ("/cli/connection/no-keyring", test_no_keyring, NULL);
   ADD ("/cli/records/pages", test_records_stream, "pages");
   ADD ("/cli/records/cursor", test_records_stream, "cursor");
