@@ -804,6 +804,71 @@ sandbox_request_count (Fixture *fixture)
   return count;
 }
 
+/* 200 records in two pages that it sends in turn, whatever page is asked
+ * for, without meta: `records list` printed 107,100 lines. This server
+ * stops by itself after 60 pages, so that a reader that does not notice
+ * ends too. */
+static void
+alternating_handler (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     const char        *path,
+                     GHashTable        *query,
+                     gpointer           user_data)
+{
+  guint *hits = user_data;
+  g_autoptr(GString) body = g_string_new (NULL);
+
+  if (g_str_equal (path, "/api/integrations/current"))
+    g_string_append (body, "{\"data\": {\"id\": \"alt\", \"name\": \"Alternating\", \"platform\": \"mintsoft\","
+                           " \"provider\": \"mintsoft\", \"sync_status\": \"done\"}}");
+  else
+    {
+      guint first = ((*hits)++ % 2) * 100;
+
+      g_string_append (body, "{\"data\": [");
+      for (guint i = 0; i < 100 && *hits <= 60; i++)
+        g_string_append_printf (body, "%s{\"key\": \"SO-%u\", \"updatedAt\": \"2025-01-01T00:00:00Z\"}",
+                                i ? "," : "", first + i);
+      g_string_append (body, "]}");
+    }
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body->str, body->len);
+}
+
+static void
+test_records_alternating_pages (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_auto(SyCliRun) add = { 0 };
+  g_auto(SyCliRun) run = { 0 };
+  guint hits = 0;
+  GSList *uris;
+
+  soup_server_add_handler (server, NULL, alternating_handler, &hits, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  sy_cli_run (fixture, "alternating-token\n", &add, "connection", "add", "Alternating", "--url", url, "--token-stdin");
+  g_assert_cmpint (add.status, ==, 0);
+
+  sy_cli_run (fixture, NULL, &run, "records", "list", "Alternating", "wms/sales-orders", "--per-page", "100", "--json");
+  /* Each record once, then the reading stops with an error. */
+  g_assert_cmpint (run.status, ==, 3);
+  sy_cli_assert_one_error_line (&run);
+  g_assert_true (strstr (run.err, "same page") != NULL);
+  records = parse_json_lines (run.out);
+  assert_all_distinct (records, 200);
+  g_assert_cmpuint (hits, ==, 3);
+  soup_server_disconnect (server);
+}
+
 static void
 test_records_limit (Fixture       *fixture,
                     gconstpointer  data)
@@ -1192,6 +1257,7 @@ main (int    argc,
   ADD ("/cli/records/pages", test_records_stream, "pages");
   ADD ("/cli/records/cursor", test_records_stream, "cursor");
   ADD ("/cli/records/limit", test_records_limit, NULL);
+  ADD ("/cli/records/alternating-pages", test_records_alternating_pages, NULL);
   ADD ("/cli/records/progress", test_records_progress, NULL);
   ADD ("/cli/records/updated-since", test_records_updated_since, NULL);
   ADD ("/cli/records/errors", test_records_errors, NULL);
