@@ -1129,6 +1129,53 @@ test_timeout (void)
   g_assert_cmpuint (server->hits, ==, 2);
 }
 
+static void
+on_silent_accept (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GPtrArray *held = user_data;
+  GSocketConnection *connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, NULL, NULL);
+
+  /* Held open, never read from or written to: a TLS handshake stalls. */
+  if (connection != NULL)
+    {
+      g_ptr_array_add (held, connection);
+      g_socket_listener_accept_async (G_SOCKET_LISTENER (source), NULL, on_silent_accept, held);
+    }
+}
+
+/* A server that takes the TCP connection and then says nothing: the TLS
+ * handshake never ends. That is a connection that cannot be made, told
+ * apart from an answer that is slow, and within half the deadline. */
+static void
+test_connect_timeout (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyApiClient) client = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *url = NULL;
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_accept_async (listener, NULL, on_silent_accept, held);
+  url = g_strdup_printf ("https://127.0.0.1:%u", port);
+
+  client = new_client (url);
+  sy_api_client_set_timeout (client, 4);
+  sy_api_client_set_retry_policy (client, 0, 1);
+  node = get_sync (client, "/api/wms/sales-orders", NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, SY_API_ERROR, SY_API_ERROR_NETWORK);
+  g_assert_nonnull (strstr (error->message, "could not be connected to within 2 seconds"));
+  g_test_message ("%s", error->message);
+  g_assert_cmpuint (held->len, ==, 1);
+  g_socket_listener_close (listener);
+}
+
 static guint16
 closed_port (void)
 {
@@ -1553,6 +1600,7 @@ main (int   argc,
   g_test_add_func ("/api-client/cancel-in-flight", test_cancel_in_flight);
   g_test_add_func ("/api-client/cancel-during-backoff", test_cancel_during_backoff);
   g_test_add_func ("/api-client/timeout", test_timeout);
+  g_test_add_func ("/api-client/connect-timeout", test_connect_timeout);
   g_test_add_func ("/api-client/connection-refused", test_connection_refused);
   g_test_add_func ("/api-client/dropped-connection", test_dropped_connection);
   g_test_add_func ("/api-client/tls-verified", test_tls_verified);

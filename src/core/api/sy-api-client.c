@@ -26,8 +26,9 @@
 #define SY_API_MAX_BODY (32 * 1024 * 1024)
 /* An error answer is read for its message only: the head is enough. */
 #define SY_API_MAX_ERROR_BODY (64 * 1024)
-/* Connecting (resolving, TCP, TLS) gets this long at most, within the
- * overall deadline, so that an unreachable server is reported quickly. */
+/* Connecting (resolving, TCP, TLS) gets this long at most, and half the
+ * overall deadline when that is shorter, so that a server that cannot be
+ * reached is told apart from one that is slow to answer. */
 #define SY_API_CONNECT_TIMEOUT_S 15
 #define SY_API_MAX_REQUEST_ID_CHARS 128
 #define SY_API_BACKOFF_CAP_MS 30000
@@ -135,6 +136,12 @@ sy_api_client_init (SyApiClient *self)
   self->max_retries = SY_API_DEFAULT_MAX_RETRIES;
   self->base_delay_ms = SY_API_DEFAULT_BASE_DELAY_MS;
   self->timeout_s = SY_API_DEFAULT_TIMEOUT_S;
+}
+
+static guint
+connect_timeout_s (SyApiClient *self)
+{
+  return MIN (SY_API_CONNECT_TIMEOUT_S, MAX (self->timeout_s / 2, 1));
 }
 
 static GError *
@@ -772,7 +779,7 @@ transport_error (Request      *request,
 
   if (request->connect_timed_out)
     {
-      guint seconds = MIN (SY_API_CONNECT_TIMEOUT_S, self->timeout_s);
+      guint seconds = connect_timeout_s (self);
 
       g_string_append_printf (text,
                               ngettext ("The server %s could not be connected to within %u second.",
@@ -1288,9 +1295,9 @@ start_attempt (GTask *task)
   g_source_set_callback (request->timeout_source, on_attempt_timeout, task, NULL);
   g_source_attach (request->timeout_source, g_task_get_context (task));
 
-  if (SY_API_CONNECT_TIMEOUT_S < self->timeout_s)
+  if (connect_timeout_s (self) < self->timeout_s)
     {
-      request->connect_source = g_timeout_source_new_seconds (SY_API_CONNECT_TIMEOUT_S);
+      request->connect_source = g_timeout_source_new_seconds (connect_timeout_s (self));
       g_source_set_name (request->connect_source, "[switchyard] api connect timeout");
       g_source_set_callback (request->connect_source, on_connect_timeout, task, NULL);
       g_source_attach (request->connect_source, g_task_get_context (task));
