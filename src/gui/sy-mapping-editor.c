@@ -6,7 +6,6 @@
 #include "sy-catalogue.h"
 #include "sy-connection-check.h"
 #include "sy-field-chooser.h"
-#include "sy-file.h"
 #include "sy-mapping-editor.h"
 #include "sy-sync-window.h"
 
@@ -1384,11 +1383,7 @@ import_now (SyMappingEditor *self,
   g_autoptr(GFile) target = NULL;
   gsize length;
 
-  /* A local file only when it is a regular one: a FIFO would freeze the
-   * window for good. */
-  if (path != NULL
-      ? !sy_file_load_regular (path, SY_FILE_MAX_CONFIG_SIZE, &contents, &length, &error)
-      : !g_file_load_contents (file, NULL, &contents, &length, NULL, &error))
+  if (!g_file_load_contents (file, NULL, &contents, &length, NULL, &error))
     {
       show_error (self, _("The Mapping Could Not Be Imported"), error->message);
       return;

@@ -1335,10 +1335,10 @@ main (int    argc,
   ADD ("/cli-cert/broken-state-database", test_broken_state_database);
   ADD ("/cli-cert/import-openssl", test_import_openssl);
   ADD ("/cli-cert/import-bad-input", test_import_bad_input);
-  ADD ("/cli-cert/import-not-regular", test_import_not_regular);
   ADD ("/cli-cert/attach-pending-key", test_attach_pending_key);
   ADD ("/cli-cert/netsuite-login", test_netsuite_login);
   ADD ("/cli-cert/netsuite-trickled-answer", test_netsuite_trickled_answer);
+  ADD ("/cli-cert/import-not-regular", test_import_not_regular);
 #undef ADD
 
   return g_test_run ();
