@@ -364,11 +364,16 @@ sy_set_iterations_error (GError  **error,
                          guint64   iterations)
 {
   if (iterations > 0)
-    g_set_error (error, SY_CERTIFICATE_ERROR, SY_CERTIFICATE_ERROR_UNSUPPORTED,
-                 _("The private key is protected with %" G_GUINT64_FORMAT " iterations of its passphrase, "
-                   "more than Switchyard accepts (at most %u), as opening it would take far too long: "
-                   "export it again with fewer (OpenSSL's default is 2048)"),
-                 iterations, (guint) SY_KDF_MAX_ITERATIONS);
+    {
+      /* xgettext cannot see through G_GUINT64_FORMAT. */
+      g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, iterations);
+
+      g_set_error (error, SY_CERTIFICATE_ERROR, SY_CERTIFICATE_ERROR_UNSUPPORTED,
+                   _("The private key is protected with %s iterations of its passphrase, "
+                     "more than Switchyard accepts (at most %u), as opening it would take far too long: "
+                     "export it again with fewer (OpenSSL's default is 2048)"),
+                   count, (guint) SY_KDF_MAX_ITERATIONS);
+    }
   else
     g_set_error (error, SY_CERTIFICATE_ERROR, SY_CERTIFICATE_ERROR_UNSUPPORTED,
                  _("The private key is protected with more iterations of its passphrase than Switchyard "
