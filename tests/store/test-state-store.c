@@ -747,6 +747,23 @@ test_read_only_open (Fixture       *fixture,
   g_clear_object (&store);
   g_assert_false (g_file_test (fixture->state_dir, G_FILE_TEST_EXISTS));
 
+  /* A 0-byte state.db reads as empty too, and stays 0 bytes. */
+  g_assert_cmpint (g_mkdir_with_parents (fixture->state_dir, 0700), ==, 0);
+  g_file_set_contents (fixture->db_path, "", 0, &error);
+  g_assert_no_error (error);
+  store = sy_state_store_open_read_only (fixture->state_dir, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&runs, g_ptr_array_unref);
+  runs = sy_state_store_list_runs (store, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 0);
+  g_clear_object (&store);
+  g_file_get_contents (fixture->db_path, &before, &before_length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (before_length, ==, 0);
+  g_clear_pointer (&before, g_free);
+  g_assert_cmpint (g_unlink (fixture->db_path), ==, 0);
+
   fill_database (fixture, certificate);
   g_file_get_contents (fixture->db_path, &before, &before_length, &error);
   g_assert_no_error (error);

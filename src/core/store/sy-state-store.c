@@ -535,6 +535,13 @@ worker_open (Worker  *worker,
       if (!worker_open_read_only (worker, error) ||
           !recognise (worker, &version, error))
         return FALSE;
+      /* An empty (or 0-byte) file reads as a missing one. */
+      if (version == 0)
+        {
+          g_clear_pointer (&worker->db, sqlite3_close);
+          return open_handle (worker, ":memory:", SQLITE_OPEN_READWRITE, error) &&
+                 migrate (worker, error);
+        }
       if (version < (gint64) G_N_ELEMENTS (migrations))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
