@@ -981,6 +981,86 @@ test_import_bad_input (Fixture       *fixture,
   }
 }
 
+/* A PKCS#12 bundle, as certificates are often handed over: the
+ * certificate and its key from one file, the passphrase from standard
+ * input. */
+static void
+test_import_pkcs12 (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *id = NULL;
+  g_autofree char *pass_path = work_path (fixture, "pass.txt");
+  g_autoptr(GError) error = NULL;
+  const struct {
+    const char *input;
+    const char * const *args;
+    const char *message;
+  } cases[] = {
+    { NULL, (const char * const[]) { "cert", "import", "bundle.p12", "--connection", "Target", NULL }, "--passphrase-stdin" },
+    { "wrong\n", (const char * const[]) { "cert", "import", "bundle.p12", "--passphrase-stdin", "--connection", "Target", NULL }, "passphrase is wrong" },
+    { "", (const char * const[]) { "cert", "import", "bundle.p12", "--passphrase-stdin", "--connection", "Target", NULL }, "No passphrase" },
+    { "correct horse\n", (const char * const[]) { "cert", "import", "bundle.p12", "--key-file", "bundle.key", "--passphrase-stdin", "--connection", "Target", NULL }, "--key-file" },
+    { NULL, (const char * const[]) { "cert", "show", "bundle.p12", NULL }, "PKCS#12" },
+  };
+
+  add_connection (fixture, "Target");
+  id = connection_id (fixture, "Target");
+  make_openssl_pair (fixture, "bundle", "ec", "ec_paramgen_curve:P-256", "365");
+  g_file_set_contents (pass_path, "correct horse", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (run_openssl (fixture, NULL, "pkcs12", "-export", "-in", "bundle.pem", "-inkey", "bundle.key",
+                                "-passout", "file:pass.txt", "-out", "bundle.p12"), ==, 0);
+  g_assert_cmpint (run_openssl (fixture, NULL, "pkcs12", "-export", "-in", "bundle.pem", "-inkey", "bundle.key",
+                                "-passout", "pass:", "-out", "open.p12"), ==, 0);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(SyCliRun) run = { 0 };
+
+      sy_cli_run_argv (fixture, cases[i].input, cases[i].args, &run);
+      g_assert_cmpint (run.status, ==, 2);
+      sy_cli_assert_one_error_line (&run);
+      g_assert_nonnull (strstr (run.err, cases[i].message));
+      g_assert_cmpstr (run.out, ==, "");
+      assert_nothing_stored (fixture, "Target", id);
+    }
+
+  {
+    g_auto(SyCliRun) run = { 0 };
+    g_autoptr(JsonObject) imported = NULL;
+    g_autofree char *exported_public = NULL;
+    g_autofree char *original_public = NULL;
+
+    sy_cli_run (fixture, "correct horse\n", &run, "cert", "import", "bundle.p12",
+                "--passphrase-stdin", "--connection", "Target", "--json");
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_null (strstr (run.out, "correct horse"));
+    g_assert_null (strstr (run.err, "correct horse"));
+    imported = parse_json_object (run.out);
+    g_assert_cmpstr (json_object_get_string_member (imported, "subject"), ==, "CN=bundle");
+    g_assert_cmpstr (json_object_get_string_member (imported, "private_key"), ==, "stored");
+    g_assert_true (json_object_get_boolean_member (imported, "stored"));
+
+    sy_cli_run_clear (&run);
+    sy_cli_run (fixture, NULL, &run, "cert", "export-key", "--connection", "Target", "--out", "exported.key");
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpint (run_openssl (fixture, &exported_public, "pkey", "-in", "exported.key", "-pubout"), ==, 0);
+    g_assert_cmpint (run_openssl (fixture, &original_public, "pkey", "-in", "bundle.key", "-pubout"), ==, 0);
+    g_assert_cmpstr (exported_public, ==, original_public);
+  }
+  {
+    g_auto(SyCliRun) run = { 0 };
+    g_autoptr(JsonObject) imported = NULL;
+
+    /* A bundle without a passphrase needs none. */
+    add_connection (fixture, "Open");
+    sy_cli_run (fixture, NULL, &run, "cert", "import", "open.p12", "--connection", "Open", "--json");
+    g_assert_cmpint (run.status, ==, 0);
+    imported = parse_json_object (run.out);
+    g_assert_cmpstr (json_object_get_string_member (imported, "private_key"), ==, "stored");
+  }
+}
+
 /* Generated without a connection, attached later by importing the public
  * certificate: the key follows it. */
 static void
@@ -1335,6 +1415,7 @@ main (int    argc,
   ADD ("/cli-cert/broken-state-database", test_broken_state_database);
   ADD ("/cli-cert/import-openssl", test_import_openssl);
   ADD ("/cli-cert/import-bad-input", test_import_bad_input);
+  ADD ("/cli-cert/import-pkcs12", test_import_pkcs12);
   ADD ("/cli-cert/attach-pending-key", test_attach_pending_key);
   ADD ("/cli-cert/netsuite-login", test_netsuite_login);
   ADD ("/cli-cert/netsuite-trickled-answer", test_netsuite_trickled_answer);
