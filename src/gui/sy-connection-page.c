@@ -8,7 +8,6 @@
 #include "sy-connection-check.h"
 #include "sy-connection-page.h"
 #include "sy-connection-row.h"
-#include "sy-sync-settings.h"
 
 struct _SyConnectionPage
 {
@@ -154,38 +153,24 @@ request_free (Request *request)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
 
 static void
-token_found_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+client_opened_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   g_autoptr(Request) request = user_data;
   SyConnectionPage *self = request->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(SyApiClient) client = NULL;
-  char *token;
 
-  token = sy_secret_store_lookup_finish (SY_SECRET_STORE (source), result, &error);
+  client = sy_connection_open_client_finish (result, &error);
   if (g_cancellable_is_cancelled (request->cancellable) || self->connection == NULL)
-    {
-      sy_secret_free (token);
-      return;
-    }
+    return;
 
-  if (token == NULL)
-    {
-      show_problem (self, error);
-      return;
-    }
-
-  client = sy_api_client_new (sy_connection_get_base_url (self->connection), token, &error);
-  sy_secret_free (token);
   if (client == NULL)
     {
       show_problem (self, error);
       return;
     }
-  /* The record browser's requests wait as long as the preferences say. */
-  sy_api_client_set_timeout (client, sy_settings_get_request_timeout ());
 
   self->has_client = TRUE;
   gtk_stack_set_visible_child_name (self->browser_stack, "browser");
@@ -212,12 +197,9 @@ load_client (SyConnectionPage *self)
 
   gtk_stack_set_visible_child_name (self->browser_stack, "loading");
   self->lookup_cancellable = g_cancellable_new ();
-  sy_secret_store_lookup_async (self->secrets,
-                                sy_connection_get_id (self->connection),
-                                SY_SECRET_KIND_ACCESS_TOKEN,
-                                self->lookup_cancellable,
-                                token_found_cb,
-                                request_new (self, self->lookup_cancellable));
+  sy_connection_open_client_async (self->secrets, self->connection,
+                                   self->lookup_cancellable, client_opened_cb,
+                                   request_new (self, self->lookup_cancellable));
 }
 
 static void
