@@ -22,6 +22,8 @@ struct _SyConnectionPage
 
   AdwPreferencesGroup *details_group;
   AdwActionRow        *url_row;
+  AdwActionRow        *insecure_row;
+  AdwActionRow        *ca_row;
   AdwActionRow        *platform_row;
   AdwActionRow        *status_row;
   GtkImage            *status_icon;
@@ -53,6 +55,7 @@ update_details (SyConnectionPage *self)
 {
   const char *platform;
   const char *domain;
+  const char *ca_file;
   g_autofree char *platform_text = NULL;
 
   if (self->connection == NULL)
@@ -62,6 +65,17 @@ update_details (SyConnectionPage *self)
   domain = sy_connection_effective_domain (self->connection);
 
   adw_action_row_set_subtitle (self->url_row, sy_connection_get_base_url (self->connection));
+  /* Shown for as long as it is true, not once: every request carries it. */
+  gtk_widget_set_visible (GTK_WIDGET (self->insecure_row),
+                          sy_connection_sends_token_in_clear (self->connection));
+  ca_file = sy_connection_get_ca_file (self->connection);
+  gtk_widget_set_visible (GTK_WIDGET (self->ca_row), ca_file != NULL);
+  if (ca_file != NULL)
+    {
+      g_autofree char *display = g_filename_display_name (ca_file);
+
+      adw_action_row_set_subtitle (self->ca_row, display);
+    }
 
   if (platform != NULL && domain != NULL)
     platform_text = g_strdup_printf ("%s · %s", sy_platform_display_name (platform), domain_display_name (domain));
@@ -293,6 +307,8 @@ sy_connection_page_class_init (SyConnectionPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/switchyard/Switchyard/sy-connection-page.ui");
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, details_group);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, url_row);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, insecure_row);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, ca_row);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, platform_row);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, status_row);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, status_icon);
