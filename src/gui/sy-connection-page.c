@@ -440,6 +440,9 @@ sy_connection_page_reload (SyConnectionPage *self)
 
   g_return_if_fail (SY_IS_CONNECTION_PAGE (self));
 
+  /* The transport settings may have changed with the token; they have
+   * no property to notify. */
+  update_details (self);
   /* Keep the user's place: the same entity once the token is back. */
   if (self->has_client && sy_record_browser_get_entity (self->browser) != NULL)
     entity = g_strdup (sy_record_browser_get_entity (self->browser));
