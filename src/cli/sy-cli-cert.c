@@ -15,6 +15,7 @@
 #include "sy-cli-groups.h"
 #include "sy-connection-services.h"
 #include "sy-error.h"
+#include "sy-file.h"
 
 /* A private key generated or imported without --connection waits in the
  * keyring (and its certificate in state.db) under this prefix and the
@@ -166,7 +167,7 @@ read_file (const char  *path,
   g_autofree char *contents = NULL;
   gsize length = 0;
 
-  if (!g_file_get_contents (path, &contents, &length, error))
+  if (!sy_file_load_regular (path, SY_FILE_MAX_KEY_SIZE, &contents, &length, error))
     return NULL;
   return g_bytes_new_take (g_steal_pointer (&contents), length);
 }
