@@ -289,6 +289,9 @@ fail (SyAddConnectionDialog *self,
   else if (g_error_matches (error, SY_CONFIG_ERROR, SY_CONFIG_ERROR_DUPLICATE_NAME) ||
            g_error_matches (error, SY_CONFIG_ERROR, SY_CONFIG_ERROR_INVALID_NAME))
     self->name_rejected = TRUE;
+  else if (g_error_matches (error, SY_CONFIG_ERROR, SY_CONFIG_ERROR_INSECURE_URL) ||
+           g_error_matches (error, SY_CONFIG_ERROR, SY_CONFIG_ERROR_CA_FILE))
+    self->url_rejected = TRUE;
 
   gtk_label_set_text (self->result_label, "");
   set_state (self, SY_ADD_CONNECTION_STATE_FAILED);
