@@ -16,8 +16,10 @@ G_BEGIN_DECLS
 
 /* What the GUI, the CLI and the demo do with a connection, written once:
  * open a client for it, add it with its token, remove it with everything
- * that belongs to it, attach a private key. Plus the words for errors and
- * the table of platforms they all show. */
+ * that belongs to it, attach a private key (sy-connection-services.c); the
+ * rules a client is made by (sy-connection-transport.c); the words for
+ * errors and the table of platforms they all show
+ * (sy-connection-describe.c). */
 
 /* --- platforms ------------------------------------------------------- */
 
