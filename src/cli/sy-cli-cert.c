@@ -13,6 +13,7 @@
 #include "sy-certificate.h"
 #include "sy-cli-cert.h"
 #include "sy-cli-groups.h"
+#include "sy-connection-services.h"
 #include "sy-error.h"
 #include "sy-file.h"
 #include "sy-pkcs12.h"
@@ -52,22 +53,29 @@ pending_id_for (SyCertificate *certificate)
   return g_string_free (id, FALSE);
 }
 
+/* Under the connection's id when there is one, else under the pending id
+ * of the certificate, until it is attached. */
 static gboolean
-store_key (SyCliContext  *context,
-           const char    *id,
-           const char    *label,
-           SyPrivateKey  *key,
-           GError       **error)
+store_key (SyCliContext   *context,
+           const char     *id,
+           SyConnection   *connection,
+           SyCertificate  *certificate,
+           SyPrivateKey   *key,
+           GError        **error)
 {
   SySecretStore *secrets = sy_cli_context_get_secrets (context);
-  g_autoptr(SyCliSecret) encoded = sy_private_key_to_base64 (key);
   g_autoptr(GAsyncResult) result = NULL;
 
-  sy_secret_store_store_async (secrets, id, SY_SECRET_KIND_PRIVATE_KEY, label, encoded,
-                               sy_cli_context_get_cancellable (context),
-                               sy_cli_store_result, &result);
+  if (connection != NULL)
+    sy_connection_attach_key_async (secrets, connection, key,
+                                    sy_cli_context_get_cancellable (context),
+                                    sy_cli_store_result, &result);
+  else
+    sy_connection_keep_pending_key_async (secrets, id, certificate, key,
+                                          sy_cli_context_get_cancellable (context),
+                                          sy_cli_store_result, &result);
   sy_cli_await (&result);
-  return sy_secret_store_store_finish (secrets, result, error);
+  return sy_connection_attach_key_finish (result, error);
 }
 
 /* Undoing: not cancellable, as a half-undone change is worse. */
@@ -149,20 +157,6 @@ sy_cli_cert_lookup_connection_key (SyCliContext  *context,
   if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
   return key;
-}
-
-static char *
-key_label_for_connection (SyConnection *connection)
-{
-  return g_strdup_printf (_("Switchyard private key for “%s”"), sy_connection_get_name (connection));
-}
-
-static char *
-key_label_for_certificate (SyCertificate *certificate)
-{
-  return g_strdup_printf (_("Switchyard private key for the certificate “%s” (SHA-256 %s)"),
-                          sy_certificate_get_subject (certificate),
-                          sy_certificate_get_sha256_fingerprint (certificate));
 }
 
 /* --- reading input -------------------------------------------------- */
@@ -572,7 +566,6 @@ cert_generate (SyCliContext   *context,
   g_autoptr(GDateTime) now = NULL;
   g_auto(GStrv) problems = NULL;
   g_autofree char *id = NULL;
-  g_autofree char *label = NULL;
   g_autofree char *pem = NULL;
   g_autofree char *temporary = NULL;
   SyConnection *connection = NULL;
@@ -674,19 +667,13 @@ cert_generate (SyCliContext   *context,
     return sy_cli_report_error (error, NULL);
 
   if (connection != NULL)
-    {
-      id = g_strdup (sy_connection_get_id (connection));
-      label = key_label_for_connection (connection);
-    }
+    id = g_strdup (sy_connection_get_id (connection));
   else
-    {
-      id = pending_id_for (certificate);
-      label = key_label_for_certificate (certificate);
-    }
+    id = pending_id_for (certificate);
 
   /* The key first: without a keyring there is nothing to keep it in, and
    * then nothing at all is written. */
-  if (!store_key (context, id, label, key, &error))
+  if (!store_key (context, id, connection, certificate, key, &error))
     {
       g_unlink (temporary);
       return sy_cli_report_error (error, _("Could not keep the private key in the keyring, so nothing was written"));
@@ -1010,10 +997,7 @@ cert_import (SyCliContext   *context,
 
   if (key_outcome == KEY_STORED || key_outcome == KEY_ATTACHED)
     {
-      g_autofree char *label = connection != NULL ? key_label_for_connection (connection)
-                                                  : key_label_for_certificate (certificate);
-
-      if (!store_key (context, id, label, key, &error))
+      if (!store_key (context, id, connection, certificate, key, &error))
         return sy_cli_report_error (error, _("Could not keep the private key in the keyring, so nothing was stored"));
     }
 

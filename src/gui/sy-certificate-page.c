@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "sy-certificate-page.h"
+#include "sy-connection-services.h"
 #include "sy-error.h"
 #include "sy-generate-certificate-dialog.h"
 #include "sy-netsuite-login.h"
@@ -576,10 +577,7 @@ key_stored_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   gboolean stored;
 
-  if (op->key != NULL)
-    stored = sy_secret_store_store_finish (SY_SECRET_STORE (source), result, &error);
-  else
-    stored = sy_secret_store_clear_finish (SY_SECRET_STORE (source), result, &error);
+  stored = sy_connection_attach_key_finish (result, &error);
   if (operation_is_stale (op))
     return;
 
@@ -612,31 +610,8 @@ store_certificate (Operation *op)
   SyCertificatePage *self = op->self;
 
   set_flag (self, &self->storing, TRUE);
-  if (op->key != NULL)
-    {
-      g_autofree char *label = g_strdup_printf (_("Private key of the Switchyard connection “%s”"),
-                                                sy_connection_get_name (op->connection));
-      char *secret = sy_private_key_to_base64 (op->key);
-
-      sy_secret_store_store_async (self->secrets,
-                                   sy_connection_get_id (op->connection),
-                                   SY_SECRET_KIND_PRIVATE_KEY,
-                                   label,
-                                   secret,
-                                   op->cancellable,
-                                   key_stored_cb,
-                                   op);
-      sy_secret_free (secret);
-    }
-  else
-    {
-      sy_secret_store_clear_async (self->secrets,
-                                   sy_connection_get_id (op->connection),
-                                   SY_SECRET_KIND_PRIVATE_KEY,
-                                   op->cancellable,
-                                   key_stored_cb,
-                                   op);
-    }
+  sy_connection_attach_key_async (self->secrets, op->connection, op->key,
+                                  op->cancellable, key_stored_cb, op);
 }
 
 /* ---------------------------------------------------------------------

@@ -306,6 +306,23 @@ sy_api_client_set_timeout (SyApiClient *self,
   g_object_set (self->session, "timeout", timeout_s, NULL);
 }
 
+void
+sy_api_client_set_tls_database (SyApiClient  *self,
+                                GTlsDatabase *database)
+{
+  g_return_if_fail (SY_IS_API_CLIENT (self));
+  g_return_if_fail (database == NULL || G_IS_TLS_DATABASE (database));
+
+  if (database != NULL)
+    soup_session_set_tls_database (self->session, database);
+  else
+    {
+      g_autoptr(GTlsDatabase) system = g_tls_backend_get_default_database (g_tls_backend_get_default ());
+
+      soup_session_set_tls_database (self->session, system);
+    }
+}
+
 static gboolean
 is_safe_path_segment (const char *segment)
 {
