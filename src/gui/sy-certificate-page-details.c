@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "sy-certificate-page-private.h"
+#include "sy-certificate-page-internal.h"
 
 /* The certificate as GNOME's certificate viewer shows one: identity,
  * issuer, expiry countdown, details, fingerprint, and NetSuite's

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "sy-certificate-page-private.h"
+#include "sy-certificate-page-internal.h"
 
 /* Exporting the public certificate, and copying its fingerprint. */
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "sy-certificate-page-private.h"
+#include "sy-certificate-page-internal.h"
 #include "sy-error.h"
 
 /* The guided NetSuite machine-to-machine set-up and its login test. */

@@ -3,7 +3,7 @@
 
 #include <glib/gi18n.h>
 
-#include "sy-certificate-page-private.h"
+#include "sy-certificate-page-internal.h"
 #include "sy-error.h"
 #include "sy-generate-certificate-dialog.h"
 #include "sy-netsuite-login.h"
@@ -884,46 +884,4 @@ sy_certificate_page_get_login_result (SyCertificatePage *self)
 {
   g_return_val_if_fail (SY_IS_CERTIFICATE_PAGE (self), NULL);
   return self->login_result;
-}
-
-GtkEditable *
-sy_certificate_page_get_account_entry (SyCertificatePage *self)
-{
-  g_return_val_if_fail (SY_IS_CERTIFICATE_PAGE (self), NULL);
-  return GTK_EDITABLE (self->account_row);
-}
-
-GtkEditable *
-sy_certificate_page_get_client_id_entry (SyCertificatePage *self)
-{
-  g_return_val_if_fail (SY_IS_CERTIFICATE_PAGE (self), NULL);
-  return GTK_EDITABLE (self->client_id_row);
-}
-
-GtkEditable *
-sy_certificate_page_get_certificate_id_entry (SyCertificatePage *self)
-{
-  g_return_val_if_fail (SY_IS_CERTIFICATE_PAGE (self), NULL);
-  return GTK_EDITABLE (self->certificate_id_row);
-}
-
-GtkEditable *
-sy_certificate_page_get_token_url_entry (SyCertificatePage *self)
-{
-  g_return_val_if_fail (SY_IS_CERTIFICATE_PAGE (self), NULL);
-  return GTK_EDITABLE (self->token_url_row);
-}
-
-GtkWidget *
-sy_certificate_page_get_test_login_button (SyCertificatePage *self)
-{
-  g_return_val_if_fail (SY_IS_CERTIFICATE_PAGE (self), NULL);
-  return self->test_login_button;
-}
-
-AdwExpanderRow *
-sy_certificate_page_get_details_row (SyCertificatePage *self)
-{
-  g_return_val_if_fail (SY_IS_CERTIFICATE_PAGE (self), NULL);
-  return self->details_row;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "sy-mapping-editor-private.h"
+#include "sy-mapping-editor-internal.h"
 #include "sy-sync-window.h"
 
 /* The file flows: save and save as, open, import, export, new, duplicate

@@ -1,147 +1,54 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* What the parts of the mapping editor share; only its own files include
- * this. */
+/* Not for the rest of the application: what only the widget's own files
+ * and the tests call. */
 
-#include <glib/gi18n.h>
-
-#include "sy-catalogue.h"
 #include "sy-mapping-editor.h"
 
 G_BEGIN_DECLS
 
-#define DEMO_MAPPING_RESOURCE "/io/github/switchyard/Switchyard/demo/mintsoft-to-netsuite.json"
-#define DEMO_MAPPING_FILE "mintsoft-to-netsuite.json"
+/* The editor's state and entry points, for its parts and for tests; the
+ * application goes through the editor.* actions. */
 
-struct _SyMappingEditor
-{
-  AdwBin             parent_instance;
-
-  SyConnectionStore *connections;
-  SySecretStore     *secrets;
-  SyCatalogue       *catalogue;
-  char              *mappings_dir;
-
-  SyMapping         *mapping;
-  GFile             *file;
-  char              *saved_data;      /* what the file holds, NULL: never saved */
-  gboolean           dirty;
-  char              *last_toast;
-  GCancellable      *cancellable;
-  gboolean           updating;
-
-  GListStore        *source_fields;
-  GListStore        *target_fields;
-  GtkStringList     *source_entities;
-  GtkStringList     *target_entities;
-
-  AdwWindowTitle    *window_title;
-  GtkMenuButton     *open_button;
-  GtkPopover        *open_popover;
-  GtkListBox        *open_list;
-  AdwToastOverlay   *toast_overlay;
-  AdwLeaflet        *leaflet;
-  GtkWidget         *rules_pane;
-  GtkWidget         *pane_button;
-  guint              fold_idle;
-  AdwEntryRow       *name_row;
-  AdwComboRow       *source_connection_row;
-  AdwComboRow       *source_entity_row;
-  AdwComboRow       *target_connection_row;
-  AdwComboRow       *target_entity_row;
-  GtkWidget         *ends_box;
-  AdwActionRow      *match_source_row;
-  AdwActionRow      *match_target_row;
-  GtkWidget         *match_source;
-  GtkWidget         *match_target;
-  GtkListBox        *rule_list;
-  GtkWidget         *no_rules_label;
-  SyMappingPreview  *preview;
-};
-
-static inline GtkWindow *
-get_window (SyMappingEditor *self)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
-}
-
-static inline void
-add_toast (SyMappingEditor *self,
-           const char      *title)
-{
-  AdwToast *toast = adw_toast_new (title);
-
-  g_free (self->last_toast);
-  self->last_toast = g_strdup (title);
-  adw_toast_set_timeout (toast, 4);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
-}
-
-static inline AdwMessageDialog *
-new_message (SyMappingEditor *self,
-             const char      *heading,
-             const char      *body)
-{
-  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (get_window (self), heading, body));
-
-  gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
-  return dialog;
-}
-
-/* sy-mapping-editor.c */
-void     sy_mapping_editor_show_error         (SyMappingEditor *self,
-                                               const char      *heading,
-                                               const char      *body);
-const char *sy_mapping_editor_display_name    (SyMappingEditor *self);
-void     sy_mapping_editor_update_title       (SyMappingEditor *self);
-void     sy_mapping_editor_update_dirty       (SyMappingEditor *self);
-void     sy_mapping_editor_mark_saved         (SyMappingEditor *self,
-                                               GFile           *file);
-
-/* sy-mapping-editor-rules.c: the rule list, edited in place */
-void     sy_mapping_editor_rebuild_rules      (SyMappingEditor *self,
-                                               SyMappingRule   *focus);
-void     sy_mapping_editor_highlight_problems (SyMappingEditor *self);
-void     sy_mapping_editor_rule_activated_cb  (SyMappingEditor *self,
-                                               GtkListBoxRow   *row);
-void     sy_mapping_editor_add_rule_action    (GtkWidget       *widget,
-                                               const char      *action_name,
-                                               GVariant        *parameter);
-
-/* sy-mapping-editor-files.c: save, open, import, export, new, duplicate,
- * sync; and the question about unsaved changes before any of them */
-void     sy_mapping_editor_open_row_activated_cb (SyMappingEditor *self,
-                                                  GtkListBoxRow   *row);
-void     sy_mapping_editor_open_popover_shown_cb (SyMappingEditor *self);
-void     sy_mapping_editor_save_action         (GtkWidget       *widget,
-                                                const char      *action_name,
-                                                GVariant        *parameter);
-void     sy_mapping_editor_save_as_action      (GtkWidget       *widget,
-                                                const char      *action_name,
-                                                GVariant        *parameter);
-void     sy_mapping_editor_open_action         (GtkWidget       *widget,
-                                                const char      *action_name,
-                                                GVariant        *parameter);
-void     sy_mapping_editor_open_file_action    (GtkWidget       *widget,
-                                                const char      *action_name,
-                                                GVariant        *parameter);
-void     sy_mapping_editor_import_action       (GtkWidget       *widget,
-                                                const char      *action_name,
-                                                GVariant        *parameter);
-void     sy_mapping_editor_export_action       (GtkWidget       *widget,
-                                                const char      *action_name,
-                                                GVariant        *parameter);
-void     sy_mapping_editor_new_action          (GtkWidget       *widget,
-                                                const char      *action_name,
-                                                GVariant        *parameter);
-void     sy_mapping_editor_duplicate_action    (GtkWidget       *widget,
-                                                const char      *action_name,
-                                                GVariant        *parameter);
-void     sy_mapping_editor_sync_action         (GtkWidget       *widget,
-                                                const char      *action_name,
-                                                GVariant        *parameter);
+SyMapping        *sy_mapping_editor_get_mapping       (SyMappingEditor   *self);
+/* The file the mapping was loaded from or last saved to, or NULL. */
+GFile            *sy_mapping_editor_get_file          (SyMappingEditor   *self);
+const char       *sy_mapping_editor_get_mappings_dir  (SyMappingEditor   *self);
+gboolean          sy_mapping_editor_has_unsaved_changes (SyMappingEditor *self);
+/* Shows mapping (loaded from file, or new when file is NULL) at once,
+ * without asking about unsaved changes. */
+void              sy_mapping_editor_set_mapping       (SyMappingEditor   *self,
+                                                       SyMapping         *mapping,
+                                                       GFile             *file);
+/* What Import and Export do once their file chooser has answered. Import
+ * checks the file, copies it into the mappings folder (under a free name)
+ * and opens the copy, after asking about unsaved changes; Export writes the
+ * mapping as it stands to file. */
+void              sy_mapping_editor_import_file       (SyMappingEditor   *self,
+                                                       GFile             *file);
+void              sy_mapping_editor_export_file       (SyMappingEditor   *self,
+                                                       GFile             *file);
+/* Asks about unsaved changes (Save / Discard / Cancel) when there are any,
+ * then calls callback with TRUE if the caller may go ahead. */
+void              sy_mapping_editor_confirm_close     (SyMappingEditor   *self,
+                                                       void             (*callback) (SyMappingEditor *editor,
+                                                                                     gboolean         proceed,
+                                                                                     gpointer         user_data),
+                                                       gpointer           user_data);
+/* The rule rows in order (items of "each" rules after their parent). */
+guint             sy_mapping_editor_get_n_rule_rows   (SyMappingEditor   *self);
+SyMappingRuleRow *sy_mapping_editor_get_rule_row      (SyMappingEditor   *self,
+                                                       guint              index);
+/* The title of the last toast shown, or NULL. */
+const char       *sy_mapping_editor_get_last_toast    (SyMappingEditor   *self);
+/* sy_mapping_editor_present_for_application() on any configuration. */
+GtkWindow        *sy_mapping_editor_present_window    (GtkApplication    *application,
+                                                       SyConnectionStore *connections,
+                                                       SySecretStore     *secrets,
+                                                       const char        *mappings_dir);
+/* sy_mapping_editor_install_demo_mapping_for() into any folder. */
+gboolean          sy_mapping_editor_install_demo_mapping (const char     *mappings_dir,
+                                                          GError        **error);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "sy-mapping-editor-private.h"
+#include "sy-mapping-editor-internal.h"
 
 /* The rule list: rows edited in place, items of "each" rules after their
  * parent, and the preview's problems shown on the rows. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "sy-mapping-editor-private.h"
+#include "sy-mapping-editor-internal.h"
 
 /* The editor's own window, and the demo mapping. */
 

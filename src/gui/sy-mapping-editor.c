@@ -6,7 +6,7 @@
 #include "sy-catalogue.h"
 #include "sy-connection-check.h"
 #include "sy-field-chooser.h"
-#include "sy-mapping-editor-private.h"
+#include "sy-mapping-editor-internal.h"
 
 G_DEFINE_FINAL_TYPE (SyMappingEditor, sy_mapping_editor, ADW_TYPE_BIN)
 
@@ -647,29 +647,6 @@ sy_mapping_editor_has_unsaved_changes (SyMappingEditor *self)
   g_return_val_if_fail (SY_IS_MAPPING_EDITOR (self), FALSE);
   sy_mapping_editor_update_dirty (self);
   return self->dirty;
-}
-
-SyMappingPreview *
-sy_mapping_editor_get_preview (SyMappingEditor *self)
-{
-  g_return_val_if_fail (SY_IS_MAPPING_EDITOR (self), NULL);
-  return self->preview;
-}
-
-AdwComboRow *
-sy_mapping_editor_get_connection_row (SyMappingEditor *self,
-                                      gboolean         target)
-{
-  g_return_val_if_fail (SY_IS_MAPPING_EDITOR (self), NULL);
-  return target ? self->target_connection_row : self->source_connection_row;
-}
-
-AdwComboRow *
-sy_mapping_editor_get_entity_row (SyMappingEditor *self,
-                                  gboolean         target)
-{
-  g_return_val_if_fail (SY_IS_MAPPING_EDITOR (self), NULL);
-  return target ? self->target_entity_row : self->source_entity_row;
 }
 
 guint

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "sy-sync-window-private.h"
+#include "sy-sync-window-internal.h"
 
 /* The History page: the latest runs of the mapping's pair. */
 

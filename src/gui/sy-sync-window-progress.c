@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "sy-sync-window-private.h"
+#include "sy-sync-window-internal.h"
 
 /* The Run page's counts, status line and progress bar. */
 

@@ -6,7 +6,7 @@
 #include "sy-connection-check.h"
 #include "sy-error.h"
 #include "sy-mapping-editor.h"
-#include "sy-sync-window-private.h"
+#include "sy-sync-window-internal.h"
 
 /* Shorter runs finish while the user still looks. */
 #define NOTIFY_AFTER_S 10
@@ -852,21 +852,6 @@ sy_sync_window_get_mapping (SySyncWindow *self)
   return self->mapping;
 }
 
-const char *
-sy_sync_window_get_visible_content (SySyncWindow *self)
-{
-  g_return_val_if_fail (SY_IS_SYNC_WINDOW (self), NULL);
-  return gtk_stack_get_visible_child_name (self->content_stack);
-}
-
-void
-sy_sync_window_set_visible_page (SySyncWindow *self,
-                                 const char   *page)
-{
-  g_return_if_fail (SY_IS_SYNC_WINDOW (self));
-  adw_view_stack_set_visible_child_name (self->view_stack, page);
-}
-
 SySyncJob *
 sy_sync_window_get_job (SySyncWindow *self)
 {
@@ -879,38 +864,6 @@ sy_sync_window_get_busy (SySyncWindow *self)
 {
   g_return_val_if_fail (SY_IS_SYNC_WINDOW (self), FALSE);
   return self->preparing || self->running;
-}
-
-const char *
-sy_sync_window_get_status_text (SySyncWindow *self)
-{
-  g_return_val_if_fail (SY_IS_SYNC_WINDOW (self), NULL);
-  return gtk_label_get_text (self->status_label);
-}
-
-const char *
-sy_sync_window_get_count_text (SySyncWindow *self,
-                               const char   *count)
-{
-  g_return_val_if_fail (SY_IS_SYNC_WINDOW (self), NULL);
-  g_return_val_if_fail (count != NULL, NULL);
-
-  if (g_str_equal (count, "read"))
-    return gtk_label_get_text (self->read_label);
-  if (g_str_equal (count, "written"))
-    return gtk_label_get_text (self->written_label);
-  if (g_str_equal (count, "failed"))
-    return gtk_label_get_text (self->failed_label);
-  if (g_str_equal (count, "skipped"))
-    return gtk_label_get_text (self->skipped_label);
-  g_return_val_if_reached (NULL);
-}
-
-SySyncFailureList *
-sy_sync_window_get_failure_list (SySyncWindow *self)
-{
-  g_return_val_if_fail (SY_IS_SYNC_WINDOW (self), NULL);
-  return self->failure_list;
 }
 
 gint64

@@ -7,6 +7,7 @@
 #include "sy-sync-settings.h"
 #include "sy-sync-types.h"
 #include "sy-test-support.h"
+#include "sy-window-private.h"
 
 typedef struct
 {

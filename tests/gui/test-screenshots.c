@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "sy-gui-test-util.h"
-#include "sy-mapping-editor.h"
+#include "sy-mapping-editor-private.h"
 #include "sy-preferences-window.h"
 #include "sy-record-browser.h"
 #include "sy-sync-window.h"
@@ -24,7 +24,7 @@ static gboolean
 demo_has_records (gpointer user_data)
 {
   SyWindow *window = user_data;
-  SyRecordBrowser *browser = sy_connection_page_get_record_browser (sy_window_get_connection_page (window));
+  SyRecordBrowser *browser = sy_connection_page_get_record_browser (SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page")));
 
   return sy_record_browser_get_n_loaded (browser) > 0 && !sy_record_browser_get_loading (browser);
 }
@@ -40,8 +40,8 @@ get_demo_window (void)
       app = sy_gui_test_start_app (NULL, NULL, TRUE);
       window = sy_gui_test_get_window (app);
       SY_GUI_WAIT_FOR (sy_demo_get_connections (sy_application_get_demo (app))->len == 2 ||
-                       g_strcmp0 (sy_window_get_visible_content (window), "demo-failed") == 0);
-      g_assert_cmpstr (sy_window_get_visible_content (window), ==, "connection");
+                       g_strcmp0 (sy_gui_test_get_stack_page (window, SY_TYPE_WINDOW, "content_stack"), "demo-failed") == 0);
+      g_assert_cmpstr (sy_gui_test_get_stack_page (window, SY_TYPE_WINDOW, "content_stack"), ==, "connection");
     }
 
   window = sy_gui_test_get_window (app);
@@ -239,7 +239,7 @@ static void
 show_tab (SyWindow   *window,
           const char *name)
 {
-  GtkWidget *tabs = find_widget (GTK_WIDGET (sy_window_get_connection_page (window)), ADW_TYPE_VIEW_STACK);
+  GtkWidget *tabs = find_widget (GTK_WIDGET (SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"))), ADW_TYPE_VIEW_STACK);
 
   g_assert_nonnull (tabs);
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (tabs), name);
@@ -280,7 +280,7 @@ open_mapping_editor (void)
   file = g_file_new_for_path (path);
   sy_mapping_editor_open_file (editor, file);
   SY_GUI_WAIT_FOR (sy_mapping_editor_get_file (editor) != NULL);
-  preview = sy_mapping_editor_get_preview (editor);
+  preview = SY_MAPPING_PREVIEW (sy_gui_test_get_child (editor, SY_TYPE_MAPPING_EDITOR, "preview"));
   SY_GUI_WAIT_FOR (g_strcmp0 (sy_mapping_preview_get_state (preview), "samples") == 0 &&
                    sy_mapping_preview_get_n_applied (preview) > 0);
   return window;
@@ -289,7 +289,7 @@ open_mapping_editor (void)
 static void
 destroy_window (GtkWindow *window)
 {
-  gtk_window_destroy (window);
+  sy_gui_test_destroy_window (window);
 }
 
 static GtkWindow *
@@ -311,8 +311,8 @@ open_sync_window (void)
   get_demo_window ();
   sync = sy_sync_window_present (app, NULL);
   g_assert_nonnull (sync);
-  SY_GUI_WAIT_FOR (g_strcmp0 (sy_sync_window_get_visible_content (sync), "loading") != 0);
-  g_assert_cmpstr (sy_sync_window_get_visible_content (sync), ==, "sync");
+  SY_GUI_WAIT_FOR (g_strcmp0 (sy_gui_test_get_stack_page (sync, SY_TYPE_SYNC_WINDOW, "content_stack"), "loading") != 0);
+  g_assert_cmpstr (sy_gui_test_get_stack_page (sync, SY_TYPE_SYNC_WINDOW, "content_stack"), ==, "sync");
   return GTK_WINDOW (sync);
 }
 
