@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "sy-state-store-sync.h"
+#include "sy-sync-history-list.h"
 #include "sy-sync-window-private.h"
 
 G_BEGIN_DECLS
@@ -82,7 +83,7 @@ struct _SySyncWindow
   SySyncFailureList *failure_list;
   GtkLabel          *failures_label;
   GtkWidget         *more_failures_button;
-  GtkListBox        *history_list;
+  SySyncHistoryList *history_list;
 };
 
 static inline SyApplication *

@@ -681,6 +681,7 @@ sy_sync_window_class_init (SySyncWindowClass *klass)
   window_class->close_request = sy_sync_window_close_request;
 
   g_type_ensure (SY_TYPE_SYNC_FAILURE_LIST);
+  g_type_ensure (SY_TYPE_SYNC_HISTORY_LIST);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/switchyard/Switchyard/sy-sync-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SySyncWindow, switcher_title);

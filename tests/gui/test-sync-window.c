@@ -7,6 +7,7 @@
 #include "sy-gui-test-util.h"
 #include "sy-mapping-editor-private.h"
 #include "sy-state-store-sync.h"
+#include "sy-sync-history-list.h"
 #include "sy-sync-window-private.h"
 #include "sy-test-support.h"
 
@@ -44,6 +45,33 @@ assert_count_shown (SySyncWindow *window,
   g_autofree char *label = g_strconcat (which, "_label", NULL);
 
   g_assert_cmpstr (gtk_label_get_text (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, label)), ==, expected);
+}
+
+/* The rows the History page shows. */
+static guint
+count_history_rows (SySyncWindow *window)
+{
+  GtkWidget *history = sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "history_list");
+  GtkWidget *list = sy_gui_test_get_child (history, SY_TYPE_SYNC_HISTORY_LIST, "list");
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += GTK_IS_LIST_BOX_ROW (child);
+  return n;
+}
+
+/* The Resume buttons under widget. */
+static void
+find_resume_buttons (GtkWidget *widget,
+                     GPtrArray *found)
+{
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), "sync.resume-run") == 0)
+    g_ptr_array_add (found, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    find_resume_buttons (child, found);
 }
 
 /* Usable on a phone: nothing needs more than 360 pixels across. */
@@ -178,6 +206,7 @@ test_sync_demo (void)
   g_assert_cmpint (newest->state, ==, SY_SYNC_RUN_STATE_FINISHED);
   g_assert_cmpuint (newest->failed, ==, sy_sync_progress_get_failed (progress));
   g_assert_cmpuint (sy_sync_run_get_written (newest), ==, sy_sync_progress_get_written (progress));
+  g_assert_cmpuint (count_history_rows (window), ==, history->len);
   adw_view_stack_set_visible_child_name (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "view_stack"), "history");
   shot = sy_gui_test_screenshot (GTK_WIDGET (window), "sync-history");
   g_clear_pointer (&shot, g_free);
@@ -268,8 +297,19 @@ test_sync_stop_resume_retry (void)
   g_assert_cmpint (run->id, ==, stopped_id);
   g_assert_cmpint (run->state, ==, SY_SYNC_RUN_STATE_STOPPED);
 
-  /* Resume, as the history row's button does. */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.resume-run", "x", stopped_id));
+  /* Resume with the stopped run's button on the History page, the only
+   * run that can be resumed. */
+  {
+    g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+    GVariant *target;
+
+    find_resume_buttons (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "history_list"), buttons);
+    g_assert_cmpuint (buttons->len, ==, 1);
+    target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (g_ptr_array_index (buttons, 0)));
+    g_assert_cmpint (g_variant_get_int64 (target), ==, stopped_id);
+    g_assert_true (gtk_widget_is_sensitive (g_ptr_array_index (buttons, 0)));
+    g_signal_emit_by_name (g_ptr_array_index (buttons, 0), "clicked");
+  }
   g_assert_true (sy_sync_window_get_busy (window));
   SY_GUI_WAIT_FOR (!sy_sync_window_get_busy (window));
   progress = sy_sync_job_get_progress (sy_sync_window_get_job (window));
