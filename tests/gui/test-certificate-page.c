@@ -8,7 +8,7 @@
 #include "sy-connection-page.h"
 #include "sy-connection-store.h"
 #include "sy-error.h"
-#include "sy-generate-certificate-dialog.h"
+#include "sy-generate-certificate-dialog-private.h"
 #include "sy-gui-test-util.h"
 #include "sy-secret-store.h"
 #include "sy-state-store.h"
@@ -212,13 +212,13 @@ open_generate_dialog (Fixture    *fixture,
   /* The defaults NetSuite wants. */
   g_assert_cmpint (sy_generate_certificate_dialog_get_key_spec (dialog), ==, SY_KEY_SPEC_RSA_3072);
   g_assert_cmpuint (sy_generate_certificate_dialog_get_days (dialog), ==, 730);
-  g_assert_false (gtk_widget_get_sensitive (sy_generate_certificate_dialog_get_generate_button (dialog)));
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "generate_button"))));
 
-  adw_combo_row_set_selected (sy_generate_certificate_dialog_get_key_type_row (dialog), spec);
-  gtk_editable_set_text (sy_generate_certificate_dialog_get_common_name_entry (dialog), common_name);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "key_type_row")), spec);
+  gtk_editable_set_text (GTK_EDITABLE (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "common_name_row")), common_name);
   if (organisation != NULL)
-    gtk_editable_set_text (sy_generate_certificate_dialog_get_organisation_entry (dialog), organisation);
-  g_assert_true (gtk_widget_get_sensitive (sy_generate_certificate_dialog_get_generate_button (dialog)));
+    gtk_editable_set_text (GTK_EDITABLE (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "organisation_row")), organisation);
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "generate_button"))));
   g_assert_cmpint (sy_generate_certificate_dialog_get_key_spec (dialog), ==, spec);
 
   return dialog;
@@ -254,7 +254,7 @@ generate (Fixture                     *fixture,
   GWeakRef ref;
 
   g_weak_ref_init (&ref, dialog);
-  gtk_widget_activate (sy_generate_certificate_dialog_get_generate_button (dialog));
+  gtk_widget_activate (GTK_WIDGET (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "generate_button")));
   sy_gui_test_wait_until (dialog_is_gone, &ref, 60, "the generate dialog to close");
   g_weak_ref_clear (&ref);
 
@@ -449,12 +449,12 @@ test_generate_rsa (Fixture       *fixture,
   dialog = open_generate_dialog (fixture, SY_KEY_SPEC_RSA_3072, "RSA Integration", NULL);
   g_free (sy_gui_test_screenshot (GTK_WIDGET (dialog), "generate-certificate-dialog"));
   g_object_ref (dialog);
-  gtk_widget_activate (sy_generate_certificate_dialog_get_generate_button (dialog));
+  gtk_widget_activate (GTK_WIDGET (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "generate_button")));
   /* A button's activation clicks it a moment later, as a key press does. */
-  SY_GUI_WAIT_FOR (sy_generate_certificate_dialog_get_busy (dialog) || !gtk_widget_get_visible (GTK_WIDGET (dialog)));
+  SY_GUI_WAIT_FOR (sy_gui_test_get_boolean (dialog, "busy") || !gtk_widget_get_visible (GTK_WIDGET (dialog)));
   g_assert_null (sy_generate_certificate_dialog_get_error (dialog));
   if (gtk_widget_get_visible (GTK_WIDGET (dialog)))
-    g_assert_false (gtk_widget_get_sensitive (sy_generate_certificate_dialog_get_generate_button (dialog)));
+    g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "generate_button"))));
   g_object_unref (dialog);
   SY_GUI_WAIT_FOR (find_generate_dialog () == NULL);
   wait_until_imported (fixture, first);
@@ -479,9 +479,9 @@ test_generate_cancel (Fixture       *fixture,
 
   show_connection (fixture);
   dialog = open_generate_dialog (fixture, SY_KEY_SPEC_RSA_4096, "Never", NULL);
-  click (sy_generate_certificate_dialog_get_generate_button (dialog));
-  g_assert_true (sy_generate_certificate_dialog_get_busy (dialog));
-  click (sy_generate_certificate_dialog_get_cancel_button (dialog));
+  click (GTK_WIDGET (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "generate_button")));
+  g_assert_true (sy_gui_test_get_boolean (dialog, "busy"));
+  click (GTK_WIDGET (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "cancel_button")));
   SY_GUI_WAIT_FOR (find_generate_dialog () == NULL);
 
   /* Give a key made anyway every chance to sneak in. */

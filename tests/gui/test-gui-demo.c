@@ -4,7 +4,7 @@
 #include "sy-connection-row.h"
 #include "sy-error.h"
 #include "sy-gui-test-util.h"
-#include "sy-record-browser.h"
+#include "sy-record-browser-private.h"
 #include "sy-test-support.h"
 #include "sy-window-private.h"
 

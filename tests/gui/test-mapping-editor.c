@@ -3,9 +3,10 @@
 
 #include <glib/gstdio.h>
 
-#include "sy-field-chooser.h"
+#include "sy-field-chooser-private.h"
 #include "sy-gui-test-util.h"
 #include "sy-mapping-editor-private.h"
+#include "sy-mapping-rule-row-private.h"
 #include "sy-test-support.h"
 
 typedef struct

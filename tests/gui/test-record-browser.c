@@ -6,7 +6,7 @@
 
 #include "sy-api-client.h"
 #include "sy-gui-test-util.h"
-#include "sy-record-browser.h"
+#include "sy-record-browser-private.h"
 #include "sy-test-support.h"
 
 /* Generous: Mesa's software renderer under Xvfb on a busy machine. */

@@ -4,7 +4,7 @@
 #include "sy-gui-test-util.h"
 #include "sy-mapping-editor-private.h"
 #include "sy-preferences-window.h"
-#include "sy-record-browser.h"
+#include "sy-record-browser-private.h"
 #include "sy-sync-window.h"
 #include "sy-test-support.h"
 

@@ -7,6 +7,8 @@
 #include "sy-gui-test-util.h"
 #include "sy-mapping-editor-private.h"
 #include "sy-state-store-sync.h"
+#include "sy-sync-failure-item-private.h"
+#include "sy-sync-failure-list-private.h"
 #include "sy-sync-history-list.h"
 #include "sy-sync-window-private.h"
 #include "sy-test-support.h"
