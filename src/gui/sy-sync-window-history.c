@@ -3,7 +3,8 @@
 
 #include "sy-sync-window-internal.h"
 
-/* The History page: the latest runs of the mapping's pair. */
+/* The History page's runs: read from state.db for the mapping's pair and
+ * handed to the SySyncHistoryList that shows them. */
 
 /* The history shows the latest runs of the pair. */
 #define HISTORY_LIMIT 50
@@ -21,8 +22,6 @@ sy_sync_window_find_history_run (SySyncWindow *self,
     }
   return NULL;
 }
-
-/* History */
 
 static void
 history_loaded_cb (GObject      *source,
