@@ -823,6 +823,37 @@ assert_nothing_stored (Fixture    *fixture,
   g_assert_nonnull (strstr (run.err, "has no certificate"));
 }
 
+/* A FIFO or /dev/zero handed over as a certificate or key: read whole,
+ * one hangs for ever (deaf to SIGTERM), the other eats the memory. */
+static void
+test_import_not_regular (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *fifo = work_path (fixture, "fifo.pem");
+  const char * const *cases[] = {
+    (const char * const[]) { "cert", "import", "fifo.pem", "--connection", "Target", NULL },
+    (const char * const[]) { "cert", "import", "/dev/zero", "--connection", "Target", NULL },
+    (const char * const[]) { "cert", "import", "first.pem", "--key-file", "fifo.pem", "--connection", "Target", NULL },
+    (const char * const[]) { "cert", "import", "first.pem", "--key-file", "/dev/zero", "--connection", "Target", NULL },
+    (const char * const[]) { "cert", "show", "/dev/zero", NULL },
+    (const char * const[]) { "cert", "show", "fifo.pem", NULL },
+  };
+
+  add_connection (fixture, "Target");
+  make_openssl_pair (fixture, "first", "ec", "ec_paramgen_curve:P-256", "365");
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(SyCliRun) run = { 0 };
+
+      sy_cli_run_argv (fixture, NULL, cases[i], &run);
+      g_assert_cmpint (run.status, ==, 2);
+      sy_cli_assert_one_error_line (&run);
+      g_assert_true (strstr (run.err, "not a regular file") != NULL);
+    }
+}
+
 static void
 test_import_bad_input (Fixture       *fixture,
                        gconstpointer  data)
@@ -1075,6 +1106,80 @@ holds_token_like_text (const char *text)
 }
 
 static void
+mark_gone (SoupServerMessage *msg)
+{
+  g_object_set_data (G_OBJECT (msg), "gone", GINT_TO_POINTER (TRUE));
+}
+
+static gboolean
+trickle_one_byte (gpointer user_data)
+{
+  SoupServerMessage *msg = user_data;
+
+  if (g_object_get_data (G_OBJECT (msg), "gone") != NULL)
+    return G_SOURCE_REMOVE;
+  soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC, " ", 1);
+  soup_server_message_unpause (msg);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A byte every 2 s, for ever: libsoup's idle timeout never fires. */
+static void
+trickle_handler (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (headers, "application/json", NULL);
+  soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC, "{", 1);
+  g_signal_connect (msg, "finished", G_CALLBACK (mark_gone), NULL);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (mark_gone), NULL);
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 2000, trickle_one_byte, g_object_ref (msg), g_object_unref);
+}
+
+/* `netsuite test` against a token URL that trickles: it waited for ever.
+ * Now it gives up at its deadline (30 s) with exit code 3. */
+static void
+test_netsuite_trickled_answer (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token_url = NULL;
+  g_auto(SyCliRun) run = { 0 };
+  GSList *uris;
+
+  soup_server_add_handler (server, NULL, trickle_handler, NULL, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  token_url = g_strdup_printf ("http://127.0.0.1:%d/services/rest/auth/oauth2/v1/token", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  add_connection (fixture, "NS");
+  {
+    g_auto(SyCliRun) generate = { 0 };
+
+    sy_cli_run (fixture, NULL, &generate, "cert", "generate", "--type", "ec-p256", "--subject", "CN=Switchyard",
+                "--out", "ns.pem", "--connection", "NS");
+    g_assert_cmpint (generate.status, ==, 0);
+  }
+
+  sy_cli_run (fixture, NULL, &run, "netsuite", "test", "--connection", "NS", "--account", "TST123", "--client-id", "C",
+              "--certificate-id", "0123456789abcdef", "--token-url", token_url);
+  g_assert_cmpint (run.status, ==, 3);
+  sy_cli_assert_one_error_line (&run);
+  g_assert_nonnull (strstr (run.err, "did not answer in time"));
+  g_assert_cmpstr (run.out, ==, "");
+  soup_server_disconnect (server);
+}
+
+static void
 test_netsuite_login (Fixture       *fixture,
                      gconstpointer  data)
 {
@@ -1232,6 +1337,8 @@ main (int    argc,
   ADD ("/cli-cert/import-bad-input", test_import_bad_input);
   ADD ("/cli-cert/attach-pending-key", test_attach_pending_key);
   ADD ("/cli-cert/netsuite-login", test_netsuite_login);
+  ADD ("/cli-cert/netsuite-trickled-answer", test_netsuite_trickled_answer);
+  ADD ("/cli-cert/import-not-regular", test_import_not_regular);
 #undef ADD
 
   return g_test_run ();
