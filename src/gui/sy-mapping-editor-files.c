@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "sy-file.h"
 #include "sy-mapping-editor-internal.h"
 #include "sy-sync-window.h"
 
@@ -604,7 +605,11 @@ import_now (SyMappingEditor *self,
   g_autoptr(GFile) target = NULL;
   gsize length;
 
-  if (!g_file_load_contents (file, NULL, &contents, &length, NULL, &error))
+  /* A local file only when it is a regular one: a FIFO would freeze the
+   * window for good. */
+  if (path != NULL
+      ? !sy_file_load_regular (path, SY_FILE_MAX_CONFIG_SIZE, &contents, &length, &error)
+      : !g_file_load_contents (file, NULL, &contents, &length, NULL, &error))
     {
       sy_mapping_editor_show_error (self, _("The Mapping Could Not Be Imported"), error->message);
       return;

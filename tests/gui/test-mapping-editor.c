@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <glib/gstdio.h>
 
 #include "sy-field-chooser-private.h"
@@ -553,6 +555,23 @@ test_open_errors_and_demo (Fixture       *fixture,
       SY_GUI_WAIT_FOR (sy_gui_test_find_message_dialog () != NULL);
       dialog = sy_gui_test_find_message_dialog ();
       g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), ":7:"));
+      sy_gui_test_respond (dialog, "close");
+      g_assert_false (g_file_test (copied, G_FILE_TEST_EXISTS));
+    }
+
+    /* So is a FIFO, at once: reading it would wait, with the window
+     * frozen, for a writer that never comes. */
+    {
+      g_autofree char *fifo_path = g_build_filename (outside, "pipe.json", NULL);
+      g_autoptr(GFile) fifo = g_file_new_for_path (fifo_path);
+      g_autofree char *copied = g_build_filename (fixture->mappings_dir, "pipe.json", NULL);
+
+      g_assert_cmpint (mkfifo (fifo_path, 0600), ==, 0);
+      sy_mapping_editor_import_file (fixture->editor, fifo);
+      SY_GUI_WAIT_FOR (sy_gui_test_find_message_dialog () != NULL);
+      dialog = sy_gui_test_find_message_dialog ();
+      g_test_message ("FIFO: %s", adw_message_dialog_get_body (dialog));
+      g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "The Mapping Could Not Be Imported");
       sy_gui_test_respond (dialog, "close");
       g_assert_false (g_file_test (copied, G_FILE_TEST_EXISTS));
     }
