@@ -281,7 +281,7 @@ test_types (Fixture       *fixture,
   options.concurrency = 0;
   options.max_rps = -1;
   g_assert_false (sy_sync_options_validate (&options, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_INVALID_OPTIONS);
   g_assert_nonnull (strstr (error->message, "--batch-size must be between 1 and 100"));
   g_assert_nonnull (strstr (error->message, "--concurrency"));
   g_assert_nonnull (strstr (error->message, "--max-rps"));
@@ -481,12 +481,12 @@ test_runs_round_trip (Fixture       *fixture,
 
   /* Unknown runs. */
   g_assert_null (sy_state_store_load_run (fixture->store, 4242, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
   g_assert_nonnull (strstr (error->message, "4242"));
   g_assert_nonnull (strstr (error->message, fixture->db_path));
   g_clear_error (&error);
   g_assert_false (sy_state_store_set_run_state (fixture->store, 4242, SY_SYNC_RUN_STATE_STOPPED, NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
   g_clear_error (&error);
 
   /* It is all in the file, not in memory. */
@@ -685,7 +685,7 @@ test_commit_atomic (Fixture       *fixture,
   g_ptr_array_add (results, result_new ("a1", SY_SYNC_OUTCOME_CREATED, "T1", "2024-01-01T00:00:01Z"));
   g_ptr_array_add (results, result_new ("a3", SY_SYNC_OUTCOME_CREATED, NULL, "2024-01-01T00:00:03Z"));
   g_assert_false (sy_state_store_commit_batch (fixture->store, id, results, "2024-01-01T00:00:03Z", NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_INVALID_RESULT);
   g_assert_nonnull (strstr (error->message, "a3"));
   g_clear_error (&error);
   assert_nothing_kept (fixture, id, run->pair);
@@ -706,7 +706,7 @@ test_commit_atomic (Fixture       *fixture,
 
   /* An unknown run. */
   g_assert_false (sy_state_store_commit_batch (fixture->store, 4242, results, NULL, NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
   g_clear_error (&error);
 
   /* The store is still usable after the failures: no transaction left open. */
@@ -855,7 +855,7 @@ test_in_flight (Fixture       *fixture,
 
   /* An unknown run. */
   g_assert_false (sy_state_store_mark_in_flight (fixture->store, 4242, flying, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
 }
 
 static void
@@ -1007,7 +1007,7 @@ test_failures_paging (Fixture       *fixture,
   g_clear_pointer (&page, g_ptr_array_unref);
 
   g_assert_null (sy_state_store_list_failures (fixture->store, 4242, 0, 0, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
 }
 
 /* --- export ----------------------------------------------------------- */
@@ -1176,7 +1176,7 @@ test_export_csv (Fixture       *fixture,
 
     g_assert_false (sy_state_store_export_failures_to_stream (fixture->store, 4242, SY_SYNC_EXPORT_CSV,
                                                               stream, NULL, &error));
-    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+    g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
   }
 }
 
@@ -1339,7 +1339,7 @@ test_export_file_async (Fixture       *fixture,
   /* A failed export (unknown run) and a cancelled one leave the file as
    * it was, and no temporary file behind. */
   g_assert_false (export_file (fixture, 4242, SY_SYNC_EXPORT_JSON, file, NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
   g_clear_error (&error);
   g_cancellable_cancel (cancelled);
   g_assert_false (export_file (fixture, id, SY_SYNC_EXPORT_JSON, file, cancelled, &error));
@@ -1390,7 +1390,7 @@ test_lock (Fixture       *fixture,
   /* flock is per open file: this process cannot take it twice either. */
   second = sy_state_store_lock_pair (fixture->store, run->pair, &error);
   g_assert_null (second);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_PAIR_BUSY);
   g_assert_nonnull (strstr (error->message, "wms-one"));
   g_assert_nonnull (strstr (error->message, "erp-two"));
   g_clear_error (&error);
@@ -1402,7 +1402,7 @@ test_lock (Fixture       *fixture,
     g_assert_no_error (error);
     second = sy_state_store_lock_pair (other_store, run->pair, &error);
     g_assert_null (second);
-    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+    g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_PAIR_BUSY);
     g_clear_error (&error);
   }
 
@@ -1471,7 +1471,7 @@ test_interrupted (Fixture       *fixture,
     g_autoptr(SySyncLock) again = sy_state_store_lock_pair (fixture->store, run->pair, &error);
 
     g_assert_null (again);
-    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+    g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_PAIR_BUSY);
     g_clear_error (&error);
   }
 
@@ -1497,7 +1497,7 @@ test_interrupted (Fixture       *fixture,
   g_assert_true (wait_for_state (fixture, id, SY_SYNC_RUN_STATE_RUNNING));
   lock = sy_state_store_lock_pair (fixture->store, run->pair, &error);
   g_assert_null (lock);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_PAIR_BUSY);
   g_clear_error (&error);
 
   g_subprocess_send_signal (holder, SIGKILL);
@@ -1641,6 +1641,7 @@ test_async (Fixture       *fixture,
   }
   {
     g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(SySyncRun) committed = NULL;
 
     g_ptr_array_add (results, result_new ("s1", SY_SYNC_OUTCOME_CREATED, "T1", "2024-01-01T00:00:01Z"));
     g_ptr_array_add (results, failure_new ("s2", 422, "Invalid"));
@@ -1648,8 +1649,16 @@ test_async (Fixture       *fixture,
                                        "2024-01-01T00:00:02Z", NULL, sy_test_store_result, &result);
     /* The batch was copied too. */
     g_ptr_array_set_size (results, 0);
-    g_assert_true (sy_state_store_commit_batch_finish (fixture->store, AWAIT (result), &error));
+    committed = sy_state_store_commit_batch_finish (fixture->store, AWAIT (result), &error);
     g_assert_no_error (error);
+    /* The commit answers with the counts it left. */
+    g_assert_nonnull (committed);
+    g_assert_cmpint (committed->id, ==, id);
+    g_assert_cmpuint (committed->read, ==, 2);
+    g_assert_cmpuint (committed->created, ==, 1);
+    g_assert_cmpuint (committed->failed, ==, 1);
+    g_assert_cmpstr (committed->checkpoint, ==, "2024-01-01T00:00:01Z");
+    g_assert_cmpstr (committed->high_water, ==, "2024-01-01T00:00:02Z");
   }
   {
     g_autoptr(GAsyncResult) result = NULL;
@@ -1695,7 +1704,7 @@ test_async (Fixture       *fixture,
 
     sy_state_store_load_run_async (fixture->store, 4242, NULL, sy_test_store_result, &result);
     g_assert_null (sy_state_store_load_run_finish (fixture->store, AWAIT (result), &error));
-    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+    g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
     g_clear_error (&error);
   }
   {
