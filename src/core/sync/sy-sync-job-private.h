@@ -102,6 +102,7 @@ typedef struct
   guint         failed_lookups;
   guint         rate_limited;
   GSource      *wait_source;
+  SyPageIterator *lookup;        /* the search for a create that may have arrived */
   SySyncResult *result;
 } Record;
 
@@ -218,9 +219,9 @@ SySyncResult   *sy_sync_record_result_from_error (Record     *record,
 /* SHA-256 of the payload in a canonical form: the same payload always
  * gives the same hash, whatever order its members were set in. */
 char           *sy_sync_payload_hash           (JsonNode     *payload);
-char           *sy_sync_node_as_text           (JsonNode     *node);
-char           *sy_sync_member_as_text         (JsonObject   *object,
-                                                const char   *name);
+/* The text at a dotted path ("code", "address.city") of a record. */
+char           *sy_sync_value_at               (JsonNode     *record,
+                                                const char   *path);
 gboolean        sy_sync_time_is_later          (const char   *a,
                                                 const char   *b);
 void            sy_sync_replace_str            (char        **pointer,

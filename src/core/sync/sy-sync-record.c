@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sy-json.h"
 #include "sy-sync-job-private.h"
 
 void
@@ -23,6 +24,7 @@ sy_sync_record_free (Record *record)
   g_free (record->payload_hash);
   g_free (record->match_value);
   g_free (record->target_key);
+  g_clear_object (&record->lookup);
   g_clear_pointer (&record->result, sy_sync_result_free);
   g_free (record);
 }
@@ -37,35 +39,9 @@ sy_sync_replace_str (char       **pointer,
   *pointer = g_strdup (value);
 }
 
-char *
-sy_sync_node_as_text (JsonNode *node)
-{
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return NULL;
-
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      return g_strdup (json_node_get_string (node));
-    case G_TYPE_INT64:
-      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-    default:
-      return NULL;
-    }
-}
-
-char *
-sy_sync_member_as_text (JsonObject *object,
-                const char *name)
-{
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-  return sy_sync_node_as_text (json_object_get_member (object, name));
-}
-
 /* A dotted path into the payload ("code", "shipmentAddress.city"). */
-static char *
-payload_value_at (JsonNode   *payload,
+char *
+sy_sync_value_at (JsonNode   *payload,
                   const char *path)
 {
   g_auto(GStrv) segments = NULL;
@@ -82,7 +58,7 @@ payload_value_at (JsonNode   *payload,
       node = json_object_get_member (json_node_get_object (node), segments[i]);
     }
 
-  return sy_sync_node_as_text (node);
+  return sy_json_node_dup_text (node);
 }
 
 static int
@@ -267,8 +243,8 @@ sy_sync_record_new (SySyncJob  *self,
 
   record = g_new0 (Record, 1);
   record->batch = batch;
-  record->source_key = sy_sync_member_as_text (source, "key");
-  record->updated_at = sy_sync_member_as_text (source, "updatedAt");
+  record->source_key = sy_json_object_dup_text (source, "key");
+  record->updated_at = sy_json_object_dup_text (source, "updatedAt");
 
   if (record->source_key != NULL && g_hash_table_contains (self->missing_keys, record->source_key))
     {
@@ -287,7 +263,7 @@ sy_sync_record_new (SySyncJob  *self,
       record->payload = json_node_new (JSON_NODE_OBJECT);
       json_node_set_object (record->payload, payload);
       record->payload_hash = sy_sync_payload_hash (record->payload);
-      record->match_value = payload_value_at (record->payload, sy_mapping_get_match_target (self->mapping));
+      record->match_value = sy_sync_value_at (record->payload, sy_mapping_get_match_target (self->mapping));
     }
 
   if (blocking || payload == NULL)

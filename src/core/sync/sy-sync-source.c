@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sy-json.h"
 #include "sy-sync-job-private.h"
 
 void
@@ -47,8 +48,8 @@ sy_sync_keyset_filter_page (SySyncKeyset *keyset,
     {
       JsonNode *node = json_array_get_element (page, i);
       JsonObject *record = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      g_autofree char *key = sy_sync_member_as_text (record, "key");
-      g_autofree char *updated_at = sy_sync_member_as_text (record, "updatedAt");
+      g_autofree char *key = sy_json_object_dup_text (record, "key");
+      g_autofree char *updated_at = sy_json_object_dup_text (record, "updatedAt");
 
       if (key == NULL || updated_at == NULL)
         {
@@ -198,10 +199,7 @@ on_key_fetched (GObject      *source,
 
   if (root != NULL)
     {
-      JsonNode *data = root;
-
-      if (JSON_NODE_HOLDS_OBJECT (root) && json_object_has_member (json_node_get_object (root), "data"))
-        data = json_object_get_member (json_node_get_object (root), "data");
+      JsonNode *data = sy_json_unwrap_data (root);
       if (JSON_NODE_HOLDS_OBJECT (data))
         fetch->slots[item->index] = json_node_ref (data);
       else
@@ -353,7 +351,7 @@ peek_record_key (SySyncJob *self)
     return NULL;
 
   node = json_array_get_element (page, self->page_pos);
-  return JSON_NODE_HOLDS_OBJECT (node) ? sy_sync_member_as_text (json_node_get_object (node), "key") : NULL;
+  return JSON_NODE_HOLDS_OBJECT (node) ? sy_json_object_dup_text (json_node_get_object (node), "key") : NULL;
 }
 
 /* Whether the next record is one an open batch still holds: read again

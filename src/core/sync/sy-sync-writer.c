@@ -7,9 +7,14 @@
 
 #include <glib/gi18n.h>
 
+#include "sy-backoff.h"
+#include "sy-json.h"
 #include "sy-sync-job-private.h"
 
 #define BACKOFF_CAP_MS 10000
+/* A match field is meant to be unique: a second record is worth seeing
+ * only to know it is not. */
+#define LOOKUP_PER_PAGE 2
 #define RETRY_AFTER_DEFAULT_S 1
 #define RETRY_AFTER_CAP_S 60
 /* 429s are the server pacing us, not the record failing: they do not use
@@ -62,16 +67,6 @@ record_abandon (Record *record)
 
   self->in_flight--;
   sy_sync_job_pump (self);
-}
-
-static guint
-backoff_ms (guint retry_index)
-{
-  guint64 ceiling = (guint64) BACKOFF_BASE_MS << MIN (retry_index, 16);
-
-  ceiling = MIN (ceiling, BACKOFF_CAP_MS);
-  /* Equal jitter: at least half the step, so that retries spread out. */
-  return (guint) (ceiling / 2 + g_random_int_range (0, (gint32) (ceiling / 2) + 1));
 }
 
 static gboolean
@@ -193,7 +188,8 @@ record_failed_request (Record       *record,
       if (record->attempts < self->options.max_attempts &&
           record->failed_lookups < self->options.max_attempts)
         {
-          record_wait (record, backoff_ms (MAX (record->attempts + record->failed_lookups, 1) - 1));
+          record_wait (record, sy_backoff_delay_ms (BACKOFF_BASE_MS, MAX (record->attempts + record->failed_lookups, 1) - 1,
+                                                   BACKOFF_CAP_MS));
           return;
         }
       break;
@@ -210,21 +206,15 @@ record_failed_request (Record       *record,
 static char *
 key_from_answer (JsonNode *root)
 {
-  JsonObject *object;
-  char *key;
+  JsonNode *data = sy_json_unwrap_data (root);
+  char *key = NULL;
 
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-
-  object = json_node_get_object (root);
-  if (json_object_has_member (object, "data") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "data")))
-    {
-      key = sy_sync_member_as_text (json_object_get_object_member (object, "data"), "key");
-      if (key != NULL)
-        return key;
-    }
-
-  return sy_sync_member_as_text (object, "key");
+  if (data != NULL && JSON_NODE_HOLDS_OBJECT (data))
+    key = sy_json_object_dup_text (json_node_get_object (data), "key");
+  /* Some servers answer a create with the record beside other members. */
+  if (key == NULL && root != NULL && JSON_NODE_HOLDS_OBJECT (root))
+    key = sy_json_object_dup_text (json_node_get_object (root), "key");
+  return key;
 }
 
 static void
@@ -271,35 +261,39 @@ on_lookup_answer (GObject      *source,
                   gpointer      user_data)
 {
   Record *record = user_data;
+  SySyncJob *self = record->batch->job;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  JsonNode *data = NULL;
+  g_autoptr(JsonArray) page = NULL;
+  g_autoptr(SyPageIterator) lookup = g_steal_pointer (&record->lookup);
+  const char *match_field = sy_mapping_get_match_target (self->mapping);
 
-  root = sy_api_client_get_finish (SY_API_CLIENT (source), result, &error);
-  if (root == NULL)
+  page = sy_page_iterator_next_finish (SY_PAGE_ITERATOR (source), result, &error);
+  if (page == NULL && error != NULL)
     {
+      if (g_error_matches (error, SY_API_ERROR, SY_API_ERROR_INVALID_RESPONSE))
+        {
+          /* Asking again would get the same answer. */
+          g_prefix_error (&error, _("The target’s answer to a search cannot be read: "));
+          record_finish (record, sy_sync_record_result_from_error (record, error));
+          return;
+        }
       /* A lookup is itself harmless to repeat; whether the create arrived
        * is still unknown. */
       record_failed_request (record, error, TRUE, FALSE);
       return;
     }
 
-  if (JSON_NODE_HOLDS_OBJECT (root))
-    data = json_object_get_member (json_node_get_object (root), "data");
-
-  if (data == NULL || !JSON_NODE_HOLDS_ARRAY (data))
+  /* Only a record that holds the value counts: a server that ignores the
+   * filter answers with others. */
+  for (guint i = 0; page != NULL && i < json_array_get_length (page); i++)
     {
-      g_autoptr(GError) invalid = sy_api_error_new_full (SY_API_ERROR_INVALID_RESPONSE, 200, NULL, 0, NULL,
-                                                         _("The target’s answer to a search is not a list of records."));
-      record_finish (record, sy_sync_record_result_from_error (record, invalid));
-      return;
-    }
+      JsonNode *node = json_array_get_element (page, i);
+      g_autofree char *value = sy_sync_value_at (node, match_field);
+      g_autofree char *key = NULL;
 
-  if (json_array_get_length (json_node_get_array (data)) > 0)
-    {
-      JsonNode *first = json_array_get_element (json_node_get_array (data), 0);
-      g_autofree char *key = JSON_NODE_HOLDS_OBJECT (first) ? sy_sync_member_as_text (json_node_get_object (first), "key") : NULL;
-
+      if (g_strcmp0 (value, record->match_value) != 0 || !JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      key = sy_json_object_dup_text (json_node_get_object (node), "key");
       if (key != NULL)
         {
           /* The create did arrive: it is not sent again. */
@@ -326,19 +320,17 @@ record_send (Record *record)
 
   if (record->look_up_first)
     {
-      g_autofree char *name = g_uri_escape_string (sy_mapping_get_match_target (self->mapping), NULL, FALSE);
-      g_autofree char *value = NULL;
-      g_autofree char *path = NULL;
-
       if (record->match_value == NULL)
         {
           record_finish (record, sy_sync_record_failed_result (record, 0,
                                                 _("The record may have been created by an earlier attempt, but its match field is empty, so that cannot be checked. Check the target by hand.")));
           return;
         }
-      value = g_uri_escape_string (record->match_value, NULL, FALSE);
-      path = g_strdup_printf ("%s?filter%%5B%s%%5D=%s&per_page=2", self->target_path, name, value);
-      sy_api_client_get_async (self->target, path, self->cancellable, on_lookup_answer, record);
+      record->lookup = sy_page_iterator_new (self->target, sy_mapping_get_target_entity (self->mapping),
+                                             LOOKUP_PER_PAGE);
+      sy_page_iterator_add_filter (record->lookup, sy_mapping_get_match_target (self->mapping), NULL,
+                                   record->match_value);
+      sy_page_iterator_next_async (record->lookup, self->cancellable, on_lookup_answer, record);
       return;
     }
 
