@@ -595,6 +595,8 @@ test_commit_counts (Fixture       *fixture,
   g_assert_false (g_hash_table_contains (state->target_keys, "o5"));
   g_assert_cmpstr (g_hash_table_lookup (state->payload_hashes, "o3"), ==, "hash-of-o3");
   g_assert_cmpuint (g_hash_table_size (state->done), ==, 5);
+  /* What the job compares a record read again with. */
+  g_assert_cmpstr (g_hash_table_lookup (state->done, "o2"), ==, "2024-01-01T00:00:02Z");
   g_assert_cmpuint (g_hash_table_size (state->in_flight), ==, 0);
 
   /* A second batch: NULL checkpoint and high water leave them; counts add up. */
@@ -621,8 +623,8 @@ test_commit_counts (Fixture       *fixture,
   g_assert_cmpstr (g_hash_table_lookup (state->payload_hashes, "o1"), ==, "hash-of-o1");
   g_clear_pointer (&loaded, sy_sync_run_free);
   loaded = load_run (fixture, id);
-  /* o1 moved from created to skipped; read is unchanged. */
-  assert_counts (loaded, 6, 2, 1, 1, 2);
+  /* o1 stays one this run created (it did); read is unchanged. */
+  assert_counts (loaded, 6, 3, 1, 1, 1);
   g_assert_cmpstr (loaded->checkpoint, ==, "2024-01-01T00:00:06Z");
 
   /* An empty batch only moves the checkpoint. */
@@ -630,7 +632,7 @@ test_commit_counts (Fixture       *fixture,
   commit (fixture, id, results, "2024-01-01T00:00:07Z", NULL);
   g_clear_pointer (&loaded, sy_sync_run_free);
   loaded = load_run (fixture, id);
-  assert_counts (loaded, 6, 2, 1, 1, 2);
+  assert_counts (loaded, 6, 3, 1, 1, 1);
   g_assert_cmpstr (loaded->checkpoint, ==, "2024-01-01T00:00:07Z");
 }
 
@@ -654,6 +656,36 @@ assert_nothing_kept (Fixture    *fixture,
   g_assert_true (g_hash_table_contains (state->in_flight, "a1"));
   count = query_text (fixture->db_path, "SELECT count(*) FROM sync_results");
   g_assert_cmpstr (count, ==, "0");
+}
+
+/* A record created by a run, edited in the source and written again by
+ * the same run stays one the run created; its newer updatedAt and target
+ * payload are what the run keeps. */
+static void
+test_commit_created_then_updated (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(SySyncRun) run = make_run ("orders", FALSE);
+  g_autoptr(SySyncRun) loaded = NULL;
+  g_autoptr(GPtrArray) results = results_new ();
+  g_autoptr(SySyncBatchState) state = NULL;
+  const char * const keys[] = { "o1", "o2", NULL };
+  gint64 id = create_run (fixture, run);
+
+  g_ptr_array_add (results, result_new ("o1", SY_SYNC_OUTCOME_CREATED, "T1", "2024-01-01T00:00:01Z"));
+  g_ptr_array_add (results, result_new ("o2", SY_SYNC_OUTCOME_UPDATED, "T2", "2024-01-01T00:00:02Z"));
+  commit (fixture, id, results, "2024-01-01T00:00:02Z", "2024-01-01T00:00:02Z");
+
+  g_ptr_array_set_size (results, 0);
+  g_ptr_array_add (results, result_new ("o1", SY_SYNC_OUTCOME_UPDATED, "T1", "2024-01-01T00:00:07Z"));
+  g_ptr_array_add (results, result_new ("o2", SY_SYNC_OUTCOME_UPDATED, "T2", "2024-01-01T00:00:08Z"));
+  commit (fixture, id, results, "2024-01-01T00:00:08Z", "2024-01-01T00:00:08Z");
+
+  loaded = load_run (fixture, id);
+  assert_counts (loaded, 2, 1, 1, 0, 0);
+  state = lookup (fixture, id, run->pair, keys);
+  g_assert_cmpstr (g_hash_table_lookup (state->done, "o1"), ==, "2024-01-01T00:00:07Z");
+  g_assert_cmpstr (g_hash_table_lookup (state->done, "o2"), ==, "2024-01-01T00:00:08Z");
 }
 
 static void
@@ -734,7 +766,8 @@ test_commit_replace (Fixture       *fixture,
   loaded = load_run (fixture, id);
   assert_counts (loaded, 3, 1, 0, 2, 0);
 
-  /* Resume: r1 now succeeds, r2 fails again, r3 is written again as an update. */
+  /* Resume: r1 now succeeds, r2 fails again, r3 is written again as an
+   * update, and stays a record this run created. */
   g_ptr_array_set_size (results, 0);
   g_ptr_array_add (results, result_new ("r1", SY_SYNC_OUTCOME_CREATED, "T1", "2024-01-01T00:00:01Z"));
   g_ptr_array_add (results, failure_new ("r2", 500, "Internal error"));
@@ -742,7 +775,7 @@ test_commit_replace (Fixture       *fixture,
   commit (fixture, id, results, NULL, NULL);
   g_clear_pointer (&loaded, sy_sync_run_free);
   loaded = load_run (fixture, id);
-  assert_counts (loaded, 3, 1, 1, 1, 0);
+  assert_counts (loaded, 3, 2, 0, 1, 0);
 
   /* The same key twice in one batch: the last one counts. */
   g_ptr_array_set_size (results, 0);
@@ -752,7 +785,7 @@ test_commit_replace (Fixture       *fixture,
   commit (fixture, id, results, NULL, NULL);
   g_clear_pointer (&loaded, sy_sync_run_free);
   loaded = load_run (fixture, id);
-  assert_counts (loaded, 4, 3, 1, 0, 0);
+  assert_counts (loaded, 4, 4, 0, 0, 0);
 
   {
     g_autoptr(GError) error = NULL;
@@ -1778,6 +1811,7 @@ main (int    argc,
   ADD ("/sync-store/runs/round-trip", test_runs_round_trip);
   ADD_UNOPENED ("/sync-store/migration", test_migration);
   ADD ("/sync-store/commit/counts", test_commit_counts);
+  ADD ("/sync-store/commit/created-then-updated", test_commit_created_then_updated);
   ADD ("/sync-store/commit/atomic", test_commit_atomic);
   ADD ("/sync-store/commit/replace", test_commit_replace);
   ADD ("/sync-store/commit/dry-run", test_commit_dry_run);

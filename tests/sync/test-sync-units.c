@@ -130,6 +130,81 @@ test_keyset_record_without_place (void)
   sy_sync_keyset_clear (&keyset);
 }
 
+/* A record before what was asked for: the server ignores the filter.
+ * From then on the page is filtered here, against where the run reads
+ * from, and the listing is not restarted from the boundary. */
+static void
+test_keyset_ignored_filter (void)
+{
+  SySyncKeyset keyset;
+  g_autofree char *kept = NULL;
+
+  sy_sync_keyset_init (&keyset);
+  sy_sync_keyset_set_floor (&keyset, "2024-01-01T00:00:05Z", FALSE);
+  kept = filter (&keyset, "[{\"key\":\"a\",\"updatedAt\":\"2024-01-01T00:00:06Z\"},"
+                          " {\"key\":\"b\",\"updatedAt\":\"2024-01-01T00:00:07Z\"},"
+                          " {\"key\":\"c\",\"updatedAt\":\"2024-01-01T00:00:05Z\"},"
+                          " {\"key\":\"d\",\"updatedAt\":\"2024-01-01T00:00:08Z\"},"
+                          " {\"key\":\"e\",\"updatedAt\":\"2024-01-01T00:00:01Z\"}]");
+  g_assert_cmpstr (kept, ==, "a,b,d");
+  g_assert_true (keyset.untrusted);
+  g_assert_false (sy_sync_keyset_should_restart (&keyset));
+  sy_sync_keyset_clear (&keyset);
+}
+
+/* After a restart from the boundary, a record before it shows the filter
+ * ignored too; records out of order on a page show the sort ignored. */
+static void
+test_keyset_ignored_order (void)
+{
+  SySyncKeyset keyset;
+  SySyncKeyset unsorted;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *kept = NULL;
+
+  sy_sync_keyset_init (&keyset);
+  first = filter (&keyset, "[{\"key\":\"a\",\"updatedAt\":\"2024-01-01T00:00:01Z\"},"
+                           " {\"key\":\"b\",\"updatedAt\":\"2024-01-01T00:00:02Z\"}]");
+  g_assert_true (sy_sync_keyset_should_restart (&keyset));
+  sy_sync_keyset_restarted (&keyset);
+  g_assert_cmpstr (keyset.lower, ==, "2024-01-01T00:00:02Z");
+  second = filter (&keyset, "[{\"key\":\"a\",\"updatedAt\":\"2024-01-01T00:00:01Z\"},"
+                            " {\"key\":\"b\",\"updatedAt\":\"2024-01-01T00:00:02Z\"}]");
+  g_assert_true (keyset.untrusted);
+  /* No floor: the whole listing, handed out again and passed over by the
+   * run's results. */
+  g_assert_cmpstr (second, ==, "a,b");
+  sy_sync_keyset_clear (&keyset);
+
+  sy_sync_keyset_init (&unsorted);
+  kept = filter (&unsorted, "[{\"key\":\"a\",\"updatedAt\":\"2024-01-01T00:00:03Z\"},"
+                            " {\"key\":\"b\",\"updatedAt\":\"2024-01-01T00:00:02Z\"}]");
+  g_assert_true (unsorted.untrusted);
+  g_assert_cmpstr (kept, ==, "a,b");
+  sy_sync_keyset_clear (&unsorted);
+}
+
+/* The same record twice in one answer is noted, both copies handed out
+ * (to fail, saying why). */
+static void
+test_keyset_repeated_record (void)
+{
+  SySyncKeyset keyset;
+  g_autofree char *kept = NULL;
+
+  sy_sync_keyset_init (&keyset);
+  kept = filter (&keyset, "[{\"key\":\"a\",\"updatedAt\":\"2024-01-01T00:00:01Z\"},"
+                          " {\"key\":\"b\",\"updatedAt\":\"2024-01-01T00:00:02Z\"},"
+                          " {\"key\":\"b\",\"updatedAt\":\"2024-01-01T00:00:02Z\"}]");
+  g_assert_cmpstr (kept, ==, "a,b,b");
+  g_assert_nonnull (keyset.repeated);
+  g_assert_cmpstr (g_hash_table_lookup (keyset.repeated, "b"), ==, "2024-01-01T00:00:02Z");
+  g_assert_false (g_hash_table_contains (keyset.repeated, "a"));
+  g_assert_false (keyset.untrusted);
+  sy_sync_keyset_clear (&keyset);
+}
+
 static GError *
 api_error (SyApiError code,
            guint      status)
@@ -286,6 +361,9 @@ main (int   argc,
   g_test_add_func ("/sync-units/keyset/edited-record-comes-again", test_keyset_edited_record_comes_again);
   g_test_add_func ("/sync-units/keyset/single-instant", test_keyset_single_instant);
   g_test_add_func ("/sync-units/keyset/record-without-place", test_keyset_record_without_place);
+  g_test_add_func ("/sync-units/keyset/ignored-filter", test_keyset_ignored_filter);
+  g_test_add_func ("/sync-units/keyset/ignored-order", test_keyset_ignored_order);
+  g_test_add_func ("/sync-units/keyset/repeated-record", test_keyset_repeated_record);
   g_test_add_func ("/sync-units/classify/api-errors", test_classify_failure);
   g_test_add_func ("/sync-units/classify/cancelled-and-prefixed", test_classify_cancelled);
   g_test_add_func ("/sync-units/payload-hash/canonical", test_payload_hash_canonical);

@@ -29,7 +29,7 @@ batch_state_new (void)
 
   state->target_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   state->payload_hashes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  state->done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  state->done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   state->in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return state;
 }
@@ -79,7 +79,7 @@ lookup_batch_work (sqlite3     *db,
                                "WHERE pair = ?1 AND source_key = ?2", error);
   if (key_map == NULL)
     goto out;
-  done = prepare (db, path, "SELECT 1 FROM sync_results WHERE run_id = ?1 AND source_key = ?2", error);
+  done = prepare (db, path, "SELECT updated_at FROM sync_results WHERE run_id = ?1 AND source_key = ?2", error);
   if (done == NULL)
     goto out;
   in_flight = prepare (db, path, "SELECT 1 FROM sync_in_flight WHERE run_id = ?1 AND source_key = ?2", error);
@@ -107,7 +107,7 @@ lookup_batch_work (sqlite3     *db,
       if (!step_lookup (done, key, db, path, &found, error))
         goto out;
       if (found)
-        g_hash_table_add (state->done, g_strdup (key));
+        g_hash_table_insert (state->done, g_strdup (key), column_strdup (done, 0));
 
       if (!step_lookup (in_flight, key, db, path, &found, error))
         goto out;
@@ -181,6 +181,126 @@ sy_state_store_lookup_batch (SyStateStore        *self,
 
   return sy_state_store_run (self, lookup_batch_work, keys_request_new (self, run_id, pair, source_keys),
                              (GDestroyNotify) request_free, error);
+}
+
+static gpointer
+has_key_map_work (sqlite3     *db,
+                  const char  *path,
+                  gpointer     data,
+                  GError     **error)
+{
+  Request *request = data;
+  sqlite3_stmt *statement;
+  int status;
+  gboolean *has = NULL;
+
+  statement = prepare (db, path, "SELECT 1 FROM sync_key_map WHERE pair = ?1 LIMIT 1", error);
+  if (statement == NULL)
+    return NULL;
+  sqlite3_bind_text (statement, 1, request->pair, -1, SQLITE_STATIC);
+  status = sqlite3_step (statement);
+  if (status == SQLITE_ROW || status == SQLITE_DONE)
+    {
+      has = g_new (gboolean, 1);
+      *has = status == SQLITE_ROW;
+    }
+  else
+    sy_state_store_set_sqlite_error (error, db, path);
+  sqlite3_finalize (statement);
+  return has;
+}
+
+gboolean
+sy_state_store_has_key_map (SyStateStore  *self,
+                            const char    *pair,
+                            gboolean      *has_key_map,
+                            GError       **error)
+{
+  g_autofree gboolean *has = NULL;
+  Request *request;
+
+  g_return_val_if_fail (SY_IS_STATE_STORE (self), FALSE);
+  g_return_val_if_fail (pair != NULL, FALSE);
+  g_return_val_if_fail (has_key_map != NULL, FALSE);
+
+  request = request_new (self);
+  request->pair = g_strdup (pair);
+  has = sy_state_store_run (self, has_key_map_work, request, (GDestroyNotify) request_free, error);
+  if (has == NULL)
+    return FALSE;
+  *has_key_map = *has;
+  return TRUE;
+}
+
+static gpointer
+adopt_keys_work (sqlite3     *db,
+                 const char  *path,
+                 gpointer     data,
+                 GError     **error)
+{
+  Request *request = data;
+  sqlite3_stmt *insert = NULL;
+  gboolean ok = FALSE;
+
+  if (!exec (db, path, "BEGIN IMMEDIATE", error))
+    return NULL;
+
+  insert = prepare (db, path, "INSERT OR IGNORE INTO sync_key_map (pair, source_key, target_key) VALUES (?1, ?2, ?3)",
+                    error);
+  if (insert == NULL)
+    goto out;
+  sqlite3_bind_text (insert, 1, request->pair, -1, SQLITE_STATIC);
+
+  for (guint i = 0; request->keys[i] != NULL && request->target_keys[i] != NULL; i++)
+    {
+      sqlite3_reset (insert);
+      sqlite3_bind_text (insert, 2, request->keys[i], -1, SQLITE_STATIC);
+      sqlite3_bind_text (insert, 3, request->target_keys[i], -1, SQLITE_STATIC);
+      if (sqlite3_step (insert) != SQLITE_DONE)
+        {
+          sy_state_store_set_sqlite_error (error, db, path);
+          goto out;
+        }
+    }
+
+  ok = exec (db, path, "COMMIT", error);
+
+out:
+  sqlite3_finalize (insert);
+  rollback (db);
+  return ok ? GINT_TO_POINTER (TRUE) : NULL;
+}
+
+void
+sy_state_store_adopt_keys_async (SyStateStore        *self,
+                                 const char          *pair,
+                                 const char * const  *source_keys,
+                                 const char * const  *target_keys,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  Request *request;
+
+  g_return_if_fail (SY_IS_STATE_STORE (self));
+  g_return_if_fail (pair != NULL);
+  g_return_if_fail (source_keys != NULL && target_keys != NULL);
+  g_return_if_fail (g_strv_length ((char **) source_keys) == g_strv_length ((char **) target_keys));
+
+  request = keys_request_new (self, 0, pair, source_keys);
+  request->target_keys = g_strdupv ((char **) target_keys);
+  sy_state_store_run_async (self, adopt_keys_work, request, (GDestroyNotify) request_free, NULL,
+                            sy_state_store_adopt_keys_async, cancellable, callback, user_data);
+}
+
+gboolean
+sy_state_store_adopt_keys_finish (SyStateStore  *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, sy_state_store_adopt_keys_async), FALSE);
+
+  return sy_state_store_run_finish (self, result, error) != NULL;
 }
 
 static gpointer
@@ -403,6 +523,7 @@ commit_one (CommitStatements    *statements,
 {
   sqlite3_stmt *statement;
   SySyncOutcome previous_outcome;
+  SySyncOutcome outcome = result->outcome;
   int status;
 
   if (sy_sync_outcome_to_string (result->outcome) == NULL)
@@ -422,7 +543,16 @@ commit_one (CommitStatements    *statements,
     {
       /* A key that comes again leaves its old counter for its new one. */
       if (sy_sync_outcome_from_string ((const char *) sqlite3_column_text (statement, 0), &previous_outcome))
-        deltas[count_for_outcome (previous_outcome)]--;
+        {
+          deltas[count_for_outcome (previous_outcome)]--;
+          /* Created by this run, then edited and written again: for the
+           * run it is still a record it created. */
+          if (previous_outcome == SY_SYNC_OUTCOME_CREATED &&
+              (outcome == SY_SYNC_OUTCOME_UPDATED || outcome == SY_SYNC_OUTCOME_UNCHANGED))
+            outcome = SY_SYNC_OUTCOME_CREATED;
+          else if (previous_outcome == SY_SYNC_OUTCOME_WOULD_CREATE && outcome == SY_SYNC_OUTCOME_WOULD_UPDATE)
+            outcome = SY_SYNC_OUTCOME_WOULD_CREATE;
+        }
     }
   else if (status == SQLITE_DONE)
     (*read_delta)++;
@@ -431,13 +561,13 @@ commit_one (CommitStatements    *statements,
       sy_state_store_set_sqlite_error (error, db, path);
       return FALSE;
     }
-  deltas[count_for_outcome (result->outcome)]++;
+  deltas[count_for_outcome (outcome)]++;
 
   statement = statements->upsert_result;
   sqlite3_reset (statement);
   sqlite3_bind_int64 (statement, 1, run_id);
   bind_text_or_null (statement, 2, result->source_key);
-  sqlite3_bind_text (statement, 3, sy_sync_outcome_to_string (result->outcome), -1, SQLITE_STATIC);
+  sqlite3_bind_text (statement, 3, sy_sync_outcome_to_string (outcome), -1, SQLITE_STATIC);
   bind_text_or_null (statement, 4, result->target_key);
   bind_text_or_null (statement, 5, result->payload_hash);
   bind_text_or_null (statement, 6, result->updated_at);
@@ -451,7 +581,7 @@ commit_one (CommitStatements    *statements,
   if (!step_done (statement, db, path, error))
     return FALSE;
 
-  if (!outcome_maps_key (result->outcome))
+  if (!outcome_maps_key (outcome))
     return TRUE;
 
   if (!dry_run)

@@ -33,6 +33,7 @@ typedef struct
   SySyncRunState      state;
   char               *message;
   GStrv               keys;
+  GStrv               target_keys;
   GPtrArray          *results;
   char               *checkpoint;
   char               *high_water;
@@ -59,6 +60,7 @@ request_free (Request *request)
   g_free (request->pair);
   g_free (request->message);
   g_strfreev (request->keys);
+  g_strfreev (request->target_keys);
   g_clear_pointer (&request->results, g_ptr_array_unref);
   g_free (request->checkpoint);
   g_free (request->high_water);

@@ -108,7 +108,7 @@ typedef struct
 {
   GHashTable *target_keys;     /* source key → target key, from the pair's key map */
   GHashTable *payload_hashes;  /* source key → payload hash last written (may lack keys) */
-  GHashTable *done;            /* set of source keys this run already has a result for */
+  GHashTable *done;            /* source key → the updatedAt (or NULL) of the result this run already has for it */
   GHashTable *in_flight;       /* set of source keys of this run whose create may have been sent */
 } SySyncBatchState;
 
@@ -130,6 +130,27 @@ SySyncBatchState *sy_state_store_lookup_batch     (SyStateStore        *self,
                                                    gint64               run_id,
                                                    const char          *pair,
                                                    const char * const  *source_keys,
+                                                   GError             **error);
+
+/* Whether the pair's key map holds anything: a pair without one (state.db
+ * lost, or never synced) adopts what the target holds first. */
+gboolean      sy_state_store_has_key_map          (SyStateStore        *self,
+                                                   const char          *pair,
+                                                   gboolean            *has_key_map,
+                                                   GError             **error);
+
+/* Adds source_keys[i] → target_keys[i] (both NULL-terminated, as long)
+ * to the pair's key map, without a payload hash, where the source key has
+ * no entry yet: records the target already held. One transaction. */
+void          sy_state_store_adopt_keys_async     (SyStateStore        *self,
+                                                   const char          *pair,
+                                                   const char * const  *source_keys,
+                                                   const char * const  *target_keys,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean      sy_state_store_adopt_keys_finish    (SyStateStore        *self,
+                                                   GAsyncResult        *result,
                                                    GError             **error);
 
 /* Write-ahead for creates: committed (durably) before the first POST of

@@ -22,6 +22,9 @@ G_BEGIN_DECLS
 /* Pages held at once: the one being cut into batches and the next. */
 #define MAX_PAGES 2
 #define BACKOFF_BASE_MS 250
+/* Failures of source records without a key are kept under this prefix
+ * and a hash of the record. */
+#define SY_SYNC_KEYLESS_PREFIX "(no key) "
 
 /* Where the source listing stands, for keyset paging: page numbers shift
  * when a record read earlier is edited meanwhile (it moves to the end of
@@ -36,6 +39,18 @@ typedef struct
   GHashTable *boundary_keys;   /* keys handed out at that instant */
   gboolean    single_instant;  /* the last page's records all share one updatedAt */
   gboolean    disabled;        /* a record without key or updatedAt: no place in the order */
+  GHashTable *repeated;        /* key → updatedAt listed more than once in one page, or NULL */
+  /* What the listing was asked for, to check that the server honours it:
+   * records from lower on (inclusive or not), sorted by updatedAt. */
+  char       *lower;
+  gboolean    lower_inclusive;
+  /* Where the run reads from: what is left when the server is not to be
+   * trusted with the filter and the order is filtered here. */
+  char       *floor;
+  gboolean    floor_inclusive;
+  /* The server answered records outside the filter or out of order: the
+   * listing is walked whole, page by page, and filtered here. */
+  gboolean    untrusted;
 } SySyncKeyset;
 
 void            sy_sync_keyset_init            (SySyncKeyset *keyset);
@@ -43,8 +58,14 @@ void            sy_sync_keyset_clear           (SySyncKeyset *keyset);
 /* The records of page (consumed) not handed out before, in order. */
 JsonArray      *sy_sync_keyset_filter_page     (SySyncKeyset *keyset,
                                                 JsonArray    *page);
-/* Whether the listing should start again from the boundary. */
+/* Whether the listing should start again from the boundary (gteq); then
+ * what it asks for is noted. */
 gboolean        sy_sync_keyset_should_restart  (SySyncKeyset *keyset);
+void            sy_sync_keyset_restarted       (SySyncKeyset *keyset);
+/* The first listing asks for records after (or from) floor; NULL: all. */
+void            sy_sync_keyset_set_floor       (SySyncKeyset *keyset,
+                                                const char   *floor,
+                                                gboolean      inclusive);
 
 /* What a failed request of a record leads to. */
 typedef enum
@@ -98,6 +119,7 @@ typedef struct
   Action        action;
   gboolean      look_up_first;   /* the create may have reached the target */
   gboolean      missing;         /* retry: the source no longer has it */
+  gboolean      keyless;         /* no key in the source: source_key is made up */
   guint         attempts;        /* writes sent */
   guint         failed_lookups;
   guint         rate_limited;
@@ -156,6 +178,13 @@ struct _SySyncJob
   /* Source. */
   SyPageIterator  *iterator;
   SySyncKeyset     keyset;
+  /* Adoption (an empty key map): reading the target first. */
+  gboolean         adopting;
+  gboolean         adopt_by_lookup;  /* the match rule names no source key: creates are looked up */
+  SyPageIterator  *adopt_iterator;
+  guint64          adopted;
+  guint            adopt_failures;
+  gboolean         walking_whole;  /* the server ignores filter or order: every page, filtered here */
   GQueue           pages;          /* JsonArray, head being consumed */
   guint            page_pos;
   gboolean         page_pending;
@@ -193,6 +222,12 @@ void            sy_sync_job_set_fatal          (SySyncJob    *self,
 SySyncJobState  sy_sync_job_running_state      (SySyncJob    *self);
 void            sy_sync_job_update_counts      (SySyncJob    *self);
 void            sy_sync_batch_free             (Batch        *batch);
+
+/* --- adoption (sy-sync-adopt.c) --------------------------------------- */
+
+/* Adopts the target's records into the empty key map, then starts the
+ * source. */
+void            sy_sync_adopt_start            (SySyncJob    *self);
 
 /* --- source (sy-sync-source.c) ---------------------------------------- */
 

@@ -77,6 +77,7 @@ sy_sync_job_dispose (GObject *object)
   g_clear_pointer (&self->lock, sy_sync_lock_free);
 
   g_clear_object (&self->iterator);
+  g_clear_object (&self->adopt_iterator);
   g_clear_object (&self->limiter);
   g_clear_object (&self->source);
   g_clear_object (&self->target);
@@ -499,13 +500,6 @@ open_batch (SySyncJob *self)
         continue;
 
       record = sy_sync_record_new (self, batch, source);
-      if (record->source_key == NULL)
-        {
-          /* Nothing to keep a result under, nothing to find it by later. */
-          g_debug ("A source record without a key was left out");
-          sy_sync_record_free (record);
-          continue;
-        }
 
       if (sy_sync_time_is_later (record->updated_at, self->high_water))
         sy_sync_replace_str (&self->high_water, record->updated_at);
@@ -585,8 +579,11 @@ on_batch_looked_up (GObject      *source,
 
       g_ptr_array_index (batch->records, i) = NULL;
 
-      /* An earlier attempt of this run already committed it. */
-      if (state->done != NULL && g_hash_table_contains (state->done, record->source_key))
+      /* This run already committed it as it is now; a record edited
+       * since (met again later in the listing, or after a resume) is
+       * written again, so that no edit is lost. */
+      if (state->done != NULL && g_hash_table_contains (state->done, record->source_key) &&
+          !sy_sync_time_is_later (record->updated_at, g_hash_table_lookup (state->done, record->source_key)))
         {
           g_hash_table_remove (self->open_keys, record->source_key);
           sy_sync_record_free (record);
@@ -617,7 +614,7 @@ on_batch_looked_up (GObject      *source,
            * run cannot know whether the failed run's create arrived. */
           record->look_up_first = (state->in_flight != NULL &&
                                    g_hash_table_contains (state->in_flight, record->source_key)) ||
-                                  self->failed_run_id > 0;
+                                  self->failed_run_id > 0 || self->adopt_by_lookup;
           if (self->options.dry_run)
             record->result = sy_sync_record_outcome_result (record, SY_SYNC_OUTCOME_WOULD_CREATE);
           else if (state->in_flight == NULL || !g_hash_table_contains (state->in_flight, record->source_key))
@@ -857,6 +854,7 @@ typedef struct
   SySyncLock     *lock;
   SySyncRun      *run;
   GPtrArray      *retry_keys;
+  gboolean        adopt;
 } Prepare;
 
 static void
@@ -869,6 +867,21 @@ prepare_free (Prepare *prepare)
   g_clear_pointer (&prepare->run, sy_sync_run_free);
   g_clear_pointer (&prepare->retry_keys, g_ptr_array_unref);
   g_free (prepare);
+}
+
+/* A record without a key cannot be fetched again: it stays with the run
+ * that met it, and the next full read meets it again. */
+static void
+add_retry_keys (GPtrArray *keys,
+                GPtrArray *failures)
+{
+  for (guint i = 0; i < failures->len; i++)
+    {
+      const char *key = ((SySyncResult *) g_ptr_array_index (failures, i))->source_key;
+
+      if (!g_str_has_prefix (key, SY_SYNC_KEYLESS_PREFIX))
+        g_ptr_array_add (keys, g_strdup (key));
+    }
 }
 
 /* In a thread: the lock and the store's answers are quick but may wait on
@@ -889,6 +902,17 @@ prepare_in_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
+
+  {
+    gboolean has_key_map = TRUE;
+
+    if (!sy_state_store_has_key_map (prepare->store, prepare->pair, &has_key_map, &error))
+      {
+        g_task_return_error (task, error);
+        return;
+      }
+    prepare->adopt = !has_key_map;
+  }
 
   switch (prepare->mode)
     {
@@ -917,9 +941,7 @@ prepare_in_thread (GTask        *task,
             return;
           }
         prepare->retry_keys = g_ptr_array_new_with_free_func (g_free);
-        for (guint i = 0; i < failures->len; i++)
-          g_ptr_array_add (prepare->retry_keys,
-                           g_strdup (((SySyncResult *) g_ptr_array_index (failures, i))->source_key));
+        add_retry_keys (prepare->retry_keys, failures);
         run_id = sy_state_store_create_run (prepare->store, prepare->new_run, &error);
         break;
       }
@@ -936,9 +958,7 @@ prepare_in_thread (GTask        *task,
               return;
             }
           prepare->retry_keys = g_ptr_array_new_with_free_func (g_free);
-          for (guint i = 0; i < failures->len; i++)
-            g_ptr_array_add (prepare->retry_keys,
-                             g_strdup (((SySyncResult *) g_ptr_array_index (failures, i))->source_key));
+          add_retry_keys (prepare->retry_keys, failures);
         }
       if (!sy_state_store_set_run_state (prepare->store, run_id, SY_SYNC_RUN_STATE_RUNNING, NULL, &error))
         run_id = 0;
@@ -996,7 +1016,10 @@ on_prepared (GObject      *source,
       return;
     }
 
-  sy_sync_source_start (self);
+  if (prepare->adopt)
+    sy_sync_adopt_start (self);
+  else
+    sy_sync_source_start (self);
 }
 
 static gboolean

@@ -229,6 +229,32 @@ sy_sync_record_outcome_result (Record        *record,
   return result;
 }
 
+/* Why a source record has no usable key. */
+static const char *
+keyless_reason (JsonObject *source)
+{
+  JsonNode *key = json_object_get_member (source, "key");
+
+  if (key == NULL)
+    return _("The source record has no key, so it can neither be written nor found again.");
+  if (JSON_NODE_HOLDS_NULL (key))
+    return _("The source record’s key is null, so it can neither be written nor found again.");
+  if (JSON_NODE_HOLDS_VALUE (key) && json_node_get_value_type (key) == G_TYPE_STRING)
+    return _("The source record’s key is empty, so it can neither be written nor found again.");
+  return _("The source record’s key is neither text nor a whole number, so it can neither be written nor found again.");
+}
+
+/* A name to keep a keyless record's failure under: the same record gives
+ * the same name in every run, so that a resume does not count it twice. */
+static char *
+keyless_name (JsonObject *source)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), source);
+  g_autofree char *hash = sy_sync_payload_hash (node);
+
+  return g_strdup_printf ("%s%.16s", SY_SYNC_KEYLESS_PREFIX, hash);
+}
+
 /* Maps one source record; a record that cannot be sent gets its failed
  * result at once. */
 Record *
@@ -246,7 +272,27 @@ sy_sync_record_new (SySyncJob  *self,
   record->source_key = sy_json_object_dup_text (source, "key");
   record->updated_at = sy_json_object_dup_text (source, "updatedAt");
 
-  if (record->source_key != NULL && g_hash_table_contains (self->missing_keys, record->source_key))
+  if (record->source_key == NULL || *record->source_key == '\0')
+    {
+      const char *message = keyless_reason (source);
+
+      g_free (record->source_key);
+      record->source_key = keyless_name (source);
+      record->keyless = TRUE;
+      record->result = sy_sync_record_failed_result (record, 0, message);
+      return record;
+    }
+
+  if (self->keyset.repeated != NULL &&
+      g_hash_table_contains (self->keyset.repeated, record->source_key) &&
+      g_strcmp0 (g_hash_table_lookup (self->keyset.repeated, record->source_key), record->updated_at) == 0)
+    {
+      record->result = sy_sync_record_failed_result (record, 0,
+                                                     _("The source listed this record more than once with the same updatedAt, so which copy is right cannot be told. Check it in the source, then retry the failed records."));
+      return record;
+    }
+
+  if (g_hash_table_contains (self->missing_keys, record->source_key))
     {
       record->missing = TRUE;
       record->result = sy_sync_record_failed_result (record, 404, _("The source no longer has this record."));

@@ -34,6 +34,33 @@ sy_sync_keyset_clear (SySyncKeyset *keyset)
 {
   g_clear_pointer (&keyset->boundary, g_free);
   g_clear_pointer (&keyset->boundary_keys, g_hash_table_unref);
+  g_clear_pointer (&keyset->repeated, g_hash_table_unref);
+  g_clear_pointer (&keyset->lower, g_free);
+  g_clear_pointer (&keyset->floor, g_free);
+}
+
+void
+sy_sync_keyset_set_floor (SySyncKeyset *keyset,
+                          const char   *floor,
+                          gboolean      inclusive)
+{
+  sy_sync_replace_str (&keyset->floor, floor);
+  keyset->floor_inclusive = inclusive;
+  sy_sync_replace_str (&keyset->lower, floor);
+  keyset->lower_inclusive = inclusive;
+}
+
+static gboolean
+below (const char *updated_at,
+       const char *bound,
+       gboolean    inclusive)
+{
+  int order;
+
+  if (bound == NULL)
+    return FALSE;
+  order = strcmp (updated_at, bound);
+  return order < 0 || (order == 0 && !inclusive);
 }
 
 JsonArray *
@@ -41,8 +68,10 @@ sy_sync_keyset_filter_page (SySyncKeyset *keyset,
                             JsonArray    *page)
 {
   JsonArray *kept = json_array_sized_new (json_array_get_length (page));
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gboolean single_instant = TRUE;
   g_autofree char *first = NULL;
+  g_autofree char *previous = NULL;
 
   for (guint i = 0; i < json_array_get_length (page); i++)
     {
@@ -51,12 +80,48 @@ sy_sync_keyset_filter_page (SySyncKeyset *keyset,
       g_autofree char *key = sy_json_object_dup_text (record, "key");
       g_autofree char *updated_at = sy_json_object_dup_text (record, "updatedAt");
 
-      if (key == NULL || updated_at == NULL)
+      if (key == NULL || *key == '\0' || updated_at == NULL)
         {
           keyset->disabled = TRUE;
           json_array_add_element (kept, json_node_ref (node));
           continue;
         }
+
+      /* A record outside what was asked for, or before the one it
+       * follows: the server does not honour the filter or the order, and
+       * paging from the last updatedAt read would never end or would skip
+       * records. */
+      if (!keyset->untrusted &&
+          (below (updated_at, keyset->lower, keyset->lower_inclusive) ||
+           (previous != NULL && strcmp (updated_at, previous) < 0)))
+        {
+          g_debug ("The source does not honour the updatedAt filter or order (%s after %s, asked from %s): reading it whole",
+                   updated_at, previous ? previous : "-", keyset->lower ? keyset->lower : "-");
+          keyset->untrusted = TRUE;
+        }
+      sy_sync_replace_str (&previous, updated_at);
+
+      if (keyset->untrusted)
+        {
+          /* What the filter would have left; records met again are
+           * passed over by the run's own results. */
+          if (!below (updated_at, keyset->floor, keyset->floor_inclusive))
+            json_array_add_element (kept, json_node_ref (node));
+          continue;
+        }
+
+      /* The same record twice in one answer: a server that cannot keep
+       * its order. Both copies fail, saying so, rather than one of them
+       * silently winning. */
+      if (g_strcmp0 (g_hash_table_lookup (seen, key), updated_at) == 0)
+        {
+          if (keyset->repeated == NULL)
+            keyset->repeated = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+          g_hash_table_replace (keyset->repeated, g_strdup (key), g_strdup (updated_at));
+          json_array_add_element (kept, json_node_ref (node));
+          continue;
+        }
+      g_hash_table_replace (seen, g_strdup (key), g_strdup (updated_at));
 
       if (first == NULL)
         first = g_strdup (updated_at);
@@ -85,12 +150,29 @@ sy_sync_keyset_filter_page (SySyncKeyset *keyset,
 gboolean
 sy_sync_keyset_should_restart (SySyncKeyset *keyset)
 {
-  return !keyset->disabled && !keyset->single_instant && keyset->boundary != NULL;
+  return !keyset->disabled && !keyset->untrusted && !keyset->single_instant && keyset->boundary != NULL;
+}
+
+void
+sy_sync_keyset_restarted (SySyncKeyset *keyset)
+{
+  sy_sync_replace_str (&keyset->lower, keyset->boundary);
+  keyset->lower_inclusive = TRUE;
 }
 
 static void
 keyset_maybe_restart (SySyncJob *self)
 {
+  if (self->keyset.untrusted && !self->walking_whole)
+    {
+      /* From the first page, asking for nothing the server ignores. */
+      self->walking_whole = TRUE;
+      g_clear_object (&self->iterator);
+      self->iterator = sy_page_iterator_new (self->source, sy_mapping_get_source_entity (self->mapping),
+                                             SOURCE_PER_PAGE);
+      return;
+    }
+
   if (!sy_sync_keyset_should_restart (&self->keyset))
     return;
 
@@ -99,6 +181,7 @@ keyset_maybe_restart (SySyncJob *self)
                                          SOURCE_PER_PAGE);
   sy_page_iterator_set_sort (self->iterator, "updatedAt", FALSE);
   sy_page_iterator_add_filter (self->iterator, "updatedAt", "gteq", self->keyset.boundary);
+  sy_sync_keyset_restarted (&self->keyset);
 }
 
 static void
@@ -137,7 +220,8 @@ on_page (GObject      *source,
       else
         json_array_unref (page);
 
-      if (sy_page_iterator_is_done (iterator))
+      /* Found out on the last page, the whole listing is still to read. */
+      if (sy_page_iterator_is_done (iterator) && (!self->keyset.untrusted || self->walking_whole))
         self->source_done = TRUE;
       else
         keyset_maybe_restart (self);
@@ -269,7 +353,10 @@ void
 sy_sync_source_request_pages (SySyncJob *self)
 {
   if (self->page_pending || self->source_done || self->fatal != NULL || self->cancelled || self->stopping ||
-      g_queue_get_length (&self->pages) >= MAX_PAGES)
+      self->adopting || g_queue_get_length (&self->pages) >= MAX_PAGES)
+    return;
+  /* Not started yet (a pause or stop while the run is being prepared). */
+  if (self->iterator == NULL && self->retry_keys == NULL)
     return;
 
   if (self->retry_keys != NULL)
@@ -387,10 +474,14 @@ sy_sync_source_start (SySyncJob *self)
       /* Records at the checkpoint itself may be committed or not: those
        * that are come back as done and are passed over. */
       sy_page_iterator_add_filter (self->iterator, "updatedAt", "gteq", run->checkpoint);
+      sy_sync_keyset_set_floor (&self->keyset, run->checkpoint, TRUE);
       self->base_total = run->read;
     }
   else if (run->since != NULL)
-    sy_page_iterator_add_filter (self->iterator, "updatedAt", "gt", run->since);
+    {
+      sy_page_iterator_add_filter (self->iterator, "updatedAt", "gt", run->since);
+      sy_sync_keyset_set_floor (&self->keyset, run->since, FALSE);
+    }
 
   if (self->mode == MODE_RESUME)
     {
