@@ -156,12 +156,34 @@ answer_target (Fixture           *fixture,
 
   if (g_str_equal (method, "GET"))
     {
-      const char *code = query ? g_hash_table_lookup (query, "filter[code]") : NULL;
       JsonArray *data = json_array_new ();
-      JsonObject *found = code ? g_hash_table_lookup (fixture->written, code) : NULL;
+      GHashTableIter iter;
+      gpointer name, value, record;
 
-      if (found != NULL)
-        json_array_add_object_element (data, json_object_ref (found));
+      /* filter[field]=value on any field; without one, everything. */
+      g_hash_table_iter_init (&iter, fixture->written);
+      while (g_hash_table_iter_next (&iter, NULL, &record))
+        {
+          gboolean matches = TRUE;
+          GHashTableIter filters;
+
+          if (query != NULL)
+            {
+              g_hash_table_iter_init (&filters, query);
+              while (g_hash_table_iter_next (&filters, &name, &value))
+                {
+                  g_autofree char *field = NULL;
+
+                  if (!g_str_has_prefix (name, "filter[") || !g_str_has_suffix (name, "]"))
+                    continue;
+                  field = g_strndup ((const char *) name + 7, strlen (name) - 8);
+                  matches &= g_strcmp0 (json_object_get_string_member_with_default (record, field, NULL),
+                                        value) == 0;
+                }
+            }
+          if (matches)
+            json_array_add_object_element (data, json_object_ref (record));
+        }
       json_object_set_array_member (answer, "data", data);
     }
   else
@@ -438,6 +460,70 @@ test_keyless_and_repeated (Fixture       *fixture,
   g_assert_cmpuint (fixture->creates, ==, 29);
 }
 
+/* A pair without a key map whose match rule does not name the source key
+ * (orders matched by their number): what the target already holds is
+ * found by the match field and updated, nothing is created again. */
+static void
+test_adopt_by_lookup (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  static const char by_number_json[] =
+    "{\"version\": 1, \"name\": \"by-number\","
+    " \"source\": {\"connection\": \"src\", \"entity\": \"" SOURCE_ENTITY "\"},"
+    " \"target\": {\"connection\": \"dst\", \"entity\": \"" TARGET_ENTITY "\"},"
+    " \"match\": {\"source\": \"orderNumber\", \"target\": \"orderNumber\"},"
+    " \"fields\": [{\"target\": \"code\", \"source\": \"key\"},"
+    "            {\"target\": \"orderNumber\", \"source\": \"orderNumber\"},"
+    "            {\"target\": \"memo\", \"template\": \"order {orderNumber}\"}]}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SySyncRun) run = NULL;
+
+  g_clear_object (&fixture->mapping);
+  fixture->mapping = sy_mapping_new_from_data (by_number_json, -1, "by-number.json", &error);
+  g_assert_no_error (error);
+
+  fixture->honours_query = TRUE;
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("K%04u", i);
+      g_autofree char *updated_at = g_strdup_printf ("2024-01-01T00:00:%02uZ", i);
+      g_autofree char *number = g_strdup_printf ("SO-%u", i);
+
+      g_ptr_array_add (fixture->records, order_new (key, updated_at, number));
+      /* Ten of them were written before state.db was lost. */
+      if (i < 10)
+        {
+          JsonObject *held = json_object_new ();
+          g_autofree char *target_key = g_strdup_printf ("OLD%u", i);
+
+          json_object_set_string_member (held, "key", target_key);
+          json_object_set_string_member (held, "code", key);
+          json_object_set_string_member (held, "orderNumber", number);
+          json_object_set_string_member (held, "memo", "stale");
+          g_hash_table_replace (fixture->written, g_strdup (key), held);
+        }
+    }
+
+  run = run_sync (fixture, FALSE);
+  g_assert_cmpuint (run->state, ==, SY_SYNC_RUN_STATE_FINISHED);
+  g_assert_cmpuint (run->failed, ==, 0);
+  g_assert_cmpuint (run->created, ==, 2);
+  g_assert_cmpuint (run->updated, ==, 10);
+  g_assert_cmpuint (fixture->creates, ==, 2);
+  g_assert_cmpuint (fixture->updates, ==, 10);
+  g_assert_cmpuint (g_hash_table_size (fixture->written), ==, 12);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("K%04u", i);
+      g_autofree char *memo = g_strdup_printf ("order SO-%u", i);
+      g_autofree char *target_key = g_strdup_printf ("OLD%u", i);
+      JsonObject *held = g_hash_table_lookup (fixture->written, key);
+
+      g_assert_cmpstr (json_object_get_string_member (held, "key"), ==, target_key);
+      g_assert_cmpstr (json_object_get_string_member (held, "memo"), ==, memo);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -448,6 +534,8 @@ main (int   argc,
               test_ignores_filter_and_sort, fixture_tear_down);
   g_test_add ("/sync-hostile-source/keyless-and-repeated", Fixture, NULL, fixture_set_up,
               test_keyless_and_repeated, fixture_tear_down);
+  g_test_add ("/sync-hostile-source/adopt-by-lookup", Fixture, NULL, fixture_set_up,
+              test_adopt_by_lookup, fixture_tear_down);
 
   return g_test_run ();
 }

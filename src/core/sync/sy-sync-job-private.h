@@ -118,6 +118,7 @@ typedef struct
   char         *target_key;
   Action        action;
   gboolean      look_up_first;   /* the create may have reached the target */
+  gboolean      adopt_lookup;    /* looked up because the key map was empty: found, it is updated */
   gboolean      missing;         /* retry: the source no longer has it */
   gboolean      keyless;         /* no key in the source: source_key is made up */
   guint         attempts;        /* writes sent */

@@ -614,7 +614,9 @@ on_batch_looked_up (GObject      *source,
            * run cannot know whether the failed run's create arrived. */
           record->look_up_first = (state->in_flight != NULL &&
                                    g_hash_table_contains (state->in_flight, record->source_key)) ||
-                                  self->failed_run_id > 0 || self->adopt_by_lookup;
+                                  self->failed_run_id > 0;
+          record->adopt_lookup = !record->look_up_first && self->adopt_by_lookup;
+          record->look_up_first |= record->adopt_lookup;
           if (self->options.dry_run)
             record->result = sy_sync_record_outcome_result (record, SY_SYNC_OUTCOME_WOULD_CREATE);
           else if (state->in_flight == NULL || !g_hash_table_contains (state->in_flight, record->source_key))

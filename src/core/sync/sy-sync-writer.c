@@ -294,6 +294,16 @@ on_lookup_answer (GObject      *source,
       if (g_strcmp0 (value, record->match_value) != 0 || !JSON_NODE_HOLDS_OBJECT (node))
         continue;
       key = sy_json_object_dup_text (json_node_get_object (node), "key");
+      if (key != NULL && record->adopt_lookup)
+        {
+          /* The target held it before this pair had a key map: what it
+           * holds may be old, so the payload goes out as an update. */
+          sy_sync_replace_str (&record->target_key, key);
+          record->action = ACTION_UPDATE;
+          record->look_up_first = FALSE;
+          sy_sync_record_step (record);
+          return;
+        }
       if (key != NULL)
         {
           /* The create did arrive: it is not sent again. */
