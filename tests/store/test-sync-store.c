@@ -658,6 +658,54 @@ assert_nothing_kept (Fixture    *fixture,
   g_assert_cmpstr (count, ==, "0");
 }
 
+/* Adoption: pairs the target already held go into the key map without
+ * replacing what the map knows, and only the last call marks the pair
+ * adopted. */
+static void
+test_adopt_keys (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(SySyncRun) run = make_run ("orders", FALSE);
+  g_autoptr(GPtrArray) results = results_new ();
+  g_autoptr(SySyncBatchState) state = NULL;
+  g_autoptr(GError) error = NULL;
+  const char * const keys[] = { "o1", "o2", "o3", NULL };
+  const char * const first_sources[] = { "o1", "o2", NULL };
+  const char * const first_targets[] = { "X1", "X2", NULL };
+  const char * const none[] = { NULL };
+  gint64 id = create_run (fixture, run);
+  gboolean adopted = TRUE;
+
+  g_assert_true (sy_state_store_is_adopted (fixture->store, run->pair, &adopted, &error));
+  g_assert_no_error (error);
+  g_assert_false (adopted);
+
+  g_ptr_array_add (results, result_new ("o1", SY_SYNC_OUTCOME_CREATED, "T1", "2024-01-01T00:00:01Z"));
+  commit (fixture, id, results, NULL, NULL);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      gboolean last = i == 1;
+
+      sy_state_store_adopt_keys_async (fixture->store, run->pair, last ? none : first_sources,
+                                       last ? none : first_targets, last, NULL, sy_test_store_result, &result);
+      sy_test_await (&result);
+      g_assert_true (sy_state_store_adopt_keys_finish (fixture->store, result, &error));
+      g_assert_no_error (error);
+      g_assert_true (sy_state_store_is_adopted (fixture->store, run->pair, &adopted, &error));
+      g_assert_cmpint (adopted, ==, last);
+    }
+
+  state = lookup (fixture, id, run->pair, keys);
+  /* o1 keeps what the run wrote; o2 is the target's; o3 unknown. */
+  g_assert_cmpstr (g_hash_table_lookup (state->target_keys, "o1"), ==, "T1");
+  g_assert_cmpstr (g_hash_table_lookup (state->payload_hashes, "o1"), ==, "hash-of-o1");
+  g_assert_cmpstr (g_hash_table_lookup (state->target_keys, "o2"), ==, "X2");
+  g_assert_false (g_hash_table_contains (state->payload_hashes, "o2"));
+  g_assert_false (g_hash_table_contains (state->target_keys, "o3"));
+}
+
 /* A record created by a run, edited in the source and written again by
  * the same run stays one the run created; its newer updatedAt and target
  * payload are what the run keeps. */
@@ -1812,6 +1860,7 @@ main (int    argc,
   ADD_UNOPENED ("/sync-store/migration", test_migration);
   ADD ("/sync-store/commit/counts", test_commit_counts);
   ADD ("/sync-store/commit/created-then-updated", test_commit_created_then_updated);
+  ADD ("/sync-store/adopt-keys", test_adopt_keys);
   ADD ("/sync-store/commit/atomic", test_commit_atomic);
   ADD ("/sync-store/commit/replace", test_commit_replace);
   ADD ("/sync-store/commit/dry-run", test_commit_dry_run);

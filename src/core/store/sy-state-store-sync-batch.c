@@ -183,8 +183,12 @@ sy_state_store_lookup_batch (SyStateStore        *self,
                              (GDestroyNotify) request_free, error);
 }
 
+/* A finished adoption is marked by a row under the empty source key,
+ * which no record has (a keyless record fails under a made-up name). */
+#define ADOPTED_MARK ""
+
 static gpointer
-has_key_map_work (sqlite3     *db,
+is_adopted_work (sqlite3     *db,
                   const char  *path,
                   gpointer     data,
                   GError     **error)
@@ -194,10 +198,11 @@ has_key_map_work (sqlite3     *db,
   int status;
   gboolean *has = NULL;
 
-  statement = prepare (db, path, "SELECT 1 FROM sync_key_map WHERE pair = ?1 LIMIT 1", error);
+  statement = prepare (db, path, "SELECT 1 FROM sync_key_map WHERE pair = ?1 AND source_key = ?2", error);
   if (statement == NULL)
     return NULL;
   sqlite3_bind_text (statement, 1, request->pair, -1, SQLITE_STATIC);
+  sqlite3_bind_text (statement, 2, ADOPTED_MARK, -1, SQLITE_STATIC);
   status = sqlite3_step (statement);
   if (status == SQLITE_ROW || status == SQLITE_DONE)
     {
@@ -211,24 +216,24 @@ has_key_map_work (sqlite3     *db,
 }
 
 gboolean
-sy_state_store_has_key_map (SyStateStore  *self,
-                            const char    *pair,
-                            gboolean      *has_key_map,
-                            GError       **error)
+sy_state_store_is_adopted (SyStateStore  *self,
+                           const char    *pair,
+                           gboolean      *adopted,
+                           GError       **error)
 {
   g_autofree gboolean *has = NULL;
   Request *request;
 
   g_return_val_if_fail (SY_IS_STATE_STORE (self), FALSE);
   g_return_val_if_fail (pair != NULL, FALSE);
-  g_return_val_if_fail (has_key_map != NULL, FALSE);
+  g_return_val_if_fail (adopted != NULL, FALSE);
 
   request = request_new (self);
   request->pair = g_strdup (pair);
-  has = sy_state_store_run (self, has_key_map_work, request, (GDestroyNotify) request_free, error);
+  has = sy_state_store_run (self, is_adopted_work, request, (GDestroyNotify) request_free, error);
   if (has == NULL)
     return FALSE;
-  *has_key_map = *has;
+  *adopted = *has;
   return TRUE;
 }
 
@@ -263,6 +268,18 @@ adopt_keys_work (sqlite3     *db,
         }
     }
 
+  if (request->complete)
+    {
+      sqlite3_reset (insert);
+      sqlite3_bind_text (insert, 2, ADOPTED_MARK, -1, SQLITE_STATIC);
+      sqlite3_bind_text (insert, 3, ADOPTED_MARK, -1, SQLITE_STATIC);
+      if (sqlite3_step (insert) != SQLITE_DONE)
+        {
+          sy_state_store_set_sqlite_error (error, db, path);
+          goto out;
+        }
+    }
+
   ok = exec (db, path, "COMMIT", error);
 
 out:
@@ -276,6 +293,7 @@ sy_state_store_adopt_keys_async (SyStateStore        *self,
                                  const char          *pair,
                                  const char * const  *source_keys,
                                  const char * const  *target_keys,
+                                 gboolean             complete,
                                  GCancellable        *cancellable,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
@@ -289,6 +307,7 @@ sy_state_store_adopt_keys_async (SyStateStore        *self,
 
   request = keys_request_new (self, 0, pair, source_keys);
   request->target_keys = g_strdupv ((char **) target_keys);
+  request->complete = complete;
   sy_state_store_run_async (self, adopt_keys_work, request, (GDestroyNotify) request_free, NULL,
                             sy_state_store_adopt_keys_async, cancellable, callback, user_data);
 }

@@ -34,6 +34,7 @@ typedef struct
   char               *message;
   GStrv               keys;
   GStrv               target_keys;
+  gboolean            complete;
   GPtrArray          *results;
   char               *checkpoint;
   char               *high_water;

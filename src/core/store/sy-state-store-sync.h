@@ -132,20 +132,23 @@ SySyncBatchState *sy_state_store_lookup_batch     (SyStateStore        *self,
                                                    const char * const  *source_keys,
                                                    GError             **error);
 
-/* Whether the pair's key map holds anything: a pair without one (state.db
- * lost, or never synced) adopts what the target holds first. */
-gboolean      sy_state_store_has_key_map          (SyStateStore        *self,
+/* Whether the pair's key map took in what the target held, to the end: a
+ * pair that did not (state.db lost, never synced, or stopped while doing
+ * it) adopts the target's records first. */
+gboolean      sy_state_store_is_adopted           (SyStateStore        *self,
                                                    const char          *pair,
-                                                   gboolean            *has_key_map,
+                                                   gboolean            *adopted,
                                                    GError             **error);
 
 /* Adds source_keys[i] → target_keys[i] (both NULL-terminated, as long)
  * to the pair's key map, without a payload hash, where the source key has
- * no entry yet: records the target already held. One transaction. */
+ * no entry yet: records the target already held. complete: the last of
+ * them, the pair is adopted. One transaction. */
 void          sy_state_store_adopt_keys_async     (SyStateStore        *self,
                                                    const char          *pair,
                                                    const char * const  *source_keys,
                                                    const char * const  *target_keys,
+                                                   gboolean             complete,
                                                    GCancellable        *cancellable,
                                                    GAsyncReadyCallback  callback,
                                                    gpointer             user_data);

@@ -58,7 +58,8 @@ on_adopted (GObject      *source,
       return;
     }
 
-  if (self->cancelled || sy_page_iterator_is_done (self->adopt_iterator))
+  /* After the last page, the pair is adopted. */
+  if (self->cancelled || self->fatal != NULL || sy_page_iterator_is_done (self->adopt_iterator))
     adopt_end (self);
   else
     adopt_next (self);
@@ -77,6 +78,23 @@ on_adopt_wait_done (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Notes the pairs found on a page; the last call (complete) also marks the
+ * pair adopted, so that a run stopped halfway adopts again. */
+static void
+adopt_keys (SySyncJob *self,
+            GPtrArray *source_keys,
+            GPtrArray *target_keys,
+            gboolean   complete)
+{
+  g_ptr_array_add (source_keys, NULL);
+  g_ptr_array_add (target_keys, NULL);
+  self->pending_ops++;
+  /* Without a cancellable: a page noted whole or not at all. */
+  sy_state_store_adopt_keys_async (self->store, self->pair, (const char * const *) source_keys->pdata,
+                                   (const char * const *) target_keys->pdata, complete, NULL, on_adopted,
+                                   g_object_ref (self));
+}
+
 static void
 on_adopt_page (GObject      *source,
                GAsyncResult *result,
@@ -85,8 +103,8 @@ on_adopt_page (GObject      *source,
   g_autoptr(SySyncJob) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonArray) page = NULL;
-  g_autoptr(GPtrArray) source_keys = NULL;
-  g_autoptr(GPtrArray) target_keys = NULL;
+  g_autoptr(GPtrArray) source_keys = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) target_keys = g_ptr_array_new_with_free_func (g_free);
   const char *match_field = sy_mapping_get_match_target (self->mapping);
 
   self->pending_ops--;
@@ -97,19 +115,18 @@ on_adopt_page (GObject      *source,
       self->fatal == NULL && ++self->adopt_failures < self->options.max_attempts)
     {
       guint delay_ms = sy_backoff_delay_ms (BACKOFF_BASE_MS, self->adopt_failures - 1, ADOPT_BACKOFF_CAP_MS);
-
-      g_debug ("Reading the target to adopt it failed (%s), again in %u ms", error->message, delay_ms);
       g_autoptr(GSource) wait = g_timeout_source_new (delay_ms);
 
+      g_debug ("Reading the target to adopt it failed (%s), again in %u ms", error->message, delay_ms);
       self->pending_ops++;
       g_source_set_name (wait, "[switchyard] sync adoption retry wait");
       g_source_set_callback (wait, on_adopt_wait_done, g_object_ref (self), g_object_unref);
       g_source_attach (wait, g_main_context_get_thread_default ());
       return;
     }
-  if (page == NULL)
+  if (error != NULL)
     {
-      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_prefix_error (&error, _("Reading what the target already holds failed: "));
           sy_sync_job_set_fatal (self, error);
@@ -117,10 +134,13 @@ on_adopt_page (GObject      *source,
       adopt_end (self);
       return;
     }
+  if (self->cancelled || self->fatal != NULL)
+    {
+      adopt_end (self);
+      return;
+    }
 
-  source_keys = g_ptr_array_new_with_free_func (g_free);
-  target_keys = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < json_array_get_length (page); i++)
+  for (guint i = 0; page != NULL && i < json_array_get_length (page); i++)
     {
       JsonNode *node = json_array_get_element (page, i);
       g_autofree char *value = sy_sync_value_at (node, match_field);
@@ -136,22 +156,12 @@ on_adopt_page (GObject      *source,
     }
   self->adopted += source_keys->len;
 
-  if (source_keys->len == 0)
-    {
-      if (sy_page_iterator_is_done (self->adopt_iterator))
-        adopt_end (self);
-      else
-        adopt_next (self);
-      return;
-    }
-
-  g_ptr_array_add (source_keys, NULL);
-  g_ptr_array_add (target_keys, NULL);
-  self->pending_ops++;
-  /* Without a cancellable: a page noted whole or not at all. */
-  sy_state_store_adopt_keys_async (self->store, self->pair, (const char * const *) source_keys->pdata,
-                                   (const char * const *) target_keys->pdata, NULL, on_adopted,
-                                   g_object_ref (self));
+  if (page == NULL || sy_page_iterator_is_done (self->adopt_iterator))
+    adopt_keys (self, source_keys, target_keys, TRUE);
+  else if (source_keys->len > 0)
+    adopt_keys (self, source_keys, target_keys, FALSE);
+  else
+    adopt_next (self);
 }
 
 static void

@@ -601,6 +601,13 @@ on_batch_looked_up (GObject      *source,
 
       if (target_key != NULL && g_strcmp0 (last_hash, record->payload_hash) == 0)
         record->result = sy_sync_record_outcome_result (record, SY_SYNC_OUTCOME_UNCHANGED);
+      else if (target_key != NULL && last_hash == NULL && state->in_flight != NULL &&
+               g_hash_table_contains (state->in_flight, record->source_key))
+        {
+          /* This run's own create, found in the target by the adoption
+           * that followed a stop: as a lookup would have found it. */
+          record->result = sy_sync_record_outcome_result (record, SY_SYNC_OUTCOME_CREATED);
+        }
       else if (target_key != NULL)
         {
           record->action = ACTION_UPDATE;
@@ -906,14 +913,14 @@ prepare_in_thread (GTask        *task,
     }
 
   {
-    gboolean has_key_map = TRUE;
+    gboolean adopted = TRUE;
 
-    if (!sy_state_store_has_key_map (prepare->store, prepare->pair, &has_key_map, &error))
+    if (!sy_state_store_is_adopted (prepare->store, prepare->pair, &adopted, &error))
       {
         g_task_return_error (task, error);
         return;
       }
-    prepare->adopt = !has_key_map;
+    prepare->adopt = !adopted;
   }
 
   switch (prepare->mode)
