@@ -165,6 +165,52 @@ parse_run_id (const char *text,
   return TRUE;
 }
 
+/* What a failure of a sync command means for the exit code, in one
+ * place. The engine's own failures are the user's input or setup (2);
+ * anything else goes by the shared rules of sy_cli_exit_code_for_error(),
+ * except that a failure never reads as success or as failed records. */
+static const struct
+{
+  SySyncError code;
+  SyCliExit   exit_code;
+} sync_exit_codes[] = {
+  { SY_SYNC_ERROR_PAIR_BUSY, SY_CLI_EXIT_USAGE },
+  { SY_SYNC_ERROR_NO_SUCH_RUN, SY_CLI_EXIT_USAGE },
+  { SY_SYNC_ERROR_NOT_RESUMABLE, SY_CLI_EXIT_USAGE },
+  { SY_SYNC_ERROR_INVALID_MAPPING, SY_CLI_EXIT_USAGE },
+  { SY_SYNC_ERROR_INVALID_OPTIONS, SY_CLI_EXIT_USAGE },
+  { SY_SYNC_ERROR_INVALID_RESULT, SY_CLI_EXIT_USAGE },
+  { SY_SYNC_ERROR_ALREADY_RAN, SY_CLI_EXIT_USAGE },
+};
+
+static int
+sync_exit_code_for_error (const GError *error)
+{
+  int exit_code;
+
+  if (error != NULL && error->domain == SY_SYNC_ERROR)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (sync_exit_codes); i++)
+        if (sync_exit_codes[i].code == (SySyncError) error->code)
+          return sync_exit_codes[i].exit_code;
+      return SY_CLI_EXIT_USAGE;
+    }
+
+  exit_code = sy_cli_exit_code_for_error (error);
+  if (exit_code == SY_CLI_EXIT_OK || exit_code == SY_CLI_EXIT_RECORDS_FAILED)
+    exit_code = SY_CLI_EXIT_USAGE;
+  return exit_code;
+}
+
+/* Prints the error and gives its exit code. */
+static int
+report_sync_error (const GError *error,
+                   const char   *prefix)
+{
+  sy_cli_report_error (error, prefix);
+  return sync_exit_code_for_error (error);
+}
+
 static SyStateStore *
 open_state_store (SyCliContext  *context,
                   int           *exit_code)
@@ -206,12 +252,9 @@ load_run (SyStateStore *store,
         {
           g_autofree char *id = format_id (run_id);
 
-          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("There is no sync run %s"), id);
+          g_set_error (&error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN, _("There is no sync run %s"), id);
         }
-      *exit_code = sy_cli_report_error (error, NULL);
-      /* A missing run is the user's input, never an interruption. */
-      if (*exit_code == SY_CLI_EXIT_OK || *exit_code == SY_CLI_EXIT_CONNECTION)
-        *exit_code = SY_CLI_EXIT_USAGE;
+      *exit_code = report_sync_error (error, NULL);
     }
   return run;
 }
@@ -523,7 +566,7 @@ execute_job (SyCliContext *context,
       /* Nothing was started: the pair is busy, the source unreachable… */
       if (error == NULL)
         g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The sync ended before it started"));
-      return sy_cli_report_error (error, NULL);
+      return report_sync_error (error, NULL);
     }
 
   /* state.db has the last word on what the run did. */
@@ -548,11 +591,7 @@ execute_job (SyCliContext *context,
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     exit_code = SY_CLI_EXIT_INTERRUPTED;
   else
-    {
-      exit_code = sy_cli_exit_code_for_error (error);
-      if (exit_code == SY_CLI_EXIT_OK || exit_code == SY_CLI_EXIT_RECORDS_FAILED)
-        exit_code = SY_CLI_EXIT_USAGE;
-    }
+    exit_code = sync_exit_code_for_error (error);
 
   if (runner.json)
     {
@@ -693,10 +732,7 @@ sync_resume (SyCliContext   *context,
 
   job = sy_sync_job_new_resume (store, run, source, target, &error);
   if (job == NULL)
-    {
-      sy_cli_report_error (error, NULL);
-      return SY_CLI_EXIT_USAGE;
-    }
+    return report_sync_error (error, NULL);
 
   return execute_job (context, store, job);
 }
@@ -782,10 +818,7 @@ sync_retry_failed (SyCliContext   *context,
   job = sy_sync_job_new_retry_failed (store, run, source, target,
                                       write_option_texts_any (&texts) ? &options : NULL, &error);
   if (job == NULL)
-    {
-      sy_cli_report_error (error, NULL);
-      return SY_CLI_EXIT_USAGE;
-    }
+    return report_sync_error (error, NULL);
 
   return execute_job (context, store, job);
 }

@@ -281,7 +281,7 @@ test_types (Fixture       *fixture,
   options.concurrency = 0;
   options.max_rps = -1;
   g_assert_false (sy_sync_options_validate (&options, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_INVALID_OPTIONS);
   g_assert_nonnull (strstr (error->message, "--batch-size must be between 1 and 100"));
   g_assert_nonnull (strstr (error->message, "--concurrency"));
   g_assert_nonnull (strstr (error->message, "--max-rps"));
@@ -481,12 +481,12 @@ test_runs_round_trip (Fixture       *fixture,
 
   /* Unknown runs. */
   g_assert_null (sy_state_store_load_run (fixture->store, 4242, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
   g_assert_nonnull (strstr (error->message, "4242"));
   g_assert_nonnull (strstr (error->message, fixture->db_path));
   g_clear_error (&error);
   g_assert_false (sy_state_store_set_run_state (fixture->store, 4242, SY_SYNC_RUN_STATE_STOPPED, NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
   g_clear_error (&error);
 
   /* It is all in the file, not in memory. */
@@ -595,6 +595,8 @@ test_commit_counts (Fixture       *fixture,
   g_assert_false (g_hash_table_contains (state->target_keys, "o5"));
   g_assert_cmpstr (g_hash_table_lookup (state->payload_hashes, "o3"), ==, "hash-of-o3");
   g_assert_cmpuint (g_hash_table_size (state->done), ==, 5);
+  /* What the job compares a record read again with. */
+  g_assert_cmpstr (g_hash_table_lookup (state->done, "o2"), ==, "2024-01-01T00:00:02Z");
   g_assert_cmpuint (g_hash_table_size (state->in_flight), ==, 0);
 
   /* A second batch: NULL checkpoint and high water leave them; counts add up. */
@@ -621,8 +623,8 @@ test_commit_counts (Fixture       *fixture,
   g_assert_cmpstr (g_hash_table_lookup (state->payload_hashes, "o1"), ==, "hash-of-o1");
   g_clear_pointer (&loaded, sy_sync_run_free);
   loaded = load_run (fixture, id);
-  /* o1 moved from created to skipped; read is unchanged. */
-  assert_counts (loaded, 6, 2, 1, 1, 2);
+  /* o1 stays one this run created (it did); read is unchanged. */
+  assert_counts (loaded, 6, 3, 1, 1, 1);
   g_assert_cmpstr (loaded->checkpoint, ==, "2024-01-01T00:00:06Z");
 
   /* An empty batch only moves the checkpoint. */
@@ -630,7 +632,7 @@ test_commit_counts (Fixture       *fixture,
   commit (fixture, id, results, "2024-01-01T00:00:07Z", NULL);
   g_clear_pointer (&loaded, sy_sync_run_free);
   loaded = load_run (fixture, id);
-  assert_counts (loaded, 6, 2, 1, 1, 2);
+  assert_counts (loaded, 6, 3, 1, 1, 1);
   g_assert_cmpstr (loaded->checkpoint, ==, "2024-01-01T00:00:07Z");
 }
 
@@ -654,6 +656,84 @@ assert_nothing_kept (Fixture    *fixture,
   g_assert_true (g_hash_table_contains (state->in_flight, "a1"));
   count = query_text (fixture->db_path, "SELECT count(*) FROM sync_results");
   g_assert_cmpstr (count, ==, "0");
+}
+
+/* Adoption: pairs the target already held go into the key map without
+ * replacing what the map knows, and only the last call marks the pair
+ * adopted. */
+static void
+test_adopt_keys (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(SySyncRun) run = make_run ("orders", FALSE);
+  g_autoptr(GPtrArray) results = results_new ();
+  g_autoptr(SySyncBatchState) state = NULL;
+  g_autoptr(GError) error = NULL;
+  const char * const keys[] = { "o1", "o2", "o3", NULL };
+  const char * const first_sources[] = { "o1", "o2", NULL };
+  const char * const first_targets[] = { "X1", "X2", NULL };
+  const char * const none[] = { NULL };
+  gint64 id = create_run (fixture, run);
+  gboolean adopted = TRUE;
+
+  g_assert_true (sy_state_store_is_adopted (fixture->store, run->pair, &adopted, &error));
+  g_assert_no_error (error);
+  g_assert_false (adopted);
+
+  g_ptr_array_add (results, result_new ("o1", SY_SYNC_OUTCOME_CREATED, "T1", "2024-01-01T00:00:01Z"));
+  commit (fixture, id, results, NULL, NULL);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      gboolean last = i == 1;
+
+      sy_state_store_adopt_keys_async (fixture->store, run->pair, last ? none : first_sources,
+                                       last ? none : first_targets, last, NULL, sy_test_store_result, &result);
+      sy_test_await (&result);
+      g_assert_true (sy_state_store_adopt_keys_finish (fixture->store, result, &error));
+      g_assert_no_error (error);
+      g_assert_true (sy_state_store_is_adopted (fixture->store, run->pair, &adopted, &error));
+      g_assert_cmpint (adopted, ==, last);
+    }
+
+  state = lookup (fixture, id, run->pair, keys);
+  /* o1 keeps what the run wrote; o2 is the target's; o3 unknown. */
+  g_assert_cmpstr (g_hash_table_lookup (state->target_keys, "o1"), ==, "T1");
+  g_assert_cmpstr (g_hash_table_lookup (state->payload_hashes, "o1"), ==, "hash-of-o1");
+  g_assert_cmpstr (g_hash_table_lookup (state->target_keys, "o2"), ==, "X2");
+  g_assert_false (g_hash_table_contains (state->payload_hashes, "o2"));
+  g_assert_false (g_hash_table_contains (state->target_keys, "o3"));
+}
+
+/* A record created by a run, edited in the source and written again by
+ * the same run stays one the run created; its newer updatedAt and target
+ * payload are what the run keeps. */
+static void
+test_commit_created_then_updated (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(SySyncRun) run = make_run ("orders", FALSE);
+  g_autoptr(SySyncRun) loaded = NULL;
+  g_autoptr(GPtrArray) results = results_new ();
+  g_autoptr(SySyncBatchState) state = NULL;
+  const char * const keys[] = { "o1", "o2", NULL };
+  gint64 id = create_run (fixture, run);
+
+  g_ptr_array_add (results, result_new ("o1", SY_SYNC_OUTCOME_CREATED, "T1", "2024-01-01T00:00:01Z"));
+  g_ptr_array_add (results, result_new ("o2", SY_SYNC_OUTCOME_UPDATED, "T2", "2024-01-01T00:00:02Z"));
+  commit (fixture, id, results, "2024-01-01T00:00:02Z", "2024-01-01T00:00:02Z");
+
+  g_ptr_array_set_size (results, 0);
+  g_ptr_array_add (results, result_new ("o1", SY_SYNC_OUTCOME_UPDATED, "T1", "2024-01-01T00:00:07Z"));
+  g_ptr_array_add (results, result_new ("o2", SY_SYNC_OUTCOME_UPDATED, "T2", "2024-01-01T00:00:08Z"));
+  commit (fixture, id, results, "2024-01-01T00:00:08Z", "2024-01-01T00:00:08Z");
+
+  loaded = load_run (fixture, id);
+  assert_counts (loaded, 2, 1, 1, 0, 0);
+  state = lookup (fixture, id, run->pair, keys);
+  g_assert_cmpstr (g_hash_table_lookup (state->done, "o1"), ==, "2024-01-01T00:00:07Z");
+  g_assert_cmpstr (g_hash_table_lookup (state->done, "o2"), ==, "2024-01-01T00:00:08Z");
 }
 
 static void
@@ -685,7 +765,7 @@ test_commit_atomic (Fixture       *fixture,
   g_ptr_array_add (results, result_new ("a1", SY_SYNC_OUTCOME_CREATED, "T1", "2024-01-01T00:00:01Z"));
   g_ptr_array_add (results, result_new ("a3", SY_SYNC_OUTCOME_CREATED, NULL, "2024-01-01T00:00:03Z"));
   g_assert_false (sy_state_store_commit_batch (fixture->store, id, results, "2024-01-01T00:00:03Z", NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_INVALID_RESULT);
   g_assert_nonnull (strstr (error->message, "a3"));
   g_clear_error (&error);
   assert_nothing_kept (fixture, id, run->pair);
@@ -706,7 +786,7 @@ test_commit_atomic (Fixture       *fixture,
 
   /* An unknown run. */
   g_assert_false (sy_state_store_commit_batch (fixture->store, 4242, results, NULL, NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
   g_clear_error (&error);
 
   /* The store is still usable after the failures: no transaction left open. */
@@ -734,7 +814,8 @@ test_commit_replace (Fixture       *fixture,
   loaded = load_run (fixture, id);
   assert_counts (loaded, 3, 1, 0, 2, 0);
 
-  /* Resume: r1 now succeeds, r2 fails again, r3 is written again as an update. */
+  /* Resume: r1 now succeeds, r2 fails again, r3 is written again as an
+   * update, and stays a record this run created. */
   g_ptr_array_set_size (results, 0);
   g_ptr_array_add (results, result_new ("r1", SY_SYNC_OUTCOME_CREATED, "T1", "2024-01-01T00:00:01Z"));
   g_ptr_array_add (results, failure_new ("r2", 500, "Internal error"));
@@ -742,7 +823,7 @@ test_commit_replace (Fixture       *fixture,
   commit (fixture, id, results, NULL, NULL);
   g_clear_pointer (&loaded, sy_sync_run_free);
   loaded = load_run (fixture, id);
-  assert_counts (loaded, 3, 1, 1, 1, 0);
+  assert_counts (loaded, 3, 2, 0, 1, 0);
 
   /* The same key twice in one batch: the last one counts. */
   g_ptr_array_set_size (results, 0);
@@ -752,7 +833,7 @@ test_commit_replace (Fixture       *fixture,
   commit (fixture, id, results, NULL, NULL);
   g_clear_pointer (&loaded, sy_sync_run_free);
   loaded = load_run (fixture, id);
-  assert_counts (loaded, 4, 3, 1, 0, 0);
+  assert_counts (loaded, 4, 4, 0, 0, 0);
 
   {
     g_autoptr(GError) error = NULL;
@@ -855,7 +936,7 @@ test_in_flight (Fixture       *fixture,
 
   /* An unknown run. */
   g_assert_false (sy_state_store_mark_in_flight (fixture->store, 4242, flying, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
 }
 
 static void
@@ -1007,7 +1088,7 @@ test_failures_paging (Fixture       *fixture,
   g_clear_pointer (&page, g_ptr_array_unref);
 
   g_assert_null (sy_state_store_list_failures (fixture->store, 4242, 0, 0, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
 }
 
 /* --- export ----------------------------------------------------------- */
@@ -1176,7 +1257,7 @@ test_export_csv (Fixture       *fixture,
 
     g_assert_false (sy_state_store_export_failures_to_stream (fixture->store, 4242, SY_SYNC_EXPORT_CSV,
                                                               stream, NULL, &error));
-    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+    g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
   }
 }
 
@@ -1339,7 +1420,7 @@ test_export_file_async (Fixture       *fixture,
   /* A failed export (unknown run) and a cancelled one leave the file as
    * it was, and no temporary file behind. */
   g_assert_false (export_file (fixture, 4242, SY_SYNC_EXPORT_JSON, file, NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
   g_clear_error (&error);
   g_cancellable_cancel (cancelled);
   g_assert_false (export_file (fixture, id, SY_SYNC_EXPORT_JSON, file, cancelled, &error));
@@ -1390,7 +1471,7 @@ test_lock (Fixture       *fixture,
   /* flock is per open file: this process cannot take it twice either. */
   second = sy_state_store_lock_pair (fixture->store, run->pair, &error);
   g_assert_null (second);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_PAIR_BUSY);
   g_assert_nonnull (strstr (error->message, "wms-one"));
   g_assert_nonnull (strstr (error->message, "erp-two"));
   g_clear_error (&error);
@@ -1402,7 +1483,7 @@ test_lock (Fixture       *fixture,
     g_assert_no_error (error);
     second = sy_state_store_lock_pair (other_store, run->pair, &error);
     g_assert_null (second);
-    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+    g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_PAIR_BUSY);
     g_clear_error (&error);
   }
 
@@ -1471,7 +1552,7 @@ test_interrupted (Fixture       *fixture,
     g_autoptr(SySyncLock) again = sy_state_store_lock_pair (fixture->store, run->pair, &error);
 
     g_assert_null (again);
-    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+    g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_PAIR_BUSY);
     g_clear_error (&error);
   }
 
@@ -1497,7 +1578,7 @@ test_interrupted (Fixture       *fixture,
   g_assert_true (wait_for_state (fixture, id, SY_SYNC_RUN_STATE_RUNNING));
   lock = sy_state_store_lock_pair (fixture->store, run->pair, &error);
   g_assert_null (lock);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_PAIR_BUSY);
   g_clear_error (&error);
 
   g_subprocess_send_signal (holder, SIGKILL);
@@ -1641,6 +1722,7 @@ test_async (Fixture       *fixture,
   }
   {
     g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(SySyncRun) committed = NULL;
 
     g_ptr_array_add (results, result_new ("s1", SY_SYNC_OUTCOME_CREATED, "T1", "2024-01-01T00:00:01Z"));
     g_ptr_array_add (results, failure_new ("s2", 422, "Invalid"));
@@ -1648,8 +1730,16 @@ test_async (Fixture       *fixture,
                                        "2024-01-01T00:00:02Z", NULL, sy_test_store_result, &result);
     /* The batch was copied too. */
     g_ptr_array_set_size (results, 0);
-    g_assert_true (sy_state_store_commit_batch_finish (fixture->store, AWAIT (result), &error));
+    committed = sy_state_store_commit_batch_finish (fixture->store, AWAIT (result), &error);
     g_assert_no_error (error);
+    /* The commit answers with the counts it left. */
+    g_assert_nonnull (committed);
+    g_assert_cmpint (committed->id, ==, id);
+    g_assert_cmpuint (committed->read, ==, 2);
+    g_assert_cmpuint (committed->created, ==, 1);
+    g_assert_cmpuint (committed->failed, ==, 1);
+    g_assert_cmpstr (committed->checkpoint, ==, "2024-01-01T00:00:01Z");
+    g_assert_cmpstr (committed->high_water, ==, "2024-01-01T00:00:02Z");
   }
   {
     g_autoptr(GAsyncResult) result = NULL;
@@ -1695,7 +1785,7 @@ test_async (Fixture       *fixture,
 
     sy_state_store_load_run_async (fixture->store, 4242, NULL, sy_test_store_result, &result);
     g_assert_null (sy_state_store_load_run_finish (fixture->store, AWAIT (result), &error));
-    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+    g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
     g_clear_error (&error);
   }
   {
@@ -1769,6 +1859,8 @@ main (int    argc,
   ADD ("/sync-store/runs/round-trip", test_runs_round_trip);
   ADD_UNOPENED ("/sync-store/migration", test_migration);
   ADD ("/sync-store/commit/counts", test_commit_counts);
+  ADD ("/sync-store/commit/created-then-updated", test_commit_created_then_updated);
+  ADD ("/sync-store/adopt-keys", test_adopt_keys);
   ADD ("/sync-store/commit/atomic", test_commit_atomic);
   ADD ("/sync-store/commit/replace", test_commit_replace);
   ADD ("/sync-store/commit/dry-run", test_commit_dry_run);

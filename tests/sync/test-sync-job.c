@@ -476,7 +476,7 @@ test_lock_busy (void)
 
   job = sy_sync_job_new (fixture.store, fixture.mapping, fixture.source, fixture.target, &fixture.options);
   ok = run_job (&fixture, job, NULL, &error);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_PAIR_BUSY);
   g_assert_false (ok);
   g_assert_cmpint (sy_sync_job_get_run_id (job), ==, 0);
   g_assert_cmpint (target_count (&fixture), ==, 0);
@@ -532,56 +532,6 @@ test_progress_throttled (void)
   g_assert_nonnull (strstr (line, "150"));
 
   fixture_stop (&fixture);
-}
-
-/* No ETA from the first few records: "about 1 second left" at 10 of 300
- * records was a promise the rate could not keep. It comes once the job
- * has run a few seconds and done 2 % of the total or 50 records. */
-static void
-test_progress_eta_waits (void)
-{
-  g_autoptr(SySyncProgress) progress = sy_sync_progress_new ();
-  g_autoptr(SySyncProgress) large = sy_sync_progress_new ();
-  g_autofree char *early = NULL;
-  g_autofree char *enough_done = NULL;
-  g_autofree char *later = NULL;
-
-  sy_sync_progress_set_state (progress, SY_SYNC_JOB_STATE_RUNNING);
-  sy_sync_progress_set_total (progress, 300);
-  sy_sync_progress_set_state (large, SY_SYNC_JOB_STATE_RUNNING);
-  sy_sync_progress_set_total (large, 1000000);
-
-  /* Fast records at once: a rate, but not yet an ETA. */
-  sy_sync_progress_set_counts (progress, 5, 5, 0, 0, 0);
-  g_usleep (G_USEC_PER_SEC / 5);
-  sy_sync_progress_set_counts (progress, 10, 10, 0, 0, 0);
-  g_assert_cmpfloat (sy_sync_progress_get_throughput (progress), >, 0);
-  g_assert_cmpint (sy_sync_progress_get_eta (progress), ==, -1);
-  early = sy_sync_progress_describe (progress);
-  g_test_message ("Early: %s", early);
-  g_assert_null (strstr (early, "left"));
-
-  /* Enough records, still too early. */
-  sy_sync_progress_set_counts (progress, 100, 100, 0, 0, 0);
-  g_assert_cmpint (sy_sync_progress_get_eta (progress), ==, -1);
-  enough_done = sy_sync_progress_describe (progress);
-  g_assert_null (strstr (enough_done, "left"));
-
-  /* Running long enough: 150 of 300 is plenty, while 40 of a million
-   * (under 2 % and under 50 records) is not. */
-  sy_sync_progress_set_counts (large, 20, 20, 0, 0, 0);
-  g_usleep (3 * G_USEC_PER_SEC + G_USEC_PER_SEC / 5);
-  sy_sync_progress_set_counts (progress, 150, 150, 0, 0, 0);
-  sy_sync_progress_set_counts (large, 40, 40, 0, 0, 0);
-  g_assert_cmpint (sy_sync_progress_get_eta (progress), >, 0);
-  later = sy_sync_progress_describe (progress);
-  g_test_message ("Later: %s", later);
-  g_assert_nonnull (strstr (later, "left"));
-  g_assert_cmpint (sy_sync_progress_get_eta (large), ==, -1);
-
-  /* 50 records is enough however large the total. */
-  sy_sync_progress_set_counts (large, 50, 50, 0, 0, 0);
-  g_assert_cmpint (sy_sync_progress_get_eta (large), >, 0);
 }
 
 static void
@@ -916,7 +866,6 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/sync-job/full-then-incremental", test_full_then_incremental);
-  g_test_add_func ("/sync-job/progress-eta-waits", test_progress_eta_waits);
   g_test_add_func ("/sync-job/dry-run", test_dry_run);
   g_test_add_func ("/sync-job/invalid-records-and-retry", test_invalid_records_and_retry);
   g_test_add_func ("/sync-job/stop-and-resume", test_stop_and_resume);

@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -76,6 +77,12 @@ start (Fixture            *fixture,
   fixture->mapping_path = g_build_filename (fixture->cli.work_dir, "orders.json", NULL);
   g_file_set_contents (fixture->mapping_path, mapping, -1, &error);
   g_assert_no_error (error);
+}
+
+static int
+truncate_file (const char *path)
+{
+  return truncate (path, 0);
 }
 
 /* --- the sandbox's inspection endpoints ------------------------------ */
@@ -664,6 +671,235 @@ run_sync (Fixture    *fixture,
   return parse_run_output (run.out, run_id, holder);
 }
 
+/* --- b') edits made during a run -------------------------------------- */
+
+/* Polls the target's count until it reaches at least `created`. FALSE if
+ * the child ended first. */
+static gboolean
+wait_for_created (Fixture *fixture,
+                  Child   *child,
+                  gint64   created)
+{
+  for (;;)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      if (child->exited)
+        return FALSE;
+      if (get_stats (fixture).target_count >= created)
+        return TRUE;
+      g_usleep (2 * 1000);
+    }
+}
+
+/* Every record of an entity, by the value of one of its members. */
+static GHashTable *
+fetch_all (Fixture    *fixture,
+           const char *entity,
+           const char *token_name,
+           const char *by_member)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *authorization = g_strconcat ("Bearer ", sy_sandbox_process_get_token (fixture->cli.sandbox,
+                                                                                        token_name), NULL);
+  GHashTable *records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
+
+  for (guint page = 1; ; page++)
+    {
+      g_autofree char *url = g_strdup_printf ("%s/api/%s?per_page=500&page=%u",
+                                              sy_sandbox_process_get_url (fixture->cli.sandbox), entity, page);
+      g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+      g_autoptr(GBytes) body = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+      JsonArray *data;
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", authorization);
+      body = soup_session_send_and_read (session, msg, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+      text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+      root = sy_test_parse_json (text);
+      data = json_object_get_array_member (json_node_get_object (root), "data");
+      if (json_array_get_length (data) == 0)
+        break;
+      for (guint i = 0; i < json_array_get_length (data); i++)
+        {
+          JsonObject *record = json_array_get_object_element (data, i);
+
+          g_hash_table_replace (records, g_strdup (json_object_get_string_member (record, by_member)),
+                                json_object_ref (record));
+        }
+    }
+  return records;
+}
+
+static const char *
+addressee_of (JsonObject *record)
+{
+  JsonObject *address = json_object_get_object_member (record, "shipmentAddress");
+
+  return address != NULL ? json_object_get_string_member_with_default (address, "addressee", NULL) : NULL;
+}
+
+/* The target holds every source order as the mapping makes it now: each
+ * field the mapping copies, compared one by one. */
+static void
+assert_target_matches_source (Fixture *fixture)
+{
+  g_autoptr(GHashTable) source = fetch_all (fixture, "wms/sales-orders", "wms", "key");
+  g_autoptr(GHashTable) target = fetch_all (fixture, "erp/sales-orders", "erp", "code");
+  GHashTableIter iter;
+  gpointer key, value;
+  guint wrong = 0;
+
+  g_assert_cmpuint (g_hash_table_size (target), ==, g_hash_table_size (source));
+  g_hash_table_iter_init (&iter, source);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      JsonObject *order = value;
+      JsonObject *written = g_hash_table_lookup (target, key);
+      g_autofree char *memo = NULL;
+      JsonArray *source_lines, *target_lines;
+
+      g_assert_nonnull (written);
+      memo = g_strdup_printf ("Mintsoft order %s", json_object_get_string_member (order, "orderNumber"));
+      g_assert_cmpstr (json_object_get_string_member (written, "orderNumber"), ==,
+                       json_object_get_string_member (order, "orderNumber"));
+      g_assert_cmpstr (json_object_get_string_member (written, "memo"), ==, memo);
+      source_lines = json_object_get_array_member (order, "lines");
+      target_lines = json_object_get_array_member (written, "lines");
+      g_assert_cmpuint (json_array_get_length (target_lines), ==, json_array_get_length (source_lines));
+      for (guint i = 0; i < json_array_get_length (source_lines); i++)
+        g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (target_lines, i), "productKey"),
+                         ==,
+                         json_object_get_string_member (json_array_get_object_element (source_lines, i), "productKey"));
+      if (g_strcmp0 (addressee_of (written), addressee_of (order)) != 0)
+        {
+          g_test_message ("order %s: the target says “%s”, the source “%s”", (const char *) key,
+                          addressee_of (written), addressee_of (order));
+          wrong++;
+        }
+    }
+  g_assert_cmpuint (wrong, ==, 0);
+}
+
+/* Records edited in the source while a run reads it are written again
+ * when the listing meets them later with their new updatedAt, also when
+ * the run is killed and resumed; the next incremental run then has
+ * nothing left to do. */
+static void
+test_edits_during_run (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  gboolean kill = GPOINTER_TO_INT (data);
+  const char * const args[] = { "--records", "2000", "--latency-ms", "5", NULL };
+  const char *run_args[] = { "sync", "run", NULL, "--concurrency", "2", NULL };
+  g_autoptr(JsonNode) touched_holder = NULL;
+  g_autoptr(JsonNode) next_holder = NULL;
+  g_autofree char *id_text = NULL;
+  JsonObject *next;
+  gint64 run_id, next_id;
+
+  start (fixture, args, TRUE);
+  run_args[2] = fixture->mapping_path;
+
+  {
+    g_autoptr(Child) child = spawn_cli (fixture, (const char * const *) run_args);
+
+    run_id = await_run_id (child);
+    id_text = g_strdup_printf ("%" G_GINT64_FORMAT, run_id);
+    g_assert_true (wait_for_created (fixture, child, 800));
+    touched_holder = inspect (fixture, "POST", "/__sandbox/touch?entity=wms/sales-orders&count=40");
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (touched_holder), "touched"), ==, 40);
+    g_test_message ("touched 40 orders with %" G_GINT64_FORMAT " in the target", get_stats (fixture).target_count);
+
+    if (kill)
+      {
+        gint64 at_kill;
+
+        g_assert_true (kill_after_created (fixture, child, 1200, &at_kill));
+        g_test_message ("killed `sync run` at %" G_GINT64_FORMAT " orders in the target", at_kill);
+      }
+    else
+      {
+        while (!child->exited)
+          g_main_context_iteration (NULL, TRUE);
+        g_assert_true (g_subprocess_get_if_exited (child->process));
+        g_assert_cmpint (g_subprocess_get_exit_status (child->process), ==, 0);
+      }
+  }
+
+  if (kill)
+    {
+      g_auto(SyCliRun) resumed = { 0 };
+
+      sy_cli_run (&fixture->cli, NULL, &resumed, "sync", "resume", id_text, NULL);
+      g_assert_cmpint (resumed.status, ==, 0);
+    }
+
+  g_assert_cmpint (get_stats (fixture).target_count, ==, 2000);
+  g_assert_cmpint (count_duplicates (fixture), ==, 0);
+  assert_target_matches_source (fixture);
+
+  /* Nothing was left behind the high-water mark. */
+  next = run_sync (fixture, &next_id, &next_holder);
+  g_assert_cmpint (next_id, !=, run_id);
+  g_assert_cmpint (json_object_get_int_member (next, "written"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (next, "failed"), ==, 0);
+}
+
+/* --- d) a lost state.db ---------------------------------------------- */
+
+/* state.db deleted, or cut to nothing, between runs: the next run adopts
+ * what the target holds (matched by the mapping's match field) before it
+ * creates anything, so nothing is created twice. */
+static void
+test_lost_state (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  gboolean truncate = GPOINTER_TO_INT (data);
+  const char * const args[] = { "--records", "200", NULL };
+  g_autoptr(JsonNode) first_holder = NULL;
+  g_autoptr(JsonNode) second_holder = NULL;
+  g_autoptr(JsonNode) touched_holder = NULL;
+  g_autofree char *db_path = NULL;
+  JsonObject *first, *second;
+  gint64 first_id, second_id;
+  Stats after_first, after_second;
+
+  start (fixture, args, TRUE);
+  first = run_sync (fixture, &first_id, &first_holder);
+  g_assert_cmpint (json_object_get_int_member (first, "created"), ==, 200);
+  after_first = get_stats (fixture);
+  g_assert_cmpint (after_first.target_count, ==, 200);
+
+  db_path = g_build_filename (fixture->cli.state_dir, "state.db", NULL);
+  g_assert_true (g_file_test (db_path, G_FILE_TEST_EXISTS));
+  for (const char * const *suffix = (const char * const[]) { "", "-wal", "-shm", NULL }; *suffix != NULL; suffix++)
+    {
+      g_autofree char *path = g_strconcat (db_path, *suffix, NULL);
+
+      if (truncate && **suffix == '\0')
+        g_assert_cmpint (truncate_file (path), ==, 0);
+      else
+        g_remove (path);
+    }
+
+  /* Some edited meanwhile: they are updated, the rest left as it is. */
+  touched_holder = inspect (fixture, "POST", "/__sandbox/touch?entity=wms/sales-orders&count=5");
+  second = run_sync (fixture, &second_id, &second_holder);
+  g_assert_cmpint (json_object_get_int_member (second, "read"), ==, 200);
+  g_assert_cmpint (json_object_get_int_member (second, "created"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (second, "failed"), ==, 0);
+  after_second = get_stats (fixture);
+  g_assert_cmpint (after_second.target_count, ==, 200);
+  g_assert_cmpint (after_second.posts, ==, after_first.posts);
+  g_assert_cmpint (count_duplicates (fixture), ==, 0);
+  assert_target_matches_source (fixture);
+}
+
 static void
 test_incremental (Fixture       *fixture,
                   gconstpointer  data)
@@ -778,6 +1014,14 @@ main (int   argc,
               test_sigkill_and_resume, fixture_tear_down);
   g_test_add ("/sync-reliability/sigkill-and-resume/drops-and-failures", Fixture, GINT_TO_POINTER (TRUE),
               fixture_set_up, test_sigkill_and_resume, fixture_tear_down);
+  g_test_add ("/sync-reliability/edits-during-run", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,
+              test_edits_during_run, fixture_tear_down);
+  g_test_add ("/sync-reliability/edits-during-run/sigkill-and-resume", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_edits_during_run, fixture_tear_down);
+  g_test_add ("/sync-reliability/lost-state/deleted", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,
+              test_lost_state, fixture_tear_down);
+  g_test_add ("/sync-reliability/lost-state/truncated", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up,
+              test_lost_state, fixture_tear_down);
   g_test_add ("/sync-reliability/hostile-target", Fixture, NULL, fixture_set_up, test_hostile_target,
               fixture_tear_down);
 

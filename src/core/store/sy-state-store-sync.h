@@ -13,14 +13,15 @@ G_BEGIN_DECLS
  * but not yet committed ("in flight"), and the lock that keeps two
  * processes off the same pair. Everything runs on the state store's worker
  * thread; the _async variants are for the main loop, the plain ones for
- * the CLI and tests. Errors are G_IO_ERROR codes as in sy-state-store.h;
- * an unknown run id is G_IO_ERROR_NOT_FOUND ("There is no sync run 42"). */
+ * the CLI and tests. Errors of state.db are G_IO_ERROR codes as in
+ * sy-state-store.h; an unknown run id is SY_SYNC_ERROR_NO_SUCH_RUN ("There
+ * is no sync run 42"). */
 
 /* --- lock ------------------------------------------------------------ */
 
 /* An exclusive hold on a pair, across processes (flock on a file under
  * <state-dir>/locks/), released by sy_sync_lock_free() or when the process
- * dies, however it dies. G_IO_ERROR_BUSY when another process or job holds
+ * dies, however it dies. SY_SYNC_ERROR_PAIR_BUSY when another process or job holds
  * it, with a message saying so. */
 typedef struct _SySyncLock SySyncLock;
 SySyncLock   *sy_state_store_lock_pair            (SyStateStore        *self,
@@ -107,7 +108,7 @@ typedef struct
 {
   GHashTable *target_keys;     /* source key → target key, from the pair's key map */
   GHashTable *payload_hashes;  /* source key → payload hash last written (may lack keys) */
-  GHashTable *done;            /* set of source keys this run already has a result for */
+  GHashTable *done;            /* source key → the updatedAt (or NULL) of the result this run already has for it */
   GHashTable *in_flight;       /* set of source keys of this run whose create may have been sent */
 } SySyncBatchState;
 
@@ -129,6 +130,30 @@ SySyncBatchState *sy_state_store_lookup_batch     (SyStateStore        *self,
                                                    gint64               run_id,
                                                    const char          *pair,
                                                    const char * const  *source_keys,
+                                                   GError             **error);
+
+/* Whether the pair's key map took in what the target held, to the end: a
+ * pair that did not (state.db lost, never synced, or stopped while doing
+ * it) adopts the target's records first. */
+gboolean      sy_state_store_is_adopted           (SyStateStore        *self,
+                                                   const char          *pair,
+                                                   gboolean            *adopted,
+                                                   GError             **error);
+
+/* Adds source_keys[i] → target_keys[i] (both NULL-terminated, as long)
+ * to the pair's key map, without a payload hash, where the source key has
+ * no entry yet: records the target already held. complete: the last of
+ * them, the pair is adopted. One transaction. */
+void          sy_state_store_adopt_keys_async     (SyStateStore        *self,
+                                                   const char          *pair,
+                                                   const char * const  *source_keys,
+                                                   const char * const  *target_keys,
+                                                   gboolean             complete,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean      sy_state_store_adopt_keys_finish    (SyStateStore        *self,
+                                                   GAsyncResult        *result,
                                                    GError             **error);
 
 /* Write-ahead for creates: committed (durably) before the first POST of
@@ -155,7 +180,7 @@ gboolean      sy_state_store_mark_in_flight       (SyStateStore        *self,
  * key map with their target key and payload hash (not in a dry run);
  * their keys leave the in-flight set; checkpoint and high_water (either
  * may be NULL: unchanged) are stored. Nothing is kept if any of it
- * fails. */
+ * fails. _finish gives the run as it stands after the commit. */
 void          sy_state_store_commit_batch_async   (SyStateStore        *self,
                                                    gint64               run_id,
                                                    GPtrArray           *results,
@@ -164,7 +189,7 @@ void          sy_state_store_commit_batch_async   (SyStateStore        *self,
                                                    GCancellable        *cancellable,
                                                    GAsyncReadyCallback  callback,
                                                    gpointer             user_data);
-gboolean      sy_state_store_commit_batch_finish  (SyStateStore        *self,
+SySyncRun    *sy_state_store_commit_batch_finish  (SyStateStore        *self,
                                                    GAsyncResult        *result,
                                                    GError             **error);
 gboolean      sy_state_store_commit_batch         (SyStateStore        *self,

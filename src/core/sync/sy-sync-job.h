@@ -47,7 +47,7 @@ SySyncJob      *sy_sync_job_new               (SyStateStore        *store,
                                                const SySyncOptions *options);
 /* Continues run (resumable state) with its own mapping and options, from
  * its checkpoint; records it already committed are not written again.
- * NULL with G_IO_ERROR_INVALID_ARGUMENT when the run is not resumable or
+ * NULL with SY_SYNC_ERROR_NOT_RESUMABLE when the run is not resumable or
  * its mapping no longer parses. */
 SySyncJob      *sy_sync_job_new_resume        (SyStateStore        *store,
                                                const SySyncRun     *run,

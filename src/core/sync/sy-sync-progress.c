@@ -3,7 +3,7 @@
 
 #include <glib/gi18n.h>
 
-#include "sy-sync-progress.h"
+#include "sy-sync-progress-private.h"
 
 #define NOTIFY_INTERVAL_MS 250
 #define THROUGHPUT_WINDOW_US (5 * G_USEC_PER_SEC)
@@ -40,6 +40,9 @@ struct _SySyncProgress
   gint64          total;
   gboolean        rate_limited;
 
+  SySyncProgressClock clock;
+  gpointer        clock_data;
+
   gint64          started_at;     /* monotonic; 0 before the job started */
   gint64          ended_at;       /* monotonic; 0 while it runs */
 
@@ -52,6 +55,18 @@ struct _SySyncProgress
   gboolean        dirty;
   GSource        *throttle;
 };
+
+static gint64
+real_clock (gpointer user_data)
+{
+  return g_get_monotonic_time ();
+}
+
+static inline gint64
+now_us (SySyncProgress *self)
+{
+  return self->clock (self->clock_data);
+}
 
 G_DEFINE_FINAL_TYPE (SySyncProgress, sy_sync_progress, G_TYPE_OBJECT)
 
@@ -220,12 +235,24 @@ static void
 sy_sync_progress_init (SySyncProgress *self)
 {
   self->total = -1;
+  self->clock = real_clock;
 }
 
 SySyncProgress *
 sy_sync_progress_new (void)
 {
   return g_object_new (SY_TYPE_SYNC_PROGRESS, NULL);
+}
+
+void
+sy_sync_progress_set_clock (SySyncProgress      *self,
+                            SySyncProgressClock  clock,
+                            gpointer             user_data)
+{
+  g_return_if_fail (SY_IS_SYNC_PROGRESS (self));
+
+  self->clock = clock != NULL ? clock : real_clock;
+  self->clock_data = clock != NULL ? user_data : NULL;
 }
 
 /* Every property at once: a view reads them together anyway, and one
@@ -293,7 +320,7 @@ sy_sync_progress_set_state (SySyncProgress *self,
   if (self->state == state)
     return;
 
-  now = g_get_monotonic_time ();
+  now = now_us (self);
   if (self->started_at == 0 && state != SY_SYNC_JOB_STATE_IDLE)
     self->started_at = now;
   if (state_is_final (state))
@@ -374,7 +401,7 @@ sy_sync_progress_set_counts (SySyncProgress *self,
   self->updated = updated;
   self->failed = failed;
   self->skipped = skipped;
-  add_sample (self, g_get_monotonic_time ());
+  add_sample (self, now_us (self));
   changed (self);
 }
 
@@ -495,7 +522,7 @@ sy_sync_progress_get_throughput (SySyncProgress *self)
   if (self->n_samples < 2)
     return 0;
 
-  now = self->ended_at != 0 ? self->ended_at : g_get_monotonic_time ();
+  now = self->ended_at != 0 ? self->ended_at : now_us (self);
   first = &self->samples[self->first_sample];
   last = &self->samples[(self->first_sample + self->n_samples - 1) % N_SAMPLES];
 
@@ -525,7 +552,7 @@ sy_sync_progress_get_eta (SySyncProgress *self)
   if (done >= (guint64) self->total)
     return 0;
 
-  if (self->started_at == 0 || g_get_monotonic_time () - self->started_at < ETA_MIN_ELAPSED_US)
+  if (self->started_at == 0 || now_us (self) - self->started_at < ETA_MIN_ELAPSED_US)
     return -1;
   if (done < ETA_MIN_RECORDS && (double) done < ETA_MIN_FRACTION * (double) self->total)
     return -1;
@@ -547,7 +574,7 @@ sy_sync_progress_get_elapsed (SySyncProgress *self)
   if (self->started_at == 0)
     return 0;
 
-  end = self->ended_at != 0 ? self->ended_at : g_get_monotonic_time ();
+  end = self->ended_at != 0 ? self->ended_at : now_us (self);
   return (end - self->started_at) / G_USEC_PER_SEC;
 }
 

@@ -55,23 +55,4 @@ gboolean       sy_sync_progress_get_rate_limited (SySyncProgress *self);
  * line, as the CLI's progress line and the GUI's subtitle show it. */
 char          *sy_sync_progress_describe         (SySyncProgress *self);
 
-/* For the job that owns it. Counts are absolute; notifications are
- * throttled unless flush is called. */
-SySyncProgress *sy_sync_progress_new             (void);
-void           sy_sync_progress_set_state        (SySyncProgress *self,
-                                                  SySyncJobState  state);
-void           sy_sync_progress_set_run_id       (SySyncProgress *self,
-                                                  gint64          run_id);
-void           sy_sync_progress_set_counts       (SySyncProgress *self,
-                                                  guint64         read,
-                                                  guint64         created,
-                                                  guint64         updated,
-                                                  guint64         failed,
-                                                  guint64         skipped);
-void           sy_sync_progress_set_total        (SySyncProgress *self,
-                                                  gint64          total);
-void           sy_sync_progress_set_rate_limited (SySyncProgress *self,
-                                                  gboolean        rate_limited);
-void           sy_sync_progress_flush            (SySyncProgress *self);
-
 G_END_DECLS

@@ -6,6 +6,8 @@
 
 #include "sy-sync-types.h"
 
+G_DEFINE_QUARK (sy-sync-error-quark, sy_sync_error)
+
 #define DEFAULT_BATCH_SIZE   50
 #define DEFAULT_DELAY_MS     0
 #define DEFAULT_CONCURRENCY  4
@@ -73,7 +75,7 @@ sy_sync_options_validate (const SySyncOptions  *options,
   g_ptr_array_add (problems, NULL);
   /* TRANSLATORS: joins several "--option must be ..." messages */
   joined = g_strjoinv (_("; "), (char **) problems->pdata);
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, joined);
+  g_set_error_literal (error, SY_SYNC_ERROR, SY_SYNC_ERROR_INVALID_OPTIONS, joined);
   return FALSE;
 }
 

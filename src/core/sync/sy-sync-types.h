@@ -9,6 +9,23 @@ G_BEGIN_DECLS
  * store that keeps it, the job that produces it, and the CLI and GUI that
  * show it. */
 
+/* The sync engine's own failures; what the API or state.db report keeps
+ * its own domain (SY_API_ERROR, G_IO_ERROR), with context prefixed. */
+#define SY_SYNC_ERROR (sy_sync_error_quark ())
+
+typedef enum
+{
+  SY_SYNC_ERROR_PAIR_BUSY,        /* another process or job syncs this source into this target */
+  SY_SYNC_ERROR_NO_SUCH_RUN,
+  SY_SYNC_ERROR_NOT_RESUMABLE,    /* finished, or its kept mapping no longer fits */
+  SY_SYNC_ERROR_INVALID_MAPPING,  /* the mapping cannot be synced (no match rule, unknown entity) */
+  SY_SYNC_ERROR_INVALID_OPTIONS,  /* an option out of range */
+  SY_SYNC_ERROR_INVALID_RESULT,   /* a result the store cannot keep (a bug, not the user's) */
+  SY_SYNC_ERROR_ALREADY_RAN,      /* a job runs once */
+} SySyncError;
+
+GQuark sy_sync_error_quark (void);
+
 #define SY_SYNC_BATCH_SIZE_MAX  100
 #define SY_SYNC_CONCURRENCY_MAX 32
 
@@ -31,7 +48,7 @@ void      sy_sync_options_init                (SySyncOptions       *options);
  * schema is installed, else the built-in ones. full and dry_run are FALSE. */
 void      sy_sync_options_init_from_settings  (SySyncOptions       *options);
 /* Every value out of range, in one message naming the option
- * ("--batch-size must be between 1 and 100"). G_IO_ERROR_INVALID_ARGUMENT. */
+ * ("--batch-size must be between 1 and 100"). SY_SYNC_ERROR_INVALID_OPTIONS. */
 gboolean  sy_sync_options_validate            (const SySyncOptions *options,
                                                GError             **error);
 
