@@ -16,7 +16,7 @@
 /* Seeding tens of thousands of records under AddressSanitizer on a busy
  * two-core machine has taken close to ten seconds; a user waiting for the
  * demo is told within half a minute either way. */
-#define START_TIMEOUT_SECONDS 30
+#define DEFAULT_START_TIMEOUT_SECONDS 30
 #define STOP_TIMEOUT_MS 2000
 
 struct _SySandboxProcess
@@ -24,6 +24,7 @@ struct _SySandboxProcess
   GObject parent_instance;
 
   GStrv extra_args;
+  guint start_timeout_seconds;
   GSubprocess *subprocess;
   GDataInputStream *stdout_stream;
   gboolean starting;
@@ -34,6 +35,14 @@ struct _SySandboxProcess
 };
 
 G_DEFINE_FINAL_TYPE (SySandboxProcess, sy_sandbox_process, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_START_TIMEOUT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 /* The state of one start: the first line is read with a cancellable of
  * our own, cancelled by the caller's cancellable or by the deadline. */
@@ -160,17 +169,67 @@ sy_sandbox_process_finalize (GObject *object)
 }
 
 static void
+sy_sandbox_process_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  SySandboxProcess *self = SY_SANDBOX_PROCESS (object);
+
+  switch (prop_id)
+    {
+    case PROP_START_TIMEOUT:
+      g_value_set_uint (value, self->start_timeout_seconds);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sy_sandbox_process_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  SySandboxProcess *self = SY_SANDBOX_PROCESS (object);
+
+  switch (prop_id)
+    {
+    case PROP_START_TIMEOUT:
+      if (self->start_timeout_seconds != g_value_get_uint (value))
+        {
+          self->start_timeout_seconds = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 sy_sandbox_process_class_init (SySandboxProcessClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = sy_sandbox_process_dispose;
   object_class->finalize = sy_sandbox_process_finalize;
+  object_class->get_property = sy_sandbox_process_get_property;
+  object_class->set_property = sy_sandbox_process_set_property;
+
+  /* How long the first line may take, in seconds. */
+  properties[PROP_START_TIMEOUT] =
+    g_param_spec_uint ("start-timeout", NULL, NULL,
+                       1, 3600, DEFAULT_START_TIMEOUT_SECONDS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 sy_sandbox_process_init (SySandboxProcess *self)
 {
+  self->start_timeout_seconds = DEFAULT_START_TIMEOUT_SECONDS;
 }
 
 SySandboxProcess *
@@ -255,7 +314,7 @@ first_line_read (GObject      *source,
       if (data->timed_out)
         g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                                  _("The sandbox server did not start within %d seconds"),
-                                 START_TIMEOUT_SECONDS);
+                                 (int) SY_SANDBOX_PROCESS (g_task_get_source_object (task))->start_timeout_seconds);
       else if (g_cancellable_is_cancelled (data->caller_cancellable))
         g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                  _("Starting the sandbox server was cancelled"));
@@ -367,7 +426,7 @@ sy_sandbox_process_start_async (SySandboxProcess    *self,
       data->caller_cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled),
                                                          data->read_cancellable, NULL);
     }
-  data->deadline = g_timeout_source_new_seconds (START_TIMEOUT_SECONDS);
+  data->deadline = g_timeout_source_new_seconds (self->start_timeout_seconds);
   g_source_set_callback (data->deadline, start_deadline_reached, data, NULL);
   g_source_attach (data->deadline, g_task_get_context (task));
   g_task_set_task_data (task, data, (GDestroyNotify) start_data_free);
