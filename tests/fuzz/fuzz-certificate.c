@@ -49,7 +49,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   if (certificate == NULL)
     {
       if (error == NULL || error->domain != SY_CERTIFICATE_ERROR)
-        abort ();
+        {
+          g_printerr ("refused without a certificate error: %s\n", error ? error->message : "(no error)");
+          abort ();
+        }
       sy_fuzz_assert_message (error->message);
       return 0;
     }

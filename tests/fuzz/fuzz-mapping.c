@@ -62,7 +62,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autoptr(SyMappingCoverage) coverage = NULL;
   gsize length = 0;
 
-  mapping = sy_mapping_new_from_data (g_bytes_get_data (file, NULL), g_bytes_get_size (file), "fuzz.json", &error);
+  const char *text_data = g_bytes_get_size (file) > 0 ? g_bytes_get_data (file, NULL) : "";
+
+  mapping = sy_mapping_new_from_data (text_data, g_bytes_get_size (file), "fuzz.json", &error);
   if (mapping == NULL)
     {
       if (error == NULL || error->domain != SY_MAPPING_ERROR)

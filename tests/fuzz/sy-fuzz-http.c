@@ -126,13 +126,17 @@ sy_fuzz_http_queue_answer (GBytes *bytes)
 {
   gsize size = 0;
   const char *data = g_bytes_get_data (bytes, &size);
-  const char *end = data + size;
+  const char *end;
   const char *line = data;
   g_autoptr(GStrvBuilder) headers = g_strv_builder_new ();
   g_autofree char *word = NULL;
   Answer *answer = g_new0 (Answer, 1);
   gboolean first = TRUE;
 
+  /* Empty bytes may have no data at all, and NULL + 0 is undefined. */
+  if (data == NULL)
+    data = line = "";
+  end = data + size;
   answer->status = 200;
   while (line < end)
     {
