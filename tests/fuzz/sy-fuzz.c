@@ -143,6 +143,10 @@ sy_fuzz_run_until (const gboolean *done)
 {
   while (!*done)
     g_main_context_iteration (NULL, TRUE);
+  /* What the answer set off (a connection closing) ends here too, so
+   * that nothing is half done when the process ends. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
 }
 
 void
