@@ -14,6 +14,7 @@
 #include "sy-cli-cert.h"
 #include "sy-cli-groups.h"
 #include "sy-error.h"
+#include "sy-file.h"
 
 /* A private key generated or imported without --connection waits in the
  * keyring (and its certificate in state.db) under this prefix and the
@@ -172,7 +173,7 @@ read_file (const char  *path,
   g_autofree char *contents = NULL;
   gsize length = 0;
 
-  if (!g_file_get_contents (path, &contents, &length, error))
+  if (!sy_file_load_regular (path, SY_FILE_MAX_KEY_SIZE, &contents, &length, error))
     return NULL;
   return g_bytes_new_take (g_steal_pointer (&contents), length);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "sy-cli-command.h"
+#include "sy-file.h"
 #include "sy-error.h"
 
 static gboolean
@@ -373,7 +374,7 @@ sy_cli_load_mapping_file (SyCliContext     *context,
 
   /* What sy_mapping_load_file() does, keeping the text: problems found
    * after parsing are pointed at in the very bytes that were parsed. */
-  if (!g_file_get_contents (path, &checked->text, &checked->length, &error))
+  if (!sy_file_load_regular (path, SY_FILE_MAX_CONFIG_SIZE, &checked->text, &checked->length, &error))
     return sy_cli_report_error (error, NULL);
 
   checked->mapping = sy_mapping_new_from_data (checked->text, (gssize) checked->length, path, &error);

@@ -227,6 +227,21 @@ test_incomplete_first_line (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
 }
 
+/* 100,000 nested lists on one line: json-glib alone would overflow the
+ * stack; the first line is refused like any other garbage. */
+static void
+test_deep_first_line (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (start_fake_sandbox ("#!/bin/sh\n"
+                                      "head -c 100000 /dev/zero | tr '\\0' '['\n"
+                                      "echo\n"
+                                      "exec sleep 30\n",
+                                      &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+}
+
 static void
 test_exits_early (void)
 {
@@ -280,6 +295,7 @@ main (int   argc,
   g_test_add_func ("/sandbox-process/bad-arguments", test_bad_arguments_fail_clearly);
   g_test_add_func ("/sandbox-process/garbage-first-line", test_garbage_first_line);
   g_test_add_func ("/sandbox-process/incomplete-first-line", test_incomplete_first_line);
+  g_test_add_func ("/sandbox-process/deep-first-line", test_deep_first_line);
   g_test_add_func ("/sandbox-process/exits-early", test_exits_early);
   g_test_add_func ("/sandbox-process/silent-times-out", test_silent_times_out);
   g_test_add_func ("/sandbox-process/cancelled", test_cancelled);

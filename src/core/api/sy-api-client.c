@@ -9,6 +9,8 @@
 #include <libsoup/soup.h>
 
 #include "sy-api-client.h"
+#include "sy-backoff.h"
+#include "sy-json.h"
 #include "sy-sync-types.h"
 
 /* Bodies above this size are parsed in a worker thread. A sync reads a
@@ -17,10 +19,16 @@
  * drawing. Single records and write answers are smaller than this: for
  * them the parse costs less than the hop to a thread. */
 #define SY_API_THREADED_PARSE_THRESHOLD (16 * 1024)
-/* Error bodies above this size are not worth parsing for a message. */
-#define SY_API_MAX_ERROR_BODY (256 * 1024)
-/* Longest server text quoted in a user-visible message. */
-#define SY_API_MAX_QUOTED_CHARS 200
+/* What is read of an answer, at most. A page of records is well under a
+ * megabyte; a server sending more is broken or hostile, and reading on
+ * would only fill the memory. */
+#define SY_API_MAX_BODY (32 * 1024 * 1024)
+/* An error answer is read for its message only: the head is enough. */
+#define SY_API_MAX_ERROR_BODY (64 * 1024)
+#define SY_API_READ_CHUNK (64 * 1024)
+/* Connecting (resolving, TCP, TLS) gets this long at most, within the
+ * overall deadline, so that an unreachable server is reported quickly. */
+#define SY_API_CONNECT_TIMEOUT_S 15
 #define SY_API_MAX_REQUEST_ID_CHARS 128
 #define SY_API_BACKOFF_CAP_MS 30000
 /* A server asking for a longer pause than this is still retried after this
@@ -56,37 +64,55 @@ typedef struct
   guint         attempts;
 
   SoupMessage  *message;
+  GInputStream *stream;
+  GByteArray   *received;
+  gsize         body_limit;
   GCancellable *attempt_cancellable;
   GSource      *timeout_source;
+  GSource      *connect_source;
   GSource      *wait_source;
   GSource      *cancel_source;
   gboolean      timed_out;
+  gboolean      connect_timed_out;
 } Request;
+
+static void
+source_clear (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+/* Ends the attempt's reading; an answer not read to its end closes its
+ * connection rather than leaving it to be read by the next request. */
+static void
+request_drop_stream (Request *request)
+{
+  if (request->stream != NULL)
+    {
+      g_input_stream_close_async (request->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      g_clear_object (&request->stream);
+    }
+  g_clear_pointer (&request->received, g_byte_array_unref);
+}
 
 static void
 request_clear_sources (Request *request)
 {
-  if (request->timeout_source != NULL)
-    {
-      g_source_destroy (request->timeout_source);
-      g_clear_pointer (&request->timeout_source, g_source_unref);
-    }
-  if (request->wait_source != NULL)
-    {
-      g_source_destroy (request->wait_source);
-      g_clear_pointer (&request->wait_source, g_source_unref);
-    }
-  if (request->cancel_source != NULL)
-    {
-      g_source_destroy (request->cancel_source);
-      g_clear_pointer (&request->cancel_source, g_source_unref);
-    }
+  source_clear (&request->timeout_source);
+  source_clear (&request->connect_source);
+  source_clear (&request->wait_source);
+  source_clear (&request->cancel_source);
 }
 
 static void
 request_free (Request *request)
 {
   request_clear_sources (request);
+  request_drop_stream (request);
   g_clear_object (&request->message);
   g_clear_object (&request->attempt_cancellable);
   g_clear_pointer (&request->uri, g_uri_unref);
@@ -335,52 +361,6 @@ invalid:
   }
 }
 
-/* Text a server sent, fit to be quoted in a message: valid UTF-8, no
- * control characters, whitespace collapsed, at most a couple of lines. */
-static char *
-quote_server_text (const char *text,
-                   gsize       length)
-{
-  g_autofree char *valid = NULL;
-  g_autoptr(GString) collapsed = NULL;
-  gboolean in_space = TRUE;
-  glong chars;
-
-  if (text == NULL)
-    return NULL;
-
-  valid = g_utf8_make_valid (text, MIN (length, (gsize) SY_API_MAX_QUOTED_CHARS * 4));
-  collapsed = g_string_new (NULL);
-  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_isspace (c) || g_unichar_iscntrl (c))
-        {
-          if (!in_space)
-            g_string_append_c (collapsed, ' ');
-          in_space = TRUE;
-          continue;
-        }
-      g_string_append_unichar (collapsed, c);
-      in_space = FALSE;
-    }
-  g_strchomp (collapsed->str);
-  collapsed->len = strlen (collapsed->str);
-
-  if (collapsed->len == 0)
-    return NULL;
-
-  chars = g_utf8_strlen (collapsed->str, -1);
-  if (chars > SY_API_MAX_QUOTED_CHARS || length > (gsize) SY_API_MAX_QUOTED_CHARS * 4)
-    {
-      g_autofree char *head = g_utf8_substring (collapsed->str, 0, MIN (chars, SY_API_MAX_QUOTED_CHARS));
-      return g_strconcat (head, "…", NULL);
-    }
-
-  return g_string_free (g_steal_pointer (&collapsed), FALSE);
-}
-
 /* Request ids are quoted to users and written to logs: keep only the
  * characters ids are made of, so a hostile server cannot inject text. */
 static char *
@@ -420,30 +400,6 @@ header_request_id (SoupMessage *message)
     }
 
   return NULL;
-}
-
-static char *
-json_member_as_text (JsonObject *object,
-                     const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  if (!JSON_NODE_HOLDS_VALUE (node))
-    return NULL;
-
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      return g_strdup (json_node_get_string (node));
-    case G_TYPE_INT64:
-      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-    default:
-      return NULL;
-    }
 }
 
 /* Seconds to wait from a Retry-After header: delta-seconds or an
@@ -505,7 +461,7 @@ html_title (const char *html,
   if (end == NULL)
     return NULL;
 
-  return quote_server_text (text + (start - lower), end - start);
+  return sy_json_quote_server_text (text + (start - lower), end - start);
 }
 
 static void
@@ -528,11 +484,11 @@ field_errors_add (GHashTable *field_errors,
           if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
             text = json_node_get_string (element);
           else if (JSON_NODE_HOLDS_OBJECT (element))
-            text = nested = json_member_as_text (json_node_get_object (element), "message");
+            text = nested = sy_json_object_dup_text (json_node_get_object (element), "message");
 
           if (text != NULL)
             {
-              g_autofree char *quoted = quote_server_text (text, strlen (text));
+              g_autofree char *quoted = sy_json_quote_server_text (text, -1);
               if (quoted != NULL)
                 g_strv_builder_add (builder, quoted);
             }
@@ -541,7 +497,7 @@ field_errors_add (GHashTable *field_errors,
   else if (JSON_NODE_HOLDS_VALUE (messages) && json_node_get_value_type (messages) == G_TYPE_STRING)
     {
       const char *text = json_node_get_string (messages);
-      g_autofree char *quoted = quote_server_text (text, strlen (text));
+      g_autofree char *quoted = sy_json_quote_server_text (text, -1);
 
       if (quoted != NULL)
         g_strv_builder_add (builder, quoted);
@@ -578,10 +534,10 @@ error_body_from_json_object (ErrorBody  *out,
 
   for (guint i = 0; i < G_N_ELEMENTS (message_members) && out->message == NULL; i++)
     {
-      g_autofree char *text = json_member_as_text (object, message_members[i]);
+      g_autofree char *text = sy_json_object_dup_text (object, message_members[i]);
 
       if (text != NULL)
-        out->message = quote_server_text (text, strlen (text));
+        out->message = sy_json_quote_server_text (text, -1);
     }
 
   /* {"error": {"message": ...}} */
@@ -589,15 +545,15 @@ error_body_from_json_object (ErrorBody  *out,
       JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "error")))
     {
       JsonObject *nested = json_object_get_object_member (object, "error");
-      g_autofree char *text = json_member_as_text (nested, "message");
+      g_autofree char *text = sy_json_object_dup_text (nested, "message");
 
       if (text != NULL)
-        out->message = quote_server_text (text, strlen (text));
+        out->message = sy_json_quote_server_text (text, -1);
     }
 
-  request_id = json_member_as_text (object, "request_id");
+  request_id = sy_json_object_dup_text (object, "request_id");
   if (request_id == NULL)
-    request_id = json_member_as_text (object, "requestId");
+    request_id = sy_json_object_dup_text (object, "requestId");
   out->request_id = sanitize_request_id (request_id);
 
   if (json_object_has_member (object, "errors") &&
@@ -633,7 +589,7 @@ error_body_parse (ErrorBody   *out,
   if (length <= SY_API_MAX_ERROR_BODY)
     {
       parser = json_parser_new_immutable ();
-      if (json_parser_load_from_data (parser, data, length, NULL) && json_parser_get_root (parser) != NULL)
+      if (sy_json_parser_load (parser, data, length, NULL) && json_parser_get_root (parser) != NULL)
         {
           JsonNode *root = json_parser_get_root (parser);
 
@@ -648,11 +604,11 @@ error_body_parse (ErrorBody   *out,
               if (JSON_NODE_HOLDS_OBJECT (first))
                 error_body_from_json_object (out, json_node_get_object (first));
               else if (JSON_NODE_HOLDS_VALUE (first) && json_node_get_value_type (first) == G_TYPE_STRING)
-                out->message = quote_server_text (json_node_get_string (first), strlen (json_node_get_string (first)));
+                out->message = sy_json_quote_server_text (json_node_get_string (first), -1);
             }
           else if (JSON_NODE_HOLDS_VALUE (root) && json_node_get_value_type (root) == G_TYPE_STRING)
             {
-              out->message = quote_server_text (json_node_get_string (root), strlen (json_node_get_string (root)));
+              out->message = sy_json_quote_server_text (json_node_get_string (root), -1);
             }
           return;
         }
@@ -667,7 +623,7 @@ error_body_parse (ErrorBody   *out,
     }
 
   if (content_type == NULL || g_str_has_prefix (content_type, "text/"))
-    out->message = quote_server_text (data, length);
+    out->message = sy_json_quote_server_text (data, length);
 }
 
 static char *
@@ -808,7 +764,7 @@ status_error (Request     *request,
   if (SOUP_STATUS_IS_REDIRECTION (status))
     {
       const char *location = soup_message_headers_get_one (soup_message_get_response_headers (message), "Location");
-      g_autofree char *quoted = location ? quote_server_text (location, strlen (location)) : NULL;
+      g_autofree char *quoted = location ? sy_json_quote_server_text (location, -1) : NULL;
 
       /* Redirects are not followed: the token must not travel to a
        * server the user did not configure. */
@@ -830,7 +786,17 @@ transport_error (Request      *request,
   g_autoptr(GString) text = g_string_new (NULL);
   SyApiError code = SY_API_ERROR_NETWORK;
 
-  if (request->timed_out || g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+  if (request->connect_timed_out)
+    {
+      guint seconds = MIN (SY_API_CONNECT_TIMEOUT_S, self->timeout_s);
+
+      g_string_append_printf (text,
+                              ngettext ("The server %s could not be connected to within %u second.",
+                                        "The server %s could not be connected to within %u seconds.",
+                                        seconds),
+                              host, seconds);
+    }
+  else if (request->timed_out || g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     g_string_append_printf (text,
                             ngettext ("The server %s did not answer within %u second.",
                                       "The server %s did not answer within %u seconds.",
@@ -862,19 +828,10 @@ backoff_delay_ms (SyApiClient *self,
                   guint        retry_index,
                   guint        retry_after_s)
 {
-  guint64 ceiling;
-
   if (retry_after_s > 0)
     return MIN (retry_after_s, SY_API_RETRY_AFTER_CAP_S) * 1000;
 
-  /* Equal jitter: at least half the exponential step, so retries do spread
-   * out, and a random other half, so clients do not retry in lockstep. */
-  ceiling = (guint64) self->base_delay_ms << MIN (retry_index, 20);
-  ceiling = MIN (ceiling, SY_API_BACKOFF_CAP_MS);
-  if (ceiling < 2)
-    return (guint) ceiling;
-
-  return (guint) (ceiling / 2 + g_random_int_range (0, (gint32) (ceiling / 2) + 1));
+  return sy_backoff_delay_ms (self->base_delay_ms, retry_index, SY_API_BACKOFF_CAP_MS);
 }
 
 static void start_attempt (GTask *task);
@@ -961,7 +918,7 @@ parse_in_thread (GTask        *parse_task,
   gsize length = 0;
   const char *data = g_bytes_get_data (bytes, &length);
 
-  if (!json_parser_load_from_data (parser, data, length, &error))
+  if (!sy_json_parser_load (parser, data, length, &error))
     {
       g_task_return_error (parse_task, error);
       return;
@@ -974,11 +931,12 @@ parse_in_thread (GTask        *parse_task,
 }
 
 static void
-return_parsed_body (GTask      *task,
-                    JsonNode   *root,
-                    guint       status,
-                    const char *content_type,
-                    const char *request_id)
+return_parsed_body (GTask        *task,
+                    JsonNode     *root,
+                    const GError *parse_error,
+                    guint         status,
+                    const char   *content_type,
+                    const char   *request_id)
 {
   Request *request = g_task_get_task_data (task);
   g_autoptr(GString) text = NULL;
@@ -990,7 +948,10 @@ return_parsed_body (GTask      *task,
     }
 
   text = g_string_new (NULL);
-  if (content_type != NULL)
+  if (g_error_matches (parse_error, SY_JSON_ERROR, SY_JSON_ERROR_TOO_DEEP))
+    g_string_append_printf (text, _("The server’s answer to %s nests lists and objects more than %u levels deep; it was not read. Check that the address points at the API."),
+                            request->path, SY_JSON_MAX_DEPTH);
+  else if (content_type != NULL)
     g_string_append_printf (text, _("The server’s answer to %s is not JSON (HTTP %u, %s). Check that the address points at the API."),
                             request->path, status, content_type);
   else
@@ -1013,7 +974,8 @@ on_parsed_in_thread (GObject      *source,
                      gpointer      user_data)
 {
   ParseContext *context = user_data;
-  JsonNode *root = g_task_propagate_pointer (G_TASK (result), NULL);
+  g_autoptr(GError) parse_error = NULL;
+  JsonNode *root = g_task_propagate_pointer (G_TASK (result), &parse_error);
 
   if (g_task_return_error_if_cancelled (context->task))
     {
@@ -1023,7 +985,7 @@ on_parsed_in_thread (GObject      *source,
     }
   else
     {
-      return_parsed_body (context->task, root, context->status, context->content_type, context->request_id);
+      return_parsed_body (context->task, root, parse_error, context->status, context->content_type, context->request_id);
     }
 
   g_free (context->content_type);
@@ -1077,38 +1039,51 @@ handle_success (GTask       *task,
 
   {
     g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autoptr(GError) parse_error = NULL;
     JsonNode *root = NULL;
 
-    if (json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), length, NULL) &&
+    if (sy_json_parser_load (parser, g_bytes_get_data (bytes, NULL), length, &parse_error) &&
         json_parser_get_root (parser) != NULL)
       root = json_node_ref (json_parser_get_root (parser));
 
-    return_parsed_body (task, root, status, content_type, request_id);
+    return_parsed_body (task, root, parse_error, status, content_type, request_id);
   }
 }
 
-static void
-on_send_and_read (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+static GError *
+too_large_error (Request *request,
+                 guint    status)
 {
-  GTask *task = user_data;
+  g_autofree char *limit = g_format_size (request->body_limit);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_string_append_printf (text, _("The server’s answer to %s is too large (more than %s). Reading stopped there; check that the address points at the API."),
+                          request->path, limit);
+  return finish_error (SY_API_ERROR_INVALID_RESPONSE, status, NULL, 0, NULL, text, NULL);
+}
+
+/* The attempt is over, one way or the other: its timers and its
+ * cancellable go; the message stays for the answer's headers. */
+static void
+attempt_end (Request *request)
+{
+  source_clear (&request->timeout_source);
+  source_clear (&request->connect_source);
+  g_clear_object (&request->attempt_cancellable);
+}
+
+/* A failure while sending or reading: the caller cancelled, or the
+ * network or the deadline failed us. */
+static void
+attempt_failed (GTask  *task,
+                GError *error)
+{
   SyApiClient *self = g_task_get_source_object (task);
   Request *request = g_task_get_task_data (task);
-  g_autoptr(SoupMessage) message = g_steal_pointer (&request->message);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autofree char *request_id = NULL;
-  guint status;
 
-  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-
-  if (request->timeout_source != NULL)
-    {
-      g_source_destroy (request->timeout_source);
-      g_clear_pointer (&request->timeout_source, g_source_unref);
-    }
-  g_clear_object (&request->attempt_cancellable);
+  attempt_end (request);
+  request_drop_stream (request);
+  g_clear_object (&request->message);
 
   if (g_task_return_error_if_cancelled (task))
     {
@@ -1118,23 +1093,157 @@ on_send_and_read (GObject      *source,
       return;
     }
 
-  if (error != NULL)
-    {
-      g_debug ("%s %s: no answer (%s)", request->method, request->path,
-               request->timed_out ? "timed out" : g_quark_to_string (error->domain));
-      retry_or_fail (task, transport_error (request, self, error));
-      return;
-    }
+  g_debug ("%s %s: no answer (%s)", request->method, request->path,
+           request->timed_out ? "timed out" : g_quark_to_string (error->domain));
+  retry_or_fail (task, transport_error (request, self, error));
+}
 
-  status = soup_message_get_status (message);
-  request_id = header_request_id (message);
-  g_debug ("%s %s -> %u (request id %s)", request->method, request->path, status,
-           request_id ? request_id : "none");
+static void
+answer_complete (GTask *task)
+{
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(SoupMessage) message = g_steal_pointer (&request->message);
+  g_autoptr(GBytes) bytes = g_byte_array_free_to_bytes (g_steal_pointer (&request->received));
+  guint status = soup_message_get_status (message);
+
+  attempt_end (request);
+  request_drop_stream (request);
 
   if (SOUP_STATUS_IS_SUCCESSFUL (status))
     handle_success (task, message, bytes);
   else
     retry_or_fail (task, status_error (request, message, bytes));
+}
+
+static void read_next_chunk (GTask *task);
+
+static void
+on_chunk_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GTask *task = user_data;
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  guint status;
+  gsize size;
+
+  if (chunk == NULL)
+    {
+      attempt_failed (task, error);
+      return;
+    }
+
+  size = g_bytes_get_size (chunk);
+  if (size == 0)
+    {
+      answer_complete (task);
+      return;
+    }
+
+  status = soup_message_get_status (request->message);
+  if (request->received->len + size > request->body_limit)
+    {
+      if (SOUP_STATUS_IS_SUCCESSFUL (status))
+        {
+          g_debug ("%s %s: answer larger than %" G_GSIZE_FORMAT " bytes", request->method, request->path,
+                   request->body_limit);
+          attempt_end (request);
+          request_drop_stream (request);
+          g_clear_object (&request->message);
+          /* Not retried: the same request would bring the same answer. */
+          request_return_error (task, too_large_error (request, status));
+          return;
+        }
+      /* An error's message is in its head: the rest is not read at all. */
+      g_byte_array_append (request->received, g_bytes_get_data (chunk, NULL),
+                           request->body_limit - request->received->len);
+      answer_complete (task);
+      return;
+    }
+
+  g_byte_array_append (request->received, g_bytes_get_data (chunk, NULL), size);
+  read_next_chunk (task);
+}
+
+static void
+read_next_chunk (GTask *task)
+{
+  Request *request = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (request->stream, SY_API_READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   request->attempt_cancellable, on_chunk_read, task);
+}
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request_id = NULL;
+  GInputStream *stream;
+  goffset declared;
+  guint status;
+
+  stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  /* Connected: from here on only the overall deadline counts. */
+  source_clear (&request->connect_source);
+  if (stream == NULL)
+    {
+      attempt_failed (task, error);
+      return;
+    }
+  request->stream = stream;
+  request->received = g_byte_array_new ();
+
+  status = soup_message_get_status (request->message);
+  request_id = header_request_id (request->message);
+  g_debug ("%s %s -> %u (request id %s)", request->method, request->path, status,
+           request_id ? request_id : "none");
+
+  request->body_limit = SOUP_STATUS_IS_SUCCESSFUL (status) ? SY_API_MAX_BODY : SY_API_MAX_ERROR_BODY;
+  declared = soup_message_headers_get_content_length (soup_message_get_response_headers (request->message));
+  if (SOUP_STATUS_IS_SUCCESSFUL (status) && declared > 0 && (guint64) declared > request->body_limit)
+    {
+      attempt_end (request);
+      request_drop_stream (request);
+      g_clear_object (&request->message);
+      request_return_error (task, too_large_error (request, status));
+      return;
+    }
+
+  read_next_chunk (task);
+}
+
+static gboolean
+on_connect_timeout (gpointer user_data)
+{
+  GTask *task = user_data;
+  Request *request = g_task_get_task_data (task);
+
+  request->timed_out = TRUE;
+  request->connect_timed_out = TRUE;
+  g_clear_pointer (&request->connect_source, g_source_unref);
+  if (request->attempt_cancellable != NULL)
+    g_cancellable_cancel (request->attempt_cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The request is on a connection (new or kept alive) once its headers
+ * are written: the connect timeout has done its job. */
+static void
+on_wrote_headers (SoupMessage *message,
+                  gpointer     user_data)
+{
+  GTask *task = user_data;
+  Request *request = g_task_get_task_data (task);
+
+  source_clear (&request->connect_source);
 }
 
 static gboolean
@@ -1186,7 +1295,9 @@ start_attempt (GTask *task)
 
   request->attempts++;
   request->timed_out = FALSE;
+  request->connect_timed_out = FALSE;
   request->message = soup_message_new_from_uri (request->method, request->uri);
+  g_signal_connect_object (request->message, "wrote-headers", G_CALLBACK (on_wrote_headers), task, 0);
   soup_message_add_flags (request->message, SOUP_MESSAGE_NO_REDIRECT);
 
   headers = soup_message_get_request_headers (request->message);
@@ -1222,17 +1333,28 @@ start_attempt (GTask *task)
 
   request->attempt_cancellable = g_cancellable_new ();
 
+  /* libsoup's own timeout only notices a server that goes silent; one
+   * that trickles a byte now and then is stopped by this deadline, which
+   * covers the whole attempt, from connecting to the answer's last byte. */
   request->timeout_source = g_timeout_source_new_seconds (self->timeout_s);
   g_source_set_name (request->timeout_source, "[switchyard] api request timeout");
   g_source_set_callback (request->timeout_source, on_attempt_timeout, task, NULL);
   g_source_attach (request->timeout_source, g_task_get_context (task));
 
-  soup_session_send_and_read_async (self->session,
-                                    request->message,
-                                    G_PRIORITY_DEFAULT,
-                                    request->attempt_cancellable,
-                                    on_send_and_read,
-                                    task);
+  if (SY_API_CONNECT_TIMEOUT_S < self->timeout_s)
+    {
+      request->connect_source = g_timeout_source_new_seconds (SY_API_CONNECT_TIMEOUT_S);
+      g_source_set_name (request->connect_source, "[switchyard] api connect timeout");
+      g_source_set_callback (request->connect_source, on_connect_timeout, task, NULL);
+      g_source_attach (request->connect_source, g_task_get_context (task));
+    }
+
+  soup_session_send_async (self->session,
+                           request->message,
+                           G_PRIORITY_DEFAULT,
+                           request->attempt_cancellable,
+                           on_sent,
+                           task);
 }
 
 static int
@@ -1393,6 +1515,7 @@ on_current_integration (GObject      *source,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
+  JsonNode *data;
   JsonObject *object;
 
   root = sy_api_client_get_finish (SY_API_CLIENT (source), result, &error);
@@ -1409,20 +1532,15 @@ on_current_integration (GObject      *source,
       return;
     }
 
-  object = json_node_get_object (root);
   /* The API wraps it in {"data": ...}; tolerate servers that do not. */
-  if (json_object_has_member (object, "data"))
+  data = sy_json_unwrap_data (root);
+  if (!JSON_NODE_HOLDS_OBJECT (data))
     {
-      JsonNode *data = json_object_get_member (object, "data");
-
-      if (!JSON_NODE_HOLDS_OBJECT (data))
-        {
-          g_task_return_error (task, sy_api_error_new_full (SY_API_ERROR_INVALID_RESPONSE, 200, NULL, 0, NULL,
-                                                            _("The server’s description of the connection has no data. Check that the address points at the API.")));
-          return;
-        }
-      object = json_node_get_object (data);
+      g_task_return_error (task, sy_api_error_new_full (SY_API_ERROR_INVALID_RESPONSE, 200, NULL, 0, NULL,
+                                                        _("The server’s description of the connection has no data. Check that the address points at the API.")));
+      return;
     }
+  object = json_node_get_object (data);
 
   g_task_return_pointer (task, json_object_ref (object), (GDestroyNotify) json_object_unref);
 }

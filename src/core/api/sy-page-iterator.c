@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sy-json.h"
 #include "sy-page-iterator.h"
 
 typedef enum
@@ -229,18 +230,9 @@ repeated_page_error (SyPageIterator *self)
 static char *
 node_as_token (JsonNode *node)
 {
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return NULL;
+  g_autofree char *text = sy_json_node_dup_text (node);
 
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      return *json_node_get_string (node) ? g_strdup (json_node_get_string (node)) : NULL;
-    case G_TYPE_INT64:
-      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-    default:
-      return NULL;
-    }
+  return text != NULL && *text != '\0' ? g_steal_pointer (&text) : NULL;
 }
 
 static gboolean
@@ -500,11 +492,10 @@ read_page (SyPageIterator  *self,
 
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
     {
-      JsonNode *data;
+      JsonNode *data = sy_json_unwrap_data (root);
 
       envelope = json_node_get_object (root);
-      data = json_object_get_member (envelope, "data");
-      if (data == NULL || !JSON_NODE_HOLDS_ARRAY (data))
+      if (!JSON_NODE_HOLDS_ARRAY (data))
         {
           g_autofree char *message = g_strdup_printf (_("The server’s list of %s holds no records (its “data” is not a list)."), self->entity);
           g_propagate_error (error, invalid_response (message));

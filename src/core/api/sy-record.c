@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sy-json.h"
 #include "sy-record.h"
 
 struct _SyRecord
@@ -28,23 +29,6 @@ static GParamSpec *properties[N_PROPS];
  * address, short enough for a column. */
 #define OBJECT_SUMMARY_VALUES 3
 
-static char *
-scalar_to_key (JsonNode *node)
-{
-  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE)
-    return NULL;
-
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      return g_strdup (json_node_get_string (node));
-    case G_TYPE_INT64:
-      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-    default:
-      return NULL;
-    }
-}
-
 static void
 sy_record_set_object (SyRecord   *self,
                       JsonObject *object)
@@ -52,7 +36,7 @@ sy_record_set_object (SyRecord   *self,
   g_return_if_fail (self->object == NULL);
 
   self->object = object ? json_object_ref (object) : json_object_new ();
-  self->key = scalar_to_key (json_object_get_member (self->object, "key"));
+  self->key = sy_json_object_dup_text (self->object, "key");
 }
 
 static void

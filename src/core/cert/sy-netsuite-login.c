@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include "sy-error.h"
+#include "sy-json.h"
 #include "sy-netsuite-login.h"
 
 #define TOKEN_URL_FORMAT "https://%s.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token"
@@ -18,7 +19,6 @@
  * limits what a leaked one is worth. */
 #define TEST_ASSERTION_LIFETIME_S 300
 #define MAX_LABEL_LENGTH 63
-#define MAX_QUOTED_CHARS 300
 #define REQUEST_TIMEOUT_S 30
 
 struct _SyNetsuiteLogin
@@ -251,50 +251,6 @@ sy_netsuite_login_new (const char *account,
   return self;
 }
 
-/* Server text goes into a message for the user: valid UTF-8, one line,
- * not endless. */
-static char *
-quote_server_text (const char *text)
-{
-  g_autofree char *valid = NULL;
-  GString *collapsed;
-  gboolean in_space = TRUE;
-
-  if (text == NULL)
-    return NULL;
-
-  valid = g_utf8_make_valid (text, MIN (strlen (text), (gsize) MAX_QUOTED_CHARS * 4));
-  collapsed = g_string_new (NULL);
-  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_isspace (c) || g_unichar_iscntrl (c))
-        {
-          if (!in_space)
-            g_string_append_c (collapsed, ' ');
-          in_space = TRUE;
-          continue;
-        }
-      if (g_utf8_strlen (collapsed->str, -1) >= MAX_QUOTED_CHARS)
-        {
-          g_string_append (collapsed, "…");
-          break;
-        }
-      g_string_append_unichar (collapsed, c);
-      in_space = FALSE;
-    }
-  g_strchomp (collapsed->str);
-  collapsed->len = strlen (collapsed->str);
-
-  if (collapsed->len == 0)
-    {
-      g_string_free (collapsed, TRUE);
-      return NULL;
-    }
-  return g_string_free (collapsed, FALSE);
-}
-
 /* NetSuite's OAuth error answer, {"error", "error_description"}; anything
  * else (an HTML page from a proxy) leaves both NULL. */
 static void
@@ -323,12 +279,12 @@ parse_oauth_error (GBytes  *body,
   member = json_object_get_member (object, "error");
   if (member != NULL && JSON_NODE_HOLDS_VALUE (member) &&
       json_node_get_value_type (member) == G_TYPE_STRING)
-    *oauth_error = quote_server_text (json_node_get_string (member));
+    *oauth_error = sy_json_quote_server_text (json_node_get_string (member), -1);
 
   member = json_object_get_member (object, "error_description");
   if (member != NULL && JSON_NODE_HOLDS_VALUE (member) &&
       json_node_get_value_type (member) == G_TYPE_STRING)
-    *description = quote_server_text (json_node_get_string (member));
+    *description = sy_json_quote_server_text (json_node_get_string (member), -1);
 }
 
 static guint
@@ -350,7 +306,7 @@ refusal_error (SoupMessage *message,
   guint status = soup_message_get_status (message);
   const char *request_id = soup_message_headers_get_one (soup_message_get_response_headers (message),
                                                          "X-Request-Id");
-  g_autofree char *quoted_request_id = quote_server_text (request_id);
+  g_autofree char *quoted_request_id = sy_json_quote_server_text (request_id, -1);
   g_autofree char *oauth_error = NULL;
   g_autofree char *description = NULL;
   g_autoptr(GString) text = g_string_new (NULL);

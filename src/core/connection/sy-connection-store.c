@@ -8,6 +8,8 @@
 #include <glib/gstdio.h>
 
 #include "sy-connection-store.h"
+#include "sy-file.h"
+#include "sy-json.h"
 #include "sy-error.h"
 #include "sy-paths.h"
 
@@ -277,7 +279,7 @@ parse_file (const char  *contents,
 
   *version_out = CONNECTIONS_FILE_VERSION;
 
-  if (!json_parser_load_from_data (parser, contents, length, &local_error))
+  if (!sy_json_parser_load (parser, contents, length, &local_error))
     {
       g_set_error (error, SY_CONFIG_ERROR, SY_CONFIG_ERROR_BROKEN_FILE,
                    _("It is not valid JSON (%s)."), local_error->message);
@@ -379,7 +381,7 @@ sy_connection_store_load (SyConnectionStore  *self,
   json_object_unref (self->unknown_members);
   self->unknown_members = json_object_new ();
 
-  if (!g_file_get_contents (self->path, &contents, &length, &local_error))
+  if (!sy_file_load_regular (self->path, SY_FILE_MAX_CONFIG_SIZE, &contents, &length, &local_error))
     {
       /* Not there at all (NOTDIR: not even its folder): an empty store. */
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||

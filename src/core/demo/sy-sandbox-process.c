@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "sy-json.h"
 #include "sy-paths.h"
 #include "sy-sandbox-process.h"
 
@@ -199,7 +200,7 @@ parse_ready_line (SySandboxProcess  *self,
   const char *wms;
   const char *erp;
 
-  if (!json_parser_load_from_data (parser, line, -1, NULL) ||
+  if (!sy_json_parser_load (parser, line, -1, NULL) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     goto garbage;
 

@@ -6,6 +6,8 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "sy-file.h"
+#include "sy-json.h"
 #include "sy-mapping.h"
 #include "sy-mapping-transform.h"
 
@@ -882,6 +884,22 @@ sy_mapping_new_from_data (const char  *data,
   if (length < 0)
     length = strlen (data);
 
+  /* Before json-glib, which recurses once per level: a file of deeply
+   * nested "each" would overflow the stack, or take time and memory
+   * growing with the square of its depth to check. */
+  {
+    guint line = 0;
+
+    if (!sy_json_check_depth (data, length, SY_JSON_MAX_DEPTH, &line, NULL))
+      {
+        g_autofree char *reason = g_strdup_printf (_("lists and objects are nested more than %u levels deep; nest “each” less deeply"),
+                                                   SY_JSON_MAX_DEPTH);
+
+        g_propagate_error (error, sy_mapping_error_new_at (SY_MAPPING_ERROR_PARSE, filename, line, 0, reason));
+        return NULL;
+      }
+  }
+
   sy_mapping_locator_attach (locator, parser);
   if (!json_parser_load_from_data (parser, data, length, &local_error))
     {
@@ -919,7 +937,7 @@ sy_mapping_load_file (const char  *path,
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!g_file_get_contents (path, &contents, &length, error))
+  if (!sy_file_load_regular (path, SY_FILE_MAX_CONFIG_SIZE, &contents, &length, error))
     return NULL;
   return sy_mapping_new_from_data (contents, length, path, error);
 }
@@ -937,7 +955,11 @@ load_in_thread (GTask        *task,
   GError *error = NULL;
   SyMapping *mapping;
 
-  if (!g_file_load_contents (file, cancellable, &contents, &length, NULL, &error))
+  /* A local file goes through the same checks as any other (a FIFO would
+   * block this thread for good); others are what GIO makes of them. */
+  if (g_file_peek_path (file) != NULL
+      ? !sy_file_load_regular (g_file_peek_path (file), SY_FILE_MAX_CONFIG_SIZE, &contents, &length, &error)
+      : !g_file_load_contents (file, cancellable, &contents, &length, NULL, &error))
     {
       g_task_return_error (task, error);
       return;

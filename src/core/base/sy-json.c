@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "sy-json.h"
+
+G_DEFINE_QUARK (sy-json-error-quark, sy_json_error)
+
+char *
+sy_json_node_dup_text (JsonNode *node)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      return g_strdup (json_node_get_string (node));
+    case G_TYPE_INT64:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    default:
+      return NULL;
+    }
+}
+
+char *
+sy_json_object_dup_text (JsonObject *object,
+                         const char *member)
+{
+  g_return_val_if_fail (member != NULL, NULL);
+
+  if (object == NULL)
+    return NULL;
+  return sy_json_node_dup_text (json_object_get_member (object, member));
+}
+
+JsonNode *
+sy_json_unwrap_data (JsonNode *root)
+{
+  JsonNode *data;
+
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return root;
+
+  data = json_object_get_member (json_node_get_object (root), "data");
+  return data != NULL ? data : root;
+}
+
+char *
+sy_json_quote_server_text (const char *text,
+                           gssize      length)
+{
+  g_autofree char *valid = NULL;
+  g_autoptr(GString) collapsed = NULL;
+  gboolean in_space = TRUE;
+  gsize size;
+  glong chars;
+
+  if (text == NULL)
+    return NULL;
+
+  size = length < 0 ? strlen (text) : (gsize) length;
+  /* Only the head is looked at: a 200 MB error page is not copied. */
+  valid = g_utf8_make_valid (text, MIN (size, (gsize) SY_JSON_MAX_QUOTED_CHARS * 4));
+  collapsed = g_string_new (NULL);
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isspace (c) || g_unichar_iscntrl (c))
+        {
+          if (!in_space)
+            g_string_append_c (collapsed, ' ');
+          in_space = TRUE;
+          continue;
+        }
+      g_string_append_unichar (collapsed, c);
+      in_space = FALSE;
+    }
+  g_strchomp (collapsed->str);
+  collapsed->len = strlen (collapsed->str);
+
+  if (collapsed->len == 0)
+    return NULL;
+
+  chars = g_utf8_strlen (collapsed->str, -1);
+  if (chars > SY_JSON_MAX_QUOTED_CHARS || size > (gsize) SY_JSON_MAX_QUOTED_CHARS * 4)
+    {
+      g_autofree char *head = g_utf8_substring (collapsed->str, 0, MIN (chars, SY_JSON_MAX_QUOTED_CHARS));
+      return g_strconcat (head, "…", NULL);
+    }
+
+  return g_string_free (g_steal_pointer (&collapsed), FALSE);
+}
+
+/* Follows json-glib's scanner where it matters for nesting: strings in
+ * double quotes (with backslash escapes) and in single quotes (without),
+ * and C comments, all of which may hold brackets that do not nest. A
+ * bracket the scan counts that the parser would not only makes the check
+ * stricter; the reverse cannot happen. */
+gboolean
+sy_json_check_depth (const char  *data,
+                     gssize       length,
+                     guint        max_depth,
+                     guint       *bad_line,
+                     GError     **error)
+{
+  const char *p;
+  const char *end;
+  guint depth = 0;
+  guint line = 1;
+
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (data == NULL)
+    return TRUE;
+
+  end = data + (length < 0 ? strlen (data) : (gsize) length);
+  for (p = data; p < end; p++)
+    {
+      switch (*p)
+        {
+        case '\n':
+          line++;
+          break;
+
+        case '"':
+          for (p++; p < end && *p != '"'; p++)
+            {
+              if (*p == '\\' && p + 1 < end)
+                p++;
+              if (*p == '\n')
+                line++;
+            }
+          break;
+
+        case '\'':
+          for (p++; p < end && *p != '\''; p++)
+            if (*p == '\n')
+              line++;
+          break;
+
+        case '/':
+          if (p + 1 < end && p[1] == '*')
+            {
+              for (p += 2; p < end && !(*p == '*' && p + 1 < end && p[1] == '/'); p++)
+                if (*p == '\n')
+                  line++;
+              if (p < end)
+                p++;
+            }
+          break;
+
+        case '[':
+        case '{':
+          if (++depth > max_depth)
+            {
+              if (bad_line != NULL)
+                *bad_line = line;
+              g_set_error (error, SY_JSON_ERROR, SY_JSON_ERROR_TOO_DEEP,
+                           _("The data nests lists and objects more than %u levels deep (line %u)."),
+                           max_depth, line);
+              return FALSE;
+            }
+          break;
+
+        case ']':
+        case '}':
+          if (depth > 0)
+            depth--;
+          break;
+
+        default:
+          break;
+        }
+
+      if (p >= end)
+        break;
+    }
+
+  return TRUE;
+}
+
+gboolean
+sy_json_parser_load (JsonParser  *parser,
+                     const char  *data,
+                     gssize       length,
+                     GError     **error)
+{
+  g_return_val_if_fail (JSON_IS_PARSER (parser), FALSE);
+
+  if (!sy_json_check_depth (data, length, SY_JSON_MAX_DEPTH, NULL, error))
+    return FALSE;
+  return json_parser_load_from_data (parser, data != NULL ? data : "", length, error);
+}
+
+JsonNode *
+sy_json_parse (const char  *data,
+               gssize       length,
+               GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (!sy_json_parser_load (parser, data, length, error))
+    return NULL;
+
+  root = json_parser_get_root (parser);
+  return root != NULL ? json_node_ref (root) : NULL;
+}
