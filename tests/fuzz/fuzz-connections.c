@@ -75,7 +75,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
     {
       /* A newer version's file: kept as it is, and never overwritten. */
-      sy_fuzz_assert_message (error->message);
+      sy_fuzz_assert_text (error->message);
       g_clear_error (&error);
       if (!g_file_test (config_path, G_FILE_TEST_EXISTS) ||
           g_list_model_get_n_items (G_LIST_MODEL (store)) != 0 ||
@@ -90,7 +90,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
           sy_connection_store_get_broken_path (store) == NULL ||
           g_list_model_get_n_items (G_LIST_MODEL (store)) != 0)
         abort ();
-      sy_fuzz_assert_message (error->message);
+      sy_fuzz_assert_text (error->message);
       /* Moved aside, never left in place to fail again. */
       if (g_file_test (config_path, G_FILE_TEST_EXISTS))
         abort ();
@@ -113,7 +113,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
    * may refuse to save (a newer version's file); then it says so. */
   if (!sy_connection_store_save (store, &error))
     {
-      sy_fuzz_assert_message (error->message);
+      sy_fuzz_assert_text (error->message);
       clear_config_dir ();
       return 0;
     }

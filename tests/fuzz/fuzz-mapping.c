@@ -41,7 +41,7 @@ apply_to (SyMapping   *mapping,
 
       if (problem->field == NULL || !g_utf8_validate (problem->field, -1, NULL))
         abort ();
-      sy_fuzz_assert_message (problem->message);
+      sy_fuzz_assert_text (problem->message);
     }
 }
 
@@ -69,7 +69,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     {
       if (error == NULL || error->domain != SY_MAPPING_ERROR)
         abort ();
-      sy_fuzz_assert_message (error->message);
+      sy_fuzz_assert_text (error->message);
       return 0;
     }
 
@@ -90,7 +90,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   if (!sy_mapping_validate (mapping, catalogue, &error))
     {
-      sy_fuzz_assert_message (error->message);
+      sy_fuzz_assert_text (error->message);
       g_clear_error (&error);
     }
 

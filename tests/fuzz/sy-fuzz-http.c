@@ -20,17 +20,6 @@ static SyApiClient *client;
 static GQueue answers = G_QUEUE_INIT;
 static guint requests;
 
-/* Under AddressSanitizer: unwind the stack of every allocation in full
- * (GLib has no frame pointers), so that build-aux/lsan.supp can tell
- * libsoup's own server leak (its g_socket_accept) from one of ours. */
-const char *__asan_default_options (void);
-
-const char *
-__asan_default_options (void)
-{
-  return "fast_unwind_on_malloc=0";
-}
-
 static void
 answer_free (Answer *answer)
 {

@@ -169,3 +169,13 @@ sy_fuzz_assert_message (const char *text)
         }
     }
 }
+
+void
+sy_fuzz_assert_text (const char *text)
+{
+  if (text != NULL && !g_utf8_validate (text, -1, NULL))
+    {
+      g_printerr ("not valid UTF-8: %s\n", text);
+      abort ();
+    }
+}

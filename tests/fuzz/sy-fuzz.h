@@ -38,7 +38,10 @@ JsonNode   *sy_fuzz_parse_json    (GBytes         *bytes);
 void        sy_fuzz_run_until     (const gboolean *done);
 
 /* Aborts (a finding) unless text is valid UTF-8 without C0 controls other
- * than tab and newline: what a message shown to a user must be. */
+ * than tab and newline: what a message quoting a server must be. */
 void        sy_fuzz_assert_message (const char    *text);
+/* Aborts unless text is valid UTF-8: what any message must be. Messages
+ * about a local file may quote it as it is, control characters and all. */
+void        sy_fuzz_assert_text    (const char    *text);
 
 G_END_DECLS
