@@ -244,14 +244,27 @@ sy_json_parser_load (JsonParser  *parser,
                      gssize       length,
                      GError     **error)
 {
+  g_autoptr(GError) local_error = NULL;
   JsonNode *root;
 
   g_return_val_if_fail (JSON_IS_PARSER (parser), FALSE);
 
   if (!sy_json_check_depth (data, length, SY_JSON_MAX_DEPTH, NULL, error))
     return FALSE;
-  if (!json_parser_load_from_data (parser, data != NULL ? data : "", length, error))
-    return FALSE;
+  if (!json_parser_load_from_data (parser, data != NULL ? data : "", length, &local_error))
+    {
+      /* json-glib quotes a bad string's bytes as they are; a message is
+       * shown, so it must be text (found by tests/fuzz). */
+      if (!g_utf8_validate (local_error->message, -1, NULL))
+        {
+          char *valid = g_utf8_make_valid (local_error->message, -1);
+
+          g_free (local_error->message);
+          local_error->message = valid;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
 
   /* An immutable parser's nodes are sealed; its only user quotes what it
    * reads through sy_json_quote_server_text(), which mends text itself. */
