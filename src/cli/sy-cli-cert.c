@@ -13,8 +13,10 @@
 #include "sy-certificate.h"
 #include "sy-cli-cert.h"
 #include "sy-cli-groups.h"
+#include "sy-connection-services.h"
 #include "sy-error.h"
 #include "sy-file.h"
+#include "sy-pkcs12.h"
 
 /* A private key generated or imported without --connection waits in the
  * keyring (and its certificate in state.db) under this prefix and the
@@ -51,22 +53,29 @@ pending_id_for (SyCertificate *certificate)
   return g_string_free (id, FALSE);
 }
 
+/* Under the connection's id when there is one, else under the pending id
+ * of the certificate, until it is attached. */
 static gboolean
-store_key (SyCliContext  *context,
-           const char    *id,
-           const char    *label,
-           SyPrivateKey  *key,
-           GError       **error)
+store_key (SyCliContext   *context,
+           const char     *id,
+           SyConnection   *connection,
+           SyCertificate  *certificate,
+           SyPrivateKey   *key,
+           GError        **error)
 {
   SySecretStore *secrets = sy_cli_context_get_secrets (context);
-  g_autoptr(SyCliSecret) encoded = sy_private_key_to_base64 (key);
   g_autoptr(GAsyncResult) result = NULL;
 
-  sy_secret_store_store_async (secrets, id, SY_SECRET_KIND_PRIVATE_KEY, label, encoded,
-                               sy_cli_context_get_cancellable (context),
-                               sy_cli_store_result, &result);
+  if (connection != NULL)
+    sy_connection_attach_key_async (secrets, connection, key,
+                                    sy_cli_context_get_cancellable (context),
+                                    sy_cli_store_result, &result);
+  else
+    sy_connection_keep_pending_key_async (secrets, id, certificate, key,
+                                          sy_cli_context_get_cancellable (context),
+                                          sy_cli_store_result, &result);
   sy_cli_await (&result);
-  return sy_secret_store_store_finish (secrets, result, error);
+  return sy_connection_attach_key_finish (result, error);
 }
 
 /* Undoing: not cancellable, as a half-undone change is worse. */
@@ -148,20 +157,6 @@ sy_cli_cert_lookup_connection_key (SyCliContext  *context,
   if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
   return key;
-}
-
-static char *
-key_label_for_connection (SyConnection *connection)
-{
-  return g_strdup_printf (_("Switchyard private key for “%s”"), sy_connection_get_name (connection));
-}
-
-static char *
-key_label_for_certificate (SyCertificate *certificate)
-{
-  return g_strdup_printf (_("Switchyard private key for the certificate “%s” (SHA-256 %s)"),
-                          sy_certificate_get_subject (certificate),
-                          sy_certificate_get_sha256_fingerprint (certificate));
 }
 
 /* --- reading input -------------------------------------------------- */
@@ -571,7 +566,6 @@ cert_generate (SyCliContext   *context,
   g_autoptr(GDateTime) now = NULL;
   g_auto(GStrv) problems = NULL;
   g_autofree char *id = NULL;
-  g_autofree char *label = NULL;
   g_autofree char *pem = NULL;
   g_autofree char *temporary = NULL;
   SyConnection *connection = NULL;
@@ -673,19 +667,13 @@ cert_generate (SyCliContext   *context,
     return sy_cli_report_error (error, NULL);
 
   if (connection != NULL)
-    {
-      id = g_strdup (sy_connection_get_id (connection));
-      label = key_label_for_connection (connection);
-    }
+    id = g_strdup (sy_connection_get_id (connection));
   else
-    {
-      id = pending_id_for (certificate);
-      label = key_label_for_certificate (certificate);
-    }
+    id = pending_id_for (certificate);
 
   /* The key first: without a keyring there is nothing to keep it in, and
    * then nothing at all is written. */
-  if (!store_key (context, id, label, key, &error))
+  if (!store_key (context, id, connection, certificate, key, &error))
     {
       g_unlink (temporary);
       return sy_cli_report_error (error, _("Could not keep the private key in the keyring, so nothing was written"));
@@ -774,6 +762,40 @@ key_outcome_id (KeyOutcome outcome)
     }
 }
 
+/* The certificate and key of a PKCS#12 bundle, or NULL in *out_certificate
+ * with the problem reported and the exit status returned. */
+static int
+import_pkcs12 (const char     *path,
+               GBytes         *bytes,
+               gboolean        passphrase_stdin,
+               SyCertificate **out_certificate,
+               SyPrivateKey  **out_key)
+{
+  g_autoptr(SyCliPassphrase) passphrase = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (passphrase_stdin)
+    {
+      passphrase = read_passphrase_from_stdin (path, &error);
+      if (passphrase == NULL)
+        return sy_cli_report_error (error, NULL);
+    }
+
+  *out_certificate = sy_pkcs12_import (bytes, passphrase, out_key, &error);
+  if (*out_certificate != NULL)
+    return SY_CLI_EXIT_OK;
+
+  if (g_error_matches (error, SY_CERTIFICATE_ERROR, SY_CERTIFICATE_ERROR_BAD_PASSPHRASE) && passphrase == NULL)
+    {
+      g_autofree char *reason = sy_cli_describe_error (error);
+
+      sy_cli_printerr (_("%s: %s; add --passphrase-stdin and write the passphrase to standard input"),
+                       path, reason);
+      return SY_CLI_EXIT_USAGE;
+    }
+  return sy_cli_report_error (error, path);
+}
+
 static int
 cert_import (SyCliContext   *context,
              char         ***args)
@@ -786,7 +808,7 @@ cert_import (SyCliContext   *context,
     { "key-file", 0, 0, G_OPTION_ARG_FILENAME, &key_file,
       N_("The certificate's private key (PEM or DER; PKCS#8, PKCS#1 or SEC1; encrypted or not)"), N_("KEY.pem") },
     { "passphrase-stdin", 0, 0, G_OPTION_ARG_NONE, &passphrase_stdin,
-      N_("Read the passphrase of an encrypted --key-file from standard input"), NULL },
+      N_("Read the passphrase of an encrypted --key-file, or of a PKCS#12 FILE, from standard input"), NULL },
     { "connection", 0, 0, G_OPTION_ARG_STRING, &connection_name,
       N_("Keep the certificate (and key) for this connection"), N_("NAME") },
     { "force", 0, 0, G_OPTION_ARG_NONE, &force,
@@ -798,6 +820,7 @@ cert_import (SyCliContext   *context,
   g_autoptr(SyPrivateKey) key = NULL;
   g_autoptr(SyStateStore) state = NULL;
   g_autoptr(GDateTime) now = NULL;
+  g_autoptr(GBytes) bytes = NULL;
   g_auto(GStrv) problems = NULL;
   g_autofree char *pending_id = NULL;
   g_autofree char *id = NULL;
@@ -809,9 +832,11 @@ cert_import (SyCliContext   *context,
   const char *path;
   int exit_code;
 
-  if (!sy_cli_parse_command (context, args, "cert import FILE [--key-file KEY.pem] [--connection NAME]",
-                             _("Imports a certificate (PEM or DER) and optionally its private key, checks it against "
-                               "NetSuite's rules and keeps it: the certificate in the state database, the key in the keyring.\n\n"
+  if (!sy_cli_parse_command (context, args, "cert import FILE [--key-file KEY.pem] [--passphrase-stdin] [--connection NAME]",
+                             _("Imports a certificate (PEM or DER) and optionally its private key, or a PKCS#12 bundle "
+                               "(.p12, .pfx) holding both, checks it against NetSuite's rules and keeps it: the certificate "
+                               "in the state database, the key in the keyring. The passphrase of a bundle is read from "
+                               "standard input with --passphrase-stdin.\n\n"
                                "A certificate NetSuite would refuse (RSA-2048, valid over 730 days, expired…) is still "
                                "imported: each problem is printed as a warning and the exit status stays 0. A key that does "
                                "not belong to the certificate, or a wrong passphrase, stores nothing.\n\n"
@@ -824,22 +849,40 @@ cert_import (SyCliContext   *context,
     return exit_code;
   path = (*args)[1];
 
-  if (passphrase_stdin && key_file == NULL)
+  bytes = read_file (path, &error);
+  if (bytes == NULL)
+    return sy_cli_report_error (error, NULL);
+  if (sy_pkcs12_detect (bytes))
     {
-      sy_cli_printerr (_("--passphrase-stdin is the passphrase of --key-file, which is missing"));
+      if (key_file != NULL)
+        {
+          sy_cli_printerr (_("%s is a PKCS#12 bundle, which holds its own private key: leave out --key-file"), path);
+          return SY_CLI_EXIT_USAGE;
+        }
+      exit_code = import_pkcs12 (path, bytes, passphrase_stdin, &certificate, &key);
+      if (certificate == NULL)
+        return exit_code;
+      if (key != NULL)
+        key_outcome = KEY_STORED;
+    }
+  else if (passphrase_stdin && key_file == NULL)
+    {
+      sy_cli_printerr (_("--passphrase-stdin is the passphrase of --key-file or of a PKCS#12 bundle, and neither was given"));
       return SY_CLI_EXIT_USAGE;
     }
-
-  certificate = load_certificate_file (path, &error);
-  if (certificate == NULL)
-    return sy_cli_report_error (error, NULL);
+  else
+    {
+      certificate = load_certificate_file (path, &error);
+      if (certificate == NULL)
+        return sy_cli_report_error (error, NULL);
+    }
 
   if (key_file != NULL)
     {
-      g_autoptr(GBytes) bytes = read_file (key_file, &error);
+      g_autoptr(GBytes) key_bytes = read_file (key_file, &error);
       g_autoptr(SyCliPassphrase) passphrase = NULL;
 
-      if (bytes == NULL)
+      if (key_bytes == NULL)
         return sy_cli_report_error (error, NULL);
       if (passphrase_stdin)
         {
@@ -848,7 +891,7 @@ cert_import (SyCliContext   *context,
             return sy_cli_report_error (error, NULL);
         }
 
-      key = sy_private_key_new_from_data (bytes, passphrase, &error);
+      key = sy_private_key_new_from_data (key_bytes, passphrase, &error);
       if (key == NULL)
         {
           if (g_error_matches (error, SY_CERTIFICATE_ERROR, SY_CERTIFICATE_ERROR_BAD_PASSPHRASE) && passphrase == NULL)
@@ -954,10 +997,7 @@ cert_import (SyCliContext   *context,
 
   if (key_outcome == KEY_STORED || key_outcome == KEY_ATTACHED)
     {
-      g_autofree char *label = connection != NULL ? key_label_for_connection (connection)
-                                                  : key_label_for_certificate (certificate);
-
-      if (!store_key (context, id, label, key, &error))
+      if (!store_key (context, id, connection, certificate, key, &error))
         return sy_cli_report_error (error, _("Could not keep the private key in the keyring, so nothing was stored"));
     }
 

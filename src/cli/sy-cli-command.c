@@ -6,6 +6,7 @@
 
 #include "sy-cli-command.h"
 #include "sy-file.h"
+#include "sy-json.h"
 #include "sy-error.h"
 
 static gboolean
@@ -264,7 +265,7 @@ find_member_line (const char *text,
   JsonObject *object;
 
   g_signal_connect (parser, "object-member", G_CALLBACK (record_member_line), &member_lines);
-  if (!json_parser_load_from_data (parser, text, (gssize) length, NULL))
+  if (!sy_json_parser_load (parser, text, (gssize) length, NULL))
     return 0;
 
   root = json_parser_get_root (parser);

@@ -10,6 +10,7 @@
 
 #include "sy-cli-cert.h"
 #include "sy-cli-groups.h"
+#include "sy-connection-services.h"
 #include "sy-error.h"
 #include "sy-sync-settings.h"
 
@@ -183,17 +184,6 @@ integration_string (JsonObject *integration,
   return json_node_get_string (node);
 }
 
-/* Makini calls it "provider"; keep to "platform" when a server says so. */
-static const char *
-integration_platform (JsonObject *integration)
-{
-  const char *platform = integration_string (integration, "platform");
-
-  if (platform == NULL || *platform == '\0')
-    platform = integration_string (integration, "provider");
-  return platform != NULL && *platform != '\0' ? platform : NULL;
-}
-
 static JsonObject *
 fetch_current_integration (SyCliContext  *context,
                            SyApiClient   *client,
@@ -215,7 +205,7 @@ learn_from_integration (SyConnection *connection,
                         JsonObject   *integration,
                         gboolean      keep_platform)
 {
-  const char *platform = integration_platform (integration);
+  const char *platform = sy_integration_get_platform (integration);
   const char *domain = integration_string (integration, "domain");
   gboolean changed = FALSE;
 
@@ -289,9 +279,11 @@ connection_add (SyCliContext   *context,
 {
   g_autofree char *url = NULL;
   g_autofree char *platform = NULL;
+  g_autofree char *ca_file = NULL;
   gboolean token_stdin = FALSE;
   gboolean no_test = FALSE;
   gboolean replace = FALSE;
+  gboolean allow_insecure_http = FALSE;
   const GOptionEntry entries[] = {
     { "url", 0, 0, G_OPTION_ARG_STRING, &url,
       N_("The API's base URL (default: the default API address of the preferences, normally https://api.makini.io)"), N_("URL") },
@@ -303,22 +295,25 @@ connection_add (SyCliContext   *context,
       N_("Save without testing the connection"), NULL },
     { "replace", 0, 0, G_OPTION_ARG_NONE, &replace,
       N_("Update the URL, platform and token of an existing connection of that name"), NULL },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+      N_("Trust the certificate authorities in this PEM file for the connection, instead of the system's"), N_("FILE") },
+    { "allow-insecure-http", 0, 0, G_OPTION_ARG_NONE, &allow_insecure_http,
+      N_("Allow a plain http:// URL to another machine, which sends the token unencrypted (given again with every --replace)"), NULL },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(SyCliStdinToken) token = NULL;
+  g_autoptr(SyConnection) wanted = NULL;
   g_autoptr(SyConnection) connection = NULL;
   g_autoptr(SyApiClient) client = NULL;
   g_autoptr(JsonObject) integration = NULL;
   g_autoptr(GAsyncResult) result = NULL;
-  g_autofree char *label = NULL;
   SyConnectionStore *store;
-  SySecretStore *secrets;
   SyConnection *existing;
   const char *name;
   int exit_code;
 
-  if (!sy_cli_parse_command (context, args, "connection add NAME [--url URL] --token-stdin",
+  if (!sy_cli_parse_command (context, args, "connection add NAME [--url URL] --token-stdin [--ca-file FILE] [--allow-insecure-http]",
                              _("Adds a connection and keeps its token in the keyring, then tests it."),
                              entries, 1, 1, &exit_code))
     return exit_code;
@@ -362,61 +357,50 @@ connection_add (SyCliContext   *context,
         return sy_cli_report_error (error, NULL);
     }
 
+  /* What the connection is to be; the services keep the token first and
+   * undo it if the connection cannot be saved. */
+  wanted = sy_connection_new (existing != NULL ? sy_connection_get_name (existing) : name, url);
+  if (platform != NULL)
+    sy_connection_set_platform (wanted, platform);
+  sy_connection_set_allow_insecure_http (wanted, allow_insecure_http);
+  if (ca_file != NULL)
+    {
+      g_autofree char *absolute = g_canonicalize_filename (ca_file, NULL);
+
+      sy_connection_set_ca_file (wanted, absolute);
+    }
+  else if (existing != NULL)
+    sy_connection_set_ca_file (wanted, sy_connection_get_ca_file (existing));
+
+  /* Refused before the token is asked for: it would not be used. */
+  if (!sy_connection_check_transport (wanted, &error))
+    return sy_cli_report_error (error, NULL);
+
   token = read_token_from_stdin (name, &error);
   if (token == NULL)
     return sy_cli_report_error (error, NULL);
 
-  /* Made before anything is saved: the client has the last word on which
-   * URLs it can use, and a URL it refuses must not end up saved. */
-  client = sy_api_client_new (url, token, &error);
-  if (client == NULL)
-    return sy_cli_report_error (error, NULL);
-
-  if (existing != NULL)
-    connection = g_object_ref (existing);
-  else
-    connection = sy_connection_new (name, url);
-
-  /* The token first: if the keyring is missing or refuses, nothing has
-   * been written and there is nothing to roll back in connections.json. */
-  secrets = sy_cli_context_get_secrets (context);
-  label = g_strdup_printf (_("Switchyard token for “%s”"), name);
-  sy_secret_store_store_async (secrets, sy_connection_get_id (connection),
-                               SY_SECRET_KIND_ACCESS_TOKEN, label, token,
-                               sy_cli_context_get_cancellable (context),
-                               sy_cli_store_result, &result);
+  sy_connection_add_async (store, sy_cli_context_get_secrets (context), wanted, token,
+                           replace ? SY_CONNECTION_ADD_REPLACE : SY_CONNECTION_ADD_DEFAULT,
+                           sy_cli_context_get_cancellable (context),
+                           sy_cli_store_result, &result);
   sy_cli_await (&result);
-  if (!sy_secret_store_store_finish (secrets, result, &error))
-    return sy_cli_report_error (error, _("Could not keep the token in the keyring, so nothing was saved"));
-
-  if (existing != NULL)
+  connection = sy_connection_add_finish (result, NULL, &error);
+  if (connection == NULL)
     {
-      sy_connection_set_base_url (connection, url);
-      if (platform != NULL)
-        sy_connection_set_platform (connection, platform);
-      if ((exit_code = save_store (context, store)) != SY_CLI_EXIT_OK)
-        return exit_code;
-    }
-  else
-    {
-      if (platform != NULL)
-        sy_connection_set_platform (connection, platform);
-      if (!sy_connection_store_add (store, connection, &error))
-        {
-          g_autoptr(GAsyncResult) clear_result = NULL;
-
-          /* Do not leave a token behind for a connection that is not there. */
-          sy_secret_store_clear_async (secrets, sy_connection_get_id (connection), NULL, NULL,
-                                       sy_cli_store_result, &clear_result);
-          sy_cli_await (&clear_result);
-          sy_secret_store_clear_finish (secrets, clear_result, NULL);
-          return sy_cli_report_error (error, NULL);
-        }
+      if (error->domain == SY_SECRET_ERROR)
+        return sy_cli_report_error (error, _("Could not keep the token in the keyring, so nothing was saved"));
+      return sy_cli_report_error (error, NULL);
     }
 
   if (!no_test)
     {
-      integration = fetch_current_integration (context, client, &error);
+      client = sy_connection_create_client (connection, token, &error);
+      if (client != NULL)
+        {
+          sy_cli_warn_if_token_in_clear (connection);
+          integration = fetch_current_integration (context, client, &error);
+        }
 
       if (integration == NULL)
         {
@@ -589,7 +573,7 @@ connection_test (SyCliContext   *context,
         sy_cli_report_error (save_error, _("Could not save what the test learned"));
     }
 
-  platform = integration_platform (integration);
+  platform = sy_integration_get_platform (integration);
   sync_status = integration_string (integration, "sync_status");
 
   if (sy_cli_context_get_json (context))
@@ -643,8 +627,8 @@ connection_remove (SyCliContext   *context,
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(SyConnection) connection = NULL;
+  g_autoptr(SyStateStore) state = NULL;
   SyConnectionStore *store;
-  SySecretStore *secrets;
   SyConnection *found;
   int exit_code;
 
@@ -659,33 +643,29 @@ connection_remove (SyCliContext   *context,
   connection = g_object_ref (found);
   store = sy_cli_context_get_connections (context, NULL);
 
-  /* Secrets first: a connection left without a token can be fixed with
-   * --replace, a token left without its connection would linger unseen. */
-  secrets = sy_cli_context_get_secrets (context);
-  sy_secret_store_clear_async (secrets, sy_connection_get_id (connection), NULL,
-                               sy_cli_context_get_cancellable (context),
-                               sy_cli_store_result, &result);
-  sy_cli_await (&result);
-  if (!sy_secret_store_clear_finish (secrets, result, &error))
-    return sy_cli_report_error (error, _("Could not remove the secrets from the keyring, so the connection was kept"));
-
-  /* The public certificate goes with its key. A state.db that was never
-   * made has nothing to forget, and is not created just for that. */
+  /* A state.db that was never made has no certificate to forget, and is
+   * not created just for that. */
   {
     g_autofree char *state_db = g_build_filename (sy_cli_context_get_state_dir (context), "state.db", NULL);
 
     if (g_file_test (state_db, G_FILE_TEST_EXISTS))
       {
-        g_autoptr(SyStateStore) state = sy_cli_cert_open_state_store (context, &error);
-
-        if (state == NULL ||
-            !sy_state_store_delete_certificate (state, sy_connection_get_id (connection), &error))
+        state = sy_cli_cert_open_state_store (context, &error);
+        if (state == NULL)
           return sy_cli_report_error (error, _("Could not remove the connection’s certificate, so the connection was kept"));
       }
   }
 
-  if (!sy_connection_store_remove (store, connection, &error))
-    return sy_cli_report_error (error, _("Could not save the connections"));
+  sy_connection_remove_async (store, sy_cli_context_get_secrets (context), state, connection,
+                              sy_cli_context_get_cancellable (context),
+                              sy_cli_store_result, &result);
+  sy_cli_await (&result);
+  if (!sy_connection_remove_finish (result, &error))
+    {
+      if (error->domain == SY_SECRET_ERROR)
+        return sy_cli_report_error (error, _("Could not remove the secrets from the keyring, so the connection was kept"));
+      return sy_cli_report_error (error, NULL);
+    }
 
   if (sy_cli_context_get_json (context))
     {

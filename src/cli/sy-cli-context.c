@@ -7,8 +7,8 @@
 
 #include "sy-cli-context.h"
 #include "sy-error.h"
+#include "sy-connection-services.h"
 #include "sy-paths.h"
-#include "sy-sync-settings.h"
 
 /* Long enough for a keyring that starts on first use, short enough that
  * an unlock prompt nobody sees does not hang a script. */
@@ -266,24 +266,27 @@ sy_cli_context_find_connection (SyCliContext  *self,
   return connection;
 }
 
-char *
-sy_cli_context_lookup_token (SyCliContext  *self,
-                             SyConnection  *connection,
-                             GError       **error)
+void
+sy_cli_warn_if_token_in_clear (SyConnection *connection)
 {
-  SySecretStore *secrets = sy_cli_context_get_secrets (self);
+  if (sy_connection_sends_token_in_clear (connection))
+    sy_cli_printerr (_("Warning: the token of “%s” is sent unencrypted over plain HTTP to %s (allowed with --allow-insecure-http)"),
+                     sy_connection_get_name (connection), sy_connection_get_base_url (connection));
+}
+
+SyApiClient *
+sy_cli_context_create_client (SyCliContext  *self,
+                              SyConnection  *connection,
+                              GError       **error)
+{
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) local_error = NULL;
-  char *token;
+  SyApiClient *client;
 
-  sy_secret_store_lookup_async (secrets, sy_connection_get_id (connection),
-                                SY_SECRET_KIND_ACCESS_TOKEN, self->cancellable,
-                                sy_cli_store_result, &result);
+  sy_connection_open_client_async (sy_cli_context_get_secrets (self), connection,
+                                   self->cancellable, sy_cli_store_result, &result);
   sy_cli_await (&result);
-  token = sy_secret_store_lookup_finish (secrets, result, &local_error);
-
-  if (token == NULL && local_error == NULL)
-    local_error = g_error_new_literal (SY_SECRET_ERROR, SY_SECRET_ERROR_NOT_FOUND, "");
+  client = sy_connection_open_client_finish (result, &local_error);
 
   if (g_error_matches (local_error, SY_SECRET_ERROR, SY_SECRET_ERROR_NOT_FOUND))
     {
@@ -294,30 +297,14 @@ sy_cli_context_lookup_token (SyCliContext  *self,
                    sy_connection_get_name (connection), quoted);
       return NULL;
     }
-  if (local_error != NULL)
+  if (client == NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
 
-  return token;
-}
-
-SyApiClient *
-sy_cli_context_create_client (SyCliContext  *self,
-                              SyConnection  *connection,
-                              GError       **error)
-{
-  g_autoptr(SyCliSecret) token = sy_cli_context_lookup_token (self, connection, error);
-  SyApiClient *client;
-
-  if (token == NULL)
-    return NULL;
-
-  client = sy_api_client_new (sy_connection_get_base_url (connection), token, error);
-  /* The preferences' request timeout, as the app uses it. */
-  if (client != NULL)
-    sy_api_client_set_timeout (client, sy_settings_get_request_timeout ());
+  /* Said every time: the token goes out with the first request. */
+  sy_cli_warn_if_token_in_clear (connection);
   return client;
 }
 
@@ -423,24 +410,7 @@ sy_cli_exit_code_for_error (const GError *error)
 char *
 sy_cli_describe_error (const GError *error)
 {
-  GString *line = g_string_new (error->message);
-  const char *request_id = NULL;
-
-  /* The CLI goes on after the message (a request id, a hint): a full stop
-   * of the core's sentence would end up in the middle. */
-  while (line->len > 0 && g_ascii_isspace (line->str[line->len - 1]))
-    g_string_truncate (line, line->len - 1);
-  if (line->len > 1 && line->str[line->len - 1] == '.' && line->str[line->len - 2] != '.')
-    g_string_truncate (line, line->len - 1);
-
-  if (error->domain == SY_API_ERROR)
-    request_id = sy_api_error_get_request_id (error);
-  if (request_id != NULL && *request_id != '\0' && strstr (error->message, request_id) == NULL)
-    g_string_append_printf (line, _(" (request id %s)"), request_id);
-
-  /* One line per error, whatever the server put in its message. */
-  g_strdelimit (line->str, "\r\n", ' ');
-  return g_string_free (line, FALSE);
+  return sy_describe_error_one_line (error);
 }
 
 int

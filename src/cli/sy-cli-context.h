@@ -49,18 +49,16 @@ SySecretStore     *sy_cli_context_get_secrets       (SyCliContext       *self);
 SyConnection      *sy_cli_context_find_connection   (SyCliContext       *self,
                                                      const char         *name,
                                                      GError            **error);
-/* The access token of a connection, from the keyring; free it with
- * sy_secret_free(). A missing token is SY_SECRET_ERROR_NOT_FOUND with a
- * message that says how to add one. */
-char              *sy_cli_context_lookup_token      (SyCliContext       *self,
-                                                     SyConnection       *connection,
-                                                     GError            **error);
-
 /* A client for a connection, with its token from the keyring (which the
- * client keeps in memory only). */
+ * client keeps in memory only), opened by the connection services. Warns
+ * on stderr when the token goes over plain HTTP. */
 SyApiClient       *sy_cli_context_create_client     (SyCliContext       *self,
                                                      SyConnection       *connection,
                                                      GError            **error);
+
+/* Warns on stderr when the connection sends its token unencrypted (plain
+ * http to another machine, which the user allowed): before every use. */
+void               sy_cli_warn_if_token_in_clear    (SyConnection       *connection);
 
 /* Cancelled on SIGINT/SIGTERM, so that a long command stops cleanly. */
 GCancellable      *sy_cli_context_get_cancellable   (SyCliContext       *self);
@@ -88,8 +86,8 @@ char              *sy_cli_quote_for_shell           (const char         *name);
 /* Prints "switchyard-cli: <message>" on stderr. */
 void               sy_cli_printerr                  (const char         *format,
                                                      ...) G_GNUC_PRINTF (1, 2);
-/* An error's message on one line, with the server's request id when there
- * is one. */
+/* sy_describe_error_one_line(): an error's message on one line, with the
+ * server's request id when there is one. */
 char              *sy_cli_describe_error            (const GError       *error);
 /* Prints an error with the server's request id when there is one, and
  * returns the exit code it means. prefix may be NULL. */

@@ -177,6 +177,19 @@ open_state_store (SyCliContext  *context,
   return store;
 }
 
+/* For commands that only read: works in a read-only state directory. */
+static SyStateStore *
+open_state_store_read_only (SyCliContext  *context,
+                            int           *exit_code)
+{
+  g_autoptr(GError) error = NULL;
+  SyStateStore *store = sy_state_store_open_read_only (sy_cli_context_get_state_dir (context), &error);
+
+  if (store == NULL)
+    *exit_code = sy_cli_report_error (error, _("Could not open the state database"));
+  return store;
+}
+
 /* The run, or NULL with the problem reported ("There is no sync run 42":
  * a usage error) and *exit_code set. */
 static SySyncRun *
@@ -965,7 +978,7 @@ sync_status (SyCliContext   *context,
   if ((*args)[1] != NULL && !parse_run_id ((*args)[1], &run_id))
     return SY_CLI_EXIT_USAGE;
 
-  if ((store = open_state_store (context, &exit_code)) == NULL)
+  if ((store = open_state_store_read_only (context, &exit_code)) == NULL)
     return exit_code;
 
   if ((*args)[1] != NULL)
@@ -1044,7 +1057,7 @@ sync_errors (SyCliContext   *context,
   else
     format = sy_cli_context_get_json (context) ? SY_SYNC_EXPORT_JSON : SY_SYNC_EXPORT_CSV;
 
-  if ((store = open_state_store (context, &exit_code)) == NULL)
+  if ((store = open_state_store_read_only (context, &exit_code)) == NULL)
     return exit_code;
   if ((run = load_run (store, run_id, &exit_code)) == NULL)
     return exit_code;

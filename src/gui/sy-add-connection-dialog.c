@@ -5,6 +5,7 @@
 
 #include "sy-add-connection-dialog.h"
 #include "sy-connection-check.h"
+#include "sy-connection-services.h"
 #include "sy-error.h"
 #include "sy-sync-settings.h"
 
@@ -26,11 +27,19 @@ struct _SyAddConnectionDialog
   gboolean              name_rejected;
   char                 *detected_platform;
   char                 *error_text;
+  /* The CA file chosen for this connection, or NULL for the system's. */
+  char                 *ca_file;
+  GtkFileChooserNative *ca_chooser;
 
   AdwEntryRow          *name_row;
   AdwEntryRow          *url_row;
   AdwComboRow          *platform_row;
   AdwPasswordEntryRow  *token_row;
+  AdwActionRow         *insecure_row;
+  GtkSwitch            *insecure_switch;
+  AdwActionRow         *ca_row;
+  GtkWidget            *ca_clear_button;
+  GtkWidget            *ca_choose_button;
   GtkWidget            *add_button;
   GtkWidget            *cancel_button;
   GtkWidget            *test_button;
@@ -56,21 +65,16 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-/* The platforms offered; index 0 asks the server. */
-static const struct {
-  const char *id;
-  const char *label;
-} platform_choices[] = {
-  { NULL, N_("Automatic") },
-  { "mintsoft", "Mintsoft" },
-  { "netsuite", "NetSuite" },
-  { "sap", "SAP" },
-  { "dynamics365", "Microsoft Dynamics 365" },
-  { "odoo", "Odoo" },
-  { "shipbob", "ShipBob" },
-  { "maximo", "IBM Maximo" },
-  { "fiix", "Fiix" },
-};
+/* The platform row offers "Automatic" (index 0, asks the server), then
+ * the platforms of the shared table in its order. */
+static const char *
+platform_at (guint index)
+{
+  guint n_platforms;
+  const SyPlatformInfo *platforms = sy_platforms_get_all (&n_platforms);
+
+  return index > 0 && index <= n_platforms ? platforms[index - 1].id : NULL;
+}
 
 static const char *
 get_text (gpointer row)
@@ -165,10 +169,21 @@ url_is_valid (SyAddConnectionDialog  *self,
               char                  **problem)
 {
   g_autoptr(GError) error = NULL;
+  gboolean insecure;
 
   if (!sy_connection_validate_base_url (get_text (self->url_row), &error))
     {
+      gtk_widget_set_visible (GTK_WIDGET (self->insecure_row), FALSE);
       *problem = g_strdup (error->message);
+      return FALSE;
+    }
+
+  /* The switch shows only where it matters, and is never on by itself. */
+  insecure = sy_base_url_is_insecure (get_text (self->url_row));
+  gtk_widget_set_visible (GTK_WIDGET (self->insecure_row), insecure);
+  if (insecure && !gtk_switch_get_active (self->insecure_switch))
+    {
+      *problem = g_strdup (_("Plain http:// to another machine sends the token unencrypted. Use https://, or allow unencrypted HTTP below."));
       return FALSE;
     }
   return TRUE;
@@ -209,6 +224,8 @@ update_sensitivity (SyAddConnectionDialog *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->url_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->platform_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->token_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->insecure_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->ca_row), !busy);
 }
 
 static void
@@ -239,11 +256,9 @@ credentials_changed_cb (SyAddConnectionDialog *self)
 static const char *
 chosen_platform (SyAddConnectionDialog *self)
 {
-  guint selected = adw_combo_row_get_selected (self->platform_row);
+  const char *platform = platform_at (adw_combo_row_get_selected (self->platform_row));
 
-  if (selected > 0 && selected < G_N_ELEMENTS (platform_choices))
-    return platform_choices[selected].id;
-  return self->detected_platform;
+  return platform != NULL ? platform : self->detected_platform;
 }
 
 static void
@@ -274,6 +289,9 @@ fail (SyAddConnectionDialog *self,
   else if (g_error_matches (error, SY_CONFIG_ERROR, SY_CONFIG_ERROR_DUPLICATE_NAME) ||
            g_error_matches (error, SY_CONFIG_ERROR, SY_CONFIG_ERROR_INVALID_NAME))
     self->name_rejected = TRUE;
+  else if (g_error_matches (error, SY_CONFIG_ERROR, SY_CONFIG_ERROR_INSECURE_URL) ||
+           g_error_matches (error, SY_CONFIG_ERROR, SY_CONFIG_ERROR_CA_FILE))
+    self->url_rejected = TRUE;
 
   gtk_label_set_text (self->result_label, "");
   set_state (self, SY_ADD_CONNECTION_STATE_FAILED);
@@ -281,157 +299,66 @@ fail (SyAddConnectionDialog *self,
   update_sensitivity (self);
 }
 
-/* Adding: token to the keyring first, so that a connection never exists
- * without its token; the entry is added once the token is safe. */
-
-static void
-secret_cleared_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+/* What the inputs describe: the connection to add, or the new settings
+ * of the one being updated. */
+static SyConnection *
+describe_connection (SyAddConnectionDialog *self)
 {
-  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  SyConnection *connection;
+  const char *platform = chosen_platform (self);
 
-  if (!sy_secret_store_clear_finish (SY_SECRET_STORE (source), result, &error))
-    g_message ("Could not delete the token of a connection that was not added: %s", error->message);
-}
+  if (self->editing != NULL)
+    name = g_strdup (sy_connection_get_name (self->editing));
+  else
+    name = g_strstrip (g_strdup (get_text (self->name_row)));
 
-typedef struct
-{
-  SyAddConnectionDialog *dialog;
-  SyConnection          *connection;
-} AddData;
-
-static void
-add_data_free (AddData *data)
-{
-  g_object_unref (data->dialog);
-  g_object_unref (data->connection);
-  g_free (data);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (AddData, add_data_free)
-
-static void
-token_stored_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(AddData) data = user_data;
-  SyAddConnectionDialog *self = data->dialog;
-  g_autoptr(GError) error = NULL;
-  const char *id = sy_connection_get_id (data->connection);
-
-  if (!sy_secret_store_store_finish (SY_SECRET_STORE (source), result, &error))
+  connection = sy_connection_new (name, get_text (self->url_row));
+  if (platform != NULL)
     {
-      if (!g_cancellable_is_cancelled (self->cancellable))
-        fail (self, error);
-      return;
+      sy_connection_set_platform (connection, platform);
+      sy_connection_set_domain (connection, sy_domain_for_platform (platform));
     }
-
-  if (g_cancellable_is_cancelled (self->cancellable) ||
-      !sy_connection_store_add (self->connections, data->connection, &error))
-    {
-      sy_secret_store_clear_async (self->secrets, id, NULL, NULL, secret_cleared_cb, NULL);
-      if (error != NULL)
-        fail (self, error);
-      return;
-    }
-
-  set_state (self, SY_ADD_CONNECTION_STATE_ADDED);
-  g_signal_emit (self, signals[CONNECTION_ADDED], 0, data->connection);
-  gtk_window_close (GTK_WINDOW (self));
+  sy_connection_set_allow_insecure_http (connection,
+                                         gtk_widget_get_visible (GTK_WIDGET (self->insecure_row)) &&
+                                         gtk_switch_get_active (self->insecure_switch));
+  sy_connection_set_ca_file (connection, self->ca_file);
+  return connection;
 }
 
-/* Updating: the new token replaces the old one under the same id; the
- * address and platform are saved once the token is safe. */
-
+/* Adding and updating: the connection services keep the token first and
+ * undo it when the connection cannot be saved. */
 static void
-connection_saved_cb (GObject      *source,
+connection_added_cb (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data)
 {
   g_autoptr(SyAddConnectionDialog) self = user_data;
+  g_autoptr(SyConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!sy_connection_store_save_finish (SY_CONNECTION_STORE (source), result, &error))
-    {
-      if (!g_cancellable_is_cancelled (self->cancellable))
-        fail (self, error);
-      return;
-    }
+  connection = sy_connection_add_finish (result, NULL, &error);
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
+  if (connection == NULL)
+    {
+      fail (self, error);
+      return;
+    }
 
   set_state (self, SY_ADD_CONNECTION_STATE_ADDED);
-  g_signal_emit (self, signals[CONNECTION_UPDATED], 0, self->editing);
+  g_signal_emit (self, signals[self->editing != NULL ? CONNECTION_UPDATED : CONNECTION_ADDED], 0, connection);
   gtk_window_close (GTK_WINDOW (self));
-}
-
-static void
-token_replaced_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(SyAddConnectionDialog) self = user_data;
-  g_autoptr(GError) error = NULL;
-  const char *platform = chosen_platform (self);
-
-  if (!sy_secret_store_store_finish (SY_SECRET_STORE (source), result, &error))
-    {
-      if (!g_cancellable_is_cancelled (self->cancellable))
-        fail (self, error);
-      return;
-    }
-  if (g_cancellable_is_cancelled (self->cancellable))
-    return;
-
-  sy_connection_set_base_url (self->editing, get_text (self->url_row));
-  if (platform != NULL && g_strcmp0 (platform, sy_connection_get_platform (self->editing)) != 0)
-    {
-      sy_connection_set_platform (self->editing, platform);
-      sy_connection_set_domain (self->editing, sy_domain_for_platform (platform));
-    }
-  sy_connection_store_save_async (self->connections, self->cancellable,
-                                  connection_saved_cb, g_object_ref (self));
-}
-
-static void
-update_connection (SyAddConnectionDialog *self)
-{
-  g_autofree char *label = NULL;
-
-  self->add_after_test = FALSE;
-  set_state (self, SY_ADD_CONNECTION_STATE_ADDING);
-  update_sensitivity (self);
-
-  label = g_strdup_printf (_("Switchyard token for “%s”"), sy_connection_get_name (self->editing));
-  sy_secret_store_store_async (self->secrets,
-                               sy_connection_get_id (self->editing),
-                               SY_SECRET_KIND_ACCESS_TOKEN,
-                               label,
-                               get_text (self->token_row),
-                               self->cancellable,
-                               token_replaced_cb, g_object_ref (self));
 }
 
 static void
 add_connection (SyAddConnectionDialog *self)
 {
-  g_autofree char *name = g_strstrip (g_strdup (get_text (self->name_row)));
   g_autofree char *problem = NULL;
-  g_autofree char *label = NULL;
-  g_autofree char *status_message = NULL;
-  const char *platform = chosen_platform (self);
-  AddData *data;
-
-  if (self->editing != NULL)
-    {
-      update_connection (self);
-      return;
-    }
+  g_autoptr(SyConnection) connection = NULL;
 
   self->add_after_test = FALSE;
-  if (!name_is_valid (self, &problem))
+  if (self->editing == NULL && !name_is_valid (self, &problem))
     {
       g_autoptr(GError) error = g_error_new_literal (SY_CONFIG_ERROR, SY_CONFIG_ERROR_INVALID_NAME, problem);
       fail (self, error);
@@ -441,26 +368,22 @@ add_connection (SyAddConnectionDialog *self)
   set_state (self, SY_ADD_CONNECTION_STATE_ADDING);
   update_sensitivity (self);
 
-  data = g_new0 (AddData, 1);
-  data->dialog = g_object_ref (self);
-  data->connection = sy_connection_new (name, get_text (self->url_row));
-  if (platform != NULL)
+  connection = describe_connection (self);
+  if (self->editing == NULL)
     {
-      sy_connection_set_platform (data->connection, platform);
-      sy_connection_set_domain (data->connection, sy_domain_for_platform (platform));
-      status_message = g_strdup_printf (_("Connected to %s"), sy_platform_display_name (platform));
-    }
-  sy_connection_set_status (data->connection, SY_CONNECTION_STATUS_ACTIVE,
-                            status_message ? status_message : _("Connected"));
+      const char *platform = sy_connection_get_platform (connection);
+      g_autofree char *status_message = NULL;
 
-  label = g_strdup_printf (_("Switchyard token for “%s”"), name);
-  sy_secret_store_store_async (self->secrets,
-                               sy_connection_get_id (data->connection),
-                               SY_SECRET_KIND_ACCESS_TOKEN,
-                               label,
-                               get_text (self->token_row),
-                               self->cancellable,
-                               token_stored_cb, data);
+      if (platform != NULL)
+        status_message = g_strdup_printf (_("Connected to %s"), sy_platform_display_name (platform));
+      sy_connection_set_status (connection, SY_CONNECTION_STATUS_ACTIVE,
+                                status_message ? status_message : _("Connected"));
+    }
+
+  sy_connection_add_async (self->connections, self->secrets, connection,
+                           get_text (self->token_row),
+                           self->editing != NULL ? SY_CONNECTION_ADD_REPLACE : SY_CONNECTION_ADD_DEFAULT,
+                           self->cancellable, connection_added_cb, g_object_ref (self));
 }
 
 /* Testing */
@@ -469,10 +392,13 @@ static void
 select_platform (SyAddConnectionDialog *self,
                  const char            *platform)
 {
-  for (guint i = 1; i < G_N_ELEMENTS (platform_choices); i++)
-    if (g_ascii_strcasecmp (platform_choices[i].id, platform) == 0)
+  guint n_platforms;
+  const SyPlatformInfo *platforms = sy_platforms_get_all (&n_platforms);
+
+  for (guint i = 0; i < n_platforms; i++)
+    if (g_ascii_strcasecmp (platforms[i].id, platform) == 0)
       {
-        adw_combo_row_set_selected (self->platform_row, i);
+        adw_combo_row_set_selected (self->platform_row, i + 1);
         return;
       }
 }
@@ -522,12 +448,14 @@ token_tested_cb (GObject      *source,
 static void
 run_test (SyAddConnectionDialog *self)
 {
+  g_autoptr(SyConnection) connection = describe_connection (self);
+
   show_error (self, NULL);
   gtk_label_set_text (self->result_label, _("Testing…"));
   set_state (self, SY_ADD_CONNECTION_STATE_TESTING);
   update_sensitivity (self);
 
-  sy_test_token_async (get_text (self->url_row), get_text (self->token_row),
+  sy_test_token_async (connection, get_text (self->token_row),
                        self->cancellable, token_tested_cb, g_object_ref (self));
 }
 
@@ -554,6 +482,79 @@ add_clicked_cb (SyAddConnectionDialog *self)
   run_test (self);
 }
 
+/* The CA file */
+
+static void
+set_ca_file (SyAddConnectionDialog *self,
+             const char            *path)
+{
+  g_free (self->ca_file);
+  self->ca_file = g_strdup (path);
+
+  if (path != NULL)
+    {
+      g_autofree char *display = g_filename_display_name (path);
+
+      adw_action_row_set_subtitle (self->ca_row, display);
+    }
+  else
+    adw_action_row_set_subtitle (self->ca_row, _("The system’s trusted certificates"));
+  gtk_widget_set_visible (self->ca_clear_button, path != NULL);
+  credentials_changed_cb (self);
+}
+
+static void
+ca_chosen_cb (GtkNativeDialog       *chooser,
+              int                    response,
+              SyAddConnectionDialog *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      g_autoptr(GTlsDatabase) database = NULL;
+      g_autoptr(GError) error = NULL;
+
+      /* Said now rather than at the test: the file is fresh in mind. */
+      if (path != NULL && (database = sy_load_ca_file (path, &error)) == NULL)
+        {
+          g_autofree char *text = sy_describe_error (error);
+
+          set_state (self, SY_ADD_CONNECTION_STATE_FAILED);
+          show_error (self, text);
+        }
+      else if (path != NULL)
+        set_ca_file (self, path);
+    }
+  g_clear_object (&self->ca_chooser);
+}
+
+static void
+ca_choose_clicked_cb (SyAddConnectionDialog *self)
+{
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  if (self->ca_chooser != NULL)
+    return;
+
+  self->ca_chooser = gtk_file_chooser_native_new (_("Choose a Certificate Authority"), GTK_WINDOW (self),
+                                                  GTK_FILE_CHOOSER_ACTION_OPEN, _("_Choose"), _("_Cancel"));
+  gtk_file_filter_set_name (filter, _("PEM Certificates"));
+  gtk_file_filter_add_pattern (filter, "*.pem");
+  gtk_file_filter_add_pattern (filter, "*.crt");
+  gtk_file_filter_add_pattern (filter, "*.cer");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->ca_chooser), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->ca_chooser), TRUE);
+  g_signal_connect (self->ca_chooser, "response", G_CALLBACK (ca_chosen_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->ca_chooser));
+}
+
+static void
+ca_clear_clicked_cb (SyAddConnectionDialog *self)
+{
+  set_ca_file (self, NULL);
+}
+
 static void
 cancel_clicked_cb (SyAddConnectionDialog *self)
 {
@@ -576,6 +577,12 @@ sy_add_connection_dialog_dispose (GObject *object)
   SyAddConnectionDialog *self = SY_ADD_CONNECTION_DIALOG (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->ca_chooser != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->ca_chooser, self);
+      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->ca_chooser));
+      g_clear_object (&self->ca_chooser);
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_ADD_CONNECTION_DIALOG);
   g_clear_object (&self->connections);
   g_clear_object (&self->secrets);
@@ -592,6 +599,7 @@ sy_add_connection_dialog_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_free (self->detected_platform);
   g_free (self->error_text);
+  g_free (self->ca_file);
 
   G_OBJECT_CLASS (sy_add_connection_dialog_parent_class)->finalize (object);
 }
@@ -652,6 +660,11 @@ sy_add_connection_dialog_class_init (SyAddConnectionDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, url_row);
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, platform_row);
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, token_row);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, insecure_row);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, insecure_switch);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, ca_row);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, ca_clear_button);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, ca_choose_button);
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, add_button);
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, test_button);
@@ -663,6 +676,8 @@ sy_add_connection_dialog_class_init (SyAddConnectionDialogClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, test_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, cancel_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, ca_choose_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, ca_clear_clicked_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
@@ -675,8 +690,12 @@ sy_add_connection_dialog_init (SyAddConnectionDialog *self)
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  for (guint i = 0; i < G_N_ELEMENTS (platform_choices); i++)
-    gtk_string_list_append (choices, i == 0 ? _(platform_choices[i].label) : platform_choices[i].label);
+  guint n_platforms;
+  const SyPlatformInfo *platforms = sy_platforms_get_all (&n_platforms);
+
+  gtk_string_list_append (choices, _("Automatic"));
+  for (guint i = 0; i < n_platforms; i++)
+    gtk_string_list_append (choices, platforms[i].display_name);
   adw_combo_row_set_model (self->platform_row, G_LIST_MODEL (choices));
 
   {
@@ -729,6 +748,8 @@ sy_add_connection_dialog_new_for_connection (GtkWindow         *parent,
   platform = sy_connection_get_platform (connection);
   if (platform != NULL)
     select_platform (self, platform);
+  gtk_switch_set_active (self->insecure_switch, sy_connection_get_allow_insecure_http (connection));
+  set_ca_file (self, sy_connection_get_ca_file (connection));
   update_sensitivity (self);
 
   return self;

@@ -4,9 +4,11 @@
 #include <glib/gi18n.h>
 
 #include "sy-certificate-page.h"
+#include "sy-connection-services.h"
 #include "sy-error.h"
 #include "sy-generate-certificate-dialog.h"
 #include "sy-netsuite-login.h"
+#include "sy-pkcs12.h"
 
 struct _SyCertificatePage
 {
@@ -231,6 +233,8 @@ typedef struct
   GFile             *certificate_file;
   GFile             *key_file;
   GBytes            *key_data;
+  /* key_data is a PKCS#12 bundle, certificate and key behind one passphrase. */
+  gboolean           key_data_is_bundle;
   /* Login tests. */
   SyNetsuiteLogin   *login;
 } Operation;
@@ -573,10 +577,7 @@ key_stored_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   gboolean stored;
 
-  if (op->key != NULL)
-    stored = sy_secret_store_store_finish (SY_SECRET_STORE (source), result, &error);
-  else
-    stored = sy_secret_store_clear_finish (SY_SECRET_STORE (source), result, &error);
+  stored = sy_connection_attach_key_finish (result, &error);
   if (operation_is_stale (op))
     return;
 
@@ -609,31 +610,8 @@ store_certificate (Operation *op)
   SyCertificatePage *self = op->self;
 
   set_flag (self, &self->storing, TRUE);
-  if (op->key != NULL)
-    {
-      g_autofree char *label = g_strdup_printf (_("Private key of the Switchyard connection “%s”"),
-                                                sy_connection_get_name (op->connection));
-      char *secret = sy_private_key_to_base64 (op->key);
-
-      sy_secret_store_store_async (self->secrets,
-                                   sy_connection_get_id (op->connection),
-                                   SY_SECRET_KIND_PRIVATE_KEY,
-                                   label,
-                                   secret,
-                                   op->cancellable,
-                                   key_stored_cb,
-                                   op);
-      sy_secret_free (secret);
-    }
-  else
-    {
-      sy_secret_store_clear_async (self->secrets,
-                                   sy_connection_get_id (op->connection),
-                                   SY_SECRET_KIND_PRIVATE_KEY,
-                                   op->cancellable,
-                                   key_stored_cb,
-                                   op);
-    }
+  sy_connection_attach_key_async (self->secrets, op->connection, op->key,
+                                  op->cancellable, key_stored_cb, op);
 }
 
 /* ---------------------------------------------------------------------
@@ -775,6 +753,41 @@ ask_for_passphrase (Operation *op,
   gtk_widget_grab_focus (entry);
 }
 
+static void ask_for_key_file (Operation *op);
+
+static void
+import_parse_bundle (Operation  *op,
+                     const char *passphrase)
+{
+  g_autoptr(SyPrivateKey) key = NULL;
+  g_autoptr(GError) error = NULL;
+
+  op->certificate = sy_pkcs12_import (op->key_data, passphrase, &key, &error);
+  if (op->certificate == NULL)
+    {
+      g_autofree char *name = NULL;
+      g_autofree char *body = NULL;
+
+      if (g_error_matches (error, SY_CERTIFICATE_ERROR, SY_CERTIFICATE_ERROR_BAD_PASSPHRASE))
+        {
+          ask_for_passphrase (op, passphrase != NULL && *passphrase != '\0');
+          return;
+        }
+      name = file_display_name (op->certificate_file);
+      body = g_strdup_printf (_("“%s” is not a certificate Switchyard can use: %s"), name, error->message);
+      import_fail (op, _("Certificate Not Imported"), body);
+      return;
+    }
+
+  /* Done with the bundle: a key chosen next is read as a key. */
+  op->key_data_is_bundle = FALSE;
+  g_clear_pointer (&op->key_data, g_bytes_unref);
+  if (key != NULL)
+    import_key_ready (op, key);
+  else
+    ask_for_key_file (op);
+}
+
 static void
 import_parse_key (gpointer    user_data,
                   const char *passphrase)
@@ -782,6 +795,12 @@ import_parse_key (gpointer    user_data,
   Operation *op = user_data;
   g_autoptr(SyPrivateKey) key = NULL;
   g_autoptr(GError) error = NULL;
+
+  if (op->key_data_is_bundle)
+    {
+      import_parse_bundle (op, passphrase);
+      return;
+    }
 
   key = sy_private_key_new_from_data (op->key_data, passphrase, &error);
   if (key != NULL)
@@ -976,6 +995,14 @@ certificate_file_loaded_cb (GObject      *source,
       return;
     }
 
+  if (op->key_file == NULL && sy_pkcs12_detect (data))
+    {
+      op->key_data = g_bytes_ref (data);
+      op->key_data_is_bundle = TRUE;
+      import_parse_bundle (op, NULL);
+      return;
+    }
+
   op->certificate = sy_certificate_new_from_data (data, &error);
   if (op->certificate == NULL)
     {
@@ -1043,12 +1070,12 @@ import_chooser_response_cb (GtkNativeDialog   *chooser,
 static void
 open_import_chooser (SyCertificatePage *self)
 {
-  static const char *certificate_patterns[] = { "*.pem", "*.crt", "*.cer", "*.der", NULL };
+  static const char *certificate_patterns[] = { "*.pem", "*.crt", "*.cer", "*.der", "*.p12", "*.pfx", NULL };
   static const char *all_patterns[] = { "*", NULL };
   GtkFileChooserNative *chooser = new_chooser (self, _("Import Certificate"),
                                                GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"));
 
-  add_filter (GTK_FILE_CHOOSER (chooser), _("Certificates (PEM, DER)"), certificate_patterns);
+  add_filter (GTK_FILE_CHOOSER (chooser), _("Certificates (PEM, DER, PKCS#12)"), certificate_patterns);
   add_filter (GTK_FILE_CHOOSER (chooser), _("All files"), all_patterns);
   g_signal_connect_object (chooser, "response", G_CALLBACK (import_chooser_response_cb), self, 0);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));

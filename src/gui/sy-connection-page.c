@@ -8,7 +8,6 @@
 #include "sy-connection-check.h"
 #include "sy-connection-page.h"
 #include "sy-connection-row.h"
-#include "sy-sync-settings.h"
 
 struct _SyConnectionPage
 {
@@ -23,6 +22,8 @@ struct _SyConnectionPage
 
   AdwPreferencesGroup *details_group;
   AdwActionRow        *url_row;
+  AdwActionRow        *insecure_row;
+  AdwActionRow        *ca_row;
   AdwActionRow        *platform_row;
   AdwActionRow        *status_row;
   GtkImage            *status_icon;
@@ -54,6 +55,7 @@ update_details (SyConnectionPage *self)
 {
   const char *platform;
   const char *domain;
+  const char *ca_file;
   g_autofree char *platform_text = NULL;
 
   if (self->connection == NULL)
@@ -63,6 +65,17 @@ update_details (SyConnectionPage *self)
   domain = sy_connection_effective_domain (self->connection);
 
   adw_action_row_set_subtitle (self->url_row, sy_connection_get_base_url (self->connection));
+  /* Shown for as long as it is true, not once: every request carries it. */
+  gtk_widget_set_visible (GTK_WIDGET (self->insecure_row),
+                          sy_connection_sends_token_in_clear (self->connection));
+  ca_file = sy_connection_get_ca_file (self->connection);
+  gtk_widget_set_visible (GTK_WIDGET (self->ca_row), ca_file != NULL);
+  if (ca_file != NULL)
+    {
+      g_autofree char *display = g_filename_display_name (ca_file);
+
+      adw_action_row_set_subtitle (self->ca_row, display);
+    }
 
   if (platform != NULL && domain != NULL)
     platform_text = g_strdup_printf ("%s · %s", sy_platform_display_name (platform), domain_display_name (domain));
@@ -154,38 +167,24 @@ request_free (Request *request)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
 
 static void
-token_found_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+client_opened_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   g_autoptr(Request) request = user_data;
   SyConnectionPage *self = request->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(SyApiClient) client = NULL;
-  char *token;
 
-  token = sy_secret_store_lookup_finish (SY_SECRET_STORE (source), result, &error);
+  client = sy_connection_open_client_finish (result, &error);
   if (g_cancellable_is_cancelled (request->cancellable) || self->connection == NULL)
-    {
-      sy_secret_free (token);
-      return;
-    }
+    return;
 
-  if (token == NULL)
-    {
-      show_problem (self, error);
-      return;
-    }
-
-  client = sy_api_client_new (sy_connection_get_base_url (self->connection), token, &error);
-  sy_secret_free (token);
   if (client == NULL)
     {
       show_problem (self, error);
       return;
     }
-  /* The record browser's requests wait as long as the preferences say. */
-  sy_api_client_set_timeout (client, sy_settings_get_request_timeout ());
 
   self->has_client = TRUE;
   gtk_stack_set_visible_child_name (self->browser_stack, "browser");
@@ -212,12 +211,9 @@ load_client (SyConnectionPage *self)
 
   gtk_stack_set_visible_child_name (self->browser_stack, "loading");
   self->lookup_cancellable = g_cancellable_new ();
-  sy_secret_store_lookup_async (self->secrets,
-                                sy_connection_get_id (self->connection),
-                                SY_SECRET_KIND_ACCESS_TOKEN,
-                                self->lookup_cancellable,
-                                token_found_cb,
-                                request_new (self, self->lookup_cancellable));
+  sy_connection_open_client_async (self->secrets, self->connection,
+                                   self->lookup_cancellable, client_opened_cb,
+                                   request_new (self, self->lookup_cancellable));
 }
 
 static void
@@ -311,6 +307,8 @@ sy_connection_page_class_init (SyConnectionPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/switchyard/Switchyard/sy-connection-page.ui");
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, details_group);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, url_row);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, insecure_row);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, ca_row);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, platform_row);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, status_row);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, status_icon);
@@ -442,6 +440,9 @@ sy_connection_page_reload (SyConnectionPage *self)
 
   g_return_if_fail (SY_IS_CONNECTION_PAGE (self));
 
+  /* The transport settings may have changed with the token; they have
+   * no property to notify. */
+  update_details (self);
   /* Keep the user's place: the same entity once the token is back. */
   if (self->has_client && sy_record_browser_get_entity (self->browser) != NULL)
     entity = g_strdup (sy_record_browser_get_entity (self->browser));

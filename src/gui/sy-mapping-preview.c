@@ -9,7 +9,6 @@
 #include "sy-connection-check.h"
 #include "sy-mapping-preview.h"
 #include "sy-page-iterator.h"
-#include "sy-sync-settings.h"
 
 /* Applying is fast; the delay only spares a redraw per keystroke. */
 #define APPLY_DELAY_MS 150
@@ -398,7 +397,6 @@ typedef struct
   SyMappingPreview *self;
   char             *identity;
   char             *entity;
-  char             *base_url;
   SyPageIterator   *iterator;
 } FetchData;
 
@@ -408,7 +406,6 @@ fetch_data_free (FetchData *data)
   g_object_unref (data->self);
   g_free (data->identity);
   g_free (data->entity);
-  g_free (data->base_url);
   g_clear_object (&data->iterator);
   g_free (data);
 }
@@ -455,29 +452,24 @@ page_fetched_cb (GObject      *source,
 }
 
 static void
-token_found_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+client_opened_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   g_autoptr(FetchData) data = user_data;
   SyMappingPreview *self = data->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(SyApiClient) client = NULL;
-  char *token;
 
-  token = sy_secret_store_lookup_finish (SY_SECRET_STORE (source), result, &error);
+  client = sy_connection_open_client_finish (result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  if (token != NULL)
-    client = sy_api_client_new (data->base_url, token, &error);
-  sy_secret_free (token);
   if (client == NULL)
     {
       g_autofree char *reason = sy_describe_error (error);
       show_error (self, _("Samples Could Not Be Fetched"), reason);
       return;
     }
-  sy_api_client_set_timeout (client, sy_settings_get_request_timeout ());
 
   data->iterator = sy_page_iterator_new (client, data->entity, self->n_samples);
   sy_page_iterator_next_async (data->iterator, self->fetch_cancellable, page_fetched_cb, data);
@@ -526,9 +518,8 @@ fetch (SyMappingPreview *self)
   data->self = g_object_ref (self);
   data->identity = g_steal_pointer (&identity);
   data->entity = g_strdup (sy_mapping_get_source_entity (self->mapping));
-  data->base_url = g_strdup (sy_connection_get_base_url (connection));
-  sy_secret_store_lookup_async (self->secrets, sy_connection_get_id (connection), SY_SECRET_KIND_ACCESS_TOKEN,
-                                self->fetch_cancellable, token_found_cb, data);
+  sy_connection_open_client_async (self->secrets, connection, self->fetch_cancellable,
+                                   client_opened_cb, data);
 }
 
 void

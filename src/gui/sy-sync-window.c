@@ -1129,26 +1129,21 @@ static void
 lookup_next_token (StartData *data);
 
 static void
-token_found_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+client_opened_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   g_autoptr(StartData) data = user_data;
   SySyncWindow *self = data->self;
   g_autoptr(GError) error = NULL;
-  char *token;
-  SyConnection *connection;
+  g_autoptr(SyApiClient) client = NULL;
 
-  token = sy_secret_store_lookup_finish (SY_SECRET_STORE (source), result, &error);
+  client = sy_connection_open_client_finish (result, &error);
   /* The window is gone. */
   if (g_cancellable_is_cancelled (self->cancellable))
-    {
-      sy_secret_free (token);
-      return;
-    }
+    return;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !self->preparing)
     {
-      sy_secret_free (token);
       if (self->preparing)
         {
           set_status (self, _("Cancelled before the run started."));
@@ -1158,7 +1153,7 @@ token_found_cb (GObject      *source,
         }
       return;
     }
-  if (token == NULL)
+  if (client == NULL)
     {
       g_autofree char *reason = sy_describe_error (error);
       g_autofree char *text = g_strdup_printf (_("“%s”: %s"), data->names[data->next], reason);
@@ -1167,17 +1162,7 @@ token_found_cb (GObject      *source,
       return;
     }
 
-  connection = sy_connection_store_find_by_name (sy_application_get_connection_store (get_app (self)),
-                                                 data->names[data->next]);
-  data->clients[data->next] = connection ? sy_api_client_new (sy_connection_get_base_url (connection), token, &error)
-                                         : NULL;
-  sy_secret_free (token);
-  if (data->clients[data->next] == NULL)
-    {
-      fail_start (self, error ? error->message : _("The connection was removed."));
-      return;
-    }
-
+  data->clients[data->next] = g_steal_pointer (&client);
   data->next++;
   if (data->next < G_N_ELEMENTS (data->clients))
     lookup_next_token (g_steal_pointer (&data));
@@ -1204,8 +1189,8 @@ lookup_next_token (StartData *data)
 
   /* The keyring may take a while to answer (an unlock prompt): the
    * window stays usable, and Cancel ends the wait. */
-  sy_secret_store_lookup_async (sy_application_get_secret_store (app), sy_connection_get_id (connection),
-                                SY_SECRET_KIND_ACCESS_TOKEN, self->job_cancellable, token_found_cb, data);
+  sy_connection_open_client_async (sy_application_get_secret_store (app), connection,
+                                   self->job_cancellable, client_opened_cb, data);
 }
 
 static void

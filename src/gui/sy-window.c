@@ -479,23 +479,21 @@ remove_data_free (RemoveData *data)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RemoveData, remove_data_free)
 
 static void
-secrets_cleared_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+connection_removed_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
 {
   g_autoptr(RemoveData) data = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *title = NULL;
 
-  if (sy_secret_store_clear_finish (SY_SECRET_STORE (source), result, &error))
-    {
-      title = g_strdup_printf (_("Removed “%s”"), data->name);
-    }
+  if (sy_connection_remove_finish (result, &error))
+    title = g_strdup_printf (_("Removed “%s”"), data->name);
   else
     {
       g_autofree char *reason = sy_describe_error (error);
-      title = g_strdup_printf (_("Removed “%s”, but its token could not be deleted from the keyring: %s"),
-                               data->name, reason);
+
+      title = g_strdup_printf (_("“%s” could not be removed: %s"), data->name, reason);
     }
 
   sy_window_add_toast (data->window, title);
@@ -508,25 +506,19 @@ remove_response_cb (AdwMessageDialog *dialog,
 {
   SyConnection *connection = user_data;
   SyWindow *self = SY_WINDOW (gtk_window_get_transient_for (GTK_WINDOW (dialog)));
-  g_autoptr(GError) error = NULL;
   RemoveData *data;
 
   if (!g_str_equal (response, "remove") || self == NULL)
     return;
 
-  if (!sy_connection_store_remove (self->connections, connection, &error))
-    {
-      g_autofree char *title = g_strdup_printf (_("“%s” could not be removed: %s"),
-                                                sy_connection_get_name (connection), error->message);
-      sy_window_add_toast (self, title);
-      return;
-    }
-
   data = g_new0 (RemoveData, 1);
   data->window = g_object_ref (self);
   data->name = g_strdup (sy_connection_get_name (connection));
-  sy_secret_store_clear_async (get_secrets (self), sy_connection_get_id (connection), NULL,
-                               NULL, secrets_cleared_cb, data);
+  /* Not cancelled with the window: a removal half done is worse than one
+   * that finishes after the window has gone. */
+  sy_connection_remove_async (self->connections, get_secrets (self),
+                              sy_application_get_state_store (get_app (self)),
+                              connection, NULL, connection_removed_cb, data);
 }
 
 AdwMessageDialog *
@@ -543,7 +535,7 @@ sy_window_ask_remove_connection (SyWindow *self)
 
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), NULL, NULL));
   adw_message_dialog_format_heading (dialog, _("Remove “%s”?"), sy_connection_get_name (connection));
-  adw_message_dialog_set_body (dialog, _("Its token is deleted from the keyring. Records in the connected system are not affected."));
+  adw_message_dialog_set_body (dialog, _("Its token, private key and certificate are deleted. Records in the connected system are not affected."));
   adw_message_dialog_add_responses (dialog,
                                     "cancel", _("_Cancel"),
                                     "remove", _("_Remove"),

@@ -767,6 +767,221 @@ test_big_body (void)
   g_assert_error (error, SY_API_ERROR, SY_API_ERROR_INVALID_RESPONSE);
 }
 
+/* Hostile answers: nested too deep, too large, trickled */
+
+static char *
+nested_lists (gsize levels)
+{
+  char *text = g_malloc (2 * levels + 1);
+
+  memset (text, '[', levels);
+  memset (text + levels, ']', levels);
+  text[2 * levels] = '\0';
+  return text;
+}
+
+static void
+deep_handler (TestServer        *server,
+              SoupServerMessage *message,
+              guint              hit)
+{
+  g_autofree char *deep = nested_lists (100000);
+  guint status = g_str_equal (server->last_path, "/deep-error") ? SOUP_STATUS_UNPROCESSABLE_ENTITY : SOUP_STATUS_OK;
+
+  respond (message, status, "application/json", deep);
+}
+
+/* json-glib recurses once per level: 100,000 levels (200 KB) overflowed
+ * the stack of every command that read such an answer. */
+static void
+test_deep_answer (void)
+{
+  g_autoptr(TestServer) server = test_server_new (deep_handler);
+  g_autoptr(SyApiClient) client = new_client (server->url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  node = get_sync (client, "/deep", NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, SY_API_ERROR, SY_API_ERROR_INVALID_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "levels deep"));
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+
+  /* An error answer is parsed for its message: no deeper either. */
+  node = send_sync (client, "POST", "/deep-error", "{}", &error);
+  g_assert_null (node);
+  g_assert_error (error, SY_API_ERROR, SY_API_ERROR_VALIDATION);
+}
+
+/* Bytes the flooding handler produced, over all its answers. */
+static gsize flood_produced;
+#define FLOOD_CHUNK (256 * 1024)
+
+static void
+flood_append (SoupServerMessage *message)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (message);
+  gsize limit = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (message), "flood-limit"));
+  gsize sent = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (message), "flood-sent"));
+  char *chunk;
+
+  if (sent >= limit)
+    {
+      soup_message_body_complete (body);
+      return;
+    }
+  chunk = g_malloc (FLOOD_CHUNK);
+  memset (chunk, ' ', FLOOD_CHUNK);
+  soup_message_body_append (body, SOUP_MEMORY_TAKE, chunk, FLOOD_CHUNK);
+  flood_produced += FLOOD_CHUNK;
+  g_object_set_data (G_OBJECT (message), "flood-sent", GSIZE_TO_POINTER (sent + FLOOD_CHUNK));
+}
+
+/* An answer of 64 MiB (or 200 MiB for an error), made only as fast as the
+ * client reads it, in chunks with no length announced. */
+static void
+flood_handler (TestServer        *server,
+               SoupServerMessage *message,
+               guint              hit)
+{
+  gboolean error = g_str_equal (server->last_path, "/flood-error");
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
+
+  soup_server_message_set_status (message, error ? SOUP_STATUS_INTERNAL_SERVER_ERROR : SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (headers, error ? "text/plain" : "application/json", NULL);
+  g_object_set_data (G_OBJECT (message), "flood-limit",
+                     GSIZE_TO_POINTER ((gsize) (error ? 200 : 64) * 1024 * 1024));
+  g_signal_connect (message, "wrote-chunk", G_CALLBACK (flood_append), NULL);
+  soup_message_body_append (soup_server_message_get_response_body (message), SOUP_MEMORY_STATIC, "{\"data\": [", 10);
+}
+
+static void
+test_endless_answer (void)
+{
+  g_autoptr(TestServer) server = test_server_new (flood_handler);
+  g_autoptr(SyApiClient) client = new_client (server->url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  flood_produced = 0;
+  node = get_sync (client, "/flood", NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, SY_API_ERROR, SY_API_ERROR_INVALID_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "too large"));
+  g_test_message ("%s (%" G_GSIZE_FORMAT " bytes sent)", error->message, flood_produced);
+  /* Not retried: the same question would get the same answer. */
+  g_assert_cmpuint (server->hits, ==, 1);
+  /* The client stopped reading: the rest was never even made. */
+  g_assert_cmpuint (flood_produced, <, 60 * 1024 * 1024);
+}
+
+static void
+test_endless_error_answer (void)
+{
+  g_autoptr(TestServer) server = test_server_new (flood_handler);
+  g_autoptr(SyApiClient) client = new_client (server->url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  flood_produced = 0;
+  node = get_sync (client, "/flood-error", NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, SY_API_ERROR, SY_API_ERROR_SERVER);
+  g_assert_cmpuint (sy_api_error_get_status (error), ==, 500);
+  g_test_message ("%s (%" G_GSIZE_FORMAT " bytes sent)", error->message, flood_produced);
+  /* A 5xx is retried (four attempts); each reads the head of the error,
+   * not its 200 MiB: what the server made is what sockets buffer. */
+  g_assert_cmpuint (server->hits, ==, 4);
+  g_assert_cmpuint (flood_produced, <, 4 * 16 * 1024 * 1024);
+}
+
+/* Says the answer is 1 GiB, then sends nothing: refused on the headers. */
+static void
+huge_length_handler (TestServer        *server,
+                     SoupServerMessage *message,
+                     guint              hit)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
+
+  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_content_length (headers, (goffset) 1024 * 1024 * 1024);
+  soup_message_headers_set_content_type (headers, "application/json", NULL);
+  /* The body is never completed: the server waits for the rest. */
+  soup_message_body_append (soup_server_message_get_response_body (message), SOUP_MEMORY_STATIC, "{\"data\": [", 10);
+}
+
+static void
+test_huge_declared_answer (void)
+{
+  g_autoptr(TestServer) server = test_server_new (huge_length_handler);
+  g_autoptr(SyApiClient) client = new_client (server->url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  sy_api_client_set_timeout (client, 10);
+  sy_api_client_set_retry_policy (client, 0, 1);
+  node = get_sync (client, "/api/wms/sales-orders", NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, SY_API_ERROR, SY_API_ERROR_INVALID_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "too large"));
+  g_assert_cmpuint (server->hits, ==, 1);
+}
+
+static void
+mark_gone (SoupServerMessage *message)
+{
+  g_object_set_data (G_OBJECT (message), "gone", GINT_TO_POINTER (TRUE));
+}
+
+static gboolean
+trickle_one_byte (gpointer user_data)
+{
+  SoupServerMessage *message = user_data;
+
+  /* The client gave up: there is nothing left to write to. */
+  if (g_object_get_data (G_OBJECT (message), "gone") != NULL)
+    return G_SOURCE_REMOVE;
+  soup_message_body_append (soup_server_message_get_response_body (message), SOUP_MEMORY_STATIC, " ", 1);
+  soup_server_message_unpause (message);
+  return G_SOURCE_CONTINUE;
+}
+
+/* One byte every 300 ms, for ever: libsoup's idle timeout never fires. */
+static void
+trickle_handler (TestServer        *server,
+                 SoupServerMessage *message,
+                 guint              hit)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
+
+  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (headers, "application/json", NULL);
+  soup_message_body_append (soup_server_message_get_response_body (message), SOUP_MEMORY_STATIC, "{", 1);
+  g_signal_connect (message, "finished", G_CALLBACK (mark_gone), NULL);
+  g_signal_connect (message, "disconnected", G_CALLBACK (mark_gone), NULL);
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 300, trickle_one_byte, g_object_ref (message), g_object_unref);
+}
+
+static void
+test_trickled_answer (void)
+{
+  g_autoptr(TestServer) server = test_server_new (trickle_handler);
+  g_autoptr(SyApiClient) client = new_client (server->url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  sy_api_client_set_timeout (client, 2);
+  sy_api_client_set_retry_policy (client, 0, 1);
+  node = get_sync (client, "/api/wms/sales-orders", NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, SY_API_ERROR, SY_API_ERROR_NETWORK);
+  g_assert_nonnull (strstr (error->message, "did not answer within 2 seconds"));
+  g_assert_cmpuint (server->hits, ==, 1);
+}
+
 /* Cancellation, timeouts, transport failures */
 
 static gboolean
@@ -912,6 +1127,53 @@ test_timeout (void)
   g_test_message ("%s", error->message);
   /* A timeout is transient: tried twice. */
   g_assert_cmpuint (server->hits, ==, 2);
+}
+
+static void
+on_silent_accept (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GPtrArray *held = user_data;
+  GSocketConnection *connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, NULL, NULL);
+
+  /* Held open, never read from or written to: a TLS handshake stalls. */
+  if (connection != NULL)
+    {
+      g_ptr_array_add (held, connection);
+      g_socket_listener_accept_async (G_SOCKET_LISTENER (source), NULL, on_silent_accept, held);
+    }
+}
+
+/* A server that takes the TCP connection and then says nothing: the TLS
+ * handshake never ends. That is a connection that cannot be made, told
+ * apart from an answer that is slow, and within half the deadline. */
+static void
+test_connect_timeout (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyApiClient) client = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *url = NULL;
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_accept_async (listener, NULL, on_silent_accept, held);
+  url = g_strdup_printf ("https://127.0.0.1:%u", port);
+
+  client = new_client (url);
+  sy_api_client_set_timeout (client, 4);
+  sy_api_client_set_retry_policy (client, 0, 1);
+  node = get_sync (client, "/api/wms/sales-orders", NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, SY_API_ERROR, SY_API_ERROR_NETWORK);
+  g_assert_nonnull (strstr (error->message, "could not be connected to within 2 seconds"));
+  g_test_message ("%s", error->message);
+  g_assert_cmpuint (held->len, ==, 1);
+  g_socket_listener_close (listener);
 }
 
 static guint16
@@ -1330,9 +1592,15 @@ main (int   argc,
   g_test_add_func ("/api-client/validation", test_validation);
   g_test_add_func ("/api-client/odd-error-bodies", test_odd_error_bodies);
   g_test_add_func ("/api-client/big-body", test_big_body);
+  g_test_add_func ("/api-client/deep-answer", test_deep_answer);
+  g_test_add_func ("/api-client/endless-answer", test_endless_answer);
+  g_test_add_func ("/api-client/endless-error-answer", test_endless_error_answer);
+  g_test_add_func ("/api-client/huge-declared-answer", test_huge_declared_answer);
+  g_test_add_func ("/api-client/trickled-answer", test_trickled_answer);
   g_test_add_func ("/api-client/cancel-in-flight", test_cancel_in_flight);
   g_test_add_func ("/api-client/cancel-during-backoff", test_cancel_during_backoff);
   g_test_add_func ("/api-client/timeout", test_timeout);
+  g_test_add_func ("/api-client/connect-timeout", test_connect_timeout);
   g_test_add_func ("/api-client/connection-refused", test_connection_refused);
   g_test_add_func ("/api-client/dropped-connection", test_dropped_connection);
   g_test_add_func ("/api-client/tls-verified", test_tls_verified);

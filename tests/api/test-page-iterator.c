@@ -491,6 +491,120 @@ test_same_cursor_forever (void)
   g_assert_null (query_of (server, 2, "page"));
 }
 
+/* Ignores the page asked for and sends three pages in a cycle, without
+ * meta or links: 30 records, read for ever. After 60 requests it gives
+ * up with an empty page, so that a reader that does not notice ends. */
+static void
+cycling_pages_handler (TestServer        *server,
+                       SoupServerMessage *message,
+                       GHashTable        *query,
+                       guint              hit)
+{
+  g_autoptr(GString) json = g_string_new ("{\"data\": ");
+
+  append_records (json, "cy", ((hit - 1) % 3) * 10, hit <= 60 ? 10 : 0);
+  g_string_append (json, "}");
+  respond_json (message, json);
+}
+
+static void
+alternating_pages_handler (TestServer        *server,
+                           SoupServerMessage *message,
+                           GHashTable        *query,
+                           guint              hit)
+{
+  g_autoptr(GString) json = g_string_new ("{\"data\": ");
+
+  append_records (json, "alt", (hit % 2) * 10, hit <= 60 ? 10 : 0);
+  g_string_append (json, "}");
+  respond_json (message, json);
+}
+
+static void
+assert_cycle_stopped (TestHandler handler,
+                      guint       distinct_pages)
+{
+  g_autoptr(TestServer) server = test_server_new (handler);
+  g_autoptr(SyApiClient) client = new_client (server->url);
+  g_autoptr(SyPageIterator) iterator = sy_page_iterator_new (client, "wms/sales-orders", 10);
+  g_autoptr(GHashTable) keys = new_key_set ();
+  g_autoptr(GError) error = NULL;
+  guint duplicates;
+
+  /* Every distinct page once; the first one met again ends the reading. */
+  g_assert_cmpuint (drain (iterator, keys, &duplicates, &error), ==, distinct_pages * 10);
+  g_assert_error (error, SY_API_ERROR, SY_API_ERROR_INVALID_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "same page"));
+  g_assert_cmpuint (duplicates, ==, 0);
+  g_assert_cmpuint (server->hits, ==, distinct_pages + 1);
+  g_assert_true (sy_page_iterator_is_done (iterator));
+}
+
+static void
+test_alternating_pages (void)
+{
+  assert_cycle_stopped (alternating_pages_handler, 2);
+}
+
+static void
+test_cycling_pages (void)
+{
+  assert_cycle_stopped (cycling_pages_handler, 3);
+}
+
+/* Page numbers a list cannot have: the next page number would overflow. */
+static void
+huge_page_number_handler (TestServer        *server,
+                          SoupServerMessage *message,
+                          GHashTable        *query,
+                          guint              hit)
+{
+  const char *metas[] = {
+    "{\"current_page\": 9223372036854775807, \"last_page\": 9223372036854775807}",
+    "{\"current_page\": 9223372036854775807}",
+    "{\"current_page\": 1, \"last_page\": 9223372036854775807}",
+    "{\"current_page\": 1e300, \"last_page\": 2}",
+    "{\"current_page\": \"-9223372036854775808\", \"last_page\": 2}",
+  };
+  g_autoptr(GString) json = g_string_new ("{\"data\": ");
+  const char *meta = metas[GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (server->server), "case"))];
+  append_records (json, "big", 0, 10);
+  g_string_append_printf (json, ", \"meta\": %s}", meta);
+  respond_json (message, json);
+}
+
+static void
+test_huge_page_numbers (void)
+{
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(TestServer) server = test_server_new (huge_page_number_handler);
+      g_autoptr(SyApiClient) client = new_client (server->url);
+      g_autoptr(SyPageIterator) iterator = sy_page_iterator_new (client, "wms/sales-orders", 10);
+      g_autoptr(GHashTable) keys = new_key_set ();
+      g_autoptr(GError) error = NULL;
+      guint duplicates;
+      guint n_records;
+
+      g_object_set_data (G_OBJECT (server->server), "case", GUINT_TO_POINTER (i));
+      n_records = drain (iterator, keys, &duplicates, &error);
+      g_test_message ("case %u: %u records, %s", i, n_records, error ? error->message : "no error");
+      /* 1e300 is no integer at all: ignored, as if absent; the page
+       * asked for next comes back the same and ends the reading. */
+      if (i == 3)
+        {
+          g_assert_cmpuint (n_records, ==, 10);
+          g_assert_error (error, SY_API_ERROR, SY_API_ERROR_INVALID_RESPONSE);
+          g_assert_cmpuint (server->hits, ==, 2);
+          continue;
+        }
+      g_assert_cmpuint (n_records, ==, 0);
+      g_assert_error (error, SY_API_ERROR, SY_API_ERROR_INVALID_RESPONSE);
+      g_assert_nonnull (strstr (error->message, "no list can have"));
+      g_assert_cmpuint (server->hits, ==, 1);
+    }
+}
+
 static void
 stuck_page_number_handler (TestServer        *server,
                            SoupServerMessage *message,
@@ -1003,6 +1117,9 @@ main (int   argc,
   g_test_add_func ("/page-iterator/same-page-forever", test_same_page_forever);
   g_test_add_func ("/page-iterator/same-cursor-forever", test_same_cursor_forever);
   g_test_add_func ("/page-iterator/page-number-not-advancing", test_page_number_not_advancing);
+  g_test_add_func ("/page-iterator/alternating-pages", test_alternating_pages);
+  g_test_add_func ("/page-iterator/cycling-pages", test_cycling_pages);
+  g_test_add_func ("/page-iterator/huge-page-numbers", test_huge_page_numbers);
   g_test_add_func ("/page-iterator/no-hints", test_no_hints);
   g_test_add_func ("/page-iterator/cursor", test_cursor);
   g_test_add_func ("/page-iterator/malformed-pages", test_malformed_pages);

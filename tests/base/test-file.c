@@ -96,6 +96,37 @@ test_device_and_folder_refused (void)
   sy_test_remove_tree (dir);
 }
 
+static void
+test_async (void)
+{
+  g_autofree char *dir = sy_test_make_tmpdir ("file");
+  g_autofree char *path = g_build_filename (dir, "mapping.json", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "fifo.json", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) fifo_result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *none = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_set_contents (path, "{\"version\": 1}", -1, NULL));
+  sy_file_load_regular_async (path, 100, NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  contents = sy_file_load_regular_finish (result, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (contents, ==, "{\"version\": 1}");
+  g_assert_cmpuint (length, ==, 14);
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  sy_file_load_regular_async (fifo, 100, NULL, sy_test_store_result, &fifo_result);
+  sy_test_await (&fifo_result);
+  none = sy_file_load_regular_finish (fifo_result, NULL, &error);
+  g_assert_null (none);
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+
+  sy_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -106,6 +137,7 @@ main (int   argc,
   g_test_add_func ("/file/empty-and-missing", test_empty_and_missing);
   g_test_add_func ("/file/fifo-refused", test_fifo_refused);
   g_test_add_func ("/file/device-and-folder-refused", test_device_and_folder_refused);
+  g_test_add_func ("/file/async", test_async);
 
   return g_test_run ();
 }

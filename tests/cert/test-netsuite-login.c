@@ -1214,6 +1214,127 @@ test_login_other_answers (void)
   g_free (canned.form);
 }
 
+/* Hostile token endpoints: one that trickles a byte at a time, one that
+ * never stops answering. */
+
+static gsize hostile_produced;
+
+static void
+mark_gone (SoupServerMessage *msg)
+{
+  g_object_set_data (G_OBJECT (msg), "gone", GINT_TO_POINTER (TRUE));
+}
+
+static gboolean
+trickle_one_byte (gpointer user_data)
+{
+  SoupServerMessage *msg = user_data;
+
+  /* The client gave up: there is nothing left to write to. */
+  if (g_object_get_data (G_OBJECT (msg), "gone") != NULL)
+    return G_SOURCE_REMOVE;
+  soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC, " ", 1);
+  soup_server_message_unpause (msg);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+flood_more (SoupServerMessage *msg)
+{
+  char *chunk = g_malloc (256 * 1024);
+
+  /* Stops by itself at 64 MiB, so that a client that reads it all ends. */
+  if (hostile_produced >= 64 * 1024 * 1024)
+    {
+      g_free (chunk);
+      soup_message_body_complete (soup_server_message_get_response_body (msg));
+      return;
+    }
+  memset (chunk, ' ', 256 * 1024);
+  soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_TAKE, chunk, 256 * 1024);
+  hostile_produced += 256 * 1024;
+}
+
+static void
+hostile_handler (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (headers, "application/json", NULL);
+  soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC, "{", 1);
+
+  if (g_str_has_suffix (path, "/trickle"))
+    {
+      g_signal_connect (msg, "finished", G_CALLBACK (mark_gone), NULL);
+      g_signal_connect (msg, "disconnected", G_CALLBACK (mark_gone), NULL);
+      g_timeout_add_full (G_PRIORITY_DEFAULT, 300, trickle_one_byte, g_object_ref (msg), g_object_unref);
+    }
+  else
+    g_signal_connect (msg, "wrote-chunk", G_CALLBACK (flood_more), NULL);
+}
+
+static char *
+start_hostile_server (SoupServer *server)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+  char *url;
+
+  soup_server_listen (server, address, 0, &error);
+  g_assert_no_error (error);
+  soup_server_add_handler (server, NULL, hostile_handler, NULL, NULL);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return url;
+}
+
+/* libsoup's idle timeout never fires on a byte every 300 ms: without a
+ * deadline of its own, `netsuite test` waited for ever. */
+static void
+test_login_trickled_answer (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autofree char *base = start_hostile_server (server);
+  g_autofree char *url = g_strconcat (base, "/trickle", NULL);
+  g_autoptr(SyNetsuiteLogin) login = sy_netsuite_login_new (ACCOUNT, CLIENT_ID, "cert-id", url);
+  g_autoptr(JsonObject) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sy_netsuite_login_set_timeout (login, 2);
+  result = run_login (login, ec_pair.key, &error);
+  g_assert_null (result);
+  g_assert_error (error, SY_API_ERROR, SY_API_ERROR_NETWORK);
+  g_assert_nonnull (strstr (error->message, "did not answer in time"));
+}
+
+static void
+test_login_endless_answer (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autofree char *base = start_hostile_server (server);
+  g_autofree char *url = g_strconcat (base, "/flood", NULL);
+  g_autoptr(SyNetsuiteLogin) login = sy_netsuite_login_new (ACCOUNT, CLIENT_ID, "cert-id", url);
+  g_autoptr(JsonObject) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  hostile_produced = 0;
+  result = run_login (login, ec_pair.key, &error);
+  g_assert_null (result);
+  g_assert_error (error, SY_API_ERROR, SY_API_ERROR_INVALID_RESPONSE);
+  /* Only the head was read: the rest was never even made. */
+  g_test_message ("%" G_GSIZE_FORMAT " bytes sent", hostile_produced);
+  g_assert_cmpuint (hostile_produced, <, 32 * 1024 * 1024);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1249,6 +1370,8 @@ main (int   argc,
   g_test_add_func ("/netsuite/login/network-error", test_login_network_error);
   g_test_add_func ("/netsuite/login/cancelled", test_login_cancelled);
   g_test_add_func ("/netsuite/login/other-answers", test_login_other_answers);
+  g_test_add_func ("/netsuite/login/trickled-answer", test_login_trickled_answer);
+  g_test_add_func ("/netsuite/login/endless-answer", test_login_endless_answer);
 
   status = g_test_run ();
 

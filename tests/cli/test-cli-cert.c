@@ -823,6 +823,37 @@ assert_nothing_stored (Fixture    *fixture,
   g_assert_nonnull (strstr (run.err, "has no certificate"));
 }
 
+/* A FIFO or /dev/zero handed over as a certificate or key: read whole,
+ * one hangs for ever (deaf to SIGTERM), the other eats the memory. */
+static void
+test_import_not_regular (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *fifo = work_path (fixture, "fifo.pem");
+  const char * const *cases[] = {
+    (const char * const[]) { "cert", "import", "fifo.pem", "--connection", "Target", NULL },
+    (const char * const[]) { "cert", "import", "/dev/zero", "--connection", "Target", NULL },
+    (const char * const[]) { "cert", "import", "first.pem", "--key-file", "fifo.pem", "--connection", "Target", NULL },
+    (const char * const[]) { "cert", "import", "first.pem", "--key-file", "/dev/zero", "--connection", "Target", NULL },
+    (const char * const[]) { "cert", "show", "/dev/zero", NULL },
+    (const char * const[]) { "cert", "show", "fifo.pem", NULL },
+  };
+
+  add_connection (fixture, "Target");
+  make_openssl_pair (fixture, "first", "ec", "ec_paramgen_curve:P-256", "365");
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(SyCliRun) run = { 0 };
+
+      sy_cli_run_argv (fixture, NULL, cases[i], &run);
+      g_assert_cmpint (run.status, ==, 2);
+      sy_cli_assert_one_error_line (&run);
+      g_assert_true (strstr (run.err, "not a regular file") != NULL);
+    }
+}
+
 static void
 test_import_bad_input (Fixture       *fixture,
                        gconstpointer  data)
@@ -950,6 +981,86 @@ test_import_bad_input (Fixture       *fixture,
   }
 }
 
+/* A PKCS#12 bundle, as certificates are often handed over: the
+ * certificate and its key from one file, the passphrase from standard
+ * input. */
+static void
+test_import_pkcs12 (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *id = NULL;
+  g_autofree char *pass_path = work_path (fixture, "pass.txt");
+  g_autoptr(GError) error = NULL;
+  const struct {
+    const char *input;
+    const char * const *args;
+    const char *message;
+  } cases[] = {
+    { NULL, (const char * const[]) { "cert", "import", "bundle.p12", "--connection", "Target", NULL }, "--passphrase-stdin" },
+    { "wrong\n", (const char * const[]) { "cert", "import", "bundle.p12", "--passphrase-stdin", "--connection", "Target", NULL }, "passphrase is wrong" },
+    { "", (const char * const[]) { "cert", "import", "bundle.p12", "--passphrase-stdin", "--connection", "Target", NULL }, "No passphrase" },
+    { "correct horse\n", (const char * const[]) { "cert", "import", "bundle.p12", "--key-file", "bundle.key", "--passphrase-stdin", "--connection", "Target", NULL }, "--key-file" },
+    { NULL, (const char * const[]) { "cert", "show", "bundle.p12", NULL }, "PKCS#12" },
+  };
+
+  add_connection (fixture, "Target");
+  id = connection_id (fixture, "Target");
+  make_openssl_pair (fixture, "bundle", "ec", "ec_paramgen_curve:P-256", "365");
+  g_file_set_contents (pass_path, "correct horse", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (run_openssl (fixture, NULL, "pkcs12", "-export", "-in", "bundle.pem", "-inkey", "bundle.key",
+                                "-passout", "file:pass.txt", "-out", "bundle.p12"), ==, 0);
+  g_assert_cmpint (run_openssl (fixture, NULL, "pkcs12", "-export", "-in", "bundle.pem", "-inkey", "bundle.key",
+                                "-passout", "pass:", "-out", "open.p12"), ==, 0);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(SyCliRun) run = { 0 };
+
+      sy_cli_run_argv (fixture, cases[i].input, cases[i].args, &run);
+      g_assert_cmpint (run.status, ==, 2);
+      sy_cli_assert_one_error_line (&run);
+      g_assert_nonnull (strstr (run.err, cases[i].message));
+      g_assert_cmpstr (run.out, ==, "");
+      assert_nothing_stored (fixture, "Target", id);
+    }
+
+  {
+    g_auto(SyCliRun) run = { 0 };
+    g_autoptr(JsonObject) imported = NULL;
+    g_autofree char *exported_public = NULL;
+    g_autofree char *original_public = NULL;
+
+    sy_cli_run (fixture, "correct horse\n", &run, "cert", "import", "bundle.p12",
+                "--passphrase-stdin", "--connection", "Target", "--json");
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_null (strstr (run.out, "correct horse"));
+    g_assert_null (strstr (run.err, "correct horse"));
+    imported = parse_json_object (run.out);
+    g_assert_cmpstr (json_object_get_string_member (imported, "subject"), ==, "CN=bundle");
+    g_assert_cmpstr (json_object_get_string_member (imported, "private_key"), ==, "stored");
+    g_assert_true (json_object_get_boolean_member (imported, "stored"));
+
+    sy_cli_run_clear (&run);
+    sy_cli_run (fixture, NULL, &run, "cert", "export-key", "--connection", "Target", "--out", "exported.key");
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpint (run_openssl (fixture, &exported_public, "pkey", "-in", "exported.key", "-pubout"), ==, 0);
+    g_assert_cmpint (run_openssl (fixture, &original_public, "pkey", "-in", "bundle.key", "-pubout"), ==, 0);
+    g_assert_cmpstr (exported_public, ==, original_public);
+  }
+  {
+    g_auto(SyCliRun) run = { 0 };
+    g_autoptr(JsonObject) imported = NULL;
+
+    /* A bundle without a passphrase needs none. */
+    add_connection (fixture, "Open");
+    sy_cli_run (fixture, NULL, &run, "cert", "import", "open.p12", "--connection", "Open", "--json");
+    g_assert_cmpint (run.status, ==, 0);
+    imported = parse_json_object (run.out);
+    g_assert_cmpstr (json_object_get_string_member (imported, "private_key"), ==, "stored");
+  }
+}
+
 /* Generated without a connection, attached later by importing the public
  * certificate: the key follows it. */
 static void
@@ -1072,6 +1183,80 @@ holds_token_like_text (const char *text)
   g_autoptr(GRegex) regex = g_regex_new ("[0-9a-fA-F]{40,}|eyJ[A-Za-z0-9_-]{10,}", 0, 0, NULL);
 
   return g_regex_match (regex, text, 0, NULL);
+}
+
+static void
+mark_gone (SoupServerMessage *msg)
+{
+  g_object_set_data (G_OBJECT (msg), "gone", GINT_TO_POINTER (TRUE));
+}
+
+static gboolean
+trickle_one_byte (gpointer user_data)
+{
+  SoupServerMessage *msg = user_data;
+
+  if (g_object_get_data (G_OBJECT (msg), "gone") != NULL)
+    return G_SOURCE_REMOVE;
+  soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC, " ", 1);
+  soup_server_message_unpause (msg);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A byte every 2 s, for ever: libsoup's idle timeout never fires. */
+static void
+trickle_handler (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (headers, "application/json", NULL);
+  soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC, "{", 1);
+  g_signal_connect (msg, "finished", G_CALLBACK (mark_gone), NULL);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (mark_gone), NULL);
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 2000, trickle_one_byte, g_object_ref (msg), g_object_unref);
+}
+
+/* `netsuite test` against a token URL that trickles: it waited for ever.
+ * Now it gives up at its deadline (30 s) with exit code 3. */
+static void
+test_netsuite_trickled_answer (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token_url = NULL;
+  g_auto(SyCliRun) run = { 0 };
+  GSList *uris;
+
+  soup_server_add_handler (server, NULL, trickle_handler, NULL, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  token_url = g_strdup_printf ("http://127.0.0.1:%d/services/rest/auth/oauth2/v1/token", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  add_connection (fixture, "NS");
+  {
+    g_auto(SyCliRun) generate = { 0 };
+
+    sy_cli_run (fixture, NULL, &generate, "cert", "generate", "--type", "ec-p256", "--subject", "CN=Switchyard",
+                "--out", "ns.pem", "--connection", "NS");
+    g_assert_cmpint (generate.status, ==, 0);
+  }
+
+  sy_cli_run (fixture, NULL, &run, "netsuite", "test", "--connection", "NS", "--account", "TST123", "--client-id", "C",
+              "--certificate-id", "0123456789abcdef", "--token-url", token_url);
+  g_assert_cmpint (run.status, ==, 3);
+  sy_cli_assert_one_error_line (&run);
+  g_assert_nonnull (strstr (run.err, "did not answer in time"));
+  g_assert_cmpstr (run.out, ==, "");
+  soup_server_disconnect (server);
 }
 
 static void
@@ -1230,8 +1415,11 @@ main (int    argc,
   ADD ("/cli-cert/broken-state-database", test_broken_state_database);
   ADD ("/cli-cert/import-openssl", test_import_openssl);
   ADD ("/cli-cert/import-bad-input", test_import_bad_input);
+  ADD ("/cli-cert/import-pkcs12", test_import_pkcs12);
   ADD ("/cli-cert/attach-pending-key", test_attach_pending_key);
   ADD ("/cli-cert/netsuite-login", test_netsuite_login);
+  ADD ("/cli-cert/netsuite-trickled-answer", test_netsuite_trickled_answer);
+  ADD ("/cli-cert/import-not-regular", test_import_not_regular);
 #undef ADD
 
   return g_test_run ();

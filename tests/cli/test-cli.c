@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 #include <glib/gstdio.h>
 #include <pty.h>
 #include <unistd.h>
@@ -643,6 +645,57 @@ test_broken_config (Fixture       *fixture,
   g_assert_cmpuint (json_array_get_length (connections), ==, 0);
 }
 
+/* 100,000 nested lists overflowed json-glib's stack, and the file stayed
+ * where it was: every later command crashed too. Now it is moved aside like
+ * any file that does not parse, and the next command runs clean. */
+static void
+test_deep_config (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->config_dir, "connections.json", NULL);
+  g_autofree char *deep = g_malloc (100001);
+  g_autoptr(GError) error = NULL;
+
+  memset (deep, '[', 100000);
+  deep[100000] = '\0';
+  g_file_set_contents (path, deep, -1, &error);
+  g_assert_no_error (error);
+
+  {
+    g_auto(SyCliRun) run = { 0 };
+
+    sy_cli_run (fixture, NULL, &run, "connection", "list");
+    g_assert_cmpint (run.status, ==, 0);
+    sy_cli_assert_one_error_line (&run);
+    g_assert_true (strstr (run.err, "broken-") != NULL);
+  }
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  {
+    g_auto(SyCliRun) run = { 0 };
+
+    sy_cli_run (fixture, NULL, &run, "connection", "list");
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.err, ==, "");
+  }
+}
+
+/* A FIFO as connections.json: reading it waited for a writer for ever,
+ * deaf to SIGTERM. It is refused at once, and not replaced. */
+static void
+test_fifo_config (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->config_dir, "connections.json", NULL);
+  g_auto(SyCliRun) run = { 0 };
+
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  sy_cli_run (fixture, NULL, &run, "connection", "list");
+  g_assert_cmpint (run.status, ==, 2);
+  sy_cli_assert_one_error_line (&run);
+  g_assert_true (strstr (run.err, "not a regular file") != NULL);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
 /* Every line of `records list --json`, parsed; asserts each is an object
  * with a key. */
 static GPtrArray *
@@ -749,6 +802,71 @@ sandbox_request_count (Fixture *fixture)
     count += json_object_get_int_member (requests, l->data);
 
   return count;
+}
+
+/* 200 records in two pages that it sends in turn, whatever page is asked
+ * for, without meta: `records list` printed 107,100 lines. This server
+ * stops by itself after 60 pages, so that a reader that does not notice
+ * ends too. */
+static void
+alternating_handler (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     const char        *path,
+                     GHashTable        *query,
+                     gpointer           user_data)
+{
+  guint *hits = user_data;
+  g_autoptr(GString) body = g_string_new (NULL);
+
+  if (g_str_equal (path, "/api/integrations/current"))
+    g_string_append (body, "{\"data\": {\"id\": \"alt\", \"name\": \"Alternating\", \"platform\": \"mintsoft\","
+                           " \"provider\": \"mintsoft\", \"sync_status\": \"done\"}}");
+  else
+    {
+      guint first = ((*hits)++ % 2) * 100;
+
+      g_string_append (body, "{\"data\": [");
+      for (guint i = 0; i < 100 && *hits <= 60; i++)
+        g_string_append_printf (body, "%s{\"key\": \"SO-%u\", \"updatedAt\": \"2025-01-01T00:00:00Z\"}",
+                                i ? "," : "", first + i);
+      g_string_append (body, "]}");
+    }
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body->str, body->len);
+}
+
+static void
+test_records_alternating_pages (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_auto(SyCliRun) add = { 0 };
+  g_auto(SyCliRun) run = { 0 };
+  guint hits = 0;
+  GSList *uris;
+
+  soup_server_add_handler (server, NULL, alternating_handler, &hits, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  sy_cli_run (fixture, "alternating-token\n", &add, "connection", "add", "Alternating", "--url", url, "--token-stdin");
+  g_assert_cmpint (add.status, ==, 0);
+
+  sy_cli_run (fixture, NULL, &run, "records", "list", "Alternating", "wms/sales-orders", "--per-page", "100", "--json");
+  /* Each record once, then the reading stops with an error. */
+  g_assert_cmpint (run.status, ==, 3);
+  sy_cli_assert_one_error_line (&run);
+  g_assert_true (strstr (run.err, "same page") != NULL);
+  records = parse_json_lines (run.out);
+  assert_all_distinct (records, 200);
+  g_assert_cmpuint (hits, ==, 3);
+  soup_server_disconnect (server);
 }
 
 static void
@@ -1133,10 +1251,13 @@ main (int    argc,
   ADD ("/cli/connection/invalid-input", test_invalid_input, NULL);
   ADD ("/cli/connection/duplicate", test_duplicate, NULL);
   ADD ("/cli/connection/broken-config", test_broken_config, NULL);
+  ADD ("/cli/connection/deep-config", test_deep_config, NULL);
+  ADD ("/cli/connection/fifo-config", test_fifo_config, NULL);
   ADD ("/cli/connection/no-keyring", test_no_keyring, NULL);
   ADD ("/cli/records/pages", test_records_stream, "pages");
   ADD ("/cli/records/cursor", test_records_stream, "cursor");
   ADD ("/cli/records/limit", test_records_limit, NULL);
+  ADD ("/cli/records/alternating-pages", test_records_alternating_pages, NULL);
   ADD ("/cli/records/progress", test_records_progress, NULL);
   ADD ("/cli/records/updated-since", test_records_updated_since, NULL);
   ADD ("/cli/records/errors", test_records_errors, NULL);

@@ -479,6 +479,41 @@ test_broken_shapes (Fixture       *fixture,
     }
 }
 
+/* json-glib recurses per level: a file nested 100,000 deep crashed every
+ * command before it could be moved aside. */
+static void
+test_broken_too_deep (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GString) deep = g_string_new ("{\"version\": 1, \"connections\": ");
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, ']');
+  g_string_append_c (deep, '}');
+  assert_moved_aside (fixture->config_dir, deep->str);
+}
+
+/* A FIFO would block the load for good (and /dev/zero fill the memory):
+ * refused at once, and, as for any file that could not be read, kept. */
+static void
+test_not_regular_file_refused (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(SyConnectionStore) store = sy_connection_store_new (fixture->config_dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (fixture->config_dir, "connections.json", NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (fixture->config_dir, 0700), ==, 0);
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  g_assert_false (sy_connection_store_load (store, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
+  g_assert_null (sy_connection_store_get_broken_path (store));
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
 static void
 test_broken_file_kept_safe (Fixture       *fixture,
                             gconstpointer  data)
@@ -670,6 +705,8 @@ main (int   argc,
   ADD ("/connection-store/save-async", test_save_async);
   ADD ("/connection-store/broken/shapes", test_broken_shapes);
   ADD ("/connection-store/broken/kept-safe", test_broken_file_kept_safe);
+  ADD ("/connection-store/broken/too-deep", test_broken_too_deep);
+  ADD ("/connection-store/not-regular-file-refused", test_not_regular_file_refused);
   ADD ("/connection-store/newer-version-untouched", test_newer_version_untouched);
   ADD ("/connection-store/failed-save/rolls-back", test_failed_save_rolls_back);
   ADD ("/connection-store/failed-save/unwritable-dir", test_failed_save_unwritable_dir);

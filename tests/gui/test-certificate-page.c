@@ -671,6 +671,60 @@ test_import_garbage (Fixture       *fixture,
   g_assert_no_error (error);
 }
 
+/* A PKCS#12 bundle: certificate and key from one file, the passphrase
+ * asked for (again when wrong). */
+static void
+test_import_pkcs12 (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  g_autofree char *base = make_weak_certificate (fixture, "bundle");
+  g_autofree char *cert_path = g_strconcat (base, "-cert.pem", NULL);
+  g_autofree char *key_path = g_strconcat (base, "-key.pem", NULL);
+  g_autofree char *bundle_path = g_strconcat (base, ".p12", NULL);
+  g_autofree char *pass_path = g_build_filename (fixture->work_dir, "pass.txt", NULL);
+  g_autofree char *passout = g_strconcat ("file:", pass_path, NULL);
+  g_autoptr(GFile) bundle_file = NULL;
+  g_autoptr(GError) error = NULL;
+  AdwMessageDialog *dialog = NULL;
+  GtkEditable *entry;
+
+  g_assert_true (g_file_set_contents (pass_path, "correct horse", -1, NULL));
+  {
+    const char *args[] = { "pkcs12", "-export", "-in", cert_path, "-inkey", key_path,
+                           "-passout", passout, "-out", bundle_path, NULL };
+    run_openssl (args);
+  }
+  bundle_file = g_file_new_for_path (bundle_path);
+
+  show_connection (fixture);
+  sy_certificate_page_import_file (fixture->page, bundle_file);
+  SY_GUI_WAIT_FOR ((dialog = sy_gui_test_find_message_dialog ()) != NULL);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Unlock the Private Key");
+  entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  gtk_editable_set_text (entry, "wrong horse");
+  sy_gui_test_respond (dialog, "unlock");
+  SY_GUI_WAIT_FOR ((dialog = sy_gui_test_find_message_dialog ()) != NULL);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "does not unlock"));
+  g_assert_null (sy_certificate_page_get_certificate (fixture->page));
+  entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  gtk_editable_set_text (entry, "correct horse");
+  sy_gui_test_respond (dialog, "unlock");
+  wait_until_imported (fixture, NULL);
+  assert_shows (fixture->page, "weak");
+  {
+    g_autoptr(SyCertificate) stored = NULL;
+    char *secret;
+
+    stored = sy_state_store_load_certificate (fixture->state, sy_connection_get_id (fixture->connection), &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (stored);
+    secret = lookup_key (fixture, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (secret);
+    sy_secret_free (secret);
+  }
+}
+
 /* What NetSuite shows after an upload: the sandbox's stand-in. */
 static char *
 upload_to_sandbox (SySandboxProcess *sandbox,
@@ -942,6 +996,7 @@ main (int   argc,
   g_test_add ("/gui/certificate-page/import-weak", Fixture, NULL, fixture_set_up, test_import_weak, fixture_tear_down);
   g_test_add ("/gui/certificate-page/import-separate-key", Fixture, NULL, fixture_set_up, test_import_separate_key, fixture_tear_down);
   g_test_add ("/gui/certificate-page/import-garbage", Fixture, NULL, fixture_set_up, test_import_garbage, fixture_tear_down);
+  g_test_add ("/gui/certificate-page/import-pkcs12", Fixture, NULL, fixture_set_up, test_import_pkcs12, fixture_tear_down);
   g_test_add ("/gui/certificate-page/login", Fixture, NULL, fixture_set_up, test_login, fixture_tear_down);
   g_test_add ("/gui/certificate-page/keyboard", Fixture, NULL, fixture_set_up, test_keyboard, fixture_tear_down);
   g_test_add_func ("/gui/certificate-page/in-application", test_in_application);

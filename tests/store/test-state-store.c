@@ -2,17 +2,27 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
 #include "sy-certificate.h"
 #include "sy-state-store.h"
+#include "sy-state-store-sync.h"
 #include "sy-cli-test-support.h"
 #include "sy-test-support.h"
 
 /* The schema version a database reaches when opened: one step per
  * migration (certificates; sync runs, results, key map). */
 #define CURRENT_SCHEMA_VERSION "2"
+/* PRAGMA application_id of a Switchyard state.db ("Swyd"). */
+#define APPLICATION_ID "1400338788"
+/* The user that cannot write where root made the files. */
+#define NOBODY 65534
+
+#define CERTIFICATES_TABLE \
+  "CREATE TABLE certificates (connection_id TEXT PRIMARY KEY, pem TEXT NOT NULL, " \
+  "sha256 TEXT NOT NULL, subject TEXT, not_after INTEGER, created_at INTEGER);"
 
 /* The state database on a real file system with the real SQLite, the
  * certificates made by openssl. */
@@ -489,55 +499,434 @@ test_garbage_refused (Fixture       *fixture,
   assert_refused_and_untouched (fixture, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
 }
 
+/* A database in rollback mode, so that the file alone holds everything. */
+static void
+make_rollback_database (Fixture    *fixture,
+                        const char *sql)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (fixture->state_dir, 0700), ==, 0);
+  g_assert_cmpint (sqlite3_open (fixture->db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
 static void
 test_newer_version_refused (Fixture       *fixture,
                             gconstpointer  data)
 {
-  sqlite3 *db = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyStateStore) store = NULL;
 
-  /* As a future Switchyard might leave it; in rollback mode, so that the
-   * file alone holds everything. */
-  g_assert_cmpint (g_mkdir_with_parents (fixture->state_dir, 0700), ==, 0);
-  g_assert_cmpint (sqlite3_open (fixture->db_path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db,
-                                 "CREATE TABLE certificates (connection_id TEXT PRIMARY KEY, pem TEXT NOT NULL, "
-                                 "sha256 TEXT NOT NULL, subject TEXT, not_after INTEGER, created_at INTEGER);"
-                                 "CREATE TABLE future (x);"
-                                 "PRAGMA user_version = 99;",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
+  /* As a future Switchyard might leave it. */
+  make_rollback_database (fixture,
+                          "PRAGMA application_id = " APPLICATION_ID ";"
+                          CERTIFICATES_TABLE
+                          "CREATE TABLE future (x);"
+                          "PRAGMA user_version = 99;");
 
   assert_refused_and_untouched (fixture, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  store = sy_state_store_open_read_only (fixture->state_dir, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_assert_null (store);
 }
 
+/* Another program's SQLite file in state.db's place: refused, never
+ * adopted (a sync would start from an empty key map and create every
+ * record again), and left exactly as it was. */
 static void
-test_older_version_migrated (Fixture       *fixture,
-                             gconstpointer  data)
+test_foreign_refused (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  const char * const foreign[] = {
+    /* Unmarked, with tables of its own. */
+    "CREATE TABLE notes (x); INSERT INTO notes VALUES ('kept');",
+    /* Marked as another program's (Fossil's id), with our table names. */
+    "PRAGMA application_id = 252006674; " CERTIFICATES_TABLE,
+    /* Unmarked, a schema version but no tables. */
+    "PRAGMA user_version = 1;",
+    /* Unmarked, our tables of schema 1 and one more. */
+    CERTIFICATES_TABLE " CREATE TABLE notes (x); PRAGMA user_version = 1;",
+    /* Unmarked, our table with other columns. */
+    "CREATE TABLE certificates (connection_id TEXT PRIMARY KEY, pem TEXT); PRAGMA user_version = 1;",
+    /* Unmarked, schema version 2 but only the tables of 1. */
+    CERTIFICATES_TABLE " PRAGMA user_version = 2;",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (foreign); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SyStateStore) store = NULL;
+
+      sy_test_remove_tree (fixture->state_dir);
+      make_rollback_database (fixture, foreign[i]);
+      assert_refused_and_untouched (fixture, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+
+      /* Reading refuses it as well. */
+      store = sy_state_store_open_read_only (fixture->state_dir, &error);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      g_assert_null (store);
+    }
+}
+
+/* A database made by the previous version of Switchyard has our tables
+ * but no application_id: it is recognised by its tables, kept, migrated
+ * and marked. */
+static void
+test_previous_version_marked (Fixture       *fixture,
+                              gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SyStateStore) store = NULL;
-  g_autoptr(SyCertificate) certificate = make_certificate (fixture, "Migrated");
+  g_autoptr(SyCertificate) certificate = make_certificate (fixture, "Earlier");
+  g_autoptr(SyCertificate) loaded = NULL;
+  g_autofree char *application_id = NULL;
   g_autofree char *version = NULL;
-  g_autofree char *other = NULL;
   sqlite3 *db = NULL;
 
-  /* A database of schema 0 with something in it that must survive. */
-  g_assert_cmpint (g_mkdir_with_parents (fixture->state_dir, 0700), ==, 0);
-  g_assert_cmpint (sqlite3_open (fixture->db_path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE notes (x); INSERT INTO notes VALUES ('kept');",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
-
+  /* The current schema as the previous version left it: unmarked. */
   store = sy_state_store_open (fixture->state_dir, &error);
   g_assert_no_error (error);
   g_assert_true (sy_state_store_save_certificate (store, "connection-a", certificate, &error));
   g_assert_no_error (error);
   g_clear_object (&store);
+  g_assert_cmpint (sqlite3_open (fixture->db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA application_id = 0", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  application_id = query_text (fixture->db_path, "PRAGMA application_id");
+  g_assert_cmpstr (application_id, ==, "0");
+  g_clear_pointer (&application_id, g_free);
 
+  /* Reading does not mark it: it writes nothing. */
+  store = sy_state_store_open_read_only (fixture->state_dir, &error);
+  g_assert_no_error (error);
+  loaded = sy_state_store_load_certificate (store, "connection-a", &error);
+  g_assert_no_error (error);
+  assert_same_certificate (loaded, certificate);
+  g_clear_object (&loaded);
+  g_clear_object (&store);
+  application_id = query_text (fixture->db_path, "PRAGMA application_id");
+  g_assert_cmpstr (application_id, ==, "0");
+  g_clear_pointer (&application_id, g_free);
+
+  store = sy_state_store_open (fixture->state_dir, &error);
+  g_assert_no_error (error);
+  loaded = sy_state_store_load_certificate (store, "connection-a", &error);
+  g_assert_no_error (error);
+  assert_same_certificate (loaded, certificate);
+  g_clear_object (&store);
+
+  application_id = query_text (fixture->db_path, "PRAGMA application_id");
+  g_assert_cmpstr (application_id, ==, APPLICATION_ID);
   version = query_text (fixture->db_path, "PRAGMA user_version");
   g_assert_cmpstr (version, ==, CURRENT_SCHEMA_VERSION);
-  other = query_text (fixture->db_path, "SELECT x FROM notes");
-  g_assert_cmpstr (other, ==, "kept");
+}
+
+/* Saves a certificate through a store, so that the file has content. */
+static void
+fill_database (Fixture       *fixture,
+               SyCertificate *certificate)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyStateStore) store = sy_state_store_open (fixture->state_dir, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (sy_state_store_save_certificate (store, "connection-a", certificate, &error));
+  g_assert_no_error (error);
+}
+
+/* Writes a change that only the -wal holds, and leaves the -wal and -shm
+ * behind as a process killed after its commit would. */
+static void
+leave_wal (Fixture    *fixture,
+           const char *sql)
+{
+  sqlite3 *db = NULL;
+  int on = 1;
+
+  g_assert_cmpint (sqlite3_open (fixture->db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_db_config (db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_file_control (db, "main", SQLITE_FCNTL_PERSIST_WAL, &on), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+static void
+assert_fresh_and_usable (Fixture       *fixture,
+                         SyCertificate *certificate)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyStateStore) store = NULL;
+  g_autoptr(SyCertificate) loaded = NULL;
+  g_autofree char *application_id = NULL;
+  g_autofree char *check = NULL;
+
+  store = sy_state_store_open (fixture->state_dir, &error);
+  g_assert_no_error (error);
+  loaded = sy_state_store_load_certificate (store, "connection-a", &error);
+  g_assert_no_error (error);
+  g_assert_null (loaded);
+  g_assert_true (sy_state_store_save_certificate (store, "connection-b", certificate, &error));
+  g_assert_no_error (error);
+  loaded = sy_state_store_load_certificate (store, "connection-b", &error);
+  g_assert_no_error (error);
+  assert_same_certificate (loaded, certificate);
+  g_clear_object (&store);
+
+  g_assert_cmpuint (sy_test_file_mode (fixture->db_path), ==, 0600);
+  application_id = query_text (fixture->db_path, "PRAGMA application_id");
+  g_assert_cmpstr (application_id, ==, APPLICATION_ID);
+  check = query_text (fixture->db_path, "PRAGMA integrity_check");
+  g_assert_cmpstr (check, ==, "ok");
+}
+
+/* A truncated (0-byte) state.db is started anew, even with the -wal of
+ * the lost database still beside it. */
+static void
+test_truncated_recreated (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(SyCertificate) certificate = make_certificate (fixture, "Truncated");
+
+  fill_database (fixture, certificate);
+  g_assert_cmpint (truncate (fixture->db_path, 0), ==, 0);
+  assert_fresh_and_usable (fixture, certificate);
+
+  fill_database (fixture, certificate);
+  leave_wal (fixture, "UPDATE certificates SET subject = 'in the wal only'");
+  g_assert_cmpint (truncate (fixture->db_path, 0), ==, 0);
+  assert_fresh_and_usable (fixture, certificate);
+}
+
+/* A deleted state.db is made again; a -wal and -shm left by a crash are
+ * the lost database's and go with it. */
+static void
+test_deleted_recreated (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(SyCertificate) certificate = make_certificate (fixture, "Deleted");
+  g_autofree char *wal = g_strconcat (fixture->db_path, "-wal", NULL);
+
+  fill_database (fixture, certificate);
+  g_assert_cmpint (g_unlink (fixture->db_path), ==, 0);
+  assert_fresh_and_usable (fixture, certificate);
+
+  fill_database (fixture, certificate);
+  leave_wal (fixture, "UPDATE certificates SET subject = 'in the wal only'");
+  g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_unlink (fixture->db_path), ==, 0);
+  assert_fresh_and_usable (fixture, certificate);
+}
+
+/* Reading writes nothing, creates nothing, and refuses writes. */
+static void
+test_read_only_open (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyStateStore) store = NULL;
+  g_autoptr(SyCertificate) certificate = make_certificate (fixture, "Read");
+  g_autoptr(SyCertificate) loaded = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GPtrArray) names_before = NULL;
+  g_autoptr(GPtrArray) names_after = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gsize before_length, after_length;
+
+  /* No state directory at all: an empty store, and still no directory. */
+  store = sy_state_store_open_read_only (fixture->state_dir, &error);
+  g_assert_no_error (error);
+  runs = sy_state_store_list_runs (store, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 0);
+  loaded = sy_state_store_load_certificate (store, "connection-a", &error);
+  g_assert_no_error (error);
+  g_assert_null (loaded);
+  g_clear_object (&store);
+  g_assert_false (g_file_test (fixture->state_dir, G_FILE_TEST_EXISTS));
+
+  /* A 0-byte state.db reads as empty too, and stays 0 bytes. */
+  g_assert_cmpint (g_mkdir_with_parents (fixture->state_dir, 0700), ==, 0);
+  g_file_set_contents (fixture->db_path, "", 0, &error);
+  g_assert_no_error (error);
+  store = sy_state_store_open_read_only (fixture->state_dir, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&runs, g_ptr_array_unref);
+  runs = sy_state_store_list_runs (store, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 0);
+  g_clear_object (&store);
+  g_file_get_contents (fixture->db_path, &before, &before_length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (before_length, ==, 0);
+  g_clear_pointer (&before, g_free);
+  g_assert_cmpint (g_unlink (fixture->db_path), ==, 0);
+
+  fill_database (fixture, certificate);
+  g_file_get_contents (fixture->db_path, &before, &before_length, &error);
+  g_assert_no_error (error);
+  names_before = list_dir (fixture->state_dir);
+
+  store = sy_state_store_open_read_only (fixture->state_dir, &error);
+  g_assert_no_error (error);
+  loaded = sy_state_store_load_certificate (store, "connection-a", &error);
+  g_assert_no_error (error);
+  assert_same_certificate (loaded, certificate);
+  g_assert_false (sy_state_store_save_certificate (store, "connection-b", certificate, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+  g_assert_false (sy_state_store_delete_certificate (store, "connection-a", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+  g_clear_object (&store);
+
+  g_file_get_contents (fixture->db_path, &after, &after_length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (before, before_length, after, after_length);
+  /* Where it may, SQLite makes the -shm a reader shares with writers (and
+   * an empty -wal): a reader cannot remove them, the next writer does. */
+  names_after = list_dir (fixture->state_dir);
+  for (guint i = 0; i < names_after->len; i++)
+    {
+      const char *name = g_ptr_array_index (names_after, i);
+      g_autofree char *path = g_build_filename (fixture->state_dir, name, NULL);
+
+      g_assert_true (g_str_equal (name, "state.db") || g_str_equal (name, "state.db-shm") ||
+                     g_str_equal (name, "state.db-wal"));
+      if (g_str_equal (name, "state.db-wal"))
+        {
+          g_autofree char *wal = NULL;
+          gsize wal_length;
+
+          g_file_get_contents (path, &wal, &wal_length, &error);
+          g_assert_no_error (error);
+          g_assert_cmpuint (wal_length, ==, 0);
+        }
+    }
+  g_assert_cmpuint (names_before->len, ==, 1);
+}
+
+/* What the child of test_read_only_directory does, as an unprivileged
+ * user (root reads and writes whatever the modes say). */
+static void
+read_only_directory_child (const char *state_dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyStateStore) store = NULL;
+  g_autoptr(SyCertificate) loaded = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+
+  g_assert_cmpint (setegid (NOBODY), ==, 0);
+  g_assert_cmpint (seteuid (NOBODY), ==, 0);
+
+  /* Writing cannot work here: the point of the read-only open. */
+  store = sy_state_store_open (state_dir, &error);
+  g_assert_nonnull (error);
+  g_assert_null (store);
+  g_test_message ("read-write open: %s", error->message);
+  g_clear_error (&error);
+
+  store = sy_state_store_open_read_only (state_dir, &error);
+  g_assert_no_error (error);
+  loaded = sy_state_store_load_certificate (store, "connection-a", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (loaded);
+  g_assert_cmpstr (sy_certificate_get_subject (loaded), ==, g_getenv ("SY_TEST_EXPECTED_SUBJECT"));
+  runs = sy_state_store_list_runs (store, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 0);
+  g_clear_object (&store);
+
+  g_assert_cmpint (seteuid (0), ==, 0);
+  g_assert_cmpint (setegid (0), ==, 0);
+}
+
+/* A state directory of mode 0555 with state.db 0444, read by a user who
+ * cannot write there: once with the file alone (cleanly closed: no -shm
+ * can be made, so the file is read as immutable), once with the -wal and
+ * -shm a killed writer left (read through them: the last change is only
+ * in the -wal). */
+static void
+test_read_only_directory (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(SyCertificate) certificate = NULL;
+  g_autofree char *parent = g_path_get_dirname (fixture->state_dir);
+
+  if (g_test_subprocess ())
+    {
+      read_only_directory_child (g_getenv ("SY_TEST_STATE_DIR"));
+      return;
+    }
+
+  certificate = make_certificate (fixture, "Shared");
+  fill_database (fixture, certificate);
+  /* Only the user's own directories in the way are opened for the walk. */
+  g_assert_cmpint (g_chmod (fixture->dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (parent, 0755), ==, 0);
+  g_setenv ("SY_TEST_STATE_DIR", fixture->state_dir, TRUE);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *wal = g_strconcat (fixture->db_path, "-wal", NULL);
+      g_autofree char *shm = g_strconcat (fixture->db_path, "-shm", NULL);
+
+      if (i == 0)
+        {
+          g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+          g_setenv ("SY_TEST_EXPECTED_SUBJECT", sy_certificate_get_subject (certificate), TRUE);
+        }
+      else
+        {
+          g_autoptr(SyCertificate) other = make_certificate (fixture, "Newer");
+          g_autoptr(GError) error = NULL;
+          g_autoptr(SyStateStore) store = NULL;
+          g_autofree char *pem = sy_certificate_to_pem (other);
+          char *sql = sqlite3_mprintf ("UPDATE certificates SET pem = %Q", pem);
+
+          leave_wal (fixture, sql);
+          sqlite3_free (sql);
+          g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
+          g_chmod (wal, 0444);
+          g_chmod (shm, 0444);
+          g_setenv ("SY_TEST_EXPECTED_SUBJECT", sy_certificate_get_subject (other), TRUE);
+        }
+
+      g_assert_cmpint (g_chmod (fixture->db_path, 0444), ==, 0);
+      g_assert_cmpint (g_chmod (fixture->state_dir, 0555), ==, 0);
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_assert_cmpint (g_chmod (fixture->state_dir, 0700), ==, 0);
+      g_assert_cmpint (g_chmod (fixture->db_path, 0600), ==, 0);
+      g_test_trap_assert_passed ();
+    }
+
+  g_unsetenv ("SY_TEST_STATE_DIR");
+  g_unsetenv ("SY_TEST_EXPECTED_SUBJECT");
+}
+
+/* `sync status` and `sync errors` only read: they leave no file behind,
+ * and work where nothing can be written. */
+static void
+test_cli_reads_only (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  SyCliFixture cli = { 0 };
+  g_auto(SyCliRun) status = { 0 };
+  g_auto(SyCliRun) errors = { 0 };
+
+  sy_cli_fixture_set_up (&cli, "state-store-cli", FALSE);
+  sy_test_remove_tree (cli.state_dir);
+
+  sy_cli_run (&cli, NULL, &status, "sync", "status");
+  g_assert_cmpint (status.status, ==, 0);
+  sy_cli_run (&cli, NULL, &errors, "sync", "errors", "7");
+  g_assert_cmpint (errors.status, ==, 2);
+  g_assert_nonnull (strstr (errors.err, "7"));
+  g_assert_false (g_file_test (cli.state_dir, G_FILE_TEST_EXISTS));
+
+  sy_cli_fixture_tear_down (&cli);
 }
 
 int
@@ -555,7 +944,13 @@ main (int    argc,
   ADD ("/state-store/reopen", test_reopen);
   ADD ("/state-store/garbage-refused", test_garbage_refused);
   ADD ("/state-store/newer-version-refused", test_newer_version_refused);
-  ADD ("/state-store/older-version-migrated", test_older_version_migrated);
+  ADD ("/state-store/foreign-refused", test_foreign_refused);
+  ADD ("/state-store/previous-version-marked", test_previous_version_marked);
+  ADD ("/state-store/truncated-recreated", test_truncated_recreated);
+  ADD ("/state-store/deleted-recreated", test_deleted_recreated);
+  ADD ("/state-store/read-only-open", test_read_only_open);
+  ADD ("/state-store/read-only-directory", test_read_only_directory);
+  ADD ("/state-store/cli-reads-only", test_cli_reads_only);
 #undef ADD
 
   return g_test_run ();

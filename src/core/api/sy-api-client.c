@@ -10,6 +10,7 @@
 
 #include "sy-api-client.h"
 #include "sy-backoff.h"
+#include "sy-http-body.h"
 #include "sy-json.h"
 #include "sy-sync-types.h"
 
@@ -25,9 +26,9 @@
 #define SY_API_MAX_BODY (32 * 1024 * 1024)
 /* An error answer is read for its message only: the head is enough. */
 #define SY_API_MAX_ERROR_BODY (64 * 1024)
-#define SY_API_READ_CHUNK (64 * 1024)
-/* Connecting (resolving, TCP, TLS) gets this long at most, within the
- * overall deadline, so that an unreachable server is reported quickly. */
+/* Connecting (resolving, TCP, TLS) gets this long at most, and half the
+ * overall deadline when that is shorter, so that a server that cannot be
+ * reached is told apart from one that is slow to answer. */
 #define SY_API_CONNECT_TIMEOUT_S 15
 #define SY_API_MAX_REQUEST_ID_CHARS 128
 #define SY_API_BACKOFF_CAP_MS 30000
@@ -64,8 +65,6 @@ typedef struct
   guint         attempts;
 
   SoupMessage  *message;
-  GInputStream *stream;
-  GByteArray   *received;
   gsize         body_limit;
   GCancellable *attempt_cancellable;
   GSource      *timeout_source;
@@ -86,19 +85,6 @@ source_clear (GSource **source)
     }
 }
 
-/* Ends the attempt's reading; an answer not read to its end closes its
- * connection rather than leaving it to be read by the next request. */
-static void
-request_drop_stream (Request *request)
-{
-  if (request->stream != NULL)
-    {
-      g_input_stream_close_async (request->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-      g_clear_object (&request->stream);
-    }
-  g_clear_pointer (&request->received, g_byte_array_unref);
-}
-
 static void
 request_clear_sources (Request *request)
 {
@@ -112,7 +98,6 @@ static void
 request_free (Request *request)
 {
   request_clear_sources (request);
-  request_drop_stream (request);
   g_clear_object (&request->message);
   g_clear_object (&request->attempt_cancellable);
   g_clear_pointer (&request->uri, g_uri_unref);
@@ -151,6 +136,12 @@ sy_api_client_init (SyApiClient *self)
   self->max_retries = SY_API_DEFAULT_MAX_RETRIES;
   self->base_delay_ms = SY_API_DEFAULT_BASE_DELAY_MS;
   self->timeout_s = SY_API_DEFAULT_TIMEOUT_S;
+}
+
+static guint
+connect_timeout_s (SyApiClient *self)
+{
+  return MIN (SY_API_CONNECT_TIMEOUT_S, MAX (self->timeout_s / 2, 1));
 }
 
 static GError *
@@ -313,6 +304,23 @@ sy_api_client_set_timeout (SyApiClient *self,
 
   self->timeout_s = timeout_s;
   g_object_set (self->session, "timeout", timeout_s, NULL);
+}
+
+void
+sy_api_client_set_tls_database (SyApiClient  *self,
+                                GTlsDatabase *database)
+{
+  g_return_if_fail (SY_IS_API_CLIENT (self));
+  g_return_if_fail (database == NULL || G_IS_TLS_DATABASE (database));
+
+  if (database != NULL)
+    soup_session_set_tls_database (self->session, database);
+  else
+    {
+      g_autoptr(GTlsDatabase) system = g_tls_backend_get_default_database (g_tls_backend_get_default ());
+
+      soup_session_set_tls_database (self->session, system);
+    }
 }
 
 static gboolean
@@ -788,7 +796,7 @@ transport_error (Request      *request,
 
   if (request->connect_timed_out)
     {
-      guint seconds = MIN (SY_API_CONNECT_TIMEOUT_S, self->timeout_s);
+      guint seconds = connect_timeout_s (self);
 
       g_string_append_printf (text,
                               ngettext ("The server %s could not be connected to within %u second.",
@@ -1082,7 +1090,6 @@ attempt_failed (GTask  *task,
   Request *request = g_task_get_task_data (task);
 
   attempt_end (request);
-  request_drop_stream (request);
   g_clear_object (&request->message);
 
   if (g_task_return_error_if_cancelled (task))
@@ -1099,81 +1106,46 @@ attempt_failed (GTask  *task,
 }
 
 static void
-answer_complete (GTask *task)
-{
-  Request *request = g_task_get_task_data (task);
-  g_autoptr(SoupMessage) message = g_steal_pointer (&request->message);
-  g_autoptr(GBytes) bytes = g_byte_array_free_to_bytes (g_steal_pointer (&request->received));
-  guint status = soup_message_get_status (message);
-
-  attempt_end (request);
-  request_drop_stream (request);
-
-  if (SOUP_STATUS_IS_SUCCESSFUL (status))
-    handle_success (task, message, bytes);
-  else
-    retry_or_fail (task, status_error (request, message, bytes));
-}
-
-static void read_next_chunk (GTask *task);
-
-static void
-on_chunk_read (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_body_read (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
   GTask *task = user_data;
   Request *request = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  gboolean truncated = FALSE;
   guint status;
-  gsize size;
 
-  if (chunk == NULL)
+  bytes = sy_http_body_read_finish (result, &truncated, &error);
+  if (bytes == NULL)
     {
       attempt_failed (task, error);
       return;
     }
 
-  size = g_bytes_get_size (chunk);
-  if (size == 0)
+  message = g_steal_pointer (&request->message);
+  attempt_end (request);
+  status = soup_message_get_status (message);
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      answer_complete (task);
+      /* An error's message is in its head; the rest was never read. */
+      retry_or_fail (task, status_error (request, message, bytes));
       return;
     }
 
-  status = soup_message_get_status (request->message);
-  if (request->received->len + size > request->body_limit)
+  if (truncated)
     {
-      if (SOUP_STATUS_IS_SUCCESSFUL (status))
-        {
-          g_debug ("%s %s: answer larger than %" G_GSIZE_FORMAT " bytes", request->method, request->path,
-                   request->body_limit);
-          attempt_end (request);
-          request_drop_stream (request);
-          g_clear_object (&request->message);
-          /* Not retried: the same request would bring the same answer. */
-          request_return_error (task, too_large_error (request, status));
-          return;
-        }
-      /* An error's message is in its head: the rest is not read at all. */
-      g_byte_array_append (request->received, g_bytes_get_data (chunk, NULL),
-                           request->body_limit - request->received->len);
-      answer_complete (task);
+      g_debug ("%s %s: answer larger than %" G_GSIZE_FORMAT " bytes", request->method, request->path,
+               request->body_limit);
+      /* Not retried: the same request would bring the same answer. */
+      request_return_error (task, too_large_error (request, status));
       return;
     }
 
-  g_byte_array_append (request->received, g_bytes_get_data (chunk, NULL), size);
-  read_next_chunk (task);
-}
-
-static void
-read_next_chunk (GTask *task)
-{
-  Request *request = g_task_get_task_data (task);
-
-  g_input_stream_read_bytes_async (request->stream, SY_API_READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   request->attempt_cancellable, on_chunk_read, task);
+  handle_success (task, message, bytes);
 }
 
 static void
@@ -1184,8 +1156,8 @@ on_sent (GObject      *source,
   GTask *task = user_data;
   Request *request = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stream = NULL;
   g_autofree char *request_id = NULL;
-  GInputStream *stream;
   goffset declared;
   guint status;
 
@@ -1197,8 +1169,6 @@ on_sent (GObject      *source,
       attempt_failed (task, error);
       return;
     }
-  request->stream = stream;
-  request->received = g_byte_array_new ();
 
   status = soup_message_get_status (request->message);
   request_id = header_request_id (request->message);
@@ -1209,14 +1179,15 @@ on_sent (GObject      *source,
   declared = soup_message_headers_get_content_length (soup_message_get_response_headers (request->message));
   if (SOUP_STATUS_IS_SUCCESSFUL (status) && declared > 0 && (guint64) declared > request->body_limit)
     {
+      /* Closing unread drops the connection rather than reading it all. */
+      g_input_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
       attempt_end (request);
-      request_drop_stream (request);
       g_clear_object (&request->message);
       request_return_error (task, too_large_error (request, status));
       return;
     }
 
-  read_next_chunk (task);
+  sy_http_body_read_async (stream, request->body_limit, request->attempt_cancellable, on_body_read, task);
 }
 
 static gboolean
@@ -1341,9 +1312,9 @@ start_attempt (GTask *task)
   g_source_set_callback (request->timeout_source, on_attempt_timeout, task, NULL);
   g_source_attach (request->timeout_source, g_task_get_context (task));
 
-  if (SY_API_CONNECT_TIMEOUT_S < self->timeout_s)
+  if (connect_timeout_s (self) < self->timeout_s)
     {
-      request->connect_source = g_timeout_source_new_seconds (SY_API_CONNECT_TIMEOUT_S);
+      request->connect_source = g_timeout_source_new_seconds (connect_timeout_s (self));
       g_source_set_name (request->connect_source, "[switchyard] api connect timeout");
       g_source_set_callback (request->connect_source, on_connect_timeout, task, NULL);
       g_source_attach (request->connect_source, g_task_get_context (task));

@@ -37,6 +37,12 @@ void         sy_api_client_set_retry_policy     (SyApiClient         *self,
 void         sy_api_client_set_timeout          (SyApiClient         *self,
                                                  guint                timeout_s);
 
+/* The certificate authorities this client trusts, instead of the system's
+ * (a connection's own CA file). NULL restores the system's. Verification
+ * itself is never switched off. */
+void         sy_api_client_set_tls_database     (SyApiClient         *self,
+                                                 GTlsDatabase        *database);
+
 /* GET path_and_query (e.g. "/api/wms/products?page=2"), answer as JSON. */
 void         sy_api_client_get_async            (SyApiClient         *self,
                                                  const char          *path_and_query,

@@ -37,9 +37,11 @@ struct _SyPageIterator
    * again would otherwise be followed in a circle forever. */
   GHashTable  *followed;
   gint64       previous_current_page;
-  /* A digest of the previous page's keys, rather than the page itself,
-   * so that only the page being handed out is ever held. */
-  char        *previous_digest;
+  /* A fingerprint of every page handed out (its keys, in order): a server
+   * that ignores the page asked for and sends pages already read, in
+   * turn or in a cycle, would otherwise be read forever. Fingerprints
+   * rather than pages, so that only the page being handed out is held. */
+  GHashTable  *seen_pages;
 
   GError      *deferred_error;
   gboolean     pending;
@@ -63,7 +65,7 @@ sy_page_iterator_finalize (GObject *object)
   g_free (self->next_cursor);
   g_free (self->next_link);
   g_hash_table_unref (self->followed);
-  g_free (self->previous_digest);
+  g_hash_table_unref (self->seen_pages);
   g_clear_error (&self->deferred_error);
 
   G_OBJECT_CLASS (sy_page_iterator_parent_class)->finalize (object);
@@ -82,6 +84,7 @@ sy_page_iterator_init (SyPageIterator *self)
 {
   self->query_params = g_ptr_array_new_with_free_func (g_free);
   self->followed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->seen_pages = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->mode = NEXT_BY_PAGE_NUMBER;
   self->next_page = 1;
   self->total = -1;
@@ -226,6 +229,10 @@ repeated_page_error (SyPageIterator *self)
   return invalid_response (message);
 }
 
+/* No list has this many pages; page numbers beyond it are nonsense, and
+ * adding one to them must not overflow. */
+#define MAX_PAGE_NUMBER G_MAXINT32
+
 /* Cursors are opaque, but some servers send numbers. */
 static char *
 node_as_token (JsonNode *node)
@@ -255,8 +262,15 @@ member_as_int (JsonObject *object,
       *out = json_node_get_int (node);
       return TRUE;
     case G_TYPE_DOUBLE:
-      *out = (gint64) json_node_get_double (node);
-      return TRUE;
+      {
+        double value = json_node_get_double (node);
+
+        /* Converting a double out of gint64's range is undefined. */
+        if (!(value > -9.0e18 && value < 9.0e18))
+          return FALSE;
+        *out = (gint64) value;
+        return TRUE;
+      }
     case G_TYPE_STRING:
       return g_ascii_string_to_signed (json_node_get_string (node), 10, G_MININT64, G_MAXINT64, out, NULL);
     default:
@@ -277,10 +291,15 @@ object_member (JsonObject *object,
   return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
-static char *
-page_digest (JsonArray *records)
+/* The first 64 bits of a SHA-256 over the keys: enough to tell pages
+ * apart, small enough to keep one per page of a long list. */
+static gint64
+page_fingerprint (JsonArray *records)
 {
   g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize digest_length = sizeof digest;
+  gint64 fingerprint;
 
   for (guint i = 0; i < json_array_get_length (records); i++)
     {
@@ -294,7 +313,9 @@ page_digest (JsonArray *records)
       g_checksum_update (checksum, (const guchar *) key, strlen (key) + 1);
     }
 
-  return g_strdup (g_checksum_get_string (checksum));
+  g_checksum_get_digest (checksum, digest, &digest_length);
+  memcpy (&fingerprint, digest, sizeof fingerprint);
+  return fingerprint;
 }
 
 /* The path and query of a links.next URL, relative to the client's base
@@ -340,6 +361,33 @@ link_on_same_server (SyPageIterator *self,
 
 /* A page whose number is not past the previous one's is one already read
  * (a page asked for by cursor may carry any number, or a constant one). */
+static gboolean
+check_page_numbers_sane (SyPageIterator  *self,
+                         JsonObject      *envelope,
+                         GError         **error)
+{
+  JsonObject *meta = object_member (envelope, "meta");
+  const char *members[] = { "current_page", "last_page" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    {
+      gint64 number;
+
+      if (member_as_int (meta, members[i], &number) && (number < 0 || number > MAX_PAGE_NUMBER))
+        {
+          /* A format macro inside _() would hide the string from xgettext. */
+          g_autofree char *shown = g_strdup_printf ("%" G_GINT64_FORMAT, number);
+          g_autofree char *message = g_strdup_printf (_("The server’s list of %s gives %s as its “%s”, which no list can have. Reading stopped there."),
+                                                      self->entity, shown, members[i]);
+
+          g_propagate_error (error, invalid_response (message));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
 static gboolean
 check_page_number_advances (SyPageIterator  *self,
                             JsonObject      *envelope,
@@ -487,7 +535,7 @@ read_page (SyPageIterator  *self,
 {
   JsonObject *envelope = NULL;
   JsonArray *records;
-  g_autofree char *digest = NULL;
+  gint64 fingerprint = 0;
   guint n_records;
 
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
@@ -526,10 +574,13 @@ read_page (SyPageIterator  *self,
         }
     }
 
+  if (!check_page_numbers_sane (self, envelope, error))
+    return FALSE;
+
   if (n_records > 0)
     {
-      digest = page_digest (records);
-      if (g_strcmp0 (digest, self->previous_digest) == 0)
+      fingerprint = page_fingerprint (records);
+      if (g_hash_table_contains (self->seen_pages, &fingerprint))
         {
           g_propagate_error (error, repeated_page_error (self));
           return FALSE;
@@ -544,11 +595,8 @@ read_page (SyPageIterator  *self,
     self->done = TRUE;
 
   self->pages_read++;
-  if (digest != NULL)
-    {
-      g_free (self->previous_digest);
-      self->previous_digest = g_steal_pointer (&digest);
-    }
+  if (n_records > 0)
+    g_hash_table_add (self->seen_pages, g_memdup2 (&fingerprint, sizeof fingerprint));
 
   *records_out = json_array_ref (records);
   return TRUE;

@@ -52,6 +52,8 @@ typedef enum
   SY_CONFIG_ERROR_INVALID_NAME,
   SY_CONFIG_ERROR_INVALID_URL,
   SY_CONFIG_ERROR_NOT_FOUND,
+  SY_CONFIG_ERROR_INSECURE_URL,    /* plain http to another machine, not allowed */
+  SY_CONFIG_ERROR_CA_FILE,         /* the connection's CA file cannot be used */
 } SyConfigError;
 
 GQuark sy_config_error_quark (void);

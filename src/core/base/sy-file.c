@@ -135,3 +135,72 @@ sy_file_load_regular (const char  *path,
     *length = size;
   return TRUE;
 }
+
+typedef struct
+{
+  char  *path;
+  gsize  max_size;
+  gsize  length;
+} LoadData;
+
+static void
+load_data_free (LoadData *data)
+{
+  g_free (data->path);
+  g_free (data);
+}
+
+static void
+load_in_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  LoadData *data = task_data;
+  GError *error = NULL;
+  char *contents = NULL;
+
+  if (!sy_file_load_regular (data->path, data->max_size, &contents, &data->length, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, contents, g_free);
+}
+
+void
+sy_file_load_regular_async (const char          *path,
+                            gsize                max_size,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  LoadData *data;
+
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sy_file_load_regular_async);
+  g_task_set_name (task, "[switchyard] load regular file");
+  data = g_new0 (LoadData, 1);
+  data->path = g_strdup (path);
+  data->max_size = max_size;
+  g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
+  g_task_run_in_thread (task, load_in_thread);
+}
+
+char *
+sy_file_load_regular_finish (GAsyncResult  *result,
+                             gsize         *length,
+                             GError       **error)
+{
+  char *contents;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sy_file_load_regular_async, NULL);
+
+  contents = g_task_propagate_pointer (G_TASK (result), error);
+  if (contents != NULL && length != NULL)
+    *length = ((LoadData *) g_task_get_task_data (G_TASK (result)))->length;
+  return contents;
+}

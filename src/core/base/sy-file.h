@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -21,5 +21,16 @@ gboolean sy_file_load_regular (const char  *path,
                                char       **contents,
                                gsize       *length,
                                GError     **error);
+
+/* The same in a worker thread, for callers on the main loop (a disk can be
+ * slow). Finishes with the contents, nul-terminated, and their length. */
+void     sy_file_load_regular_async  (const char           *path,
+                                      gsize                 max_size,
+                                      GCancellable         *cancellable,
+                                      GAsyncReadyCallback   callback,
+                                      gpointer              user_data);
+char    *sy_file_load_regular_finish (GAsyncResult         *result,
+                                      gsize                *length,
+                                      GError              **error);
 
 G_END_DECLS

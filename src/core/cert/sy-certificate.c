@@ -10,6 +10,7 @@
 #include <gnutls/x509.h>
 
 #include "sy-certificate.h"
+#include "sy-pkcs12.h"
 #include "sy-private-key-private.h"
 
 struct _SyCertificate
@@ -379,6 +380,13 @@ sy_certificate_new_from_data (GBytes  *data,
       if (ret < 0)
         {
           gnutls_x509_crt_deinit (crt);
+          if (sy_pkcs12_detect (data))
+            {
+              g_set_error_literal (error, SY_CERTIFICATE_ERROR, SY_CERTIFICATE_ERROR_INVALID,
+                                   _("This is a PKCS#12 bundle (.p12, .pfx), not a certificate alone: "
+                                     "import it as a bundle, with its passphrase"));
+              return NULL;
+            }
           /* A DER certificate starts with a SEQUENCE tag: if this one does,
            * it is most likely cut short rather than something else. */
           g_set_error_literal (error, SY_CERTIFICATE_ERROR, SY_CERTIFICATE_ERROR_INVALID,

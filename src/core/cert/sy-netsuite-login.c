@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include "sy-error.h"
+#include "sy-http-body.h"
 #include "sy-json.h"
 #include "sy-netsuite-login.h"
 
@@ -19,7 +20,12 @@
  * limits what a leaked one is worth. */
 #define TEST_ASSERTION_LIFETIME_S 300
 #define MAX_LABEL_LENGTH 63
+/* The whole exchange, from connecting to the answer's last byte: the
+ * session's own timeout only notices a server that goes silent, not one
+ * that trickles a byte now and then. */
 #define REQUEST_TIMEOUT_S 30
+/* A token answer or an OAuth error is a few hundred bytes. */
+#define MAX_ANSWER_SIZE (64 * 1024)
 
 struct _SyNetsuiteLogin
 {
@@ -30,6 +36,7 @@ struct _SyNetsuiteLogin
   char *certificate_id;
   char *token_url;   /* NULL: derived from the account */
   SoupSession *session;
+  guint timeout_s;
 };
 
 G_DEFINE_FINAL_TYPE (SyNetsuiteLogin, sy_netsuite_login, G_TYPE_OBJECT)
@@ -234,6 +241,18 @@ sy_netsuite_login_init (SyNetsuiteLogin *self)
   self->session = soup_session_new_with_options ("user-agent", user_agent,
                                                  "timeout", REQUEST_TIMEOUT_S,
                                                  NULL);
+  self->timeout_s = REQUEST_TIMEOUT_S;
+}
+
+void
+sy_netsuite_login_set_timeout (SyNetsuiteLogin *self,
+                               guint            timeout_s)
+{
+  g_return_if_fail (SY_IS_NETSUITE_LOGIN (self));
+  g_return_if_fail (timeout_s > 0);
+
+  self->timeout_s = timeout_s;
+  g_object_set (self->session, "timeout", timeout_s, NULL);
 }
 
 SyNetsuiteLogin *
@@ -268,7 +287,7 @@ parse_oauth_error (GBytes  *body,
   *oauth_error = NULL;
   *description = NULL;
   if (data == NULL || length == 0 ||
-      !json_parser_load_from_data (parser, data, length, NULL))
+      !sy_json_parser_load (parser, data, length, NULL))
     return;
 
   root = json_parser_get_root (parser);
@@ -414,7 +433,7 @@ parse_token_answer (const char *data,
   gint64 expires_in_s = -1;
   JsonObject *result;
 
-  if (!json_parser_load_from_data (parser, data, length, NULL))
+  if (!sy_json_parser_load (parser, data, length, NULL))
     return NULL;
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
@@ -465,23 +484,86 @@ wipe_string (gpointer text)
   g_free (text);
 }
 
+typedef struct
+{
+  SoupMessage  *message;
+  GCancellable *cancellable;   /* the caller's or the deadline's */
+  GCancellable *caller;
+  gulong        caller_handler;
+  GSource      *deadline;
+  gboolean      timed_out;
+} TokenRequest;
+
 static void
-token_request_done (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+token_request_free (TokenRequest *request)
+{
+  if (request->deadline != NULL)
+    {
+      g_source_destroy (request->deadline);
+      g_source_unref (request->deadline);
+    }
+  if (request->caller != NULL)
+    {
+      g_cancellable_disconnect (request->caller, request->caller_handler);
+      g_object_unref (request->caller);
+    }
+  g_clear_object (&request->cancellable);
+  g_clear_object (&request->message);
+  g_free (request);
+}
+
+static gboolean
+on_deadline (gpointer user_data)
+{
+  TokenRequest *request = user_data;
+
+  request->timed_out = TRUE;
+  g_clear_pointer (&request->deadline, g_source_unref);
+  g_cancellable_cancel (request->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_caller_cancelled (GCancellable *caller,
+                     gpointer      user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
+static void
+token_request_failed (GTask  *task,
+                      GError *error)
+{
+  TokenRequest *request = g_task_get_task_data (task);
+
+  if (request->timed_out)
+    {
+      g_autoptr(GError) timed_out = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, error->message);
+
+      g_task_return_error (task, network_error (request->message, timed_out));
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_task_return_error (task, g_error_copy (error));
+  else
+    g_task_return_error (task, network_error (request->message, error));
+}
+
+static void
+token_answer_read (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  SoupMessage *message = g_task_get_task_data (task);
+  TokenRequest *request = g_task_get_task_data (task);
+  SoupMessage *message = request->message;
   g_autoptr(GError) error = NULL;
-  GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  gboolean truncated = FALSE;
+  GBytes *body = sy_http_body_read_finish (result, &truncated, &error);
   guint status;
 
   if (body == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_error (task, network_error (message, error));
+      token_request_failed (task, error);
       return;
     }
 
@@ -490,7 +572,7 @@ token_request_done (GObject      *source,
     {
       gsize length = 0;
       const char *data = g_bytes_get_data (body, &length);
-      JsonObject *answer = length > 0 ? parse_token_answer (data, length) : NULL;
+      JsonObject *answer = length > 0 && !truncated ? parse_token_answer (data, length) : NULL;
 
       wipe_bytes (body);
       if (answer == NULL)
@@ -501,8 +583,29 @@ token_request_done (GObject      *source,
       return;
     }
 
+  /* An error's message is in its head; what is past the cap was not read. */
   g_task_return_error (task, refusal_error (message, body));
-  g_bytes_unref (body);
+  wipe_bytes (body);
+}
+
+static void
+token_request_sent (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TokenRequest *request = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+
+  if (stream == NULL)
+    {
+      token_request_failed (task, error);
+      return;
+    }
+
+  sy_http_body_read_async (stream, MAX_ANSWER_SIZE, request->cancellable, token_answer_read,
+                           g_steal_pointer (&task));
 }
 
 void
@@ -518,6 +621,7 @@ sy_netsuite_login_test_async (SyNetsuiteLogin     *self,
   g_autoptr(GUri) uri = NULL;
   g_autoptr(SoupMessage) message = NULL;
   g_autoptr(GBytes) form_bytes = NULL;
+  TokenRequest *request;
   char *assertion = NULL;
   char *form = NULL;
 
@@ -570,9 +674,23 @@ sy_netsuite_login_test_async (SyNetsuiteLogin     *self,
   soup_message_headers_replace (soup_message_get_request_headers (message), "Accept", "application/json");
   soup_message_set_request_body_from_bytes (message, "application/x-www-form-urlencoded", form_bytes);
 
-  g_task_set_task_data (task, g_object_ref (message), g_object_unref);
-  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT, cancellable,
-                                    token_request_done, g_steal_pointer (&task));
+  request = g_new0 (TokenRequest, 1);
+  request->message = g_object_ref (message);
+  request->cancellable = g_cancellable_new ();
+  g_task_set_task_data (task, request, (GDestroyNotify) token_request_free);
+  if (cancellable != NULL)
+    {
+      request->caller = g_object_ref (cancellable);
+      request->caller_handler = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
+                                                       g_object_ref (request->cancellable), g_object_unref);
+    }
+  request->deadline = g_timeout_source_new_seconds (self->timeout_s);
+  g_source_set_static_name (request->deadline, "[switchyard] netsuite login deadline");
+  g_source_set_callback (request->deadline, on_deadline, request, NULL);
+  g_source_attach (request->deadline, g_task_get_context (task));
+
+  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, request->cancellable,
+                           token_request_sent, g_steal_pointer (&task));
 }
 
 JsonObject *

@@ -36,6 +36,11 @@ SyNetsuiteLogin *sy_netsuite_login_new          (const char          *account,
                                                  const char          *certificate_id,
                                                  const char          *token_url);
 
+/* How long one login test may take in all, from connecting to the last
+ * byte of the answer (default 30 s). */
+void             sy_netsuite_login_set_timeout  (SyNetsuiteLogin     *self,
+                                                 guint                timeout_s);
+
 /* Posts grant_type=client_credentials with a fresh assertion to the token
  * URL. Finishes with {"token_type", "expires_in"} — the access token itself
  * is never handed out here — or an error whose message carries NetSuite's

@@ -8,7 +8,8 @@
 
 G_BEGIN_DECLS
 
-/* Shared with sy-certificate.c only (generation and key matching). */
+/* Shared with sy-certificate.c (generation and key matching) and
+ * sy-pkcs12.c only. */
 
 /* Takes ownership of key; NULL and an error when the key type is one we
  * cannot sign with. */
@@ -29,5 +30,20 @@ const char            *sy_ecc_curve_display_name    (gnutls_ecc_curve_t      cur
 gsize                  sy_ecc_curve_jws_size        (gnutls_ecc_curve_t      curve);
 /* The JWS alg for a curve ("ES256"...), or NULL. */
 const char            *sy_ecc_curve_jws_alg         (gnutls_ecc_curve_t      curve);
+
+/* GnuTLS derives no key from a passphrase with more iterations than this
+ * (nor does Switchyard check a PKCS#12 MAC with more): a file asking for
+ * billions would keep the user waiting for hours. */
+#define SY_KDF_MAX_ITERATIONS (10 * 1024 * 1024 - 1)
+
+/* The iteration count of an encrypted PKCS#8 key (DER
+ * EncryptedPrivateKeyInfo: PBES2 or PBES1/PKCS#12 schemes), 0 when it
+ * cannot be read, G_MAXUINT64 past that. */
+guint64                sy_pkcs8_iterations          (const guint8           *der,
+                                                     gsize                   size);
+/* SY_CERTIFICATE_ERROR_UNSUPPORTED for a key protected with too many
+ * iterations (0: the count is not known). */
+void                   sy_set_iterations_error      (GError                **error,
+                                                     guint64                 iterations);
 
 G_END_DECLS

@@ -294,6 +294,129 @@ looks_like_ec_key (const gnutls_datum_t *datum,
   return found;
 }
 
+/* A DER element's contents, read from the front of a buffer. */
+typedef struct
+{
+  const guint8 *data;
+  gsize         size;
+} Der;
+
+/* Takes the next element off in when it has the tag; its contents go to
+ * out. Only the definite lengths DER allows, up to 4 length bytes. */
+static gboolean
+der_take (Der    *in,
+          guint8  tag,
+          Der    *out)
+{
+  gsize length, header = 2;
+
+  if (in->size < 2 || in->data[0] != tag)
+    return FALSE;
+
+  length = in->data[1];
+  if (length & 0x80)
+    {
+      guint count = length & 0x7f;
+
+      if (count == 0 || count > 4 || in->size < 2 + count)
+        return FALSE;
+      length = 0;
+      for (guint i = 0; i < count; i++)
+        length = (length << 8) | in->data[2 + i];
+      header += count;
+    }
+  if (in->size - header < length)
+    return FALSE;
+
+  out->data = in->data + header;
+  out->size = length;
+  in->data += header + length;
+  in->size -= header + length;
+  return TRUE;
+}
+
+guint64
+sy_pkcs8_iterations (const guint8 *der,
+                     gsize         size)
+{
+  /* 1.2.840.113549.1.5.13, PBES2; every other scheme (PBES1, PKCS#12's
+   * own) has the salt and the count right in its parameters. */
+  static const guint8 pbes2[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d };
+  Der in = { der, size };
+  Der info, algorithm, oid, params, kdf, kdf_oid, salt, count;
+  guint64 iterations = 0;
+
+  if (!der_take (&in, 0x30, &info) ||
+      !der_take (&info, 0x30, &algorithm) ||
+      !der_take (&algorithm, 0x06, &oid) ||
+      !der_take (&algorithm, 0x30, &params))
+    return 0;
+
+  if (oid.size == sizeof pbes2 && memcmp (oid.data, pbes2, sizeof pbes2) == 0)
+    {
+      Der pbkdf2 = params;
+
+      if (!der_take (&pbkdf2, 0x30, &kdf) ||
+          !der_take (&kdf, 0x06, &kdf_oid) ||
+          !der_take (&kdf, 0x30, &params))
+        return 0;
+    }
+
+  if (!der_take (&params, 0x04, &salt) ||
+      !der_take (&params, 0x02, &count) ||
+      count.size == 0 || (count.data[0] & 0x80) != 0)
+    return 0;
+
+  for (gsize i = 0; i < count.size; i++)
+    {
+      if (iterations > G_MAXUINT64 >> 8)
+        return G_MAXUINT64;
+      iterations = (iterations << 8) | count.data[i];
+    }
+  return iterations;
+}
+
+void
+sy_set_iterations_error (GError  **error,
+                         guint64   iterations)
+{
+  if (iterations > 0)
+    {
+      /* xgettext cannot see through G_GUINT64_FORMAT. */
+      g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, iterations);
+
+      g_set_error (error, SY_CERTIFICATE_ERROR, SY_CERTIFICATE_ERROR_UNSUPPORTED,
+                   _("The private key is protected with %s iterations of its passphrase, "
+                     "more than Switchyard accepts (at most %u), as opening it would take far too long: "
+                     "export it again with fewer (OpenSSL's default is 2048)"),
+                   count, (guint) SY_KDF_MAX_ITERATIONS);
+    }
+  else
+    g_set_error (error, SY_CERTIFICATE_ERROR, SY_CERTIFICATE_ERROR_UNSUPPORTED,
+                 _("The private key is protected with more iterations of its passphrase than Switchyard "
+                   "accepts (at most %u), as opening it would take far too long: "
+                   "export it again with fewer (OpenSSL's default is 2048)"),
+                 (guint) SY_KDF_MAX_ITERATIONS);
+}
+
+/* The iteration count of an encrypted PKCS#8 key in PEM or DER, or 0. */
+static guint64
+encrypted_key_iterations (const gnutls_datum_t *datum,
+                          gboolean              is_pem)
+{
+  gnutls_datum_t der = { NULL, 0 };
+  guint64 iterations;
+
+  if (!is_pem)
+    return sy_pkcs8_iterations (datum->data, datum->size);
+  if (gnutls_pem_base64_decode2 ("ENCRYPTED PRIVATE KEY", datum, &der) < 0)
+    return 0;
+
+  iterations = sy_pkcs8_iterations (der.data, der.size);
+  wipe_datum (&der);
+  return iterations;
+}
+
 /* data: PEM or DER; PKCS#8 (encrypted or not), PKCS#1 RSA or SEC1 EC.
  * passphrase: for an encrypted PKCS#8 key, else NULL. */
 SyPrivateKey *
@@ -382,7 +505,18 @@ sy_private_key_new_from_data (GBytes      *data,
                                      0);
   if (ret < 0)
     {
+      guint64 iterations;
+
       gnutls_x509_privkey_deinit (key);
+
+      /* GnuTLS refuses too many iterations before it derives anything,
+       * with the error it has for any parameter out of range. */
+      if (ret == GNUTLS_E_ILLEGAL_PARAMETER &&
+          (iterations = encrypted_key_iterations (&datum, is_pem)) > SY_KDF_MAX_ITERATIONS)
+        {
+          sy_set_iterations_error (error, iterations);
+          return NULL;
+        }
 
       switch (ret)
         {

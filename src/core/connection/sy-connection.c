@@ -418,6 +418,65 @@ sy_connection_get_options (SyConnection *self)
   return self->options;
 }
 
+/* Both live in "options": they are settings of the connection, not
+ * secrets, and connections.json written by an older version stays valid. */
+#define OPTION_ALLOW_INSECURE_HTTP "allow_insecure_http"
+#define OPTION_CA_FILE             "ca_file"
+
+gboolean
+sy_connection_get_allow_insecure_http (SyConnection *self)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (SY_IS_CONNECTION (self), FALSE);
+
+  node = json_object_get_member (self->options, OPTION_ALLOW_INSECURE_HTTP);
+  /* Only a real true counts: anything else in a hand-edited file is no. */
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_BOOLEAN &&
+         json_node_get_boolean (node);
+}
+
+void
+sy_connection_set_allow_insecure_http (SyConnection *self,
+                                       gboolean      allow)
+{
+  g_return_if_fail (SY_IS_CONNECTION (self));
+
+  if (allow)
+    json_object_set_boolean_member (self->options, OPTION_ALLOW_INSECURE_HTTP, TRUE);
+  else if (json_object_has_member (self->options, OPTION_ALLOW_INSECURE_HTTP))
+    json_object_remove_member (self->options, OPTION_ALLOW_INSECURE_HTTP);
+}
+
+const char *
+sy_connection_get_ca_file (SyConnection *self)
+{
+  JsonNode *node;
+  const char *path;
+
+  g_return_val_if_fail (SY_IS_CONNECTION (self), NULL);
+
+  node = json_object_get_member (self->options, OPTION_CA_FILE);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  path = json_node_get_string (node);
+  return path != NULL && *path != '\0' ? path : NULL;
+}
+
+void
+sy_connection_set_ca_file (SyConnection *self,
+                           const char   *path)
+{
+  g_return_if_fail (SY_IS_CONNECTION (self));
+
+  if (path != NULL && *path != '\0')
+    json_object_set_string_member (self->options, OPTION_CA_FILE, path);
+  else if (json_object_has_member (self->options, OPTION_CA_FILE))
+    json_object_remove_member (self->options, OPTION_CA_FILE);
+}
+
 const char *
 sy_connection_get_id (SyConnection *self)
 {

@@ -37,6 +37,18 @@ JsonNode           *sy_connection_to_json            (SyConnection       *self);
  * connection: change it in place, then save the store. Unknown keys are kept. */
 JsonObject         *sy_connection_get_options        (SyConnection       *self);
 
+/* Whether the user allowed plain http:// to a host that is not this
+ * machine, which sends the token unencrypted ("allow_insecure_http" in the
+ * options). */
+gboolean            sy_connection_get_allow_insecure_http (SyConnection *self);
+void                sy_connection_set_allow_insecure_http (SyConnection *self,
+                                                           gboolean      allow);
+/* A PEM file of the certificate authorities to trust for this connection
+ * instead of the system's ("ca_file" in the options), or NULL. */
+const char         *sy_connection_get_ca_file        (SyConnection       *self);
+void                sy_connection_set_ca_file        (SyConnection       *self,
+                                                      const char         *path);
+
 const char         *sy_connection_get_id             (SyConnection       *self);
 const char         *sy_connection_get_name           (SyConnection       *self);
 void                sy_connection_set_name           (SyConnection       *self,

@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "sy-connection-services.h"
 #include "sy-demo.h"
 #include "sy-error.h"
 
@@ -255,16 +256,18 @@ is_no_keyring_error (const GError *error)
 }
 
 static void
-token_stored_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+connection_added_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   SyDemo *self = g_task_get_source_object (task);
   StartData *data = g_task_get_task_data (task);
+  g_autoptr(SyConnection) added = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!sy_secret_store_store_finish (SY_SECRET_STORE (source), result, &error))
+  added = sy_connection_add_finish (result, NULL, &error);
+  if (added == NULL)
     {
       if (is_no_keyring_error (error) && !self->tokens_in_memory)
         {
@@ -282,13 +285,8 @@ token_stored_cb (GObject      *source,
       return;
     }
 
-  if (!sy_connection_store_add (self->connections, data->connection, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  g_ptr_array_add (self->demo_connections, g_steal_pointer (&data->connection));
+  g_clear_object (&data->connection);
+  g_ptr_array_add (self->demo_connections, g_steal_pointer (&added));
   data->index++;
   store_next_token (g_steal_pointer (&task));
 }
@@ -300,7 +298,6 @@ store_next_token (GTask *task)
   StartData *data = g_task_get_task_data (task);
   const DemoConnection *demo;
   const char *token;
-  g_autofree char *label = NULL;
 
   if (data->index >= G_N_ELEMENTS (demo_connections))
     {
@@ -340,13 +337,9 @@ store_next_token (GTask *task)
   sy_connection_set_platform (data->connection, demo->platform);
   sy_connection_set_domain (data->connection, demo->domain);
 
-  label = g_strdup_printf (_("Switchyard token for “%s”"), demo->name);
-  sy_secret_store_store_async (self->secrets,
-                               sy_connection_get_id (data->connection),
-                               SY_SECRET_KIND_ACCESS_TOKEN,
-                               label, token,
-                               g_task_get_cancellable (task),
-                               token_stored_cb, task);
+  sy_connection_add_async (self->connections, self->secrets, data->connection, token,
+                           SY_CONNECTION_ADD_DEFAULT, g_task_get_cancellable (task),
+                           connection_added_cb, task);
 }
 
 static void

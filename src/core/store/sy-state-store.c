@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gi18n.h>
@@ -15,6 +16,10 @@
 /* Another Switchyard process (the CLI next to the GUI) may hold a write
  * lock for the length of a batch; waiting a little beats failing. */
 #define BUSY_TIMEOUT_MS 5000
+
+/* PRAGMA application_id of every state.db ("Swyd"), so that an SQLite
+ * file of another program is never taken for ours (file(1) shows it). */
+#define APPLICATION_ID 0x53777964
 
 /* The schema, one step per entry: entry N brings user_version N to N + 1.
  * Steps are only ever appended (the sync engine adds its tables with a new
@@ -103,49 +108,37 @@ static const char * const migrations[] = {
 typedef enum
 {
   OP_OPEN,
-  OP_SAVE_CERTIFICATE,
-  OP_LOAD_CERTIFICATE,
-  OP_DELETE_CERTIFICATE,
-  OP_GENERIC,
+  OP_WORK,
   OP_QUIT,
 } OpKind;
 
-/* One piece of work for the worker thread, with what it needs (copied on
- * the caller's thread, so that the worker shares no object with it) and
- * its outcome. An op either carries a GTask (async: the worker returns
- * through it) or is waited for by the caller (sync: the condition). */
+/* One piece of work for the worker thread (sy_state_store_run_async()),
+ * or opening the file, or the end. An op either carries a GTask (async:
+ * the worker returns through it) or is waited for by the caller (sync:
+ * the condition). */
 typedef struct
 {
-  OpKind          kind;
+  OpKind           kind;
 
-  char           *connection_id;
-  char           *pem;
-  char           *sha256;
-  char           *subject;
-  gint64          not_after;
-  gboolean        has_not_after;
-
-  gboolean        ok;
-  SyCertificate  *certificate;
-  GError         *error;
-
-  /* OP_GENERIC */
   SyStateStoreWork work;
   gpointer         work_data;
   GDestroyNotify   work_data_free;
   GDestroyNotify   result_free;
-  gpointer         result;
 
-  GTask          *task;
-  GMutex          mutex;
-  GCond           cond;
-  gboolean        done;
+  gpointer         result;
+  GError          *error;
+
+  GTask           *task;
+  GMutex           mutex;
+  GCond            cond;
+  gboolean         done;
 } Op;
 
 /* What only the worker thread touches. */
 typedef struct
 {
   char        *path;
+  gboolean     read_only;
   sqlite3     *db;
   GAsyncQueue *queue;
 } Worker;
@@ -176,11 +169,6 @@ op_new (OpKind kind)
 static void
 op_free (Op *op)
 {
-  g_free (op->connection_id);
-  g_free (op->pem);
-  g_free (op->sha256);
-  g_free (op->subject);
-  g_clear_object (&op->certificate);
   if (op->work_data_free != NULL)
     g_clear_pointer (&op->work_data, op->work_data_free);
   if (op->result_free != NULL && op->result != NULL && op->result != GINT_TO_POINTER (TRUE))
@@ -258,14 +246,137 @@ query_int (Worker      *worker,
   return ok;
 }
 
+/* The tables of a database as one text, "name(column,column);…" in name
+ * order, so that two schemas compare as strings. SQLite's own tables
+ * (sqlite_sequence) are left out. */
+static char *
+describe_tables (sqlite3 *db)
+{
+  sqlite3_stmt *statement = NULL;
+  GString *description = g_string_new (NULL);
+
+  if (sqlite3_prepare_v2 (db,
+                          "SELECT m.name, (SELECT group_concat (p.name, ',') FROM pragma_table_info (m.name) p) "
+                          "FROM sqlite_schema m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                          "ORDER BY m.name",
+                          -1, &statement, NULL) != SQLITE_OK)
+    {
+      g_string_free (description, TRUE);
+      return NULL;
+    }
+
+  while (sqlite3_step (statement) == SQLITE_ROW)
+    g_string_append_printf (description, "%s(%s);",
+                            (const char *) sqlite3_column_text (statement, 0),
+                            (const char *) sqlite3_column_text (statement, 1));
+
+  sqlite3_finalize (statement);
+  return g_string_free (description, FALSE);
+}
+
+/* What the tables of a database at schema version look like, made by
+ * running the same steps on an empty database in memory: the steps are
+ * never edited, so this is exactly what an earlier Switchyard left. */
+static char *
+describe_schema_version (gint64 version)
+{
+  sqlite3 *db = NULL;
+  char *description = NULL;
+
+  if (sqlite3_open_v2 (":memory:", &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK)
+    {
+      gboolean ok = TRUE;
+
+      for (gint64 step = 0; ok && step < version; step++)
+        ok = sqlite3_exec (db, migrations[step], NULL, NULL, NULL) == SQLITE_OK;
+      if (ok)
+        description = describe_tables (db);
+    }
+
+  sqlite3_close (db);
+  return description;
+}
+
+static void
+set_foreign_error (GError     **error,
+                   const char  *path)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+               _("%s is not a Switchyard state database: it is an SQLite database of another program. "
+                 "It was left as it is: move it away to start with an empty one"),
+               path);
+}
+
+/* Decides whether the open file is ours, and how far it is migrated.
+ * Ours is marked with APPLICATION_ID. An earlier Switchyard did not mark
+ * it, so an unmarked file is ours only when its tables are exactly those
+ * of its schema version; an empty one is new. Anything else belongs to
+ * another program and is never adopted: its tables would be left beside
+ * ours, and a sync would start from an empty key map. */
+static gboolean
+recognise (Worker  *worker,
+           gint64  *out_version,
+           GError **error)
+{
+  gint64 application_id = 0;
+  gint64 version = 0;
+  gint64 tables = 0;
+  g_autofree char *found = NULL;
+  g_autofree char *expected = NULL;
+
+  /* Counting the schema reads the header, which is where a file that is
+   * not SQLite at all is caught. */
+  if (!query_int (worker, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'", &tables, error) ||
+      !query_int (worker, "PRAGMA application_id", &application_id, error) ||
+      !query_int (worker, "PRAGMA user_version", &version, error))
+    return FALSE;
+
+  *out_version = version;
+
+  if (application_id == APPLICATION_ID)
+    {
+      if (version > (gint64) G_N_ELEMENTS (migrations) || version < 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       _("The state database %s was written by a newer version of Switchyard "
+                         "(schema %d, this version knows up to %d). "
+                         "It was left as it is: update Switchyard to use it"),
+                       worker->path, (int) version, (int) G_N_ELEMENTS (migrations));
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  if (application_id == 0 && version == 0 && tables == 0)
+    return TRUE;
+
+  if (application_id == 0 && version > 0 && version <= (gint64) G_N_ELEMENTS (migrations))
+    {
+      found = describe_tables (worker->db);
+      expected = describe_schema_version (version);
+      if (found != NULL && expected != NULL && strcmp (found, expected) == 0)
+        return TRUE;
+    }
+
+  set_foreign_error (error, worker->path);
+  return FALSE;
+}
+
+/* Brings the database to the current schema and marks it as ours, in one
+ * transaction. */
 static gboolean
 migrate (Worker  *worker,
-         gint64   from_version,
          GError **error)
 {
   g_autofree char *set_version = NULL;
+  g_autofree char *set_application_id = NULL;
+  gint64 from_version = 0;
+  gint64 application_id = 0;
 
-  if (from_version == G_N_ELEMENTS (migrations))
+  if (!query_int (worker, "PRAGMA user_version", &from_version, error) ||
+      !query_int (worker, "PRAGMA application_id", &application_id, error))
+    return FALSE;
+  if (from_version == G_N_ELEMENTS (migrations) && application_id == APPLICATION_ID)
     return TRUE;
 
   /* IMMEDIATE: take the write lock before reading anything, so that two
@@ -282,7 +393,9 @@ migrate (Worker  *worker,
       goto rollback;
 
   set_version = g_strdup_printf ("PRAGMA user_version = %u", (guint) G_N_ELEMENTS (migrations));
+  set_application_id = g_strdup_printf ("PRAGMA application_id = %d", APPLICATION_ID);
   if (!exec_sql (worker, set_version, error) ||
+      !exec_sql (worker, set_application_id, error) ||
       !exec_sql (worker, "COMMIT", error))
     goto rollback;
 
@@ -293,15 +406,36 @@ rollback:
   return FALSE;
 }
 
+static void
+remove_stale_companions (const char *path)
+{
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+  g_unlink (wal);
+  g_unlink (shm);
+}
+
 /* The file is made by us, empty and 0600, before SQLite sees it: SQLite
  * would create it under the umask, and gives its -wal and -shm files the
- * database file's mode. An existing file is never touched here. */
+ * database file's mode. An existing file is never touched here.
+ *
+ * A deleted or emptied state.db is started anew, but a -wal left beside
+ * it by a crash belongs to the lost database: SQLite would replay its
+ * pages into the new file and hand out a damaged mix. An empty database
+ * file never has a live -wal, as switching to WAL writes the file's first
+ * page before the -wal is made. */
 static gboolean
 create_private_file (const char  *path,
                      GError     **error)
 {
-  int fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  GStatBuf buf;
+  int fd;
 
+  if (g_stat (path, &buf) != 0 || (S_ISREG (buf.st_mode) && buf.st_size == 0))
+    remove_stale_companions (path);
+
+  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
     {
       int saved_errno = errno;
@@ -318,6 +452,76 @@ create_private_file (const char  *path,
 }
 
 static gboolean
+open_handle (Worker      *worker,
+             const char  *filename,
+             int          flags,
+             GError     **error)
+{
+  if (sqlite3_open_v2 (filename, &worker->db, flags, NULL) != SQLITE_OK)
+    {
+      sy_state_store_set_sqlite_error (error, worker->db, worker->path);
+      g_clear_pointer (&worker->db, sqlite3_close);
+      return FALSE;
+    }
+  sqlite3_extended_result_codes (worker->db, 0);
+  sqlite3_busy_timeout (worker->db, BUSY_TIMEOUT_MS);
+  return TRUE;
+}
+
+/* Reading never writes: not the file, not its directory. A missing file
+ * reads as an empty store (in memory), so that `sync status` on a fresh
+ * machine says "no runs" and leaves nothing behind.
+ *
+ * A WAL database needs its -shm to be read. When a process has it open
+ * (or crashed), the -wal and -shm are there and a read-only handle uses
+ * them. When they are not there and cannot be made (a read-only
+ * directory), the file holds every committed change, so it is read as
+ * immutable — never while a -wal exists, as that would ignore its pages. */
+static gboolean
+worker_open_read_only (Worker  *worker,
+                       GError **error)
+{
+  g_autofree char *absolute = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *wal = g_strconcat (worker->path, "-wal", NULL);
+  g_autoptr(GError) local_error = NULL;
+  gint64 count;
+  int code;
+
+  if (!g_file_test (worker->path, G_FILE_TEST_EXISTS))
+    {
+      if (!open_handle (worker, ":memory:", SQLITE_OPEN_READWRITE, error))
+        return FALSE;
+      return migrate (worker, error);
+    }
+
+  if (!open_handle (worker, worker->path, SQLITE_OPEN_READONLY, error))
+    return FALSE;
+  if (query_int (worker, "SELECT count(*) FROM sqlite_schema", &count, &local_error))
+    return TRUE;
+
+  code = sqlite3_errcode (worker->db);
+  if ((code != SQLITE_READONLY && code != SQLITE_CANTOPEN) ||
+      g_file_test (wal, G_FILE_TEST_EXISTS))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  g_clear_pointer (&worker->db, sqlite3_close);
+  absolute = g_canonicalize_filename (worker->path, NULL);
+  uri = g_filename_to_uri (absolute, NULL, NULL);
+  if (uri == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  uri = g_realloc (uri, strlen (uri) + sizeof "?immutable=1");
+  strcat (uri, "?immutable=1");
+  return open_handle (worker, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, error);
+}
+
+static gboolean
 worker_open (Worker  *worker,
              GError **error)
 {
@@ -325,6 +529,30 @@ worker_open (Worker  *worker,
   gint64 version = 0;
   sqlite3_stmt *statement = NULL;
   gboolean wal = FALSE;
+
+  if (worker->read_only)
+    {
+      if (!worker_open_read_only (worker, error) ||
+          !recognise (worker, &version, error))
+        return FALSE;
+      /* An empty (or 0-byte) file reads as a missing one. */
+      if (version == 0)
+        {
+          g_clear_pointer (&worker->db, sqlite3_close);
+          return open_handle (worker, ":memory:", SQLITE_OPEN_READWRITE, error) &&
+                 migrate (worker, error);
+        }
+      if (version < (gint64) G_N_ELEMENTS (migrations))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       _("The state database %s was written by an earlier version of Switchyard "
+                         "and is updated the first time Switchyard writes to it; it cannot be read "
+                         "before that"),
+                       worker->path);
+          return FALSE;
+        }
+      return TRUE;
+    }
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
@@ -335,33 +563,23 @@ worker_open (Worker  *worker,
       return FALSE;
     }
 
-  if (!create_private_file (worker->path, error))
+  if (!create_private_file (worker->path, error) ||
+      !open_handle (worker, worker->path, SQLITE_OPEN_READWRITE, error))
     return FALSE;
 
-  if (sqlite3_open_v2 (worker->path, &worker->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+  /* SQLite quietly opens a file it may not write read-only; the failure
+   * would then come with the first commit, in the middle of a sync. */
+  if (sqlite3_db_readonly (worker->db, "main") == 1)
     {
-      sy_state_store_set_sqlite_error (error, worker->db, worker->path);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   _("The state database %s cannot be written: it is read-only"), worker->path);
       return FALSE;
     }
-  sqlite3_extended_result_codes (worker->db, 0);
-  sqlite3_busy_timeout (worker->db, BUSY_TIMEOUT_MS);
 
   /* Read before anything writes: a file that is not ours, or is from a
-   * newer Switchyard, must be left exactly as it is. Counting the schema
-   * reads the header, which is where a foreign file is caught. */
-  if (!query_int (worker, "SELECT count(*) FROM sqlite_schema", &version, error) ||
-      !query_int (worker, "PRAGMA user_version", &version, error))
+   * newer Switchyard, must be left exactly as it is. */
+  if (!recognise (worker, &version, error))
     return FALSE;
-
-  if (version > (gint64) G_N_ELEMENTS (migrations) || version < 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   _("The state database %s was written by a newer version of Switchyard "
-                     "(schema %d, this version knows up to %d). "
-                     "It was left as it is: update Switchyard to use it"),
-                   worker->path, (int) version, (int) G_N_ELEMENTS (migrations));
-      return FALSE;
-    }
 
   /* WAL: readers (the GUI) never wait for a writer (a sync in the CLI).
    * FULL, not NORMAL: the sync engine commits "this create is about to be
@@ -390,115 +608,7 @@ worker_open (Worker  *worker,
       !exec_sql (worker, "PRAGMA foreign_keys = ON", error))
     return FALSE;
 
-  return migrate (worker, version, error);
-}
-
-static gboolean
-worker_save_certificate (Worker  *worker,
-                         Op      *op,
-                         GError **error)
-{
-  sqlite3_stmt *statement = NULL;
-  gboolean ok;
-
-  /* An upsert rather than INSERT OR REPLACE: REPLACE deletes the row first,
-   * which would cascade to any table that comes to reference it. */
-  ok = sqlite3_prepare_v2 (worker->db,
-                           "INSERT INTO certificates (connection_id, pem, sha256, subject, not_after, created_at) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                           "ON CONFLICT (connection_id) DO UPDATE SET "
-                           "pem = excluded.pem, sha256 = excluded.sha256, subject = excluded.subject, "
-                           "not_after = excluded.not_after, created_at = excluded.created_at",
-                           -1, &statement, NULL) == SQLITE_OK;
-  if (ok)
-    {
-      sqlite3_bind_text (statement, 1, op->connection_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (statement, 2, op->pem, -1, SQLITE_STATIC);
-      sqlite3_bind_text (statement, 3, op->sha256, -1, SQLITE_STATIC);
-      if (op->subject != NULL)
-        sqlite3_bind_text (statement, 4, op->subject, -1, SQLITE_STATIC);
-      else
-        sqlite3_bind_null (statement, 4);
-      if (op->has_not_after)
-        sqlite3_bind_int64 (statement, 5, op->not_after);
-      else
-        sqlite3_bind_null (statement, 5);
-      sqlite3_bind_int64 (statement, 6, g_get_real_time () / G_USEC_PER_SEC);
-      ok = sqlite3_step (statement) == SQLITE_DONE;
-    }
-
-  if (!ok)
-    sy_state_store_set_sqlite_error (error, worker->db, worker->path);
-  sqlite3_finalize (statement);
-  return ok;
-}
-
-static gboolean
-worker_load_certificate (Worker         *worker,
-                         Op             *op,
-                         SyCertificate **out,
-                         GError        **error)
-{
-  sqlite3_stmt *statement = NULL;
-  g_autoptr(GBytes) pem = NULL;
-  g_autoptr(GError) local_error = NULL;
-  int status;
-
-  *out = NULL;
-
-  if (sqlite3_prepare_v2 (worker->db, "SELECT pem FROM certificates WHERE connection_id = ?1",
-                          -1, &statement, NULL) != SQLITE_OK)
-    {
-      sy_state_store_set_sqlite_error (error, worker->db, worker->path);
-      return FALSE;
-    }
-  sqlite3_bind_text (statement, 1, op->connection_id, -1, SQLITE_STATIC);
-
-  status = sqlite3_step (statement);
-  if (status == SQLITE_ROW)
-    pem = g_bytes_new (sqlite3_column_text (statement, 0), sqlite3_column_bytes (statement, 0));
-  else if (status != SQLITE_DONE)
-    {
-      sy_state_store_set_sqlite_error (error, worker->db, worker->path);
-      sqlite3_finalize (statement);
-      return FALSE;
-    }
-  sqlite3_finalize (statement);
-
-  if (pem == NULL)
-    return TRUE;
-
-  *out = sy_certificate_new_from_data (pem, &local_error);
-  if (*out == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("The certificate kept in %s could not be read: %s"),
-                   worker->path, local_error->message);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-static gboolean
-worker_delete_certificate (Worker  *worker,
-                           Op      *op,
-                           GError **error)
-{
-  sqlite3_stmt *statement = NULL;
-  gboolean ok;
-
-  ok = sqlite3_prepare_v2 (worker->db, "DELETE FROM certificates WHERE connection_id = ?1",
-                           -1, &statement, NULL) == SQLITE_OK;
-  if (ok)
-    {
-      sqlite3_bind_text (statement, 1, op->connection_id, -1, SQLITE_STATIC);
-      ok = sqlite3_step (statement) == SQLITE_DONE;
-    }
-  if (!ok)
-    sy_state_store_set_sqlite_error (error, worker->db, worker->path);
-  sqlite3_finalize (statement);
-  return ok;
+  return migrate (worker, error);
 }
 
 static void
@@ -520,22 +630,13 @@ worker_run (Worker *worker,
   switch (op->kind)
     {
     case OP_OPEN:
-      op->ok = worker_open (worker, &op->error);
-      if (!op->ok)
+      if (worker_open (worker, &op->error))
+        op->result = GINT_TO_POINTER (TRUE);
+      else
         g_clear_pointer (&worker->db, sqlite3_close);
       break;
-    case OP_SAVE_CERTIFICATE:
-      op->ok = worker_save_certificate (worker, op, &op->error);
-      break;
-    case OP_LOAD_CERTIFICATE:
-      op->ok = worker_load_certificate (worker, op, &op->certificate, &op->error);
-      break;
-    case OP_DELETE_CERTIFICATE:
-      op->ok = worker_delete_certificate (worker, op, &op->error);
-      break;
-    case OP_GENERIC:
+    case OP_WORK:
       op->result = op->work (worker->db, worker->path, op->work_data, &op->error);
-      op->ok = op->error == NULL;
       if (op->work_data_free != NULL)
         g_clear_pointer (&op->work_data, op->work_data_free);
       break;
@@ -548,6 +649,9 @@ worker_run (Worker *worker,
 static void
 worker_complete (Op *op)
 {
+  /* GINT_TO_POINTER (TRUE) is "done, nothing to hand over": not for a free function. */
+  GDestroyNotify result_free;
+
   if (op->task == NULL)
     {
       /* The caller waits, and frees the op. */
@@ -559,19 +663,11 @@ worker_complete (Op *op)
     }
 
   /* GTask hands the result over to the caller's main context. */
+  result_free = op->result == GINT_TO_POINTER (TRUE) ? NULL : op->result_free;
   if (op->error != NULL)
     g_task_return_error (op->task, g_steal_pointer (&op->error));
-  else if (op->kind == OP_LOAD_CERTIFICATE)
-    g_task_return_pointer (op->task, g_steal_pointer (&op->certificate), g_object_unref);
-  else if (op->kind == OP_GENERIC)
-    {
-      /* GINT_TO_POINTER (TRUE) is "done, nothing to hand over": not for a free function. */
-      GDestroyNotify result_free = op->result == GINT_TO_POINTER (TRUE) ? NULL : op->result_free;
-
-      g_task_return_pointer (op->task, g_steal_pointer (&op->result), result_free);
-    }
   else
-    g_task_return_boolean (op->task, op->ok);
+    g_task_return_pointer (op->task, g_steal_pointer (&op->result), result_free);
 
   op_free (op);
 }
@@ -646,9 +742,10 @@ sy_state_store_init (SyStateStore *self)
 {
 }
 
-SyStateStore *
-sy_state_store_open (const char  *state_dir,
-                     GError     **error)
+static SyStateStore *
+open_store (const char  *state_dir,
+            gboolean     read_only,
+            GError     **error)
 {
   g_autoptr(SyStateStore) self = NULL;
   Worker *worker;
@@ -664,12 +761,13 @@ sy_state_store_open (const char  *state_dir,
 
   worker = g_new0 (Worker, 1);
   worker->path = g_strdup (self->path);
+  worker->read_only = read_only;
   worker->queue = g_async_queue_ref (self->queue);
   self->thread = g_thread_new ("sy-state-store", worker_thread, worker);
 
   op = op_new (OP_OPEN);
   run_sync (self, op);
-  if (!op->ok)
+  if (op->error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&op->error));
       op_free (op);
@@ -678,6 +776,20 @@ sy_state_store_open (const char  *state_dir,
   op_free (op);
 
   return g_steal_pointer (&self);
+}
+
+SyStateStore *
+sy_state_store_open (const char  *state_dir,
+                     GError     **error)
+{
+  return open_store (state_dir, FALSE, error);
+}
+
+SyStateStore *
+sy_state_store_open_read_only (const char  *state_dir,
+                               GError     **error)
+{
+  return open_store (state_dir, TRUE, error);
 }
 
 const char *
@@ -702,7 +814,7 @@ generic_op_new (SyStateStoreWork work,
                 GDestroyNotify   data_free,
                 GDestroyNotify   result_free)
 {
-  Op *op = op_new (OP_GENERIC);
+  Op *op = op_new (OP_WORK);
 
   op->work = work;
   op->work_data = data;
@@ -763,165 +875,4 @@ sy_state_store_run (SyStateStore      *self,
     g_propagate_error (error, g_steal_pointer (&op->error));
   op_free (op);
   return result;
-}
-
-/* sha256 is kept as lower-case hex without colons: the form that names a
- * certificate elsewhere (a keyring entry of a key not yet attached). */
-static char *
-canonical_fingerprint (SyCertificate *certificate)
-{
-  const char *fingerprint = sy_certificate_get_sha256_fingerprint (certificate);
-  GString *canonical = g_string_new (NULL);
-
-  for (const char *p = fingerprint; p != NULL && *p != '\0'; p++)
-    if (*p != ':')
-      g_string_append_c (canonical, g_ascii_tolower (*p));
-
-  return g_string_free (canonical, FALSE);
-}
-
-static Op *
-save_op_new (const char    *connection_id,
-             SyCertificate *certificate)
-{
-  Op *op = op_new (OP_SAVE_CERTIFICATE);
-  GDateTime *not_after = sy_certificate_get_not_after (certificate);
-
-  op->connection_id = g_strdup (connection_id);
-  op->pem = sy_certificate_to_pem (certificate);
-  op->sha256 = canonical_fingerprint (certificate);
-  op->subject = g_strdup (sy_certificate_get_subject (certificate));
-  if (not_after != NULL)
-    {
-      op->not_after = g_date_time_to_unix (not_after);
-      op->has_not_after = TRUE;
-    }
-
-  return op;
-}
-
-static gboolean
-finish_op_sync (Op      *op,
-                GError **error)
-{
-  gboolean ok = op->ok;
-
-  if (op->error != NULL)
-    g_propagate_error (error, g_steal_pointer (&op->error));
-  op_free (op);
-  return ok;
-}
-
-void
-sy_state_store_save_certificate_async (SyStateStore        *self,
-                                       const char          *connection_id,
-                                       SyCertificate       *certificate,
-                                       GCancellable        *cancellable,
-                                       GAsyncReadyCallback  callback,
-                                       gpointer             user_data)
-{
-  Op *op;
-
-  g_return_if_fail (SY_IS_STATE_STORE (self));
-  g_return_if_fail (connection_id != NULL);
-  g_return_if_fail (SY_IS_CERTIFICATE (certificate));
-
-  op = save_op_new (connection_id, certificate);
-  op->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (op->task, sy_state_store_save_certificate_async);
-  g_async_queue_push (self->queue, op);
-}
-
-gboolean
-sy_state_store_save_certificate_finish (SyStateStore  *self,
-                                        GAsyncResult  *result,
-                                        GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-gboolean
-sy_state_store_save_certificate (SyStateStore   *self,
-                                 const char     *connection_id,
-                                 SyCertificate  *certificate,
-                                 GError        **error)
-{
-  Op *op;
-
-  g_return_val_if_fail (SY_IS_STATE_STORE (self), FALSE);
-  g_return_val_if_fail (connection_id != NULL, FALSE);
-  g_return_val_if_fail (SY_IS_CERTIFICATE (certificate), FALSE);
-
-  op = save_op_new (connection_id, certificate);
-  run_sync (self, op);
-  return finish_op_sync (op, error);
-}
-
-void
-sy_state_store_load_certificate_async (SyStateStore        *self,
-                                       const char          *connection_id,
-                                       GCancellable        *cancellable,
-                                       GAsyncReadyCallback  callback,
-                                       gpointer             user_data)
-{
-  Op *op;
-
-  g_return_if_fail (SY_IS_STATE_STORE (self));
-  g_return_if_fail (connection_id != NULL);
-
-  op = op_new (OP_LOAD_CERTIFICATE);
-  op->connection_id = g_strdup (connection_id);
-  op->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (op->task, sy_state_store_load_certificate_async);
-  g_async_queue_push (self->queue, op);
-}
-
-SyCertificate *
-sy_state_store_load_certificate_finish (SyStateStore  *self,
-                                        GAsyncResult  *result,
-                                        GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-SyCertificate *
-sy_state_store_load_certificate (SyStateStore  *self,
-                                 const char    *connection_id,
-                                 GError       **error)
-{
-  SyCertificate *certificate;
-  Op *op;
-
-  g_return_val_if_fail (SY_IS_STATE_STORE (self), NULL);
-  g_return_val_if_fail (connection_id != NULL, NULL);
-
-  op = op_new (OP_LOAD_CERTIFICATE);
-  op->connection_id = g_strdup (connection_id);
-  run_sync (self, op);
-
-  certificate = g_steal_pointer (&op->certificate);
-  if (op->error != NULL)
-    g_propagate_error (error, g_steal_pointer (&op->error));
-  op_free (op);
-  return certificate;
-}
-
-gboolean
-sy_state_store_delete_certificate (SyStateStore  *self,
-                                   const char    *connection_id,
-                                   GError       **error)
-{
-  Op *op;
-
-  g_return_val_if_fail (SY_IS_STATE_STORE (self), FALSE);
-  g_return_val_if_fail (connection_id != NULL, FALSE);
-
-  op = op_new (OP_DELETE_CERTIFICATE);
-  op->connection_id = g_strdup (connection_id);
-  run_sync (self, op);
-  return finish_op_sync (op, error);
 }

@@ -15,9 +15,17 @@ G_DECLARE_FINAL_TYPE (SyStateStore, sy_state_store, SY, STATE_STORE, GObject)
  * store's own worker thread, one at a time, so the main loop never waits on
  * the disk; the _sync variants are for the CLI and tests.
  *
- * This first version holds certificates; sync runs, checkpoints and the key
- * map are added by the sync engine. */
+ * A file that is not Switchyard's (another program's SQLite database) is
+ * refused and left as it is; a missing or empty one is made anew. The
+ * certificates are here; sync runs, checkpoints and the key map are in
+ * sy-state-store-sync.h. */
 SyStateStore  *sy_state_store_open                     (const char          *state_dir,
+                                                        GError             **error);
+/* For commands that only read (sync status, sync errors): never creates,
+ * migrates or writes anything, so it works in a read-only state
+ * directory. A missing state.db reads as an empty one. Writes through it
+ * fail. */
+SyStateStore  *sy_state_store_open_read_only           (const char          *state_dir,
                                                         GError             **error);
 const char    *sy_state_store_get_path                 (SyStateStore        *self);
 
