@@ -41,11 +41,13 @@ export LSAN_OPTIONS="suppressions=$PWD/build-aux/lsan.supp:print_suppressions=0"
 export G_SLICE=always-malloc
 export SWITCHYARD_BUILDDIR="$builddir"
 
+# Sanitized code runs several times slower (the full unwinder most of
+# all): each test gets four times its usual time.
 run() {
   local unwind=$1
   shift
   ASAN_OPTIONS="$asan_options:fast_unwind_on_malloc=$unwind${user_asan_options:+:$user_asan_options}" \
-    build-aux/test.sh "$@"
+    build-aux/test.sh --timeout-multiplier 4 "$@"
 }
 
 if [[ $# -gt 0 ]]; then
