@@ -5,7 +5,7 @@
 
 G_BEGIN_DECLS
 
-/* DESIGN.md §8's example mapping file, byte for byte: one element a line,
+/* docs/architecture.md §5's example mapping file, byte for byte: one element a line,
  * so that tests can name the line of each part. */
 extern const char sy_example_mapping[];
 

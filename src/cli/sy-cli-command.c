@@ -359,7 +359,7 @@ check_connection (SyCliContext     *context,
 }
 
 /* Loads the file and makes every check of `mapping check`: the file (its
- * JSON and DESIGN.md §8), the entities against the catalogue and the
+ * JSON and docs/architecture.md §5), the entities against the catalogue and the
  * connections against the store. Reports the first failure and returns
  * its exit code; the file is only ever read. */
 int

@@ -72,7 +72,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SyCliMappingFile, sy_cli_mapping_file_clear)
 
 /* Loads a mapping file and makes every check of `mapping check` (and of
  * the commands that use a mapping: preview, sync run): the file (its JSON
- * and DESIGN.md §8), the entities against the catalogue and the
+ * and docs/architecture.md §5), the entities against the catalogue and the
  * connections against the store. Reports the first failure on stderr
  * ("FILE:LINE: reason") and returns its exit code; the file is only ever
  * read. */

@@ -9,7 +9,7 @@
 
 G_BEGIN_DECLS
 
-/* The exit codes of DESIGN.md §6; scripts depend on them. */
+/* The exit codes of docs/architecture.md §8; scripts depend on them. */
 typedef enum
 {
   SY_CLI_EXIT_OK = 0,

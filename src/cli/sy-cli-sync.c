@@ -482,7 +482,7 @@ print_summary (const SySyncRun *run)
     print_errors_hint (run);
 }
 
-/* Runs the job to its end and reports it as DESIGN.md §6 says: the run id
+/* Runs the job to its end and reports it as docs/architecture.md §8 says: the run id
  * first, a summary (or one JSON object) last, and the exit code. */
 static int
 execute_job (SyCliContext *context,

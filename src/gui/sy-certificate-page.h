@@ -24,7 +24,12 @@ G_DECLARE_FINAL_TYPE (SyCertificatePage, sy_certificate_page, SY, CERTIFICATE_PA
  * Actions (with shortcuts while the page has the focus):
  * certificate.generate (Ctrl+G), certificate.import (Ctrl+I),
  * certificate.export (Ctrl+E), certificate.copy-fingerprint,
- * certificate.test-login. */
+ * certificate.test-login.
+ *
+ * Read-only properties: "certificate" (the certificate shown, or NULL),
+ * "needs-attention" (NetSuite would refuse the certificate, or it runs out
+ * within SY_CERTIFICATE_WARNING_DAYS) and "busy" (loading, storing or
+ * testing). */
 GtkWidget     *sy_certificate_page_new                (void);
 
 /* Shows the certificate of connection (NULL: the empty state). The page
@@ -39,39 +44,5 @@ void           sy_certificate_page_set_connection     (SyCertificatePage *self,
 
 /* The "certificate" property: the certificate shown, or NULL. */
 SyCertificate *sy_certificate_page_get_certificate    (SyCertificatePage *self);
-/* The "needs-attention" property: NetSuite would refuse the certificate,
- * or it runs out within SY_CERTIFICATE_WARNING_DAYS. */
-gboolean       sy_certificate_page_get_needs_attention (SyCertificatePage *self);
-/* The "busy" property: loading, storing or testing. */
-gboolean       sy_certificate_page_get_busy           (SyCertificatePage *self);
-/* "loading", "empty" or "certificate". */
-const char    *sy_certificate_page_get_view           (SyCertificatePage *self);
-
-/* What the file chooser does once a file is chosen: reads it (and, when
- * the certificate file holds no key, asks for the key file), checks the
- * key matches, and stores both. */
-void           sy_certificate_page_import_file        (SyCertificatePage *self,
-                                                       GFile             *file);
-/* Imports a certificate and, if key_file is not NULL, its private key
- * from a file of its own. */
-void           sy_certificate_page_import_files       (SyCertificatePage *self,
-                                                       GFile             *certificate_file,
-                                                       GFile             *key_file);
-/* Writes the public certificate as PEM. */
-void           sy_certificate_page_export_to_file     (SyCertificatePage *self,
-                                                       GFile             *file);
-
-/* The last problem shown inline under the login test or in a dialog, and
- * the last login result, or NULL. */
-const char    *sy_certificate_page_get_error          (SyCertificatePage *self);
-const char    *sy_certificate_page_get_login_result   (SyCertificatePage *self);
-
-/* Its parts, for tests that type and click as a person would. */
-GtkEditable   *sy_certificate_page_get_account_entry        (SyCertificatePage *self);
-GtkEditable   *sy_certificate_page_get_client_id_entry      (SyCertificatePage *self);
-GtkEditable   *sy_certificate_page_get_certificate_id_entry (SyCertificatePage *self);
-GtkEditable   *sy_certificate_page_get_token_url_entry      (SyCertificatePage *self);
-GtkWidget     *sy_certificate_page_get_test_login_button    (SyCertificatePage *self);
-AdwExpanderRow *sy_certificate_page_get_details_row         (SyCertificatePage *self);
 
 G_END_DECLS

@@ -4,7 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "sy-catalogue-field.h"
-#include "sy-field-chooser.h"
+#include "sy-field-chooser-private.h"
 
 struct _SyFieldChooser
 {

@@ -24,14 +24,5 @@ const char  *sy_field_chooser_get_text      (SyFieldChooser *self);
 void         sy_field_chooser_set_text      (SyFieldChooser *self,
                                              const char     *text);
 GtkEditable *sy_field_chooser_get_entry     (SyFieldChooser *self);
-void         sy_field_chooser_popup         (SyFieldChooser *self);
-void         sy_field_chooser_popdown       (SyFieldChooser *self);
-/* The popup's search entry (for tests). */
-GtkEditable *sy_field_chooser_get_search_entry (SyFieldChooser *self);
-/* The list the popup shows, after filtering (for tests). */
-GListModel  *sy_field_chooser_get_filtered  (SyFieldChooser *self);
-/* Picks the filtered list's item at position, as Enter on it does. */
-void         sy_field_chooser_pick          (SyFieldChooser *self,
-                                             guint           position);
 
 G_END_DECLS

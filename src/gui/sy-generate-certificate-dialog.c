@@ -3,7 +3,7 @@
 
 #include <glib/gi18n.h>
 
-#include "sy-generate-certificate-dialog.h"
+#include "sy-generate-certificate-dialog-private.h"
 
 struct _SyGenerateCertificateDialog
 {
@@ -356,46 +356,4 @@ sy_generate_certificate_dialog_get_error (SyGenerateCertificateDialog *self)
 {
   g_return_val_if_fail (SY_IS_GENERATE_CERTIFICATE_DIALOG (self), NULL);
   return self->error_text;
-}
-
-AdwComboRow *
-sy_generate_certificate_dialog_get_key_type_row (SyGenerateCertificateDialog *self)
-{
-  g_return_val_if_fail (SY_IS_GENERATE_CERTIFICATE_DIALOG (self), NULL);
-  return self->key_type_row;
-}
-
-GtkEditable *
-sy_generate_certificate_dialog_get_common_name_entry (SyGenerateCertificateDialog *self)
-{
-  g_return_val_if_fail (SY_IS_GENERATE_CERTIFICATE_DIALOG (self), NULL);
-  return GTK_EDITABLE (self->common_name_row);
-}
-
-GtkEditable *
-sy_generate_certificate_dialog_get_organisation_entry (SyGenerateCertificateDialog *self)
-{
-  g_return_val_if_fail (SY_IS_GENERATE_CERTIFICATE_DIALOG (self), NULL);
-  return GTK_EDITABLE (self->organisation_row);
-}
-
-GtkSpinButton *
-sy_generate_certificate_dialog_get_days_spin (SyGenerateCertificateDialog *self)
-{
-  g_return_val_if_fail (SY_IS_GENERATE_CERTIFICATE_DIALOG (self), NULL);
-  return self->days_spin;
-}
-
-GtkWidget *
-sy_generate_certificate_dialog_get_generate_button (SyGenerateCertificateDialog *self)
-{
-  g_return_val_if_fail (SY_IS_GENERATE_CERTIFICATE_DIALOG (self), NULL);
-  return self->generate_button;
-}
-
-GtkWidget *
-sy_generate_certificate_dialog_get_cancel_button (SyGenerateCertificateDialog *self)
-{
-  g_return_val_if_fail (SY_IS_GENERATE_CERTIFICATE_DIALOG (self), NULL);
-  return self->cancel_button;
 }

@@ -26,65 +26,22 @@ SyMappingEditor  *sy_mapping_editor_new               (SyConnectionStore *connec
                                                        SySecretStore     *secrets,
                                                        const char        *mappings_dir);
 
-SyMapping        *sy_mapping_editor_get_mapping       (SyMappingEditor   *self);
-/* The file the mapping was loaded from or last saved to, or NULL. */
-GFile            *sy_mapping_editor_get_file          (SyMappingEditor   *self);
-const char       *sy_mapping_editor_get_mappings_dir  (SyMappingEditor   *self);
-gboolean          sy_mapping_editor_has_unsaved_changes (SyMappingEditor *self);
-/* Shows mapping (loaded from file, or new when file is NULL) at once,
- * without asking about unsaved changes. */
-void              sy_mapping_editor_set_mapping       (SyMappingEditor   *self,
-                                                       SyMapping         *mapping,
-                                                       GFile             *file);
 /* Asks about unsaved changes, then loads the file; an error is shown with
  * its line and reason, and the current mapping stays. */
 void              sy_mapping_editor_open_file         (SyMappingEditor   *self,
                                                        GFile             *file);
-/* What Import and Export do once their file chooser has answered. Import
- * checks the file, copies it into the mappings folder (under a free name)
- * and opens the copy, after asking about unsaved changes; Export writes the
- * mapping as it stands to file. */
-void              sy_mapping_editor_import_file       (SyMappingEditor   *self,
-                                                       GFile             *file);
-void              sy_mapping_editor_export_file       (SyMappingEditor   *self,
-                                                       GFile             *file);
-/* Asks about unsaved changes (Save / Discard / Cancel) when there are any,
- * then calls callback with TRUE if the caller may go ahead. */
-void              sy_mapping_editor_confirm_close     (SyMappingEditor   *self,
-                                                       void             (*callback) (SyMappingEditor *editor,
-                                                                                     gboolean         proceed,
-                                                                                     gpointer         user_data),
-                                                       gpointer           user_data);
 
-SyMappingPreview *sy_mapping_editor_get_preview       (SyMappingEditor   *self);
-AdwComboRow      *sy_mapping_editor_get_connection_row (SyMappingEditor  *self,
-                                                        gboolean          target);
-AdwComboRow      *sy_mapping_editor_get_entity_row    (SyMappingEditor   *self,
-                                                       gboolean           target);
-/* The rule rows in order (items of "each" rules after their parent). */
-guint             sy_mapping_editor_get_n_rule_rows   (SyMappingEditor   *self);
-SyMappingRuleRow *sy_mapping_editor_get_rule_row      (SyMappingEditor   *self,
-                                                       guint              index);
-/* The title of the last toast shown, or NULL. */
-const char       *sy_mapping_editor_get_last_toast    (SyMappingEditor   *self);
-
-/* Opens the application's mapping editor window (one per application),
- * or presents it when it is open. Closing it with unsaved changes asks. */
-GtkWindow        *sy_mapping_editor_present_window    (GtkApplication    *application,
-                                                       SyConnectionStore *connections,
-                                                       SySecretStore     *secrets,
-                                                       const char        *mappings_dir);
-/* The same, on the application's configuration (<config-dir>/mappings),
- * connections and keyring: what win.show-mappings opens. */
+/* Opens the application's mapping editor window (one per application) on
+ * its configuration (<config-dir>/mappings), connections and keyring, or
+ * presents it when it is open: what win.show-mappings opens. Closing it
+ * with unsaved changes asks. */
 GtkWindow        *sy_mapping_editor_present_for_application (SyApplication *application);
-/* The editor inside a window made by sy_mapping_editor_present_window(). */
+/* The editor inside the mapping editor's window. */
 SyMappingEditor  *sy_mapping_editor_from_window       (GtkWindow         *window);
 
 /* Copies the demo mapping (Mintsoft sales orders to NetSuite, from the
- * resource) into mappings_dir unless a file of that name is there already. */
-gboolean          sy_mapping_editor_install_demo_mapping (const char     *mappings_dir,
-                                                          GError        **error);
-/* The same, into the application's <config-dir>/mappings. */
+ * resource) into the application's <config-dir>/mappings unless a file of
+ * that name is there already. */
 gboolean          sy_mapping_editor_install_demo_mapping_for (SyApplication *application,
                                                               GError       **error);
 

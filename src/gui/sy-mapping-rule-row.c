@@ -3,7 +3,7 @@
 
 #include <glib/gi18n.h>
 
-#include "sy-mapping-rule-row.h"
+#include "sy-mapping-rule-row-private.h"
 
 struct _SyMappingRuleRow
 {

@@ -30,21 +30,7 @@ SyMappingRule  *sy_mapping_rule_row_get_parent_rule  (SyMappingRuleRow *self);
  * error style, an icon, a tooltip and an accessible description. */
 void            sy_mapping_rule_row_set_problem      (SyMappingRuleRow *self,
                                                       const char       *message);
-const char     *sy_mapping_rule_row_get_problem      (SyMappingRuleRow *self);
 
-SyFieldChooser *sy_mapping_rule_row_get_target_chooser (SyMappingRuleRow *self);
-SyFieldChooser *sy_mapping_rule_row_get_source_chooser (SyMappingRuleRow *self);
-GtkDropDown    *sy_mapping_rule_row_get_kind_dropdown  (SyMappingRuleRow *self);
-GtkEditable    *sy_mapping_rule_row_get_value_entry    (SyMappingRuleRow *self);
-GtkCheckButton *sy_mapping_rule_row_get_required_check (SyMappingRuleRow *self);
-/* Opens the transform popover. */
-void            sy_mapping_rule_row_edit_transform     (SyMappingRuleRow *self);
-/* Sets the transform as the popover does: "none", "date", "number",
- * "lookup", "trim", "upper" or "lower", with its option (the date format,
- * the scale, or key=value lines). FALSE when the rule refused it. */
-gboolean        sy_mapping_rule_row_set_transform_choice (SyMappingRuleRow *self,
-                                                          const char       *kind,
-                                                          const char       *option);
 /* Offers an item rule the fields below its parent's target and source
  * again, after they changed. */
 void            sy_mapping_rule_row_update_prefixes    (SyMappingRuleRow *self);

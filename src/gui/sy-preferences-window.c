@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "sy-connection.h"
-#include "sy-preferences-window.h"
+#include "sy-preferences-window-private.h"
 
 struct _SyPreferencesWindow
 {

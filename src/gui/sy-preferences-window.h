@@ -14,13 +14,4 @@ G_DECLARE_FINAL_TYPE (SyPreferencesWindow, sy_preferences_window, SY, PREFERENCE
 SyPreferencesWindow *sy_preferences_window_new               (GtkWindow           *parent,
                                                               GSettings           *settings);
 
-/* The widget that edits a key: a GtkSpinButton, a GtkSwitch, or the
- * AdwEntryRow of "default-base-url"; NULL for a key the window does not
- * show. */
-GtkWidget           *sy_preferences_window_get_control       (SyPreferencesWindow *self,
-                                                              const char          *key);
-/* Why the typed default address was not taken, while that is shown; else
- * NULL. */
-const char          *sy_preferences_window_get_base_url_error (SyPreferencesWindow *self);
-
 G_END_DECLS

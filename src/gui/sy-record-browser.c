@@ -3,7 +3,7 @@
 
 #include <glib/gi18n.h>
 
-#include "sy-record-browser.h"
+#include "sy-record-browser-private.h"
 #include "sy-record-model.h"
 
 struct _SyRecordBrowser

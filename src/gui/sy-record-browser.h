@@ -24,11 +24,5 @@ void         sy_record_browser_set_client  (SyRecordBrowser *self,
 void         sy_record_browser_set_entity  (SyRecordBrowser *self,
                                             const char      *entity);
 const char  *sy_record_browser_get_entity  (SyRecordBrowser *self);
-/* Records loaded so far (for tests and the status line). */
-guint        sy_record_browser_get_n_loaded (SyRecordBrowser *self);
-/* Whether a page is being fetched (the "loading" property). */
-gboolean     sy_record_browser_get_loading (SyRecordBrowser *self);
-/* Asks for the next page, as scrolling near the end does. */
-void         sy_record_browser_load_more   (SyRecordBrowser *self);
 
 G_END_DECLS

@@ -4,7 +4,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
-#include "sy-sync-failure-item.h"
+#include "sy-sync-failure-item-private.h"
 
 struct _SySyncFailureItem
 {

@@ -14,9 +14,7 @@ G_DECLARE_FINAL_TYPE (SySyncFailureItem, sy_sync_failure_item, SY, SYNC_FAILURE_
  * records list shows in its columns. */
 SySyncFailureItem  *sy_sync_failure_item_new            (const SySyncResult *result);
 
-const SySyncResult *sy_sync_failure_item_get_result     (SySyncFailureItem  *self);
 const char         *sy_sync_failure_item_get_source_key (SySyncFailureItem  *self);
-guint               sy_sync_failure_item_get_status     (SySyncFailureItem  *self);
 /* "422", or a dash when no answer came (network, mapping). */
 char               *sy_sync_failure_item_dup_status_text (SySyncFailureItem *self);
 /* The server's message followed by its field errors

@@ -3,7 +3,7 @@
 
 #include <glib/gi18n.h>
 
-#include "sy-sync-failure-list.h"
+#include "sy-sync-failure-list-private.h"
 
 #define FLUSH_INTERVAL_MS 250
 

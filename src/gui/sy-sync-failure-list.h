@@ -27,10 +27,7 @@ void        sy_sync_failure_list_add_page     (SySyncFailureList  *self,
 /* Shows what is queued now. */
 void        sy_sync_failure_list_flush        (SySyncFailureList  *self);
 
-/* A GListModel of SySyncFailureItem. */
-GListModel *sy_sync_failure_list_get_model    (SySyncFailureList  *self);
 /* Items shown plus those queued. */
 guint       sy_sync_failure_list_get_n_items  (SySyncFailureList  *self);
-GtkColumnView *sy_sync_failure_list_get_column_view (SySyncFailureList *self);
 
 G_END_DECLS

@@ -10,7 +10,7 @@
 #include "sy-error.h"
 #include "sy-mapping-editor.h"
 #include "sy-sync-window.h"
-#include "sy-window.h"
+#include "sy-window-private.h"
 
 /* A connection id that is never stored: looking it up tells whether a
  * keyring answers at all, before any connection needs it. */
@@ -874,25 +874,4 @@ sy_window_new (SyApplication *application)
   self = g_object_new (SY_TYPE_WINDOW, "application", application, NULL);
   setup (self);
   return self;
-}
-
-SyConnectionPage *
-sy_window_get_connection_page (SyWindow *self)
-{
-  g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
-  return self->connection_page;
-}
-
-GtkListBox *
-sy_window_get_connection_list (SyWindow *self)
-{
-  g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
-  return self->connection_list;
-}
-
-const char *
-sy_window_get_visible_content (SyWindow *self)
-{
-  g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
-  return gtk_stack_get_visible_child_name (self->content_stack);
 }

@@ -12,7 +12,7 @@
 
 #include "sy-gui-test-util.h"
 #include "sy-mapping-editor.h"
-#include "sy-sync-window.h"
+#include "sy-sync-window-private.h"
 #include "sy-test-support.h"
 
 /* Issue 4: "The window stays responsive during a 100,000-record run."
@@ -128,7 +128,7 @@ remember_worst (Probe  *probe,
   probe->worst[slot].queued_us = queued_us;
   probe->worst[slot].at_us = now_us - probe->started_us;
   probe->worst[slot].read = job_read (probe);
-  probe->worst[slot].n_failed_listed = sy_sync_failure_list_get_n_items (sy_sync_window_get_failure_list (probe->window));
+  probe->worst[slot].n_failed_listed = sy_sync_failure_list_get_n_items (SY_SYNC_FAILURE_LIST (sy_gui_test_get_child (probe->window, SY_TYPE_SYNC_WINDOW, "failure_list")));
 }
 
 static gboolean
@@ -161,7 +161,7 @@ tick_cb (gpointer user_data)
   if (!probe->switched_page && read >= probe->n_records / 2)
     {
       probe->switched_page = TRUE;
-      sy_sync_window_set_visible_page (probe->window, "failures");
+      adw_view_stack_set_visible_child_name (sy_gui_test_get_child (probe->window, SY_TYPE_SYNC_WINDOW, "view_stack"), "failures");
     }
   return G_SOURCE_CONTINUE;
 }
@@ -244,7 +244,7 @@ inspect (SySandboxProcess *sandbox,
 static gboolean
 window_ready (SySyncWindow *window)
 {
-  return g_strcmp0 (sy_sync_window_get_visible_content (window), "sync") == 0 &&
+  return g_strcmp0 (sy_gui_test_get_stack_page (window, SY_TYPE_SYNC_WINDOW, "content_stack"), "sync") == 0 &&
          sy_sync_window_get_mapping (window) != NULL &&
          !sy_sync_window_get_history_loading (window);
 }
@@ -308,7 +308,7 @@ bench_window_sync (void)
   options.max_rps = 0;
   options.full = TRUE;
   sy_sync_window_set_options (window, &options);
-  sy_sync_window_set_visible_page (window, "run");
+  adw_view_stack_set_visible_child_name (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "view_stack"), "run");
   sy_gui_test_wait_frames (GTK_WIDGET (window), 5);
   rss_before_kib = current_rss_kib ();
 
@@ -331,7 +331,7 @@ bench_window_sync (void)
     while (sy_sync_window_get_busy (window))
       {
         if (g_get_monotonic_time () > give_up)
-          g_error ("The run did not finish: %s", sy_sync_window_get_status_text (window));
+          g_error ("The run did not finish: %s", gtk_label_get_text (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "status_label")));
         g_main_context_iteration (NULL, TRUE);
       }
   }
@@ -347,7 +347,7 @@ bench_window_sync (void)
   /* Right results: every record read once; each written or failed; the
    * failed ones exactly the sandbox's invalid orders, all in the list. */
   progress = sy_sync_job_get_progress (sy_sync_window_get_job (window));
-  g_test_message ("Status: %s", sy_sync_window_get_status_text (window));
+  g_test_message ("Status: %s", gtk_label_get_text (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "status_label")));
   g_assert_cmpint (sy_sync_progress_get_state (progress), ==, SY_SYNC_JOB_STATE_FINISHED);
   read = sy_sync_progress_get_read (progress);
   written = sy_sync_progress_get_written (progress);
@@ -366,8 +366,8 @@ bench_window_sync (void)
   g_assert_cmpint (target_count, ==, (gint64) written);
   g_assert_cmpint (json_object_get_int_member (duplicates, "duplicates"), ==, 0);
   SY_GUI_WAIT_FOR (!sy_sync_window_get_failures_loading (window));
-  sy_sync_failure_list_flush (sy_sync_window_get_failure_list (window));
-  g_assert_cmpuint (sy_sync_failure_list_get_n_items (sy_sync_window_get_failure_list (window)), ==, failed);
+  sy_sync_failure_list_flush (SY_SYNC_FAILURE_LIST (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "failure_list")));
+  g_assert_cmpuint (sy_sync_failure_list_get_n_items (SY_SYNC_FAILURE_LIST (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "failure_list"))), ==, failed);
 
   seconds = (finished_us - probe.started_us) / (double) G_USEC_PER_SEC;
   ticks = gap_figures (tick_gaps);

@@ -3,15 +3,21 @@
 
 #include <stdlib.h>
 
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "sy-sandbox-process.h"
 
 /* Throughput and latency of switchyard-sandbox over loopback: a fixed
  * number of list requests, a fixed number in flight, one libsoup session.
- * Prints figures; asserts nothing about speed. */
+ * Prints figures; asserts nothing about speed, but fails on wrong answers:
+ * every answer must be a 200, every tenth is read in full (the page's
+ * records, their count, meta.total, the filter and the order), and the
+ * sandbox's own count of answers must match the requests made. */
 
 #define DEADLINE_SECONDS 60
+/* Parsing every answer would measure the client's JSON parser. */
+#define CHECK_EVERY 10
 
 typedef struct
 {
@@ -25,6 +31,10 @@ typedef struct
   guint started;
   guint finished;
   guint failed;
+  guint checked;
+  guint records;
+  gint64 filtered_total;    /* meta.total of the filtered list, once seen; -1 before */
+  char *first_problem;
   GArray *latencies_usec;   /* gint64 */
   gboolean deadline_passed;
 } Bench;
@@ -33,7 +43,98 @@ typedef struct
 {
   Bench *bench;
   gint64 started_at;
+  guint page;
+  gboolean filtered;
 } Request;
+
+#define FILTER_SINCE "2024-06-01T00:00:00Z"
+
+static void
+problem (Bench      *bench,
+         const char *format,
+         ...) G_GNUC_PRINTF (2, 3);
+
+static void
+problem (Bench      *bench,
+         const char *format,
+         ...)
+{
+  va_list ap;
+
+  bench->failed++;
+  if (bench->first_problem != NULL)
+    return;
+  va_start (ap, format);
+  bench->first_problem = g_strdup_vprintf (format, ap);
+  va_end (ap);
+}
+
+/* What the sandbox must answer for this page: as many records as the page
+ * holds, meta.total, and for the filtered list only records after the
+ * filter's instant, in ascending order, and the same total every time. */
+static void
+check_answer (Bench   *bench,
+              Request *request,
+              GBytes  *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *root, *meta;
+  JsonArray *data;
+  const char *previous = NULL;
+  gint64 total;
+
+  bench->checked++;
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), &error) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      problem (bench, "page %u: not a JSON object", request->page);
+      return;
+    }
+  root = json_node_get_object (json_parser_get_root (parser));
+  data = json_object_has_member (root, "data") ? json_object_get_array_member (root, "data") : NULL;
+  meta = json_object_has_member (root, "meta") ? json_object_get_object_member (root, "meta") : NULL;
+  if (data == NULL || meta == NULL)
+    {
+      problem (bench, "page %u: no data or no meta", request->page);
+      return;
+    }
+  total = json_object_get_int_member_with_default (meta, "total", -1);
+
+  if (!request->filtered)
+    {
+      guint first = (request->page - 1) * bench->per_page;
+      guint expected = first < bench->records ? MIN (bench->per_page, bench->records - first) : 0;
+
+      if (total != bench->records)
+        problem (bench, "page %u: meta.total %" G_GINT64_FORMAT ", not %u", request->page, total, bench->records);
+      if (json_array_get_length (data) != expected)
+        problem (bench, "page %u: %u records, not %u", request->page, json_array_get_length (data), expected);
+      return;
+    }
+
+  if (bench->filtered_total < 0)
+    bench->filtered_total = total;
+  else if (total != bench->filtered_total)
+    problem (bench, "filtered page %u: meta.total %" G_GINT64_FORMAT ", earlier %" G_GINT64_FORMAT,
+             request->page, total, bench->filtered_total);
+  if (total < 0 || total > bench->records)
+    problem (bench, "filtered page %u: meta.total %" G_GINT64_FORMAT " of %u records", request->page, total,
+             bench->records);
+  for (guint i = 0; i < json_array_get_length (data); i++)
+    {
+      JsonObject *record = json_array_get_object_element (data, i);
+      const char *updated_at = record ? json_object_get_string_member_with_default (record, "updatedAt", NULL) : NULL;
+
+      /* ISO 8601 in UTC with the same precision: text order is time order. */
+      if (updated_at == NULL || g_strcmp0 (updated_at, FILTER_SINCE) <= 0)
+        problem (bench, "filtered page %u: a record updated at %s passed the filter", request->page,
+                 updated_at ? updated_at : "(none)");
+      else if (previous != NULL && g_strcmp0 (previous, updated_at) > 0)
+        problem (bench, "filtered page %u: %s after %s in an ascending sort", request->page, updated_at, previous);
+      previous = updated_at;
+    }
+}
 
 static void send_next (Bench *bench);
 
@@ -51,13 +152,16 @@ request_done (GObject      *source,
 
   body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   latency = g_get_monotonic_time () - request->started_at;
-  if (body == NULL || soup_message_get_status (msg) != SOUP_STATUS_OK || g_bytes_get_size (body) == 0)
-    bench->failed++;
   g_array_append_val (bench->latencies_usec, latency);
   bench->finished++;
-  g_free (request);
-
   send_next (bench);
+
+  if (body == NULL || soup_message_get_status (msg) != SOUP_STATUS_OK || g_bytes_get_size (body) == 0)
+    problem (bench, "page %u: %s", request->page,
+             error != NULL ? error->message : soup_status_get_phrase (soup_message_get_status (msg)));
+  else if (bench->finished % CHECK_EVERY == 0)
+    check_answer (bench, request, body);
+  g_free (request);
 }
 
 static void
@@ -68,6 +172,8 @@ send_next (Bench *bench)
   g_autofree char *authorization = NULL;
   Request *request;
   guint n = bench->started;
+  guint page;
+  gboolean filtered;
 
   if (bench->started >= bench->total || bench->deadline_passed)
     return;
@@ -75,13 +181,18 @@ send_next (Bench *bench)
 
   /* Walk the pages, and every fourth request asks for a filtered, sorted
    * list as an incremental sync would. */
-  if (n % 4 == 3)
-    url = g_strdup_printf ("%s/api/wms/sales-orders?per_page=%u&filter%%5BupdatedAt%%3Agt%%5D=2024-06-01T00:00:00Z"
-                           "&sort%%5BupdatedAt%%5D=0&page=%u", bench->base_url, bench->per_page,
-                           1 + n % MAX (bench->n_pages / 2, 1));
+  filtered = n % 4 == 3;
+  if (filtered)
+    {
+      page = 1 + n % MAX (bench->n_pages / 2, 1);
+      url = g_strdup_printf ("%s/api/wms/sales-orders?per_page=%u&filter%%5BupdatedAt%%3Agt%%5D=" FILTER_SINCE
+                             "&sort%%5BupdatedAt%%5D=0&page=%u", bench->base_url, bench->per_page, page);
+    }
   else
-    url = g_strdup_printf ("%s/api/wms/sales-orders?per_page=%u&page=%u", bench->base_url, bench->per_page,
-                           1 + n % bench->n_pages);
+    {
+      page = 1 + n % bench->n_pages;
+      url = g_strdup_printf ("%s/api/wms/sales-orders?per_page=%u&page=%u", bench->base_url, bench->per_page, page);
+    }
 
   msg = soup_message_new ("GET", url);
   authorization = g_strconcat ("Bearer ", bench->token, NULL);
@@ -89,6 +200,8 @@ send_next (Bench *bench)
 
   request = g_new0 (Request, 1);
   request->bench = bench;
+  request->page = page;
+  request->filtered = filtered;
   request->started_at = g_get_monotonic_time ();
   soup_session_send_and_read_async (bench->session, msg, G_PRIORITY_DEFAULT, NULL, request_done, request);
 }
@@ -100,6 +213,43 @@ deadline_reached (gpointer user_data)
 
   bench->deadline_passed = TRUE;
   return G_SOURCE_REMOVE;
+}
+
+/* The sandbox's own count: one 200 per request made, nothing else. */
+static void
+check_sandbox_counts (Bench *bench)
+{
+  g_autofree char *url = g_strconcat (bench->base_url, "/__sandbox/stats", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GList) statuses = NULL;
+  JsonObject *requests;
+  gint64 answered = 0, ok;
+
+  body = soup_session_send_and_read (bench->session, msg, NULL, &error);
+  if (body == NULL || soup_message_get_status (msg) != SOUP_STATUS_OK ||
+      !json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      problem (bench, "/__sandbox/stats did not answer");
+      return;
+    }
+  requests = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "requests");
+  if (requests == NULL)
+    {
+      problem (bench, "/__sandbox/stats has no requests");
+      return;
+    }
+  statuses = json_object_get_members (requests);
+  for (GList *l = statuses; l != NULL; l = l->next)
+    answered += json_object_get_int_member (requests, l->data);
+  ok = json_object_get_int_member_with_default (requests, "200", 0);
+  g_print ("  the sandbox counted %" G_GINT64_FORMAT " answers, %" G_GINT64_FORMAT " of them 200\n", answered, ok);
+  if (ok != bench->finished || answered != bench->finished)
+    problem (bench, "the sandbox answered %" G_GINT64_FORMAT " requests (%" G_GINT64_FORMAT " with 200), "
+             "the client made %u", answered, ok, bench->finished);
 }
 
 static int
@@ -171,6 +321,8 @@ main (int   argc,
   bench.base_url = g_strdup (sy_sandbox_process_get_url (sandbox));
   bench.token = g_strdup (sy_sandbox_process_get_token (sandbox, "wms"));
   bench.per_page = per_page;
+  bench.records = records;
+  bench.filtered_total = -1;
   bench.n_pages = MAX ((records + per_page - 1) / per_page, 1);
   bench.total = requests;
   bench.latencies_usec = g_array_sized_new (FALSE, FALSE, sizeof (gint64), requests);
@@ -195,11 +347,15 @@ main (int   argc,
            percentile_ms (bench.latencies_usec, 1.0));
   if (bench.deadline_passed)
     g_print ("  stopped at the %d s deadline\n", DEADLINE_SECONDS);
+  check_sandbox_counts (&bench);
+  g_print ("  %u answers read in full; %u problems%s%s\n", bench.checked, bench.failed,
+           bench.first_problem ? ", the first: " : "", bench.first_problem ? bench.first_problem : "");
 
   g_array_unref (bench.latencies_usec);
   g_object_unref (bench.session);
   g_free (bench.base_url);
   g_free (bench.token);
+  g_free (bench.first_problem);
 
   return bench.failed > 0 ? 1 : 0;
 }

@@ -15,13 +15,16 @@
 
 #include "sy-cli-test-support.h"
 #include "sy-example-mapping.h"
+#include "sy-sandbox-client.h"
 #include "sy-test-support.h"
 
 /* `switchyard-cli sync run` against switchyard-sandbox over loopback:
  * throughput with a slow target, the rate under a server's rate limit,
  * and peak memory as the source grows. Prints figures and the goals next
- * to them; asserts nothing about speed, but fails on wrong results (a
- * record missing or written twice, a run that did not finish).
+ * to them; asserts nothing about speed, but fails on wrong results: a run
+ * that did not finish or failed records, counts that do not add up, or a
+ * target that does not hold exactly one record for every source order
+ * (found by the code the mapping writes, with the order's number).
  * SWITCHYARD_BENCH_QUICK=1 scales the sizes down for a smoke run. */
 
 #define MEMORY_LIMIT_KIB (64 * 1024)
@@ -210,6 +213,43 @@ summary_int (Measured   *measured,
   return json_object_get_int_member (object, member);
 }
 
+/* The target holds exactly the source's orders: one record for each,
+ * carrying its key as the code and its order number, and nothing else. */
+static void
+assert_target_is_source (Bench *bench,
+                         guint  n_records)
+{
+  g_autoptr(GPtrArray) source = sy_sandbox_client_list_all (bench->cli.sandbox, bench->inspection, "wms",
+                                                            "wms/sales-orders");
+  g_autoptr(GPtrArray) target = sy_sandbox_client_list_all (bench->cli.sandbox, bench->inspection, "erp",
+                                                            "erp/sales-orders");
+  g_autoptr(GHashTable) by_code = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_assert_cmpuint (source->len, ==, n_records);
+  g_assert_cmpuint (target->len, ==, n_records);
+  for (guint i = 0; i < target->len; i++)
+    {
+      JsonObject *record = g_ptr_array_index (target, i);
+      const char *code = json_object_get_string_member_with_default (record, "code", NULL);
+
+      if (code == NULL)
+        g_error ("target record %s has no code", json_object_get_string_member_with_default (record, "key", "?"));
+      if (!g_hash_table_insert (by_code, (gpointer) code, record))
+        g_error ("two target records have the code %s", code);
+    }
+  for (guint i = 0; i < source->len; i++)
+    {
+      JsonObject *order = g_ptr_array_index (source, i);
+      const char *key = json_object_get_string_member (order, "key");
+      JsonObject *record = g_hash_table_lookup (by_code, key);
+
+      if (record == NULL)
+        g_error ("source order %s is not in the target", key);
+      g_assert_cmpstr (json_object_get_string_member_with_default (record, "orderNumber", NULL), ==,
+                       json_object_get_string_member_with_default (order, "orderNumber", NULL));
+    }
+}
+
 /* A run that wrote every record once and failed none. */
 static void
 assert_complete (Bench    *bench,
@@ -221,9 +261,12 @@ assert_complete (Bench    *bench,
   g_assert_cmpint (measured->status, ==, 0);
   g_assert_cmpint (summary_int (measured, "read"), ==, n_records);
   g_assert_cmpint (summary_int (measured, "failed"), ==, 0);
+  g_assert_cmpint (summary_int (measured, "skipped"), ==, 0);
+  g_assert_cmpint (summary_int (measured, "created"), ==, n_records);
   g_assert_cmpint (summary_int (measured, "written"), ==, n_records);
   g_assert_cmpint (stats->target_count, ==, n_records);
   g_assert_cmpint (stats->duplicates, ==, 0);
+  assert_target_is_source (bench, n_records);
 }
 
 static void

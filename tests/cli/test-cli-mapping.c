@@ -23,7 +23,7 @@ typedef struct
   char         *files_dir;
 } Fixture;
 
-/* Lines (1-based) of DESIGN.md §8's example, sy_example_mapping, that
+/* Lines (1-based) of docs/architecture.md §5's example, sy_example_mapping, that
  * tests replace or name. */
 #define LINE_SOURCE 4
 #define LINE_TARGET 5
@@ -151,7 +151,7 @@ expected_date (const char *iso8601)
   return g_date_time_format (when, "%Y-%m-%d");
 }
 
-/* What DESIGN.md §8's example must make of a source order, field by field. */
+/* What docs/architecture.md §5's example must make of a source order, field by field. */
 static void
 assert_example_payload (JsonObject *source,
                         JsonObject *payload)
@@ -200,7 +200,7 @@ assert_example_payload (JsonObject *source,
 }
 
 /* Runs `mapping preview --json` and returns its document, after checking
- * that it is exactly DESIGN.md §6's shape. */
+ * that it is exactly docs/architecture.md §8's shape. */
 static JsonObject *
 run_preview_json (Fixture    *fixture,
                   const char *path,

@@ -13,7 +13,7 @@
 /* `switchyard-cli sync run|resume|status|errors|retry-failed` as a user
  * runs them: a child process with its own configuration and state
  * directories, the real keyring of the test session, a real
- * switchyard-sandbox on loopback, DESIGN.md §8's example mapping in a
+ * switchyard-sandbox on loopback, docs/architecture.md §5's example mapping in a
  * file, and the sandbox's inspection endpoints as the judge of what
  * reached the target. */
 
@@ -127,7 +127,7 @@ int_member (JsonObject *object,
 }
 
 /* The summary `sync run --json` prints: exactly one JSON object, with
- * DESIGN.md §6's seven members as integers. */
+ * docs/architecture.md §8's seven members as integers. */
 static JsonObject *
 parse_summary (const SyCliRun *run)
 {

@@ -78,6 +78,56 @@ sy_gui_test_wait_until (gboolean   (*condition) (gpointer user_data),
     }
 }
 
+gpointer
+sy_gui_test_get_child (gpointer    widget,
+                       GType       template_type,
+                       const char *name)
+{
+  GObject *child;
+
+  g_assert_true (G_TYPE_CHECK_INSTANCE_TYPE (widget, template_type));
+  child = gtk_widget_get_template_child (GTK_WIDGET (widget), template_type, name);
+  if (child == NULL)
+    g_error ("%s has no template child “%s”", g_type_name (template_type), name);
+  return child;
+}
+
+const char *
+sy_gui_test_get_stack_page (gpointer    widget,
+                            GType       template_type,
+                            const char *name)
+{
+  return gtk_stack_get_visible_child_name (GTK_STACK (sy_gui_test_get_child (widget, template_type, name)));
+}
+
+gboolean
+sy_gui_test_get_boolean (gpointer    object,
+                         const char *property)
+{
+  gboolean value = FALSE;
+
+  g_object_get (object, property, &value, NULL);
+  return value;
+}
+
+static gboolean
+only_caller_holds (gpointer user_data)
+{
+  return G_OBJECT (user_data)->ref_count == 1;
+}
+
+void
+sy_gui_test_destroy_window (gpointer window)
+{
+  g_assert_true (GTK_IS_WINDOW (window));
+  g_object_ref (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  /* Cancelled operations still hold the window until their callbacks
+   * have run; anything that holds it for longer is a leak. */
+  sy_gui_test_wait_until (only_caller_holds, window, 30, "the window's last reference");
+  g_assert_finalize_object (window);
+}
+
 static gboolean
 count_frame (GtkWidget     *widget,
              GdkFrameClock *clock,

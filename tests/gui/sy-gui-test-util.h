@@ -37,6 +37,23 @@ void           sy_gui_test_iterate            (void);
 void           sy_gui_test_wait_frames        (GtkWidget    *widget,
                                                guint         n_frames);
 
+/* The object the template of template_type names name in widget (one its
+ * class binds), as a person would find it by its place in the window:
+ * tests need no getters in the public headers. Fails if there is none. */
+gpointer       sy_gui_test_get_child          (gpointer      widget,
+                                               GType         template_type,
+                                               const char   *name);
+/* The visible page of the GtkStack the template names name. */
+const char    *sy_gui_test_get_stack_page     (gpointer      widget,
+                                               GType         template_type,
+                                               const char   *name);
+/* The value of a boolean property of object. */
+gboolean       sy_gui_test_get_boolean        (gpointer      object,
+                                               const char   *property);
+/* Destroys window, lets pending callbacks drop what they hold, and
+ * asserts that the window is finalised: nothing keeps it alive. */
+void           sy_gui_test_destroy_window     (gpointer      window);
+
 /* Renders widget to $SWITCHYARD_SCREENSHOT_DIR/NAME.png and fails unless
  * the picture has more than one colour. Returns the path. */
 /* Distinct colours in a picture, counting stops past 16. */

@@ -4,15 +4,16 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
-#include "sy-certificate-page.h"
+#include "sy-certificate-page-private.h"
 #include "sy-connection-page.h"
 #include "sy-connection-store.h"
 #include "sy-error.h"
-#include "sy-generate-certificate-dialog.h"
+#include "sy-generate-certificate-dialog-private.h"
 #include "sy-gui-test-util.h"
 #include "sy-secret-store.h"
 #include "sy-state-store.h"
 #include "sy-test-support.h"
+#include "sy-window-private.h"
 
 typedef struct
 {
@@ -70,7 +71,7 @@ fixture_tear_down (Fixture       *fixture,
     sy_gui_test_respond (dialog, "close");
 
   sy_certificate_page_set_connection (fixture->page, NULL, NULL, NULL, NULL);
-  gtk_window_destroy (fixture->window);
+  sy_gui_test_destroy_window (fixture->window);
 
   sy_secret_store_clear_async (fixture->secrets, sy_connection_get_id (fixture->connection),
                                NULL, NULL, sy_test_store_result, &result);
@@ -98,7 +99,7 @@ show_connection (Fixture *fixture)
 {
   sy_certificate_page_set_connection (fixture->page, fixture->connection, fixture->connections,
                                       fixture->secrets, fixture->state);
-  SY_GUI_WAIT_FOR (!sy_certificate_page_get_busy (fixture->page));
+  SY_GUI_WAIT_FOR (!sy_gui_test_get_boolean (fixture->page, "busy"));
 }
 
 /* Every label a person can see on the page now: hidden stack pages and
@@ -211,13 +212,13 @@ open_generate_dialog (Fixture    *fixture,
   /* The defaults NetSuite wants. */
   g_assert_cmpint (sy_generate_certificate_dialog_get_key_spec (dialog), ==, SY_KEY_SPEC_RSA_3072);
   g_assert_cmpuint (sy_generate_certificate_dialog_get_days (dialog), ==, 730);
-  g_assert_false (gtk_widget_get_sensitive (sy_generate_certificate_dialog_get_generate_button (dialog)));
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "generate_button"))));
 
-  adw_combo_row_set_selected (sy_generate_certificate_dialog_get_key_type_row (dialog), spec);
-  gtk_editable_set_text (sy_generate_certificate_dialog_get_common_name_entry (dialog), common_name);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "key_type_row")), spec);
+  gtk_editable_set_text (GTK_EDITABLE (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "common_name_row")), common_name);
   if (organisation != NULL)
-    gtk_editable_set_text (sy_generate_certificate_dialog_get_organisation_entry (dialog), organisation);
-  g_assert_true (gtk_widget_get_sensitive (sy_generate_certificate_dialog_get_generate_button (dialog)));
+    gtk_editable_set_text (GTK_EDITABLE (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "organisation_row")), organisation);
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "generate_button"))));
   g_assert_cmpint (sy_generate_certificate_dialog_get_key_spec (dialog), ==, spec);
 
   return dialog;
@@ -238,7 +239,7 @@ wait_until_imported (Fixture       *fixture,
 {
   SY_GUI_WAIT_FOR ((sy_certificate_page_get_certificate (fixture->page) != NULL
                     && sy_certificate_page_get_certificate (fixture->page) != before
-                    && !sy_certificate_page_get_busy (fixture->page))
+                    && !sy_gui_test_get_boolean (fixture->page, "busy"))
                    || sy_gui_test_find_message_dialog () != NULL);
   if (sy_gui_test_find_message_dialog () != NULL)
     g_error ("Import asked: %s — %s", adw_message_dialog_get_heading (sy_gui_test_find_message_dialog ()),
@@ -253,7 +254,7 @@ generate (Fixture                     *fixture,
   GWeakRef ref;
 
   g_weak_ref_init (&ref, dialog);
-  gtk_widget_activate (sy_generate_certificate_dialog_get_generate_button (dialog));
+  gtk_widget_activate (GTK_WIDGET (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "generate_button")));
   sy_gui_test_wait_until (dialog_is_gone, &ref, 60, "the generate dialog to close");
   g_weak_ref_clear (&ref);
 
@@ -392,11 +393,11 @@ test_generate_ec (Fixture       *fixture,
   g_assert_true (strstr (shown, "Expires in 730 days") != NULL || strstr (shown, "Expires in 729 days") != NULL);
   /* A fresh certificate passes NetSuite's check. */
   assert_not_shows (fixture->page, "NetSuite Will Refuse");
-  g_assert_false (sy_certificate_page_get_needs_attention (fixture->page));
+  g_assert_false (sy_gui_test_get_boolean (fixture->page, "needs-attention"));
   /* Details are folded away until asked for. */
   assert_not_shows (fixture->page, sy_certificate_get_sha256_fingerprint (stored));
 
-  details = sy_certificate_page_get_details_row (fixture->page);
+  details = ADW_EXPANDER_ROW (sy_gui_test_get_child (fixture->page, SY_TYPE_CERTIFICATE_PAGE, "details_row"));
   adw_expander_row_set_expanded (details, TRUE);
   sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 20);
   assert_shows (fixture->page, "EC P-256, 256 bits");
@@ -448,12 +449,12 @@ test_generate_rsa (Fixture       *fixture,
   dialog = open_generate_dialog (fixture, SY_KEY_SPEC_RSA_3072, "RSA Integration", NULL);
   g_free (sy_gui_test_screenshot (GTK_WIDGET (dialog), "generate-certificate-dialog"));
   g_object_ref (dialog);
-  gtk_widget_activate (sy_generate_certificate_dialog_get_generate_button (dialog));
+  gtk_widget_activate (GTK_WIDGET (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "generate_button")));
   /* A button's activation clicks it a moment later, as a key press does. */
-  SY_GUI_WAIT_FOR (sy_generate_certificate_dialog_get_busy (dialog) || !gtk_widget_get_visible (GTK_WIDGET (dialog)));
+  SY_GUI_WAIT_FOR (sy_gui_test_get_boolean (dialog, "busy") || !gtk_widget_get_visible (GTK_WIDGET (dialog)));
   g_assert_null (sy_generate_certificate_dialog_get_error (dialog));
   if (gtk_widget_get_visible (GTK_WIDGET (dialog)))
-    g_assert_false (gtk_widget_get_sensitive (sy_generate_certificate_dialog_get_generate_button (dialog)));
+    g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "generate_button"))));
   g_object_unref (dialog);
   SY_GUI_WAIT_FOR (find_generate_dialog () == NULL);
   wait_until_imported (fixture, first);
@@ -463,7 +464,7 @@ test_generate_rsa (Fixture       *fixture,
   g_assert_cmpuint (sy_certificate_get_key_bits (stored), ==, 3072);
   g_assert_cmpstr (sy_certificate_get_sha256_fingerprint (stored), !=, sy_certificate_get_sha256_fingerprint (first));
   assert_shows (fixture->page, "RSA Integration");
-  adw_expander_row_set_expanded (sy_certificate_page_get_details_row (fixture->page), TRUE);
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (sy_gui_test_get_child (fixture->page, SY_TYPE_CERTIFICATE_PAGE, "details_row")), TRUE);
   sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 20);
   assert_shows (fixture->page, "RSA, 3072 bits");
 }
@@ -478,9 +479,9 @@ test_generate_cancel (Fixture       *fixture,
 
   show_connection (fixture);
   dialog = open_generate_dialog (fixture, SY_KEY_SPEC_RSA_4096, "Never", NULL);
-  click (sy_generate_certificate_dialog_get_generate_button (dialog));
-  g_assert_true (sy_generate_certificate_dialog_get_busy (dialog));
-  click (sy_generate_certificate_dialog_get_cancel_button (dialog));
+  click (GTK_WIDGET (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "generate_button")));
+  g_assert_true (sy_gui_test_get_boolean (dialog, "busy"));
+  click (GTK_WIDGET (sy_gui_test_get_child (dialog, SY_TYPE_GENERATE_CERTIFICATE_DIALOG, "cancel_button")));
   SY_GUI_WAIT_FOR (find_generate_dialog () == NULL);
 
   /* Give a key made anyway every chance to sneak in. */
@@ -579,7 +580,7 @@ test_import_weak (Fixture       *fixture,
     g_assert_true (strstr (shown, "The certificate expires in 30 days") != NULL
                    || strstr (shown, "The certificate expires in 29 days") != NULL);
   }
-  g_assert_true (sy_certificate_page_get_needs_attention (fixture->page));
+  g_assert_true (sy_gui_test_get_boolean (fixture->page, "needs-attention"));
   expiry = find_label_with_text (GTK_WIDGET (fixture->page), "Expires in");
   g_assert_true (gtk_widget_has_css_class (expiry, "warning"));
 
@@ -786,14 +787,14 @@ test_login (Fixture       *fixture,
   certificate_id = upload_to_sandbox (sandbox, sy_certificate_page_get_certificate (fixture->page),
                                       "TSTDRV1234567", "client-abc");
 
-  gtk_editable_set_text (sy_certificate_page_get_account_entry (fixture->page), "TSTDRV1234567");
-  gtk_editable_set_text (sy_certificate_page_get_client_id_entry (fixture->page), "client-abc");
-  gtk_editable_set_text (sy_certificate_page_get_certificate_id_entry (fixture->page), certificate_id);
-  gtk_editable_set_text (sy_certificate_page_get_token_url_entry (fixture->page), token_url);
+  gtk_editable_set_text (GTK_EDITABLE (sy_gui_test_get_child (fixture->page, SY_TYPE_CERTIFICATE_PAGE, "account_row")), "TSTDRV1234567");
+  gtk_editable_set_text (GTK_EDITABLE (sy_gui_test_get_child (fixture->page, SY_TYPE_CERTIFICATE_PAGE, "client_id_row")), "client-abc");
+  gtk_editable_set_text (GTK_EDITABLE (sy_gui_test_get_child (fixture->page, SY_TYPE_CERTIFICATE_PAGE, "certificate_id_row")), certificate_id);
+  gtk_editable_set_text (GTK_EDITABLE (sy_gui_test_get_child (fixture->page, SY_TYPE_CERTIFICATE_PAGE, "token_url_row")), token_url);
 
-  click (sy_certificate_page_get_test_login_button (fixture->page));
-  g_assert_true (sy_certificate_page_get_busy (fixture->page));
-  SY_GUI_WAIT_FOR (!sy_certificate_page_get_busy (fixture->page));
+  click (GTK_WIDGET (sy_gui_test_get_child (fixture->page, SY_TYPE_CERTIFICATE_PAGE, "test_login_button")));
+  g_assert_true (sy_gui_test_get_boolean (fixture->page, "busy"));
+  SY_GUI_WAIT_FOR (!sy_gui_test_get_boolean (fixture->page, "busy"));
   g_assert_null (sy_certificate_page_get_error (fixture->page));
   g_assert_nonnull (sy_certificate_page_get_login_result (fixture->page));
   assert_shows (fixture->page, "NetSuite issued an access token");
@@ -813,9 +814,9 @@ test_login (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (netsuite, "token_url"), ==, token_url);
 
   /* A certificate id NetSuite does not know: its reason, inline. */
-  gtk_editable_set_text (sy_certificate_page_get_certificate_id_entry (fixture->page), "not-uploaded");
-  click (sy_certificate_page_get_test_login_button (fixture->page));
-  SY_GUI_WAIT_FOR (!sy_certificate_page_get_busy (fixture->page));
+  gtk_editable_set_text (GTK_EDITABLE (sy_gui_test_get_child (fixture->page, SY_TYPE_CERTIFICATE_PAGE, "certificate_id_row")), "not-uploaded");
+  click (GTK_WIDGET (sy_gui_test_get_child (fixture->page, SY_TYPE_CERTIFICATE_PAGE, "test_login_button")));
+  SY_GUI_WAIT_FOR (!sy_gui_test_get_boolean (fixture->page, "busy"));
   g_assert_null (sy_certificate_page_get_login_result (fixture->page));
   g_assert_nonnull (sy_certificate_page_get_error (fixture->page));
   g_test_message ("Refusal shown: %s", sy_certificate_page_get_error (fixture->page));
@@ -826,9 +827,9 @@ test_login (Fixture       *fixture,
   g_assert_true (gtk_widget_has_css_class (error_label, "error"));
 
   /* A missing field is named before anything is sent. */
-  gtk_editable_set_text (sy_certificate_page_get_client_id_entry (fixture->page), "");
-  click (sy_certificate_page_get_test_login_button (fixture->page));
-  SY_GUI_WAIT_FOR (!sy_certificate_page_get_busy (fixture->page));
+  gtk_editable_set_text (GTK_EDITABLE (sy_gui_test_get_child (fixture->page, SY_TYPE_CERTIFICATE_PAGE, "client_id_row")), "");
+  click (GTK_WIDGET (sy_gui_test_get_child (fixture->page, SY_TYPE_CERTIFICATE_PAGE, "test_login_button")));
+  SY_GUI_WAIT_FOR (!sy_gui_test_get_boolean (fixture->page, "busy"));
   g_assert_nonnull (strstr (sy_certificate_page_get_error (fixture->page), "client ID"));
 
   sy_sandbox_process_stop (sandbox);
@@ -895,7 +896,7 @@ test_keyboard (Fixture       *fixture,
   SY_GUI_WAIT_FOR (find_generate_dialog () == NULL);
 
   generate (fixture, open_generate_dialog (fixture, SY_KEY_SPEC_EC_P256, "Keys", NULL));
-  adw_expander_row_set_expanded (sy_certificate_page_get_details_row (fixture->page), TRUE);
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (sy_gui_test_get_child (fixture->page, SY_TYPE_CERTIFICATE_PAGE, "details_row")), TRUE);
   sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 5);
   assert_labelled (GTK_WIDGET (fixture->page));
   assert_mnemonic (GTK_WIDGET (fixture->page), "Export Public Certificate…");
@@ -962,7 +963,7 @@ test_in_application (void)
   g_assert_nonnull (sy_application_get_state_store (app));
   window = sy_gui_test_get_window (app);
   sy_window_select_connection (window, sy_connection_store_find_by_name (sy_application_get_connection_store (app), "NetSuite"));
-  connection_page = sy_window_get_connection_page (window);
+  connection_page = SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"));
   page = SY_CERTIFICATE_PAGE (find_descendant (GTK_WIDGET (connection_page), SY_TYPE_CERTIFICATE_PAGE));
   g_assert_nonnull (page);
   view_stack = ADW_VIEW_STACK (find_descendant (GTK_WIDGET (connection_page), ADW_TYPE_VIEW_STACK));
@@ -971,7 +972,7 @@ test_in_application (void)
   SY_GUI_WAIT_FOR (sy_certificate_page_get_certificate (page) != NULL);
   g_assert_cmpstr (sy_certificate_get_sha256_fingerprint (sy_certificate_page_get_certificate (page)), ==,
                    sy_certificate_get_sha256_fingerprint (certificate));
-  g_assert_true (sy_certificate_page_get_needs_attention (page));
+  g_assert_true (sy_gui_test_get_boolean (page, "needs-attention"));
   g_assert_true (adw_view_stack_page_get_needs_attention (adw_view_stack_get_page (view_stack, GTK_WIDGET (page))));
 
   adw_view_stack_set_visible_child_name (view_stack, "certificate");

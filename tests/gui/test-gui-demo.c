@@ -4,8 +4,9 @@
 #include "sy-connection-row.h"
 #include "sy-error.h"
 #include "sy-gui-test-util.h"
-#include "sy-record-browser.h"
+#include "sy-record-browser-private.h"
 #include "sy-test-support.h"
+#include "sy-window-private.h"
 
 static gboolean
 page_has_records (SyConnectionPage *page)
@@ -58,8 +59,8 @@ test_demo (void)
   demo = sy_application_get_demo (app);
   g_assert_nonnull (demo);
   SY_GUI_WAIT_FOR (sy_demo_get_connections (demo)->len == 2 ||
-                   g_strcmp0 (sy_window_get_visible_content (window), "demo-failed") == 0);
-  g_assert_cmpstr (sy_window_get_visible_content (window), !=, "demo-failed");
+                   g_strcmp0 (sy_gui_test_get_stack_page (window, SY_TYPE_WINDOW, "content_stack"), "demo-failed") == 0);
+  g_assert_cmpstr (sy_gui_test_get_stack_page (window, SY_TYPE_WINDOW, "content_stack"), !=, "demo-failed");
 
   /* The demo keeps to a configuration directory of its own. */
   demo_config = g_build_filename (g_get_user_cache_dir (), "switchyard", "demo", "config", NULL);
@@ -73,7 +74,7 @@ test_demo (void)
   g_assert_cmpstr (sy_connection_get_platform (netsuite), ==, "netsuite");
 
   /* The first demo connection and its sales orders, without a click. */
-  page = sy_window_get_connection_page (window);
+  page = SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"));
   browser = sy_connection_page_get_record_browser (page);
   g_assert_true (sy_window_get_selected_connection (window) == mintsoft);
   SY_GUI_WAIT_FOR (page_has_records (page));
@@ -144,15 +145,15 @@ test_demo_no_keyring (void)
   window = sy_gui_test_get_window (app);
   demo = sy_application_get_demo (app);
   SY_GUI_WAIT_FOR (sy_demo_get_connections (demo)->len == 2 ||
-                   g_strcmp0 (sy_window_get_visible_content (window), "demo-failed") == 0);
-  g_assert_cmpstr (sy_window_get_visible_content (window), ==, "connection");
+                   g_strcmp0 (sy_gui_test_get_stack_page (window, SY_TYPE_WINDOW, "content_stack"), "demo-failed") == 0);
+  g_assert_cmpstr (sy_gui_test_get_stack_page (window, SY_TYPE_WINDOW, "content_stack"), ==, "connection");
 
   g_assert_true (sy_demo_get_tokens_in_memory (demo));
   g_assert_true (sy_secret_store_is_in_memory (sy_application_get_secret_store (app)));
   g_assert_nonnull (sy_window_get_banner_text (window));
   g_assert_nonnull (strstr (sy_window_get_banner_text (window), "memory"));
 
-  page = sy_window_get_connection_page (window);
+  page = SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"));
   SY_GUI_WAIT_FOR (page_has_records (page));
   shot = sy_gui_test_screenshot (GTK_WIDGET (window), "demo-no-keyring");
 

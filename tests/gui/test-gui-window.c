@@ -3,14 +3,15 @@
 
 #include <libsoup/soup.h>
 
-#include "sy-certificate-page.h"
+#include "sy-certificate-page-private.h"
 #include "sy-connection-check.h"
 #include "sy-connection-page.h"
 #include "sy-connection-row.h"
 #include "sy-error.h"
 #include "sy-gui-test-util.h"
-#include "sy-record-browser.h"
+#include "sy-record-browser-private.h"
 #include "sy-test-support.h"
+#include "sy-window-private.h"
 
 typedef struct
 {
@@ -117,7 +118,7 @@ static SyConnection *
 row_connection (SyWindow *window,
                 int       index)
 {
-  GtkListBoxRow *row = gtk_list_box_get_row_at_index (sy_window_get_connection_list (window), index);
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_list")), index);
 
   return row ? sy_connection_row_get_connection (SY_CONNECTION_ROW (row)) : NULL;
 }
@@ -132,7 +133,7 @@ test_empty_state (Fixture       *fixture,
   fixture_start_app (fixture);
   sy_gui_test_assert_buttons_labelled (GTK_WIDGET (fixture->window));
 
-  g_assert_cmpstr (sy_window_get_visible_content (fixture->window), ==, "empty");
+  g_assert_cmpstr (sy_gui_test_get_stack_page (fixture->window, SY_TYPE_WINDOW, "content_stack"), ==, "empty");
   g_assert_null (row_connection (fixture->window, 0));
   g_assert_null (sy_window_get_selected_connection (fixture->window));
   /* Removing needs a connection; adding is always possible. */
@@ -248,7 +249,7 @@ test_add_connection (Fixture       *fixture,
   g_assert_cmpstr (sy_connection_get_domain (added), ==, "wms");
   g_assert_true (row_connection (fixture->window, 0) == added);
   g_assert_true (sy_window_get_selected_connection (fixture->window) == added);
-  g_assert_cmpstr (sy_window_get_visible_content (fixture->window), ==, "connection");
+  g_assert_cmpstr (sy_gui_test_get_stack_page (fixture->window, SY_TYPE_WINDOW, "content_stack"), ==, "connection");
   g_assert_cmpstr (sy_window_get_last_toast (fixture->window), ==, "Added “Warehouse”");
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dialog)));
 
@@ -473,9 +474,9 @@ test_browse_records (Fixture       *fixture,
   SY_GUI_WAIT_FOR (sy_connection_get_status (connection) != SY_CONNECTION_STATUS_UNKNOWN);
   g_assert_cmpint (sy_connection_get_status (connection), ==, SY_CONNECTION_STATUS_ACTIVE);
   g_assert_true (sy_window_get_selected_connection (fixture->window) == connection);
-  g_assert_cmpstr (sy_window_get_visible_content (fixture->window), ==, "connection");
+  g_assert_cmpstr (sy_gui_test_get_stack_page (fixture->window, SY_TYPE_WINDOW, "content_stack"), ==, "connection");
 
-  page = sy_window_get_connection_page (fixture->window);
+  page = SY_CONNECTION_PAGE (sy_gui_test_get_child (fixture->window, SY_TYPE_WINDOW, "connection_page"));
   browser = sy_connection_page_get_record_browser (page);
   sy_connection_page_set_entity (page, "wms/sales-orders");
   SY_GUI_WAIT_FOR (page_has_records (page));
@@ -548,7 +549,7 @@ test_update_token (Fixture       *fixture,
   SY_GUI_WAIT_FOR (sy_connection_get_status (connection) != SY_CONNECTION_STATUS_UNKNOWN);
   g_assert_cmpint (sy_connection_get_status (connection), ==, SY_CONNECTION_STATUS_NEEDS_REAUTH);
   g_assert_true (sy_window_get_selected_connection (fixture->window) == connection);
-  page = sy_window_get_connection_page (fixture->window);
+  page = SY_CONNECTION_PAGE (sy_gui_test_get_child (fixture->window, SY_TYPE_WINDOW, "connection_page"));
 
   json_path = g_build_filename (fixture->config_dir, "connections.json", NULL);
   g_assert_true (g_file_get_contents (json_path, &json_before, NULL, &error));
@@ -704,7 +705,7 @@ test_broken_config (Fixture       *fixture,
   g_assert_nonnull (broken_path);
   g_assert_true (g_file_test (broken_path, G_FILE_TEST_EXISTS));
   g_assert_nonnull (strstr (adw_message_dialog_get_body (report), broken_path));
-  g_assert_cmpstr (sy_window_get_visible_content (fixture->window), ==, "empty");
+  g_assert_cmpstr (sy_gui_test_get_stack_page (fixture->window, SY_TYPE_WINDOW, "content_stack"), ==, "empty");
 
   shot = sy_gui_test_screenshot (GTK_WIDGET (report), "broken-config-report");
   sy_gui_test_respond (report, "close");
@@ -785,7 +786,7 @@ test_responsive_while_loading (Fixture       *fixture,
   connection = add_connection_directly (fixture, "Slow", "wms");
   SY_GUI_WAIT_FOR (sy_connection_get_status (connection) != SY_CONNECTION_STATUS_UNKNOWN);
 
-  page = sy_window_get_connection_page (fixture->window);
+  page = SY_CONNECTION_PAGE (sy_gui_test_get_child (fixture->window, SY_TYPE_WINDOW, "connection_page"));
   browser = sy_connection_page_get_record_browser (page);
   SY_GUI_WAIT_FOR (sy_connection_page_get_has_client (page));
   SY_GUI_WAIT_FOR (!sy_record_browser_get_loading (browser));
@@ -830,7 +831,7 @@ find_row_by_name (SyWindow   *window,
 {
   GtkListBoxRow *row;
 
-  for (int i = 0; (row = gtk_list_box_get_row_at_index (sy_window_get_connection_list (window), i)) != NULL; i++)
+  for (int i = 0; (row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_list")), i)) != NULL; i++)
     {
       if (g_strcmp0 (sy_connection_get_name (sy_connection_row_get_connection (SY_CONNECTION_ROW (row))), name) == 0)
         return SY_CONNECTION_ROW (row);
@@ -932,8 +933,8 @@ test_certificate_warning (Fixture       *fixture,
    * application has its own objects for the connections it read. */
   sy_window_select_connection (fixture->window, sy_connection_row_get_connection (later_row));
   g_assert_true (sy_window_get_selected_connection (fixture->window) == sy_connection_row_get_connection (later_row));
-  page = sy_connection_page_get_certificate_page (sy_window_get_connection_page (fixture->window));
-  SY_GUI_WAIT_FOR (sy_certificate_page_get_certificate (page) != NULL && !sy_certificate_page_get_busy (page));
+  page = sy_connection_page_get_certificate_page (SY_CONNECTION_PAGE (sy_gui_test_get_child (fixture->window, SY_TYPE_WINDOW, "connection_page")));
+  SY_GUI_WAIT_FOR (sy_certificate_page_get_certificate (page) != NULL && !sy_gui_test_get_boolean (page, "busy"));
   g_assert_true (g_file_set_contents (certificate_path, new_certificate_pem, -1, &error));
   g_assert_no_error (error);
   g_assert_true (sy_private_key_export (new_key, key_path, &error));

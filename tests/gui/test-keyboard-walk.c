@@ -3,11 +3,12 @@
 
 #include "sy-connection-row.h"
 #include "sy-gui-test-util.h"
-#include "sy-mapping-editor.h"
+#include "sy-mapping-editor-private.h"
 #include "sy-preferences-window.h"
+#include "sy-record-browser-private.h"
 #include "sy-sync-window.h"
-#include "sy-record-browser.h"
 #include "sy-test-support.h"
+#include "sy-window-private.h"
 
 /* The main window with the keyboard alone: Tab, as GTK moves focus for it
  * (gtk_widget_child_focus() is what the Tab binding calls; GTK 4.8 cannot
@@ -112,7 +113,7 @@ static gboolean
 demo_has_records (gpointer user_data)
 {
   SyWindow *window = user_data;
-  SyConnectionPage *page = sy_window_get_connection_page (window);
+  SyConnectionPage *page = SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"));
   SyRecordBrowser *browser = sy_connection_page_get_record_browser (page);
 
   return sy_record_browser_get_n_loaded (browser) > 0 && !sy_record_browser_get_loading (browser);
@@ -137,7 +138,7 @@ static gboolean
 page_settled (gpointer user_data)
 {
   SyWindow *window = user_data;
-  SyConnectionPage *page = sy_window_get_connection_page (window);
+  SyConnectionPage *page = SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"));
   SyRecordBrowser *browser = sy_connection_page_get_record_browser (page);
 
   return sy_connection_page_get_has_client (page) && !sy_record_browser_get_loading (browser);
@@ -150,7 +151,7 @@ page_settled (gpointer user_data)
 static void
 wait_for_page (SyWindow *window)
 {
-  SyConnectionPage *page = sy_window_get_connection_page (window);
+  SyConnectionPage *page = SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"));
   SyRecordBrowser *browser = sy_connection_page_get_record_browser (page);
 
   sy_gui_test_wait_frames (GTK_WIDGET (window), 2);
@@ -325,7 +326,7 @@ walk_mapping_editor (SyApplication *app,
     editor = sy_mapping_editor_from_window (l->data);
   g_assert_nonnull (editor);
   window = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (editor)));
-  preview = sy_mapping_editor_get_preview (editor);
+  preview = SY_MAPPING_PREVIEW (sy_gui_test_get_child (editor, SY_TYPE_MAPPING_EDITOR, "preview"));
 
   sy_mapping_editor_open_file (editor, file);
   SY_GUI_WAIT_FOR (sy_mapping_editor_get_file (editor) != NULL);
@@ -376,8 +377,8 @@ test_keyboard_walk (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);
   demo = sy_application_get_demo (app);
   SY_GUI_WAIT_FOR (sy_demo_get_connections (demo)->len == 2 ||
-                   g_strcmp0 (sy_window_get_visible_content (window), "demo-failed") == 0);
-  g_assert_cmpstr (sy_window_get_visible_content (window), ==, "connection");
+                   g_strcmp0 (sy_gui_test_get_stack_page (window, SY_TYPE_WINDOW, "content_stack"), "demo-failed") == 0);
+  g_assert_cmpstr (sy_gui_test_get_stack_page (window, SY_TYPE_WINDOW, "content_stack"), ==, "connection");
   sy_gui_test_wait_until (demo_has_records, window, 60, "the demo's records");
   sy_gui_test_wait_frames (GTK_WIDGET (window), 5);
 
@@ -392,7 +393,7 @@ test_keyboard_walk (void)
 
   /* The Certificate tab. */
   g_test_message ("The main window, Certificate tab");
-  tabs = ADW_VIEW_STACK (find_widget (GTK_WIDGET (sy_window_get_connection_page (window)), ADW_TYPE_VIEW_STACK));
+  tabs = ADW_VIEW_STACK (find_widget (GTK_WIDGET (SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"))), ADW_TYPE_VIEW_STACK));
   g_assert_nonnull (tabs);
   adw_view_stack_set_visible_child_name (tabs, "certificate");
   sy_gui_test_wait_frames (GTK_WIDGET (window), 3);
@@ -400,7 +401,7 @@ test_keyboard_walk (void)
   g_assert_cmpuint (count_reached (&certificate, SY_TYPE_CONNECTION_ROW), ==, 2);
   g_assert_cmpuint (count_reached (&certificate, GTK_TYPE_COLUMN_VIEW), ==, 0);
   {
-    GtkWidget *certificate_page = GTK_WIDGET (sy_connection_page_get_certificate_page (sy_window_get_connection_page (window)));
+    GtkWidget *certificate_page = GTK_WIDGET (sy_connection_page_get_certificate_page (SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"))));
     guint on_tab = 0;
 
     for (guint i = 0; i < certificate.order->len; i++)
@@ -422,8 +423,8 @@ test_keyboard_walk (void)
   /* The sync window, on the demo's mapping. */
   g_test_message ("The sync window");
   sync_window = sy_sync_window_present (app, NULL);
-  SY_GUI_WAIT_FOR (g_strcmp0 (sy_sync_window_get_visible_content (sync_window), "loading") != 0);
-  g_assert_cmpstr (sy_sync_window_get_visible_content (sync_window), ==, "sync");
+  SY_GUI_WAIT_FOR (g_strcmp0 (sy_gui_test_get_stack_page (sync_window, SY_TYPE_SYNC_WINDOW, "content_stack"), "loading") != 0);
+  g_assert_cmpstr (sy_gui_test_get_stack_page (sync_window, SY_TYPE_SYNC_WINDOW, "content_stack"), ==, "sync");
   sy_gui_test_wait_frames (GTK_WIDGET (sync_window), 5);
   assert_keyboard_walk (GTK_WINDOW (sync_window), &sync);
   g_assert_cmpuint (count_reached (&sync, GTK_TYPE_SPIN_BUTTON), >, 0);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <glib/gstdio.h>
 
-#include "sy-field-chooser.h"
+#include "sy-field-chooser-private.h"
 #include "sy-gui-test-util.h"
-#include "sy-mapping-editor.h"
+#include "sy-mapping-editor-private.h"
+#include "sy-mapping-rule-row-private.h"
 #include "sy-test-support.h"
 
 typedef struct
@@ -191,7 +194,7 @@ count_lines_starting (const char *text,
 static void
 wait_for_fresh_preview (Fixture *fixture)
 {
-  SyMappingPreview *preview = sy_mapping_editor_get_preview (fixture->editor);
+  SyMappingPreview *preview = SY_MAPPING_PREVIEW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "preview"));
   guint before = sy_mapping_preview_get_n_applied (preview);
 
   SY_GUI_WAIT_FOR (sy_mapping_preview_get_n_applied (preview) > before &&
@@ -203,14 +206,14 @@ build_example_mapping (Fixture *fixture)
 {
   SyMappingRuleRow *row;
 
-  choose (sy_mapping_editor_get_connection_row (fixture->editor, FALSE), "mintsoft");
-  choose (sy_mapping_editor_get_entity_row (fixture->editor, FALSE), "wms/sales-orders");
-  choose (sy_mapping_editor_get_connection_row (fixture->editor, TRUE), "netsuite");
-  choose (sy_mapping_editor_get_entity_row (fixture->editor, TRUE), "erp/sales-orders");
+  choose (ADW_COMBO_ROW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "source_connection_row")), "mintsoft");
+  choose (ADW_COMBO_ROW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "source_entity_row")), "wms/sales-orders");
+  choose (ADW_COMBO_ROW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "target_connection_row")), "netsuite");
+  choose (ADW_COMBO_ROW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "target_entity_row")), "erp/sales-orders");
 
   /* Nothing mapped yet: the coverage names what a sales order needs. */
   {
-    SyMappingPreview *preview = sy_mapping_editor_get_preview (fixture->editor);
+    SyMappingPreview *preview = SY_MAPPING_PREVIEW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "preview"));
 
     SY_GUI_WAIT_FOR (sy_mapping_preview_get_coverage_text (preview) != NULL &&
                      strstr (sy_mapping_preview_get_coverage_text (preview), "commonly needed fields unmapped: ") != NULL);
@@ -267,7 +270,7 @@ static void
 test_build_preview_fix_save (Fixture       *fixture,
                              gconstpointer  data)
 {
-  SyMappingPreview *preview = sy_mapping_editor_get_preview (fixture->editor);
+  SyMappingPreview *preview = SY_MAPPING_PREVIEW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "preview"));
   g_autofree char *problems = NULL;
   g_autofree char *described = NULL;
   g_autofree char *expected = NULL;
@@ -489,9 +492,9 @@ test_open_errors_and_demo (Fixture       *fixture,
   g_assert_false (sy_mapping_editor_has_unsaved_changes (fixture->editor));
   g_assert_cmpuint (sy_mapping_editor_get_n_rule_rows (fixture->editor), ==, 10);
   /* Its connections are the demo's, which this configuration lacks. */
-  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (sy_mapping_editor_get_connection_row (fixture->editor, FALSE))),
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (ADW_COMBO_ROW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "source_connection_row")))),
                    ==, "“Mintsoft (demo)” does not exist");
-  g_assert_cmpstr (sy_mapping_preview_get_state (sy_mapping_editor_get_preview (fixture->editor)), ==, "error");
+  g_assert_cmpstr (sy_mapping_preview_get_state (SY_MAPPING_PREVIEW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "preview"))), ==, "error");
 
   /* Duplicate: a new, unsaved copy that asks for its name; the original
    * file stays as it was. */
@@ -555,6 +558,23 @@ test_open_errors_and_demo (Fixture       *fixture,
       sy_gui_test_respond (dialog, "close");
       g_assert_false (g_file_test (copied, G_FILE_TEST_EXISTS));
     }
+
+    /* So is a FIFO, at once: reading it would wait, with the window
+     * frozen, for a writer that never comes. */
+    {
+      g_autofree char *fifo_path = g_build_filename (outside, "pipe.json", NULL);
+      g_autoptr(GFile) fifo = g_file_new_for_path (fifo_path);
+      g_autofree char *copied = g_build_filename (fixture->mappings_dir, "pipe.json", NULL);
+
+      g_assert_cmpint (mkfifo (fifo_path, 0600), ==, 0);
+      sy_mapping_editor_import_file (fixture->editor, fifo);
+      SY_GUI_WAIT_FOR (sy_gui_test_find_message_dialog () != NULL);
+      dialog = sy_gui_test_find_message_dialog ();
+      g_test_message ("FIFO: %s", adw_message_dialog_get_body (dialog));
+      g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "The Mapping Could Not Be Imported");
+      sy_gui_test_respond (dialog, "close");
+      g_assert_false (g_file_test (copied, G_FILE_TEST_EXISTS));
+    }
     sy_test_remove_tree (outside);
   }
 }
@@ -592,11 +612,11 @@ test_window_action_and_quit (Fixture       *fixture,
   g_test_message ("Not savable: %s", adw_message_dialog_get_body (dialog));
   sy_gui_test_respond (dialog, "close");
   g_assert_true (sy_mapping_editor_has_unsaved_changes (fixture->editor));
-  choose (sy_mapping_editor_get_connection_row (fixture->editor, FALSE), "mintsoft");
-  choose (sy_mapping_editor_get_connection_row (fixture->editor, TRUE), "netsuite");
+  choose (ADW_COMBO_ROW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "source_connection_row")), "mintsoft");
+  choose (ADW_COMBO_ROW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "target_connection_row")), "netsuite");
   /* The entity follows the connection's domain: sales orders either side
    * once one side has them. */
-  choose (sy_mapping_editor_get_entity_row (fixture->editor, FALSE), "wms/sales-orders");
+  choose (ADW_COMBO_ROW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "source_entity_row")), "wms/sales-orders");
   g_assert_cmpstr (sy_mapping_get_source_entity (sy_mapping_editor_get_mapping (fixture->editor)), ==, "wms/sales-orders");
   g_assert_cmpstr (sy_mapping_get_target_entity (sy_mapping_editor_get_mapping (fixture->editor)), ==, "erp/sales-orders");
   set_source (row_at (fixture, 0), "key");
@@ -660,7 +680,7 @@ test_demo_mapping (void)
 
   sy_mapping_editor_open_file (editor, file);
   SY_GUI_WAIT_FOR (sy_mapping_editor_get_file (editor) != NULL);
-  preview = sy_mapping_editor_get_preview (editor);
+  preview = SY_MAPPING_PREVIEW (sy_gui_test_get_child (editor, SY_TYPE_MAPPING_EDITOR, "preview"));
   SY_GUI_WAIT_FOR (g_str_equal (sy_mapping_preview_get_state (preview), "samples") &&
                    sy_mapping_preview_get_n_applied (preview) > 0);
   problems = sy_mapping_preview_dump_problems (preview);

@@ -3,10 +3,11 @@
 
 #include "sy-connection.h"
 #include "sy-gui-test-util.h"
-#include "sy-preferences-window.h"
+#include "sy-preferences-window-private.h"
 #include "sy-sync-settings.h"
 #include "sy-sync-types.h"
 #include "sy-test-support.h"
+#include "sy-window-private.h"
 
 typedef struct
 {

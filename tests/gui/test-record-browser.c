@@ -6,7 +6,7 @@
 
 #include "sy-api-client.h"
 #include "sy-gui-test-util.h"
-#include "sy-record-browser.h"
+#include "sy-record-browser-private.h"
 #include "sy-test-support.h"
 
 /* Generous: Mesa's software renderer under Xvfb on a busy machine. */
@@ -242,11 +242,16 @@ test_pages_columns_and_scrolling (void)
   /* Once the rows reach a screenful beyond the view, nothing more is
    * fetched until the user scrolls: the browser never pulls in the whole
    * entity on its own. */
-  spin_main_context (800);
   scrolled_window = find_descendant (browser, GTK_TYPE_SCROLLED_WINDOW, TRUE);
   g_assert_nonnull (scrolled_window);
   adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled_window));
+  /* However long a busy machine takes to fill the view, and then some
+   * time more in which nothing may be fetched. */
+  WAIT_UNTIL (!sy_record_browser_get_loading (SY_RECORD_BROWSER (browser)) &&
+              gtk_adjustment_get_upper (adjustment) > 2 * gtk_adjustment_get_page_size (adjustment));
   first_batch = sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser));
+  spin_main_context (800);
+  g_assert_cmpuint (sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)), ==, first_batch);
   g_test_message ("first batch %u; value %g, page %g, upper %g", first_batch,
                   gtk_adjustment_get_value (adjustment), gtk_adjustment_get_page_size (adjustment),
                   gtk_adjustment_get_upper (adjustment));
@@ -278,17 +283,22 @@ test_pages_columns_and_scrolling (void)
   g_assert_cmpuint (sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)), ==, 300);
   WAIT_UNTIL (find_label_with_text (browser, "All 300 records") != NULL);
   /* Nothing animates out of sight: once idle, the browser stops
-   * drawing (a hidden spinning spinner would redraw 60 times a second). */
+   * drawing (a hidden spinning spinner would redraw 60 times a second).
+   * What does end, such as the scrollbar fading out, may take a busy
+   * machine longer: some second of the next ten has to be quiet. */
   {
     GdkFrameClock *frame_clock = gtk_widget_get_frame_clock (browser);
-    gint64 frames_before;
+    gint64 frames = G_MAXINT64;
 
-    spin_main_context (1000);
-    frames_before = gdk_frame_clock_get_frame_counter (frame_clock);
-    spin_main_context (1000);
-    g_test_message ("frames drawn in an idle second: %" G_GINT64_FORMAT,
-                    gdk_frame_clock_get_frame_counter (frame_clock) - frames_before);
-    g_assert_cmpint (gdk_frame_clock_get_frame_counter (frame_clock) - frames_before, <, 30);
+    for (guint second = 0; second < 10 && frames >= 30; second++)
+      {
+        gint64 frames_before = gdk_frame_clock_get_frame_counter (frame_clock);
+
+        spin_main_context (1000);
+        frames = gdk_frame_clock_get_frame_counter (frame_clock) - frames_before;
+        g_test_message ("frames drawn in idle second %u: %" G_GINT64_FORMAT, second, frames);
+      }
+    g_assert_cmpint (frames, <, 30);
   }
 
   /* F5's action starts again from the first page. */

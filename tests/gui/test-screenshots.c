@@ -2,9 +2,9 @@
 #include "config.h"
 
 #include "sy-gui-test-util.h"
-#include "sy-mapping-editor.h"
+#include "sy-mapping-editor-private.h"
 #include "sy-preferences-window.h"
-#include "sy-record-browser.h"
+#include "sy-record-browser-private.h"
 #include "sy-sync-window.h"
 #include "sy-test-support.h"
 
@@ -19,14 +19,12 @@
 #define HEIGHT       720
 
 static SyApplication *app;
-/* Screens whose content needs more than NARROW_WIDTH. */
-static GPtrArray *too_wide;
 
 static gboolean
 demo_has_records (gpointer user_data)
 {
   SyWindow *window = user_data;
-  SyRecordBrowser *browser = sy_connection_page_get_record_browser (sy_window_get_connection_page (window));
+  SyRecordBrowser *browser = sy_connection_page_get_record_browser (SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page")));
 
   return sy_record_browser_get_n_loaded (browser) > 0 && !sy_record_browser_get_loading (browser);
 }
@@ -42,8 +40,8 @@ get_demo_window (void)
       app = sy_gui_test_start_app (NULL, NULL, TRUE);
       window = sy_gui_test_get_window (app);
       SY_GUI_WAIT_FOR (sy_demo_get_connections (sy_application_get_demo (app))->len == 2 ||
-                       g_strcmp0 (sy_window_get_visible_content (window), "demo-failed") == 0);
-      g_assert_cmpstr (sy_window_get_visible_content (window), ==, "connection");
+                       g_strcmp0 (sy_gui_test_get_stack_page (window, SY_TYPE_WINDOW, "content_stack"), "demo-failed") == 0);
+      g_assert_cmpstr (sy_gui_test_get_stack_page (window, SY_TYPE_WINDOW, "content_stack"), ==, "connection");
     }
 
   window = sy_gui_test_get_window (app);
@@ -125,6 +123,31 @@ set_dark (gboolean dark)
                                       dark ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
 }
 
+/* Lays window out at a phone's width and answers how much its content
+ * asks for (0 when it fits): nothing may ask for more room than a phone
+ * has, or the window could not shrink to it. Every layout that does not
+ * fit is named. */
+static int
+narrow_overflow (GtkWindow  *window,
+                 const char *name)
+{
+  int minimum = 0, natural = 0;
+
+  gtk_window_set_default_size (window, NARROW_WIDTH, HEIGHT);
+  sy_gui_test_wait_frames (GTK_WIDGET (window), 10);
+  /* The window frame, which the requested size leaves out, is not
+   * measured: only what it holds. */
+  gtk_widget_measure (gtk_window_get_child (window), GTK_ORIENTATION_HORIZONTAL, -1,
+                      &minimum, &natural, NULL, NULL);
+  g_test_message ("%s: minimum width %d, natural width %d, shown at %d",
+                  name, minimum, natural, gtk_widget_get_width (GTK_WIDGET (window)));
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, MAX (minimum, NARROW_WIDTH));
+  if (minimum <= NARROW_WIDTH)
+    return 0;
+  report_too_wide (gtk_window_get_child (window), NARROW_WIDTH);
+  return minimum;
+}
+
 /* Shoots window four times; prepare, when given, runs after each resize
  * (for a screen that needs settling once laid out anew). */
 static void
@@ -159,20 +182,14 @@ shoot_screen (GtkWindow  *window,
           if (prepare != NULL)
             prepare (window);
 
-          /* Nothing asks for more room than a phone has: the window could
-           * not shrink to it otherwise. Its content is measured, without
-           * the window frame that the requested size leaves out. */
+          /* Its content is measured, without the window frame that the
+           * requested size leaves out. */
           gtk_widget_measure (gtk_window_get_child (window), GTK_ORIENTATION_HORIZONTAL, -1,
                               &minimum, &natural, NULL, NULL);
           g_test_message ("%s: minimum width %d, natural width %d, shown at %d",
                           name, minimum, natural, gtk_widget_get_width (GTK_WIDGET (window)));
-          /* Noted here and asserted by the last test, so that every screen
-           * is still shot and every layout that does not fit is named. */
-          if (widths[w] == NARROW_WIDTH && minimum > NARROW_WIDTH)
-            {
-              report_too_wide (gtk_window_get_child (window), NARROW_WIDTH);
-              g_ptr_array_add (too_wide, g_strdup_printf ("%s needs %d px", name, minimum));
-            }
+          /* Whether it fits is asserted by the all-fit test, which lays
+           * every screen out anew: here every screen is still shot. */
           if (widths[w] == NARROW_WIDTH)
             g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, MAX (minimum, NARROW_WIDTH));
           else
@@ -190,12 +207,15 @@ shoot_screen (GtkWindow  *window,
   set_dark (FALSE);
 }
 
-static void
-test_main_window (void)
+static GtkWindow *
+open_main_window (void)
 {
-  SyWindow *window = get_demo_window ();
+  return GTK_WINDOW (get_demo_window ());
+}
 
-  shoot_screen (GTK_WINDOW (window), "main", NULL);
+static void
+close_main_window (GtkWindow *window)
+{
 }
 
 static GtkWidget *
@@ -219,24 +239,29 @@ static void
 show_tab (SyWindow   *window,
           const char *name)
 {
-  GtkWidget *tabs = find_widget (GTK_WIDGET (sy_window_get_connection_page (window)), ADW_TYPE_VIEW_STACK);
+  GtkWidget *tabs = find_widget (GTK_WIDGET (SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"))), ADW_TYPE_VIEW_STACK);
 
   g_assert_nonnull (tabs);
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (tabs), name);
 }
 
-static void
-test_certificate_page (void)
+static GtkWindow *
+open_certificate_page (void)
 {
   SyWindow *window = get_demo_window ();
 
   show_tab (window, "certificate");
-  shoot_screen (GTK_WINDOW (window), "certificate", NULL);
-  show_tab (window, "records");
+  return GTK_WINDOW (window);
 }
 
 static void
-test_mapping_editor (void)
+close_certificate_page (GtkWindow *window)
+{
+  show_tab (SY_WINDOW (window), "records");
+}
+
+static GtkWindow *
+open_mapping_editor (void)
 {
   g_autofree char *path = NULL;
   g_autoptr(GFile) file = NULL;
@@ -255,43 +280,94 @@ test_mapping_editor (void)
   file = g_file_new_for_path (path);
   sy_mapping_editor_open_file (editor, file);
   SY_GUI_WAIT_FOR (sy_mapping_editor_get_file (editor) != NULL);
-  preview = sy_mapping_editor_get_preview (editor);
+  preview = SY_MAPPING_PREVIEW (sy_gui_test_get_child (editor, SY_TYPE_MAPPING_EDITOR, "preview"));
   SY_GUI_WAIT_FOR (g_strcmp0 (sy_mapping_preview_get_state (preview), "samples") == 0 &&
                    sy_mapping_preview_get_n_applied (preview) > 0);
-
-  shoot_screen (window, "mapping-editor", NULL);
-  gtk_window_destroy (window);
+  return window;
 }
 
 static void
-test_preferences (void)
+destroy_window (GtkWindow *window)
+{
+  sy_gui_test_destroy_window (window);
+}
+
+static GtkWindow *
+open_preferences (void)
 {
   SyPreferencesWindow *preferences;
 
   get_demo_window ();
   preferences = sy_application_show_preferences (app);
   g_assert_nonnull (preferences);
-  shoot_screen (GTK_WINDOW (preferences), "preferences", NULL);
-  gtk_window_destroy (GTK_WINDOW (preferences));
+  return GTK_WINDOW (preferences);
 }
 
-static void
-test_sync_window (void)
+static GtkWindow *
+open_sync_window (void)
 {
   SySyncWindow *sync;
 
   get_demo_window ();
   sync = sy_sync_window_present (app, NULL);
   g_assert_nonnull (sync);
-  SY_GUI_WAIT_FOR (g_strcmp0 (sy_sync_window_get_visible_content (sync), "loading") != 0);
-  g_assert_cmpstr (sy_sync_window_get_visible_content (sync), ==, "sync");
-  shoot_screen (GTK_WINDOW (sync), "sync", NULL);
-  gtk_window_destroy (GTK_WINDOW (sync));
+  SY_GUI_WAIT_FOR (g_strcmp0 (sy_gui_test_get_stack_page (sync, SY_TYPE_SYNC_WINDOW, "content_stack"), "loading") != 0);
+  g_assert_cmpstr (sy_gui_test_get_stack_page (sync, SY_TYPE_SYNC_WINDOW, "content_stack"), ==, "sync");
+  return GTK_WINDOW (sync);
 }
 
+typedef struct
+{
+  const char  *name;
+  GtkWindow *(*open)  (void);
+  void       (*close) (GtkWindow *window);
+} Screen;
+
+static const Screen screens[] = {
+  { "main", open_main_window, close_main_window },
+  { "certificate", open_certificate_page, close_certificate_page },
+  { "mapping-editor", open_mapping_editor, destroy_window },
+  { "preferences", open_preferences, destroy_window },
+  { "sync", open_sync_window, destroy_window },
+};
+
+static void
+test_shoot (gconstpointer data)
+{
+  const Screen *screen = data;
+  GtkWindow *window = screen->open ();
+
+  shoot_screen (window, screen->name, NULL);
+  screen->close (window);
+}
+
+/* Opens every screen itself, so that it measures when run alone too. */
 static void
 test_all_fit_narrow (void)
 {
+  g_autoptr(GPtrArray) too_wide = g_ptr_array_new_with_free_func (g_free);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (screens); i++)
+    {
+      GtkWindow *window = screens[i].open ();
+
+      /* A window sizes itself when it is first shown: resize it after that. */
+      sy_gui_test_wait_frames (GTK_WIDGET (window), 5);
+      for (int dark = 0; dark <= 1; dark++)
+        {
+          g_autofree char *name = g_strdup_printf ("%s-narrow-%s", screens[i].name,
+                                                   dark ? "dark" : "light");
+          int needed;
+
+          set_dark (dark);
+          needed = narrow_overflow (window, name);
+          if (needed > 0)
+            g_ptr_array_add (too_wide, g_strdup_printf ("%s needs %d px", name, needed));
+        }
+      set_dark (FALSE);
+      screens[i].close (window);
+    }
+
   for (guint i = 0; i < too_wide->len; i++)
     g_test_message ("Wider than %d px: %s", NARROW_WIDTH, (char *) g_ptr_array_index (too_wide, i));
   g_assert_cmpuint (too_wide->len, ==, 0);
@@ -305,18 +381,15 @@ main (int   argc,
 
   sy_gui_test_init (&argc, &argv);
 
-  g_test_add_func ("/gui/screenshots/main-window", test_main_window);
-  g_test_add_func ("/gui/screenshots/certificate-page", test_certificate_page);
-  g_test_add_func ("/gui/screenshots/mapping-editor", test_mapping_editor);
-  g_test_add_func ("/gui/screenshots/preferences", test_preferences);
-  g_test_add_func ("/gui/screenshots/sync-window", test_sync_window);
+  g_test_add_data_func ("/gui/screenshots/main-window", &screens[0], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/certificate-page", &screens[1], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/mapping-editor", &screens[2], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/preferences", &screens[3], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/sync-window", &screens[4], test_shoot);
   g_test_add_func ("/gui/screenshots/all-fit-360px", test_all_fit_narrow);
-
-  too_wide = g_ptr_array_new_with_free_func (g_free);
 
   status = g_test_run ();
   if (app != NULL)
     sy_gui_test_stop_app (app);
-  g_ptr_array_unref (too_wide);
   return status;
 }

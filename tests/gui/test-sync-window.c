@@ -5,9 +5,12 @@
 #include <json-glib/json-glib.h>
 
 #include "sy-gui-test-util.h"
-#include "sy-mapping-editor.h"
+#include "sy-mapping-editor-private.h"
 #include "sy-state-store-sync.h"
-#include "sy-sync-window.h"
+#include "sy-sync-failure-item-private.h"
+#include "sy-sync-failure-list-private.h"
+#include "sy-sync-history-list.h"
+#include "sy-sync-window-private.h"
 #include "sy-test-support.h"
 
 static gboolean
@@ -23,7 +26,7 @@ demo_ready (SyApplication *app)
 static gboolean
 window_ready (SySyncWindow *window)
 {
-  return g_strcmp0 (sy_sync_window_get_visible_content (window), "sync") == 0 &&
+  return g_strcmp0 (sy_gui_test_get_stack_page (window, SY_TYPE_SYNC_WINDOW, "content_stack"), "sync") == 0 &&
          sy_sync_window_get_mapping (window) != NULL &&
          !sy_sync_window_get_history_loading (window);
 }
@@ -40,8 +43,37 @@ assert_count_shown (SySyncWindow *window,
                     guint64       count)
 {
   g_autofree char *expected = count_text (count);
+  /* "read" is shown by the label read_label, and so on. */
+  g_autofree char *label = g_strconcat (which, "_label", NULL);
 
-  g_assert_cmpstr (sy_sync_window_get_count_text (window, which), ==, expected);
+  g_assert_cmpstr (gtk_label_get_text (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, label)), ==, expected);
+}
+
+/* The rows the History page shows. */
+static guint
+count_history_rows (SySyncWindow *window)
+{
+  GtkWidget *history = sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "history_list");
+  GtkWidget *list = sy_gui_test_get_child (history, SY_TYPE_SYNC_HISTORY_LIST, "list");
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += GTK_IS_LIST_BOX_ROW (child);
+  return n;
+}
+
+/* The Resume buttons under widget. */
+static void
+find_resume_buttons (GtkWidget *widget,
+                     GPtrArray *found)
+{
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), "sync.resume-run") == 0)
+    g_ptr_array_add (found, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    find_resume_buttons (child, found);
 }
 
 /* Usable on a phone: nothing needs more than 360 pixels across. */
@@ -115,7 +147,7 @@ test_sync_demo (void)
   SY_GUI_WAIT_FOR (sy_sync_window_get_job (window) != NULL && !sy_sync_window_get_busy (window));
   job = sy_sync_window_get_job (window);
   progress = sy_sync_job_get_progress (job);
-  g_test_message ("Status: %s", sy_sync_window_get_status_text (window));
+  g_test_message ("Status: %s", gtk_label_get_text (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "status_label")));
   g_assert_cmpint (sy_sync_progress_get_state (progress), ==, SY_SYNC_JOB_STATE_FINISHED);
 
   /* Every record read has an outcome; the demo has invalid orders. */
@@ -133,7 +165,7 @@ test_sync_demo (void)
   g_assert_cmpint (sy_sync_window_get_shown_run_id (window), ==, sy_sync_job_get_run_id (job));
 
   /* The failed list has each failed record with the ERP's refusal. */
-  failures = sy_sync_window_get_failure_list (window);
+  failures = SY_SYNC_FAILURE_LIST (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "failure_list"));
   SY_GUI_WAIT_FOR (!sy_sync_window_get_failures_loading (window));
   sy_sync_failure_list_flush (failures);
   model = sy_sync_failure_list_get_model (failures);
@@ -148,10 +180,10 @@ test_sync_demo (void)
       g_assert_cmpstr (sy_sync_failure_item_get_reason (item), !=, "");
     }
 
-  sy_sync_window_set_visible_page (window, "run");
+  adw_view_stack_set_visible_child_name (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "view_stack"), "run");
   shot = sy_gui_test_screenshot (GTK_WIDGET (window), "sync-finished");
   g_clear_pointer (&shot, g_free);
-  sy_sync_window_set_visible_page (window, "failures");
+  adw_view_stack_set_visible_child_name (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "view_stack"), "failures");
   shot = sy_gui_test_screenshot (GTK_WIDGET (window), "sync-failed-records");
   g_clear_pointer (&shot, g_free);
 
@@ -176,13 +208,14 @@ test_sync_demo (void)
   g_assert_cmpint (newest->state, ==, SY_SYNC_RUN_STATE_FINISHED);
   g_assert_cmpuint (newest->failed, ==, sy_sync_progress_get_failed (progress));
   g_assert_cmpuint (sy_sync_run_get_written (newest), ==, sy_sync_progress_get_written (progress));
-  sy_sync_window_set_visible_page (window, "history");
+  g_assert_cmpuint (count_history_rows (window), ==, history->len);
+  adw_view_stack_set_visible_child_name (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "view_stack"), "history");
   shot = sy_gui_test_screenshot (GTK_WIDGET (window), "sync-history");
   g_clear_pointer (&shot, g_free);
 
   /* Narrow: still usable at 360 pixels. */
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
-  sy_sync_window_set_visible_page (window, "run");
+  adw_view_stack_set_visible_child_name (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "view_stack"), "run");
   sy_gui_test_wait_frames (GTK_WIDGET (window), 30);
   shot = sy_gui_test_screenshot (GTK_WIDGET (window), "sync-narrow");
   assert_fits_narrow (window);
@@ -266,12 +299,23 @@ test_sync_stop_resume_retry (void)
   g_assert_cmpint (run->id, ==, stopped_id);
   g_assert_cmpint (run->state, ==, SY_SYNC_RUN_STATE_STOPPED);
 
-  /* Resume, as the history row's button does. */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.resume-run", "x", stopped_id));
+  /* Resume with the stopped run's button on the History page, the only
+   * run that can be resumed. */
+  {
+    g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+    GVariant *target;
+
+    find_resume_buttons (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "history_list"), buttons);
+    g_assert_cmpuint (buttons->len, ==, 1);
+    target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (g_ptr_array_index (buttons, 0)));
+    g_assert_cmpint (g_variant_get_int64 (target), ==, stopped_id);
+    g_assert_true (gtk_widget_is_sensitive (g_ptr_array_index (buttons, 0)));
+    g_signal_emit_by_name (g_ptr_array_index (buttons, 0), "clicked");
+  }
   g_assert_true (sy_sync_window_get_busy (window));
   SY_GUI_WAIT_FOR (!sy_sync_window_get_busy (window));
   progress = sy_sync_job_get_progress (sy_sync_window_get_job (window));
-  g_test_message ("Resumed: %s", sy_sync_window_get_status_text (window));
+  g_test_message ("Resumed: %s", gtk_label_get_text (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "status_label")));
   g_assert_cmpint (sy_sync_progress_get_state (progress), ==, SY_SYNC_JOB_STATE_FINISHED);
   g_assert_cmpint (sy_sync_job_get_run_id (sy_sync_window_get_job (window)), ==, stopped_id);
   g_assert_cmpuint (sy_sync_progress_get_read (progress), ==, 300);
@@ -279,8 +323,8 @@ test_sync_stop_resume_retry (void)
   g_assert_cmpuint (failed, >, 0);
   assert_count_shown (window, "failed", failed);
   SY_GUI_WAIT_FOR (!sy_sync_window_get_failures_loading (window));
-  sy_sync_failure_list_flush (sy_sync_window_get_failure_list (window));
-  g_assert_cmpuint (sy_sync_failure_list_get_n_items (sy_sync_window_get_failure_list (window)), ==, failed);
+  sy_sync_failure_list_flush (SY_SYNC_FAILURE_LIST (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "failure_list")));
+  g_assert_cmpuint (sy_sync_failure_list_get_n_items (SY_SYNC_FAILURE_LIST (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "failure_list"))), ==, failed);
   SY_GUI_WAIT_FOR (!sy_sync_window_get_history_loading (window) && newest_run (window)->state == SY_SYNC_RUN_STATE_FINISHED);
   finished_id = stopped_id;
 
@@ -289,7 +333,7 @@ test_sync_stop_resume_retry (void)
   g_assert_true (sy_sync_window_get_busy (window));
   SY_GUI_WAIT_FOR (!sy_sync_window_get_busy (window));
   progress = sy_sync_job_get_progress (sy_sync_window_get_job (window));
-  g_test_message ("Retried: %s", sy_sync_window_get_status_text (window));
+  g_test_message ("Retried: %s", gtk_label_get_text (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "status_label")));
   g_assert_cmpint (sy_sync_progress_get_state (progress), ==, SY_SYNC_JOB_STATE_FINISHED);
   g_assert_cmpuint (sy_sync_progress_get_read (progress), ==, failed);
   g_assert_cmpuint (sy_sync_progress_get_failed (progress), ==, failed);
@@ -325,11 +369,14 @@ test_sync_stop_resume_retry (void)
   shot = sy_gui_test_screenshot (GTK_WIDGET (window), "sync-running-narrow");
   assert_fits_narrow (window);
 
-  /* Stop After Batch: the run stops, then the window closes. */
+  /* Stop After Batch: the run stops, then the window closes and is
+   * finalised: nothing of the run keeps it alive. */
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   gtk_window_close (GTK_WINDOW (window));
   SY_GUI_WAIT_FOR ((dialog = sy_gui_test_find_message_dialog ()) != NULL);
   sy_gui_test_respond (dialog, "stop");
   SY_GUI_WAIT_FOR (window_gone (app));
+  SY_GUI_WAIT_FOR (window == NULL);
   runs = sy_state_store_list_runs (sy_application_get_state_store (app), NULL, 1, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (runs->len, ==, 1);
@@ -378,7 +425,7 @@ test_failure_paging (void)
   SY_GUI_WAIT_FOR (newest_run (window)->id == run_id);
 
   /* From the history: the first page, then the rest on request. */
-  failures = sy_sync_window_get_failure_list (window);
+  failures = SY_SYNC_FAILURE_LIST (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "failure_list"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.show-run", "x", run_id));
   SY_GUI_WAIT_FOR (!sy_sync_window_get_failures_loading (window));
   g_assert_cmpuint (sy_sync_failure_list_get_n_items (failures), ==, 500);
@@ -508,7 +555,10 @@ test_sync_notification (void)
   SY_GUI_WAIT_FOR ((dialog = sy_gui_test_find_message_dialog ()) != NULL);
   sy_gui_test_respond (dialog, "keep");
   g_assert_true (sy_sync_window_get_busy (window));
+  /* Out of sight, it goes once the run has ended, and is finalised. */
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   SY_GUI_WAIT_FOR (window_gone (app));
+  SY_GUI_WAIT_FOR (window == NULL);
   SY_GUI_WAIT_FOR (summaries->len > 0);
   g_assert_cmpstr (g_ptr_array_index (summaries, 0), ==, "Sync Finished");
 
@@ -586,15 +636,15 @@ test_sync_empty (void)
   app = sy_gui_test_start_app (config_dir, state_dir, FALSE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (sy_gui_test_get_window (app)), "win.show-sync", NULL));
   window = sy_sync_window_present (app, NULL);
-  SY_GUI_WAIT_FOR (g_strcmp0 (sy_sync_window_get_visible_content (window), "loading") != 0);
-  g_assert_cmpstr (sy_sync_window_get_visible_content (window), ==, "empty");
+  SY_GUI_WAIT_FOR (g_strcmp0 (sy_gui_test_get_stack_page (window, SY_TYPE_SYNC_WINDOW, "content_stack"), "loading") != 0);
+  g_assert_cmpstr (sy_gui_test_get_stack_page (window, SY_TYPE_SYNC_WINDOW, "content_stack"), ==, "empty");
   gtk_widget_activate_action (GTK_WIDGET (window), "sync.start", NULL);
   g_assert_false (sy_sync_window_get_busy (window));
   shot = sy_gui_test_screenshot (GTK_WIDGET (window), "sync-empty");
 
   /* A mapping saved meanwhile shows up. */
   g_assert_true (sy_mapping_editor_install_demo_mapping_for (app, NULL));
-  SY_GUI_WAIT_FOR (g_strcmp0 (sy_sync_window_get_visible_content (window), "sync") == 0);
+  SY_GUI_WAIT_FOR (g_strcmp0 (sy_gui_test_get_stack_page (window, SY_TYPE_SYNC_WINDOW, "content_stack"), "sync") == 0);
 
   sy_gui_test_stop_app (app);
   sy_test_remove_tree (config_dir);

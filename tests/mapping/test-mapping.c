@@ -14,7 +14,7 @@
 #include "sy-page-iterator.h"
 #include "sy-test-support.h"
 
-/* SyMapping as a whole: the DESIGN.md §8 file, refusals that name their
+/* SyMapping as a whole: the docs/architecture.md §5 file, refusals that name their
  * line, round trips, atomic saves, signals, coverage, validation against
  * the catalogue, and the demo mapping against the real sandbox. */
 

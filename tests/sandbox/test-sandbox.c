@@ -749,7 +749,7 @@ test_invalid_rate (void)
     assert_field_error (rejected, "customerKey");
   }
 
-  /* A mapping that leaves customerKey out (as DESIGN.md's example does)
+  /* A mapping that leaves customerKey out (as the example of docs/architecture.md §5 does)
    * must still see the broken order refused: its first line names a product
    * nobody has. A good order without a customer is accepted. */
   {

@@ -12,7 +12,7 @@
 #include "sy-example-mapping.h"
 #include "sy-test-support.h"
 
-/* DESIGN.md §4's promise, tested from the outside: `switchyard-cli sync`
+/* docs/architecture.md §6's promise, tested from the outside: `switchyard-cli sync`
  * against a real switchyard-sandbox that fails, drops (before and after
  * writing), rate-limits and rejects, and a CLI that is killed with
  * SIGKILL at any moment. The target is checked through the sandbox's
@@ -162,10 +162,10 @@ count_duplicates (Fixture *fixture)
 
 /* --- the CLI's answers ----------------------------------------------- */
 
-/* `sync run --json`: the run id alone on the first line (DESIGN.md §6 as
- * the lead stated it), then one JSON object; a lone JSON document is
- * accepted too (what --json means elsewhere), its run_id then counts. The
- * first line without --json is asserted by the SIGKILL test. */
+/* `sync run --json`: the run id alone on the first line, then one JSON
+ * object (docs/architecture.md §8); a lone JSON document is accepted too
+ * (what --json means elsewhere), its run_id then counts. The first line
+ * without --json is asserted by the SIGKILL test. */
 static JsonObject *
 parse_run_output (const char *out,
                   gint64     *run_id,

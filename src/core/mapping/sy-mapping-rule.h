@@ -20,7 +20,7 @@ GType sy_mapping_rule_kind_get_type (void) G_GNUC_CONST;
 #define SY_TYPE_MAPPING_RULE (sy_mapping_rule_get_type ())
 G_DECLARE_FINAL_TYPE (SyMappingRule, sy_mapping_rule, SY, MAPPING_RULE, GObject)
 
-/* One rule of a mapping (DESIGN.md §8). Properties: "target", "kind",
+/* One rule of a mapping (docs/architecture.md §5). Properties: "target", "kind",
  * "source", "template", "value" (JsonNode, boxed), "transform" (JsonNode
  * holding the transform object, or NULL), "default" (JsonNode or NULL),
  * "required", "children" (GListModel of SyMappingRule for "each"), all
@@ -32,7 +32,7 @@ G_DECLARE_FINAL_TYPE (SyMappingRule, sy_mapping_rule, SY, MAPPING_RULE, GObject)
  * are kept (switching back restores them) but only the kind's one is
  * written by sy_mapping_rule_to_json().
  *
- * Transforms, as accepted in "transform" (DESIGN.md §8 plus two
+ * Transforms, as accepted in "transform" (docs/architecture.md §5 plus two
  * conveniences):
  *   {"date": {"from"?: "iso8601" | strptime format, "to": "iso8601" | strftime format}}
  *       "from" defaults to ISO 8601 or YYYY-MM-DD; times without a zone are

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 typedef enum
 {
   SY_MAPPING_ERROR_PARSE,        /* not JSON */
-  SY_MAPPING_ERROR_INVALID,      /* JSON that breaks DESIGN.md §8 */
+  SY_MAPPING_ERROR_INVALID,      /* JSON that breaks docs/architecture.md §5 */
   SY_MAPPING_ERROR_UNKNOWN_ENTITY,
   SY_MAPPING_ERROR_UNKNOWN_CONNECTION,
 } SyMappingError;
@@ -63,7 +63,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyMappingCoverage, sy_mapping_coverage_free)
 #define SY_TYPE_MAPPING (sy_mapping_get_type ())
 G_DECLARE_FINAL_TYPE (SyMapping, sy_mapping, SY, MAPPING, GObject)
 
-/* A field mapping (DESIGN.md §4 and §8): a source (connection + entity), a
+/* A field mapping (docs/architecture.md §5 and §6): a source (connection + entity), a
  * target, a match rule and a list of SyMappingRule. Properties: "name",
  * "source-connection", "source-entity", "target-connection",
  * "target-entity", "match-source", "match-target", "rules" (GListModel of

@@ -8,7 +8,7 @@
 
 G_BEGIN_DECLS
 
-/* The sync engine's part of state.db (DESIGN.md §2, §4): runs, per-record
+/* The sync engine's part of state.db (docs/architecture.md §3.4, §6): runs, per-record
  * results, the source → target key map, the records whose create was sent
  * but not yet committed ("in flight"), and the lock that keeps two
  * processes off the same pair. Everything runs on the state store's worker

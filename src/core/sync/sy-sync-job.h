@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 #define SY_TYPE_SYNC_JOB (sy_sync_job_get_type ())
 G_DECLARE_FINAL_TYPE (SySyncJob, sy_sync_job, SY, SYNC_JOB, GObject)
 
-/* One sync run (DESIGN.md §4): streams the source page by page (sorted by
+/* One sync run (docs/architecture.md §6): streams the source page by page (sorted by
  * updatedAt; from the pair's high-water mark unless options.full), maps
  * each record, and writes it to the target: PUT when the key map knows
  * its target key, POST otherwise, nothing when the payload is what was

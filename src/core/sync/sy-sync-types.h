@@ -5,7 +5,7 @@
 
 G_BEGIN_DECLS
 
-/* The plain data of the sync engine (DESIGN.md §4), shared by the state
+/* The plain data of the sync engine (docs/architecture.md §6), shared by the state
  * store that keeps it, the job that produces it, and the CLI and GUI that
  * show it. */
 

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sy-sync-history-list.h"
+
+struct _SySyncHistoryList
+{
+  AdwBin      parent_instance;
+
+  GtkListBox *list;
+};
+
+G_DEFINE_FINAL_TYPE (SySyncHistoryList, sy_sync_history_list, ADW_TYPE_BIN)
+
+static char *
+format_count (guint64 count)
+{
+  /* Grouped as the locale groups thousands, as the run's counts are. */
+  return g_strdup_printf ("%'" G_GUINT64_FORMAT, count);
+}
+
+static GtkWidget *
+new_row (const SySyncRun *run)
+{
+  GtkWidget *row = adw_action_row_new ();
+  g_autoptr(GDateTime) started = g_date_time_new_from_unix_local (run->started_at);
+  g_autofree char *when = started ? g_date_time_format (started, "%x %H:%M") : g_strdup ("");
+  g_autofree char *title = NULL;
+  g_autofree char *read = format_count (run->read);
+  g_autofree char *written = format_count (sy_sync_run_get_written (run));
+  g_autofree char *failed = format_count (run->failed);
+  g_autofree char *skipped = format_count (run->skipped);
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, run->id);
+  GString *subtitle = g_string_new (NULL);
+
+  /* Translators: a sync run's number and its state ("Finished") */
+  title = g_strdup_printf (_("Run %s · %s"), id, sy_sync_run_state_get_label (run->state));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+
+  /* Translators: when a sync run started, and what it did */
+  g_string_append_printf (subtitle, _("%s · %s read, %s written, %s failed, %s skipped"),
+                          when, read, written, failed, skipped);
+  if (run->options.dry_run)
+    g_string_append_printf (subtitle, " · %s", _("dry run"));
+  if (run->retry_of != 0)
+    /* Translators: a sync run that retried the failed records of another */
+    g_string_append_printf (subtitle, " · %s", _("retry"));
+  if (run->message != NULL && *run->message != '\0')
+    g_string_append_printf (subtitle, "\n%s", run->message);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle->str);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
+  g_string_free (subtitle, TRUE);
+
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "sync.show-run");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "x", run->id);
+
+  if (sy_sync_run_state_is_resumable (run->state))
+    {
+      GtkWidget *button = gtk_button_new_with_mnemonic (_("_Resume"));
+      /* Translators: an accessible label; %s is a sync run's number */
+      g_autofree char *label = g_strdup_printf (_("Resume run %s"), id);
+
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "sync.resume-run");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "x", run->id);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+    }
+  return row;
+}
+
+void
+sy_sync_history_list_set_runs (SySyncHistoryList *self,
+                               GPtrArray         *runs)
+{
+  GtkWidget *child;
+
+  g_return_if_fail (SY_IS_SYNC_HISTORY_LIST (self));
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
+    gtk_list_box_remove (self->list, child);
+
+  for (guint i = 0; runs != NULL && i < runs->len; i++)
+    gtk_list_box_append (self->list, new_row (g_ptr_array_index (runs, i)));
+}
+
+static void
+sy_sync_history_list_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), SY_TYPE_SYNC_HISTORY_LIST);
+
+  G_OBJECT_CLASS (sy_sync_history_list_parent_class)->dispose (object);
+}
+
+static void
+sy_sync_history_list_class_init (SySyncHistoryListClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sy_sync_history_list_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/switchyard/Switchyard/sy-sync-history-list.ui");
+  gtk_widget_class_bind_template_child (widget_class, SySyncHistoryList, list);
+}
+
+static void
+sy_sync_history_list_init (SySyncHistoryList *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+sy_sync_history_list_new (void)
+{
+  return g_object_new (SY_TYPE_SYNC_HISTORY_LIST, NULL);
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "sy-sync-types.h"
+
+G_BEGIN_DECLS
+
+#define SY_TYPE_SYNC_HISTORY_LIST (sy_sync_history_list_get_type ())
+G_DECLARE_FINAL_TYPE (SySyncHistoryList, sy_sync_history_list, SY, SYNC_HISTORY_LIST, AdwBin)
+
+/* The runs of a source → target pair, newest first, one row each: number,
+ * state, when, counts and the run's message. A row activates
+ * sync.show-run, and a run that can be resumed has a button for
+ * sync.resume-run; both take the run's id and are the window's to act
+ * on. */
+GtkWidget *sy_sync_history_list_new      (void);
+
+/* Shows runs (SySyncRun), or nothing when runs is NULL. */
+void       sy_sync_history_list_set_runs (SySyncHistoryList *self,
+                                          GPtrArray         *runs);
+
+G_END_DECLS

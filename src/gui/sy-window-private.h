@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Not for the rest of the application: what only the widget's own files
+ * and the tests call. */
+
+#include "sy-window.h"
+
+G_BEGIN_DECLS
+
+/* The window's state and what its actions do, for the window itself and
+ * for tests; the application goes through the win.* actions. */
+
+void                   sy_window_select_connection           (SyWindow      *self,
+                                                              SyConnection  *connection);
+SyConnection          *sy_window_get_selected_connection     (SyWindow      *self);
+/* The banner's text while it is shown, else NULL. */
+const char            *sy_window_get_banner_text             (SyWindow      *self);
+/* Opens the Add Connection dialog (win.add-connection) and returns it. */
+SyAddConnectionDialog *sy_window_open_add_connection_dialog  (SyWindow      *self);
+/* Opens the Update Token dialog for the selected connection
+ * (win.update-token) and returns it, or NULL when none is selected. */
+SyAddConnectionDialog *sy_window_open_update_token_dialog    (SyWindow      *self);
+/* Asks whether to remove the selected connection (win.remove-connection)
+ * and returns the question, or NULL when nothing is selected. */
+AdwMessageDialog      *sy_window_ask_remove_connection       (SyWindow      *self);
+void                   sy_window_add_toast                   (SyWindow      *self,
+                                                              const char    *title);
+/* The title of the last toast shown, or NULL. */
+const char            *sy_window_get_last_toast              (SyWindow      *self);
+
+G_END_DECLS
