@@ -10,6 +10,9 @@ packages=(
   libgnutls28-dev libsqlite3-dev gettext desktop-file-utils appstream
   xvfb xauth dbus gnome-keyring libsecret-tools libglib2.0-bin at-spi2-core
   imagemagick openssl glib-networking ca-certificates
+  # tests/fuzz/run: libFuzzer and the sanitizer runtimes come with clang;
+  # llvm-14 has the symbolizer that turns their reports into file:line.
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 missing=()

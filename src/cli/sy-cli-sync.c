@@ -399,12 +399,14 @@ run_to_json (const SySyncRun *run,
   return object;
 }
 
+/* Takes object: every caller builds one just to print it (found leaking
+ * by the sanitizer run). */
 static void
 print_json_object (JsonObject *object)
 {
   g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
 
-  json_node_set_object (root, object);
+  json_node_take_object (root, object);
   sy_cli_print_json (root, FALSE);
 }
 

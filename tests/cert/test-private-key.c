@@ -262,8 +262,11 @@ test_bad_input (void)
   g_assert_error (empty_error, SY_CERTIFICATE_ERROR, SY_CERTIFICATE_ERROR_INVALID);
   g_assert_nonnull (strstr (empty_error->message, "empty"));
 
-  truncated = cert_test_read (workdir, "rsa-pkcs8.der");
-  truncated = g_bytes_new_from_bytes (truncated, 0, g_bytes_get_size (truncated) / 2);
+  {
+    g_autoptr(GBytes) whole = cert_test_read (workdir, "rsa-pkcs8.der");
+
+    truncated = g_bytes_new_from_bytes (whole, 0, g_bytes_get_size (whole) / 2);
+  }
 
   inputs[0] = garbage_bytes;
   inputs[1] = text;

@@ -185,17 +185,93 @@ sy_json_check_depth (const char  *data,
   return TRUE;
 }
 
+/* json-glib turns an escaped lone surrogate ("\ud800") into bytes that
+ * are not UTF-8 (found by tests/fuzz). Written out again they make a file
+ * nothing reads (a saved connections.json would be moved aside as broken
+ * on the next start), or a payload or an output line that is not text.
+ * Such a string gets U+FFFD in place of the bad bytes, as any text quoted
+ * from a server does. The recursion is as deep as the document, which
+ * sy_json_check_depth() bounds. */
+void
+sy_json_repair_strings (JsonNode *node)
+{
+  /* An empty document has no root. */
+  if (node == NULL)
+    return;
+
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, &name, &member))
+          sy_json_repair_strings (member);
+      }
+      break;
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          sy_json_repair_strings (json_array_get_element (array, i));
+      }
+      break;
+
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_STRING &&
+          !g_utf8_validate (json_node_get_string (node), -1, NULL))
+        {
+          g_autofree char *valid = g_utf8_make_valid (json_node_get_string (node), -1);
+
+          json_node_set_string (node, valid);
+        }
+      break;
+
+    case JSON_NODE_NULL:
+    default:
+      break;
+    }
+}
+
 gboolean
 sy_json_parser_load (JsonParser  *parser,
                      const char  *data,
                      gssize       length,
                      GError     **error)
 {
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+
   g_return_val_if_fail (JSON_IS_PARSER (parser), FALSE);
 
   if (!sy_json_check_depth (data, length, SY_JSON_MAX_DEPTH, NULL, error))
     return FALSE;
-  return json_parser_load_from_data (parser, data != NULL ? data : "", length, error);
+  if (!json_parser_load_from_data (parser, data != NULL ? data : "", length, &local_error))
+    {
+      /* json-glib quotes a bad string's bytes as they are; a message is
+       * shown, so it must be text (found by tests/fuzz). */
+      if (!g_utf8_validate (local_error->message, -1, NULL))
+        {
+          char *valid = g_utf8_make_valid (local_error->message, -1);
+
+          g_free (local_error->message);
+          local_error->message = valid;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  /* An immutable parser's nodes are sealed; its only user quotes what it
+   * reads through sy_json_quote_server_text(), which mends text itself. */
+  root = json_parser_get_root (parser);
+  if (root != NULL && !json_node_is_immutable (root))
+    sy_json_repair_strings (root);
+  return TRUE;
 }
 
 JsonNode *

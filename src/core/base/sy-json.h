@@ -60,6 +60,12 @@ gboolean    sy_json_parser_load          (JsonParser  *parser,
                                           gssize       length,
                                           GError     **error);
 
+/* Mends the strings of a mutable tree that json-glib left invalid (it
+ * makes an escaped lone surrogate, "\ud800", into bytes that are not
+ * UTF-8): U+FFFD takes their place. sy_json_parser_load() does it.
+ * NULL (an empty document's root) is fine. */
+void        sy_json_repair_strings       (JsonNode    *node);
+
 /* Parses data (depth-checked) and returns a new reference to its root;
  * NULL with error set when it does not parse, NULL without an error for
  * an empty document. */

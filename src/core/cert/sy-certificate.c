@@ -122,10 +122,13 @@ colon_hex (const guint8 *bytes,
   return g_string_free (out, FALSE);
 }
 
+/* A DN as GnuTLS writes it carries a string attribute's bytes as they are
+ * in the certificate: valid UTF-8 or not (found by tests/fuzz). Labels and
+ * JSON output need it valid. */
 static char *
 dup_datum (const gnutls_datum_t *datum)
 {
-  return g_strndup ((const char *) datum->data, datum->size);
+  return g_utf8_make_valid ((const char *) datum->data, datum->size);
 }
 
 static GDateTime *

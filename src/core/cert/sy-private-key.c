@@ -61,6 +61,23 @@ sy_private_key_init (SyPrivateKey *self)
 {
 }
 
+/* A copy of key material, wiped when freed. */
+typedef struct
+{
+  guint8 *data;
+  gsize   size;
+} KeyCopy;
+
+static void
+key_copy_free (gpointer user_data)
+{
+  KeyCopy *copy = user_data;
+
+  gnutls_memset (copy->data, 0, copy->size);
+  g_free (copy->data);
+  g_free (copy);
+}
+
 /* Frees a datum that held key material. */
 static void
 wipe_datum (gnutls_datum_t *datum)
@@ -414,12 +431,26 @@ sy_private_key_new_from_data (GBytes      *data,
   gboolean encrypted;
   gsize size;
   const guint8 *bytes;
+  g_autoptr(GBytes) terminated = NULL;
   int ret;
 
   g_return_val_if_fail (data != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  /* GnuTLS reads an OpenSSL PEM header ("Proc-Type: 4,ENCRYPTED") as a C
+   * string, past the end of bytes that no NUL follows (found by
+   * tests/fuzz): hand it a copy that has one, wiped when done. */
   bytes = g_bytes_get_data (data, &size);
+  if (size > 0 && size < G_MAXSIZE)
+    {
+      KeyCopy *copy = g_new0 (KeyCopy, 1);
+
+      copy->size = size + 1;
+      copy->data = g_malloc0 (copy->size);
+      memcpy (copy->data, bytes, size);
+      terminated = g_bytes_new_with_free_func (copy->data, size, key_copy_free, copy);
+      bytes = g_bytes_get_data (terminated, &size);
+    }
   if (size == 0)
     {
       g_set_error_literal (error, SY_CERTIFICATE_ERROR, SY_CERTIFICATE_ERROR_INVALID,

@@ -905,7 +905,9 @@ sy_mapping_new_from_data (const char  *data,
     {
       guint line = 0, column = 0;
       const char *detail = strip_position (local_error->message, &line, &column);
-      g_autofree char *reason = g_strdup_printf (_("not valid JSON: %s"), detail);
+      /* json-glib quotes the bad string's bytes as they are. */
+      g_autofree char *valid_detail = g_utf8_make_valid (detail, -1);
+      g_autofree char *reason = g_strdup_printf (_("not valid JSON: %s"), valid_detail);
 
       if (line == 0)
         line = 1;
@@ -919,6 +921,7 @@ sy_mapping_new_from_data (const char  *data,
       return NULL;
     }
 
+  sy_json_repair_strings (json_parser_get_root (parser));
   self = parse_mapping (json_parser_get_root (parser), locator, filename, &local_error);
   if (self == NULL)
     {
