@@ -7,7 +7,7 @@
 #include "sy-api-client.h"
 #include "sy-catalogue.h"
 #include "sy-connection-check.h"
-#include "sy-mapping-preview.h"
+#include "sy-mapping-preview-private.h"
 #include "sy-page-iterator.h"
 
 /* Applying is fast; the delay only spares a redraw per keystroke. */

@@ -8,7 +8,7 @@
 #include "sy-field-chooser-private.h"
 #include "sy-gui-test-util.h"
 #include "sy-mapping-editor-private.h"
-#include "sy-mapping-preview.h"
+#include "sy-mapping-preview-private.h"
 #include "sy-mapping-rule-row-private.h"
 #include "sy-test-support.h"
 
