@@ -3,7 +3,7 @@
 
 #include <glib/gi18n.h>
 
-#include "sy-add-connection-dialog.h"
+#include "sy-add-connection-dialog-private.h"
 #include "sy-connection-check.h"
 #include "sy-connection-services.h"
 #include "sy-error.h"

@@ -39,17 +39,5 @@ SyAddConnectionDialog *sy_add_connection_dialog_new_for_connection (GtkWindow   
                                                                     SySecretStore     *secrets,
                                                                     SyConnection      *connection);
 
-/* The "state" property. */
-SyAddConnectionState   sy_add_connection_dialog_get_state  (SyAddConnectionDialog *self);
-/* The error shown inline, or NULL. */
-const char            *sy_add_connection_dialog_get_error  (SyAddConnectionDialog *self);
-
-/* Its parts, for tests that type and click as a person would. */
-GtkEditable           *sy_add_connection_dialog_get_name_entry  (SyAddConnectionDialog *self);
-GtkEditable           *sy_add_connection_dialog_get_url_entry   (SyAddConnectionDialog *self);
-GtkEditable           *sy_add_connection_dialog_get_token_entry (SyAddConnectionDialog *self);
-AdwComboRow           *sy_add_connection_dialog_get_platform_row (SyAddConnectionDialog *self);
-GtkWidget             *sy_add_connection_dialog_get_test_button (SyAddConnectionDialog *self);
-GtkWidget             *sy_add_connection_dialog_get_add_button  (SyAddConnectionDialog *self);
 
 G_END_DECLS

@@ -5,7 +5,7 @@
 #include <glib-unix.h>
 #include <signal.h>
 
-#include "sy-application.h"
+#include "sy-application-private.h"
 #include "sy-mapping-editor.h"
 #include "sy-paths.h"
 #include "sy-preferences-window.h"

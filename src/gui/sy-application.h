@@ -4,8 +4,6 @@
 #include <adwaita.h>
 
 #include "sy-connection-store.h"
-#include "sy-demo.h"
-#include "sy-preferences-window.h"
 #include "sy-secret-store.h"
 #include "sy-state-store.h"
 
@@ -29,14 +27,6 @@ SyStateStore      *sy_application_get_state_store      (SyApplication *self);
 const char        *sy_application_get_config_dir       (SyApplication *self);
 const char        *sy_application_get_state_dir        (SyApplication *self);
 gboolean           sy_application_get_demo_mode        (SyApplication *self);
-/* The running demo, or NULL. */
-SyDemo            *sy_application_get_demo             (SyApplication *self);
-/* The application's preferences, or NULL when the schema is not installed
- * (app.preferences is disabled then). */
-GSettings         *sy_application_get_settings         (SyApplication *self);
-/* Presents the preferences window (app.preferences, Ctrl+,) and returns
- * it, or NULL without settings. */
-SyPreferencesWindow *sy_application_show_preferences   (SyApplication *self);
 /* Why connections.json could not be loaded at startup, or NULL. */
 const GError      *sy_application_get_load_error       (SyApplication *self);
 

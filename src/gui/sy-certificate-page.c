@@ -6,6 +6,7 @@
 #include "sy-certificate-page-internal.h"
 #include "sy-connection-services.h"
 #include "sy-error.h"
+#include "sy-file.h"
 #include "sy-generate-certificate-dialog.h"
 #include "sy-netsuite-login.h"
 #include "sy-pkcs12.h"
@@ -362,6 +363,73 @@ import_parse_key (gpointer    user_data,
   }
 }
 
+/* ---------------------------------------------------------------------
+ * Reading the files a user chose
+ * ------------------------------------------------------------------ */
+
+/* Certificates and keys are read as the CLI reads them: a local file only
+ * when it is a regular one (a FIFO would never finish, /dev/zero would fill
+ * memory) and at most SY_FILE_MAX_KEY_SIZE of any file. */
+static gboolean
+read_more_below_limit (const char *file_contents,
+                       goffset     file_size,
+                       gpointer    callback_data)
+{
+  return file_size <= SY_FILE_MAX_KEY_SIZE;
+}
+
+static void
+load_chosen_file_async (GFile               *file,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  const char *path = g_file_peek_path (file);
+
+  if (path != NULL)
+    sy_file_load_regular_async (path, SY_FILE_MAX_KEY_SIZE, cancellable, callback, user_data);
+  else
+    g_file_load_partial_contents_async (file, cancellable, read_more_below_limit, callback, user_data);
+}
+
+/* The error's message names the file. */
+static GBytes *
+load_chosen_file_finish (GFile         *file,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  char *contents = NULL;
+  gsize length = 0;
+
+  if (g_async_result_is_tagged (result, sy_file_load_regular_async))
+    {
+      contents = sy_file_load_regular_finish (result, &length, error);
+      return contents != NULL ? g_bytes_new_take (contents, length) : NULL;
+    }
+
+  if (!g_file_load_partial_contents_finish (file, result, &contents, &length, NULL, &local_error))
+    {
+      g_autofree char *name = file_display_name (file);
+
+      g_set_error (error, local_error->domain, local_error->code,
+                   _("“%s” could not be read: %s"), name, local_error->message);
+      return NULL;
+    }
+  if (length > SY_FILE_MAX_KEY_SIZE)
+    {
+      g_autofree char *name = file_display_name (file);
+      g_autofree char *limit = g_format_size (SY_FILE_MAX_KEY_SIZE);
+
+      g_free (contents);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                   _("“%s” is larger than %s, more than such a file can hold; it was not read."),
+                   name, limit);
+      return NULL;
+    }
+  return g_bytes_new_take (contents, length);
+}
+
 static void
 key_file_loaded_cb (GObject      *source,
                     GAsyncResult *result,
@@ -369,25 +437,19 @@ key_file_loaded_cb (GObject      *source,
 {
   Operation *op = user_data;
   g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-  gsize length = 0;
 
-  if (!g_file_load_contents_finish (G_FILE (source), result, &contents, &length, NULL, &error))
+  op->key_data = load_chosen_file_finish (op->key_file, result, &error);
+  if (op->key_data == NULL)
     {
-      g_autofree char *name = file_display_name (G_FILE (source));
-      g_autofree char *body = NULL;
-
       if (operation_is_stale (op))
         {
           operation_free (op);
           return;
         }
-      body = g_strdup_printf (_("“%s” could not be read: %s"), name, error->message);
-      import_fail (op, _("Private Key Not Imported"), body);
+      import_fail (op, _("Private Key Not Imported"), error->message);
       return;
     }
 
-  op->key_data = g_bytes_new_take (contents, length);
   if (operation_is_stale (op))
     {
       operation_free (op);
@@ -399,7 +461,7 @@ key_file_loaded_cb (GObject      *source,
 static void
 load_key_file (Operation *op)
 {
-  g_file_load_contents_async (op->key_file, op->cancellable, key_file_loaded_cb, op);
+  load_chosen_file_async (op->key_file, op->cancellable, key_file_loaded_cb, op);
 }
 
 static void
@@ -498,25 +560,20 @@ certificate_file_loaded_cb (GObject      *source,
   Operation *op = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) data = NULL;
-  g_autofree char *name = file_display_name (G_FILE (source));
-  char *contents = NULL;
-  gsize length = 0;
+  g_autofree char *name = file_display_name (op->certificate_file);
 
-  if (!g_file_load_contents_finish (G_FILE (source), result, &contents, &length, NULL, &error))
+  data = load_chosen_file_finish (op->certificate_file, result, &error);
+  if (data == NULL)
     {
-      g_autofree char *body = NULL;
-
       if (operation_is_stale (op))
         {
           operation_free (op);
           return;
         }
-      body = g_strdup_printf (_("“%s” could not be read: %s"), name, error->message);
-      import_fail (op, _("Certificate Not Imported"), body);
+      import_fail (op, _("Certificate Not Imported"), error->message);
       return;
     }
 
-  data = g_bytes_new_take (contents, length);
   if (operation_is_stale (op))
     {
       operation_free (op);
@@ -569,7 +626,7 @@ sy_certificate_page_import_files (SyCertificatePage *self,
   op->certificate_file = g_object_ref (certificate_file);
   op->key_file = key_file != NULL ? g_object_ref (key_file) : NULL;
   op->done_message = _("Certificate imported");
-  g_file_load_contents_async (certificate_file, op->cancellable, certificate_file_loaded_cb, op);
+  load_chosen_file_async (certificate_file, op->cancellable, certificate_file_loaded_cb, op);
 }
 
 void

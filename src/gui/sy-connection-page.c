@@ -6,7 +6,7 @@
 #include "sy-application.h"
 #include "sy-certificate-page.h"
 #include "sy-connection-check.h"
-#include "sy-connection-page.h"
+#include "sy-connection-page-private.h"
 #include "sy-connection-row.h"
 
 struct _SyConnectionPage

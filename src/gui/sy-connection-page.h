@@ -5,7 +5,6 @@
 
 #include "sy-certificate-page.h"
 #include "sy-connection.h"
-#include "sy-record-browser.h"
 #include "sy-secret-store.h"
 
 G_BEGIN_DECLS
@@ -22,7 +21,6 @@ void             sy_connection_page_set_secret_store   (SyConnectionPage *self,
 void             sy_connection_page_set_connection     (SyConnectionPage *self,
                                                         SyConnection     *connection);
 SyConnection    *sy_connection_page_get_connection     (SyConnectionPage *self);
-SyRecordBrowser *sy_connection_page_get_record_browser (SyConnectionPage *self);
 /* The Certificate tab: it shows the certificate of this page's connection. */
 SyCertificatePage *sy_connection_page_get_certificate_page (SyConnectionPage *self);
 
@@ -34,7 +32,5 @@ void             sy_connection_page_set_entity         (SyConnectionPage *self,
 void             sy_connection_page_reload             (SyConnectionPage *self);
 /* Tests the connection and updates its status. */
 void             sy_connection_page_test               (SyConnectionPage *self);
-/* Whether the record browser has a client (the token was found). */
-gboolean         sy_connection_page_get_has_client     (SyConnectionPage *self);
 
 G_END_DECLS

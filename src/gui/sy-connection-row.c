@@ -5,7 +5,7 @@
 
 #include "sy-certificate-page.h"
 #include "sy-connection-check.h"
-#include "sy-connection-row.h"
+#include "sy-connection-row-private.h"
 
 struct _SyConnectionRow
 {

@@ -21,9 +21,6 @@ SyConnection  *sy_connection_row_get_connection          (SyConnectionRow    *se
  * out or is not valid yet. */
 void           sy_connection_row_set_certificate         (SyConnectionRow    *self,
                                                           SyCertificate      *certificate);
-SyCertificate *sy_connection_row_get_certificate         (SyConnectionRow    *self);
-/* The warning shown ("Certificate expires in 12 days"), or NULL. */
-const char    *sy_connection_row_get_certificate_warning (SyConnectionRow    *self);
 
 /* The status in words, as screen readers announce it. */
 const char    *sy_connection_status_describe             (SyConnectionStatus  status);

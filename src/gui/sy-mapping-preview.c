@@ -7,7 +7,7 @@
 #include "sy-api-client.h"
 #include "sy-catalogue.h"
 #include "sy-connection-check.h"
-#include "sy-mapping-preview.h"
+#include "sy-mapping-preview-private.h"
 #include "sy-page-iterator.h"
 
 /* Applying is fast; the delay only spares a redraw per keystroke. */
@@ -30,7 +30,8 @@ struct _SyMappingPreview
   SyMapping         *mapping;
   SyCatalogue       *catalogue;
   JsonArray         *samples;
-  GCancellable      *fetch_cancellable;
+  GCancellable      *fetch_cancellable; /* of the fetch in flight, if any */
+  char              *fetching_source;  /* its source, as fetched_source */
   char              *fetched_source;   /* "connection\nentity\nN" of the samples */
   GHashTable        *problems;         /* normalised field → ProblemSummary */
   GPtrArray         *all_problems;     /* "field: message" lines */
@@ -380,7 +381,11 @@ mapping_changed_cb (SyMappingPreview *self)
 {
   g_autofree char *identity = source_identity (self);
 
-  /* Another source needs other samples; the same one only a new run. */
+  /* Another source needs other samples; the same one only a new run. A
+   * fetch of this very source in flight applies the mapping when it lands:
+   * restarting it on every edit would never let it land. */
+  if (identity != NULL && g_strcmp0 (identity, self->fetching_source) == 0)
+    return;
   if (g_strcmp0 (identity, self->fetched_source) != 0)
     {
       fetch (self);
@@ -395,6 +400,7 @@ mapping_changed_cb (SyMappingPreview *self)
 typedef struct
 {
   SyMappingPreview *self;
+  GCancellable     *cancellable;
   char             *identity;
   char             *entity;
   SyPageIterator   *iterator;
@@ -404,6 +410,7 @@ static void
 fetch_data_free (FetchData *data)
 {
   g_object_unref (data->self);
+  g_object_unref (data->cancellable);
   g_free (data->identity);
   g_free (data->entity);
   g_clear_object (&data->iterator);
@@ -411,6 +418,23 @@ fetch_data_free (FetchData *data)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FetchData, fetch_data_free)
+
+/* Whatever a replaced or cancelled fetch brings back (records, an error
+ * other than "cancelled", or a late success) belongs to another source or
+ * sample size: it must not touch the state of the fetch that replaced it. */
+static gboolean
+fetch_is_current (FetchData *data)
+{
+  return data->cancellable == data->self->fetch_cancellable
+         && !g_cancellable_is_cancelled (data->cancellable);
+}
+
+static void
+fetch_done (SyMappingPreview *self)
+{
+  g_clear_object (&self->fetch_cancellable);
+  g_clear_pointer (&self->fetching_source, g_free);
+}
 
 static void
 page_fetched_cb (GObject      *source,
@@ -423,8 +447,9 @@ page_fetched_cb (GObject      *source,
   g_autoptr(JsonArray) page = NULL;
 
   page = sy_page_iterator_next_finish (SY_PAGE_ITERATOR (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!fetch_is_current (data))
     return;
+  fetch_done (self);
   if (error != NULL)
     {
       g_autofree char *reason = sy_describe_error (error);
@@ -462,33 +487,29 @@ client_opened_cb (GObject      *source,
   g_autoptr(SyApiClient) client = NULL;
 
   client = sy_connection_open_client_finish (result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!fetch_is_current (data))
     return;
   if (client == NULL)
     {
       g_autofree char *reason = sy_describe_error (error);
+
+      fetch_done (self);
       show_error (self, _("Samples Could Not Be Fetched"), reason);
       return;
     }
 
   data->iterator = sy_page_iterator_new (client, data->entity, self->n_samples);
-  sy_page_iterator_next_async (data->iterator, self->fetch_cancellable, page_fetched_cb, data);
+  sy_page_iterator_next_async (data->iterator, data->cancellable, page_fetched_cb, data);
   g_steal_pointer (&data);
 }
 
 static void
-fetch (SyMappingPreview *self)
+start_fetch (SyMappingPreview *self)
 {
   g_autofree char *identity = NULL;
   const char *name;
   SyConnection *connection;
   FetchData *data;
-
-  g_cancellable_cancel (self->fetch_cancellable);
-  g_clear_object (&self->fetch_cancellable);
-  g_clear_pointer (&self->samples, json_array_unref);
-  g_clear_pointer (&self->fetched_source, g_free);
-  g_signal_emit (self, signals[SIGNAL_SAMPLES_CHANGED], 0);
 
   identity = self->mapping ? source_identity (self) : NULL;
   if (identity == NULL)
@@ -512,14 +533,31 @@ fetch (SyMappingPreview *self)
     }
 
   self->fetch_cancellable = g_cancellable_new ();
+  self->fetching_source = g_strdup (identity);
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "loading");
 
   data = g_new0 (FetchData, 1);
   data->self = g_object_ref (self);
+  data->cancellable = g_object_ref (self->fetch_cancellable);
   data->identity = g_steal_pointer (&identity);
   data->entity = g_strdup (sy_mapping_get_source_entity (self->mapping));
-  sy_connection_open_client_async (self->secrets, connection, self->fetch_cancellable,
+  sy_connection_open_client_async (self->secrets, connection, data->cancellable,
                                    client_opened_cb, data);
+}
+
+static void
+fetch (SyMappingPreview *self)
+{
+  g_cancellable_cancel (self->fetch_cancellable);
+  fetch_done (self);
+  g_clear_pointer (&self->samples, json_array_unref);
+  g_clear_pointer (&self->fetched_source, g_free);
+
+  start_fetch (self);
+
+  /* Last: a handler may change the mapping and so come back here; it must
+   * find the new fetch in place, not start a second one beside it. */
+  g_signal_emit (self, signals[SIGNAL_SAMPLES_CHANGED], 0);
 }
 
 void
@@ -544,7 +582,7 @@ sy_mapping_preview_dispose (GObject *object)
   GtkWidget *child;
 
   g_cancellable_cancel (self->fetch_cancellable);
-  g_clear_object (&self->fetch_cancellable);
+  fetch_done (self);
   g_clear_handle_id (&self->apply_source, g_source_remove);
   if (self->mapping != NULL)
     g_signal_handlers_disconnect_by_data (self->mapping, self);

@@ -28,22 +28,12 @@ void               sy_mapping_preview_set_sample_size  (SyMappingPreview  *self,
                                                         guint              n_samples);
 /* Fetches the samples again. */
 void               sy_mapping_preview_reload           (SyMappingPreview  *self);
-/* The samples fetched (a JsonArray of objects), or NULL. */
-JsonArray         *sy_mapping_preview_get_samples      (SyMappingPreview  *self);
-/* "empty", "loading", "error" or "samples". */
-const char        *sy_mapping_preview_get_state        (SyMappingPreview  *self);
-/* How many times the mapping was applied to the samples (tests wait on it). */
-guint              sy_mapping_preview_get_n_applied    (SyMappingPreview  *self);
 /* The problems of the last application for a target field, whatever the
  * sample: field is "orderNumber" or, for an item of an array,
  * "lines.quantity" (indices left out). A sentence with how many samples
  * had it, or NULL when none did. */
 char              *sy_mapping_preview_describe_problems (SyMappingPreview *self,
                                                          const char       *field);
-/* Every problem of the last application, as "field: message" lines. */
-char              *sy_mapping_preview_dump_problems    (SyMappingPreview  *self);
-/* The coverage summary shown, or NULL. */
-const char        *sy_mapping_preview_get_coverage_text (SyMappingPreview *self);
 /* Custom fields found in the samples join the source's catalogue fields. */
 GListModel        *sy_mapping_preview_discover_fields  (SyMappingPreview  *self);
 

@@ -6,6 +6,7 @@
 #include "sy-add-connection-dialog.h"
 #include "sy-application.h"
 #include "sy-connection-page.h"
+#include "sy-demo.h"
 
 G_BEGIN_DECLS
 

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
@@ -672,6 +676,86 @@ test_import_garbage (Fixture       *fixture,
   g_assert_no_error (error);
 }
 
+/* Certificates and keys are read as the CLI reads them: a FIFO, a device
+ * or a huge file is refused at once, where reading it would never finish
+ * or would fill memory; the page stays usable and stores nothing. */
+static void
+test_import_not_regular (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  g_autofree char *weak = make_weak_certificate (fixture, "fifo");
+  g_autofree char *cert_path = g_strconcat (weak, "-cert.pem", NULL);
+  g_autofree char *fifo_path = g_build_filename (fixture->work_dir, "pipe.pem", NULL);
+  g_autofree char *huge_path = g_build_filename (fixture->work_dir, "huge.pem", NULL);
+  g_autoptr(GFile) cert_file = NULL;
+  g_autoptr(GFile) fifo = NULL;
+  g_autoptr(GFile) zero = g_file_new_for_path ("/dev/zero");
+  g_autoptr(GFile) huge = NULL;
+  g_autoptr(GError) error = NULL;
+  AdwMessageDialog *dialog = NULL;
+
+  g_assert_cmpint (mkfifo (fifo_path, 0600), ==, 0);
+  fifo = g_file_new_for_path (fifo_path);
+  cert_file = g_file_new_for_path (cert_path);
+  /* Sparse: larger than any certificate without taking the disk. */
+  {
+    int fd = g_open (huge_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+    g_assert_cmpint (fd, >=, 0);
+    g_assert_cmpint (ftruncate (fd, 64 * 1024 * 1024), ==, 0);
+    g_assert_cmpint (close (fd), ==, 0);
+  }
+  huge = g_file_new_for_path (huge_path);
+
+  show_connection (fixture);
+
+  sy_certificate_page_import_file (fixture->page, fifo);
+  SY_GUI_WAIT_FOR ((dialog = sy_gui_test_find_message_dialog ()) != NULL);
+  g_test_message ("FIFO: %s", adw_message_dialog_get_body (dialog));
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Certificate Not Imported");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "pipe.pem"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "not a regular file"));
+  sy_gui_test_respond (dialog, "close");
+  SY_GUI_WAIT_FOR (!sy_gui_test_get_boolean (fixture->page, "busy"));
+
+  sy_certificate_page_import_file (fixture->page, zero);
+  SY_GUI_WAIT_FOR ((dialog = sy_gui_test_find_message_dialog ()) != NULL);
+  g_test_message ("/dev/zero: %s", adw_message_dialog_get_body (dialog));
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Certificate Not Imported");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "not a regular file"));
+  sy_gui_test_respond (dialog, "close");
+
+  sy_certificate_page_import_file (fixture->page, huge);
+  SY_GUI_WAIT_FOR ((dialog = sy_gui_test_find_message_dialog ()) != NULL);
+  g_test_message ("huge: %s", adw_message_dialog_get_body (dialog));
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Certificate Not Imported");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "is larger than"));
+  sy_gui_test_respond (dialog, "close");
+
+  /* A good certificate whose key file is the FIFO. */
+  sy_certificate_page_import_files (fixture->page, cert_file, fifo);
+  SY_GUI_WAIT_FOR ((dialog = sy_gui_test_find_message_dialog ()) != NULL);
+  g_test_message ("key FIFO: %s", adw_message_dialog_get_body (dialog));
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Private Key Not Imported");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "pipe.pem"));
+  sy_gui_test_respond (dialog, "close");
+
+  SY_GUI_WAIT_FOR (!sy_gui_test_get_boolean (fixture->page, "busy"));
+  g_assert_null (sy_certificate_page_get_certificate (fixture->page));
+  g_assert_null (sy_state_store_load_certificate (fixture->state, sy_connection_get_id (fixture->connection), &error));
+  g_assert_no_error (error);
+
+  /* And the page still imports what it should. */
+  {
+    g_autofree char *key_path = g_strconcat (weak, "-key.pem", NULL);
+    g_autoptr(GFile) key_file = g_file_new_for_path (key_path);
+
+    sy_certificate_page_import_files (fixture->page, cert_file, key_file);
+    wait_until_imported (fixture, NULL);
+    assert_shows (fixture->page, "weak");
+  }
+}
+
 /* A PKCS#12 bundle: certificate and key from one file, the passphrase
  * asked for (again when wrong). */
 static void
@@ -997,6 +1081,7 @@ main (int   argc,
   g_test_add ("/gui/certificate-page/import-weak", Fixture, NULL, fixture_set_up, test_import_weak, fixture_tear_down);
   g_test_add ("/gui/certificate-page/import-separate-key", Fixture, NULL, fixture_set_up, test_import_separate_key, fixture_tear_down);
   g_test_add ("/gui/certificate-page/import-garbage", Fixture, NULL, fixture_set_up, test_import_garbage, fixture_tear_down);
+  g_test_add ("/gui/certificate-page/import-not-regular", Fixture, NULL, fixture_set_up, test_import_not_regular, fixture_tear_down);
   g_test_add ("/gui/certificate-page/import-pkcs12", Fixture, NULL, fixture_set_up, test_import_pkcs12, fixture_tear_down);
   g_test_add ("/gui/certificate-page/login", Fixture, NULL, fixture_set_up, test_login, fixture_tear_down);
   g_test_add ("/gui/certificate-page/keyboard", Fixture, NULL, fixture_set_up, test_keyboard, fixture_tear_down);

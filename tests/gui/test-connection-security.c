@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "sy-add-connection-dialog-private.h"
 #include "sy-add-connection-dialog.h"
 #include "sy-connection-page.h"
 #include "sy-gui-test-util.h"

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "sy-application-private.h"
+#include "sy-connection-page-private.h"
 #include "sy-connection-row.h"
 #include "sy-error.h"
 #include "sy-gui-test-util.h"

@@ -3,9 +3,12 @@
 
 #include <libsoup/soup.h>
 
+#include "sy-add-connection-dialog-private.h"
 #include "sy-certificate-page-private.h"
 #include "sy-connection-check.h"
+#include "sy-connection-page-private.h"
 #include "sy-connection-page.h"
+#include "sy-connection-row-private.h"
 #include "sy-connection-row.h"
 #include "sy-error.h"
 #include "sy-gui-test-util.h"

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "sy-application-private.h"
+#include "sy-connection-page-private.h"
 #include "sy-connection-row.h"
 #include "sy-gui-test-util.h"
 #include "sy-mapping-editor-private.h"
+#include "sy-mapping-preview-private.h"
 #include "sy-preferences-window.h"
 #include "sy-record-browser-private.h"
 #include "sy-sync-window.h"

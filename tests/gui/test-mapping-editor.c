@@ -8,6 +8,7 @@
 #include "sy-field-chooser-private.h"
 #include "sy-gui-test-util.h"
 #include "sy-mapping-editor-private.h"
+#include "sy-mapping-preview-private.h"
 #include "sy-mapping-rule-row-private.h"
 #include "sy-test-support.h"
 
@@ -652,6 +653,60 @@ test_window_action_and_quit (Fixture       *fixture,
   }
 }
 
+/* Fetches cancelled and restarted quickly, in every phase (opening the
+ * client, reading the page, done): only the last one's samples count, the
+ * preview gets to them, and nothing late replaces them. Edits that keep
+ * the source do not restart a fetch in flight. */
+static void
+test_preview_restart (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(SyMapping) mapping = sy_mapping_new ();
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  SyMappingPreview *preview = SY_MAPPING_PREVIEW (sy_mapping_preview_new ());
+  JsonArray *samples;
+
+  gtk_window_set_child (window, GTK_WIDGET (preview));
+  gtk_window_present (window);
+  sy_mapping_preview_set_stores (preview,
+                                 sy_application_get_connection_store (fixture->app),
+                                 sy_application_get_secret_store (fixture->app));
+  sy_mapping_set_source (mapping, "mintsoft", "wms/sales-orders");
+  sy_mapping_preview_set_mapping (preview, mapping);
+
+  for (guint i = 0; i < 16; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Restart %u", i);
+
+      sy_mapping_preview_set_sample_size (preview, 1 + i % 4);
+      for (guint j = 0; j < i; j++)
+        sy_gui_test_iterate ();
+      sy_mapping_set_name (mapping, name);
+      if (i % 3 == 0)
+        sy_mapping_preview_reload (preview);
+    }
+
+  /* An edit in flight: the fetch goes on and lands. */
+  sy_mapping_preview_set_sample_size (preview, 3);
+  g_assert_cmpstr (sy_mapping_preview_get_state (preview), ==, "loading");
+  sy_mapping_set_name (mapping, "Last edit");
+  g_assert_cmpstr (sy_mapping_preview_get_state (preview), ==, "loading");
+
+  SY_GUI_WAIT_FOR (g_str_equal (sy_mapping_preview_get_state (preview), "samples"));
+  samples = sy_mapping_preview_get_samples (preview);
+  g_assert_nonnull (samples);
+  g_assert_cmpuint (json_array_get_length (samples), ==, 3);
+
+  /* Whatever the cancelled fetches still bring back is dropped. */
+  for (guint i = 0; i < 100; i++)
+    sy_gui_test_iterate ();
+  g_assert_cmpstr (sy_mapping_preview_get_state (preview), ==, "samples");
+  g_assert_true (sy_mapping_preview_get_samples (preview) == samples);
+  g_assert_cmpuint (json_array_get_length (samples), ==, 3);
+
+  sy_gui_test_destroy_window (window);
+}
+
 /* The demo installs its mapping, which previews its own sample orders
  * without a problem. */
 static void
@@ -710,6 +765,9 @@ main (int   argc,
 
   g_test_add ("/mapping-editor/window-action-and-quit", Fixture, NULL,
               fixture_set_up, test_window_action_and_quit, fixture_tear_down);
+
+  g_test_add ("/mapping-editor/preview-restart", Fixture, NULL,
+              fixture_set_up, test_preview_restart, fixture_tear_down);
 
   g_test_add_func ("/mapping-editor/demo-mapping", test_demo_mapping);
 

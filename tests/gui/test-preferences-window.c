@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "sy-add-connection-dialog-private.h"
+#include "sy-application-private.h"
 #include "sy-connection.h"
 #include "sy-gui-test-util.h"
 #include "sy-preferences-window-private.h"

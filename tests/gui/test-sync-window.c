@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "sy-application-private.h"
 #include "sy-gui-test-util.h"
 #include "sy-mapping-editor-private.h"
 #include "sy-state-store-sync.h"

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Not for the rest of the application: what only the widget's own files
+ * and the tests call. */
+
+#include "sy-application.h"
+#include "sy-demo.h"
+#include "sy-preferences-window.h"
+
+G_BEGIN_DECLS
+
+/* The running demo, or NULL. */
+SyDemo            *sy_application_get_demo             (SyApplication *self);
+/* The application's preferences, or NULL when the schema is not installed
+ * (app.preferences is disabled then). */
+GSettings         *sy_application_get_settings         (SyApplication *self);
+/* Presents the preferences window (app.preferences, Ctrl+,) and returns
+ * it, or NULL without settings. */
+SyPreferencesWindow *sy_application_show_preferences   (SyApplication *self);
+
+G_END_DECLS
