@@ -939,6 +939,52 @@ test_in_flight (Fixture       *fixture,
   g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_NO_SUCH_RUN);
 }
 
+/* A run that starts takes over the in-flight creates of the pair's other
+ * runs (a killed process's), in one step; another pair's stay its own. */
+static void
+test_in_flight_take_over (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(SySyncRun) killed_run = make_run ("orders", FALSE);
+  g_autoptr(SySyncRun) new_run = make_run ("orders", FALSE);
+  g_autoptr(SySyncRun) other_pair_run = make_run ("returns", FALSE);
+  g_autoptr(SySyncBatchState) state = NULL;
+  g_autoptr(GError) error = NULL;
+  const char * const keys[] = { "f1", "f2", "f3", NULL };
+  const char * const killed_flying[] = { "f1", "f2", NULL };
+  const char * const new_flying[] = { "f2", "f3", NULL };
+  gint64 killed_id = create_run (fixture, killed_run);
+  gint64 new_id = create_run (fixture, new_run);
+  gint64 other_id = create_run (fixture, other_pair_run);
+
+  g_assert_true (sy_state_store_mark_in_flight (fixture->store, killed_id, killed_flying, &error));
+  g_assert_true (sy_state_store_mark_in_flight (fixture->store, new_id, new_flying, &error));
+  g_assert_true (sy_state_store_mark_in_flight (fixture->store, other_id, killed_flying, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (sy_state_store_take_over_in_flight (fixture->store, new_id, new_run->pair, &error));
+  g_assert_no_error (error);
+
+  state = lookup (fixture, new_id, new_run->pair, keys);
+  g_assert_cmpuint (g_hash_table_size (state->in_flight), ==, 3);
+  g_clear_pointer (&state, sy_sync_batch_state_free);
+  state = lookup (fixture, killed_id, killed_run->pair, keys);
+  g_assert_cmpuint (g_hash_table_size (state->in_flight), ==, 0);
+  g_clear_pointer (&state, sy_sync_batch_state_free);
+  state = lookup (fixture, other_id, other_pair_run->pair, keys);
+  g_assert_cmpuint (g_hash_table_size (state->in_flight), ==, 2);
+  g_clear_pointer (&state, sy_sync_batch_state_free);
+
+  /* Resuming the killed run takes them back. */
+  g_assert_true (sy_state_store_take_over_in_flight (fixture->store, killed_id, killed_run->pair, &error));
+  g_assert_no_error (error);
+  state = lookup (fixture, killed_id, killed_run->pair, keys);
+  g_assert_cmpuint (g_hash_table_size (state->in_flight), ==, 3);
+  g_clear_pointer (&state, sy_sync_batch_state_free);
+  state = lookup (fixture, new_id, new_run->pair, keys);
+  g_assert_cmpuint (g_hash_table_size (state->in_flight), ==, 0);
+}
+
 static void
 test_lookup (Fixture       *fixture,
              gconstpointer  data)
@@ -1866,6 +1912,7 @@ main (int    argc,
   ADD ("/sync-store/commit/dry-run", test_commit_dry_run);
   ADD ("/sync-store/commit/many", test_commit_many);
   ADD ("/sync-store/in-flight", test_in_flight);
+  ADD ("/sync-store/in-flight/take-over", test_in_flight_take_over);
   ADD ("/sync-store/lookup", test_lookup);
   ADD ("/sync-store/failures/paging", test_failures_paging);
   ADD ("/sync-store/export/csv", test_export_csv);

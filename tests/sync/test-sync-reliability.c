@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+#include <sqlite3.h>
 
 #include "sy-cli-test-support.h"
 #include "sy-example-mapping.h"
@@ -671,6 +672,96 @@ run_sync (Fixture    *fixture,
   return parse_run_output (run.out, run_id, holder);
 }
 
+/* --- b'') a new run after a killed one ------------------------------ */
+
+/* One number from state.db, read while the CLI may be writing it. */
+static gint64
+query_int (sqlite3    *db,
+           const char *sql)
+{
+  sqlite3_stmt *statement = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &statement, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (statement), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (statement, 0);
+  sqlite3_finalize (statement);
+  return value;
+}
+
+#define IN_FLIGHT_SQL "SELECT count(*) FROM sync_in_flight"
+/* The adoption mark is a key map row under the empty source key. */
+#define COMMITTED_SQL "SELECT count(*) FROM sync_key_map WHERE source_key <> ''"
+
+/* A run killed while its creates are stored by the target but not
+ * committed, then a NEW `sync run` of the same mapping (not a resume):
+ * the killed run's in-flight creates are looked up, not sent again. */
+static void
+test_new_run_after_kill (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  /* Slow answers: a POST is stored at once, answered 1.5 s later. */
+  const char * const args[] = { "--records", "100", "--latency-ms", "1500", NULL };
+  g_autofree char *db_path = NULL;
+  g_autoptr(JsonNode) second_holder = NULL;
+  JsonObject *second;
+  gint64 first_id, second_id, in_flight = 0, committed = 0;
+  Stats at_kill;
+  sqlite3 *db = NULL;
+
+  start (fixture, args, FALSE);
+  db_path = g_build_filename (fixture->cli.state_dir, "state.db", NULL);
+
+  {
+    const char * const run_args[] = { "sync", "run", fixture->mapping_path, "--batch-size", "20",
+                                      "--concurrency", "20", NULL };
+    g_autoptr(Child) child = spawn_cli (fixture, run_args);
+
+    first_id = await_run_id (child);
+    g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+    sqlite3_busy_timeout (db, 5000);
+
+    /* Killed once creates are marked in flight and the target stored
+     * some of them: sent, not committed. */
+    for (;;)
+      {
+        while (g_main_context_iteration (NULL, FALSE))
+          ;
+        g_assert_false (child->exited);
+        in_flight = query_int (db, IN_FLIGHT_SQL);
+        committed = query_int (db, COMMITTED_SQL);
+        if (in_flight > 0 && get_stats (fixture).target_count > committed)
+          break;
+        g_usleep (2 * 1000);
+      }
+    g_subprocess_send_signal (child->process, SIGKILL);
+    while (!child->exited)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_true (g_subprocess_get_if_signaled (child->process));
+  }
+
+  in_flight = query_int (db, IN_FLIGHT_SQL);
+  committed = query_int (db, COMMITTED_SQL);
+  at_kill = get_stats (fixture);
+  g_test_message ("killed run %" G_GINT64_FORMAT " with %" G_GINT64_FORMAT " creates in flight, %"
+                  G_GINT64_FORMAT " committed, %" G_GINT64_FORMAT " orders in the target",
+                  first_id, in_flight, committed, at_kill.target_count);
+  /* Otherwise the test proved nothing. */
+  g_assert_cmpint (in_flight, >, 0);
+  g_assert_cmpint (at_kill.target_count, >, committed);
+
+  second = run_sync (fixture, &second_id, &second_holder);
+  g_assert_cmpint (second_id, !=, first_id);
+  g_assert_cmpint (json_object_get_int_member (second, "failed"), ==, 0);
+
+  g_assert_cmpint (get_stats (fixture).target_count, ==, 100);
+  g_assert_cmpint (count_duplicates (fixture), ==, 0);
+  /* Every mark was settled, the killed run's with the rest. */
+  g_assert_cmpint (query_int (db, IN_FLIGHT_SQL), ==, 0);
+  g_assert_cmpint (query_int (db, COMMITTED_SQL), ==, 100);
+  sqlite3_close (db);
+}
+
 /* --- b') edits made during a run -------------------------------------- */
 
 /* Polls the target's count until it reaches at least `created`. FALSE if
@@ -1014,6 +1105,8 @@ main (int   argc,
               test_sigkill_and_resume, fixture_tear_down);
   g_test_add ("/sync-reliability/sigkill-and-resume/drops-and-failures", Fixture, GINT_TO_POINTER (TRUE),
               fixture_set_up, test_sigkill_and_resume, fixture_tear_down);
+  g_test_add ("/sync-reliability/sigkill-then-new-run", Fixture, NULL, fixture_set_up, test_new_run_after_kill,
+              fixture_tear_down);
   g_test_add ("/sync-reliability/edits-during-run", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,
               test_edits_during_run, fixture_tear_down);
   g_test_add ("/sync-reliability/edits-during-run/sigkill-and-resume", Fixture, GINT_TO_POINTER (TRUE),

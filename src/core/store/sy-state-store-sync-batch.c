@@ -401,6 +401,72 @@ sy_state_store_mark_in_flight (SyStateStore        *self,
                              (GDestroyNotify) request_free, error) != NULL;
 }
 
+/* The in-flight creates of the pair's other runs become this run's: their
+ * processes are gone (the caller holds the pair's lock), so whether they
+ * reached the target is unknown, and this run looks each one up before
+ * it could create it again, then clears it with the batch that settles
+ * it. One transaction: no mark is ever without a run that owns it. */
+static gpointer
+take_over_in_flight_work (sqlite3     *db,
+                          const char  *path,
+                          gpointer     data,
+                          GError     **error)
+{
+  Request *request = data;
+  sqlite3_stmt *copy = NULL;
+  sqlite3_stmt *clear = NULL;
+  gboolean ok = FALSE;
+
+  if (!exec (db, path, "BEGIN IMMEDIATE", error))
+    return NULL;
+
+  copy = prepare (db, path,
+                  "INSERT OR IGNORE INTO sync_in_flight (run_id, source_key) "
+                  "SELECT ?1, f.source_key FROM sync_in_flight f JOIN sync_runs r ON r.id = f.run_id "
+                  "WHERE r.pair = ?2 AND f.run_id <> ?1",
+                  error);
+  if (copy == NULL)
+    goto out;
+  clear = prepare (db, path,
+                   "DELETE FROM sync_in_flight WHERE run_id <> ?1 AND "
+                   "run_id IN (SELECT id FROM sync_runs WHERE pair = ?2)",
+                   error);
+  if (clear == NULL)
+    goto out;
+
+  sqlite3_bind_int64 (copy, 1, request->run_id);
+  sqlite3_bind_text (copy, 2, request->pair, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (clear, 1, request->run_id);
+  sqlite3_bind_text (clear, 2, request->pair, -1, SQLITE_STATIC);
+  if (sqlite3_step (copy) != SQLITE_DONE || sqlite3_step (clear) != SQLITE_DONE)
+    {
+      sy_state_store_set_sqlite_error (error, db, path);
+      goto out;
+    }
+
+  ok = exec (db, path, "COMMIT", error);
+
+out:
+  sqlite3_finalize (copy);
+  sqlite3_finalize (clear);
+  rollback (db);
+  return ok ? GINT_TO_POINTER (TRUE) : NULL;
+}
+
+gboolean
+sy_state_store_take_over_in_flight (SyStateStore  *self,
+                                    gint64         run_id,
+                                    const char    *pair,
+                                    GError       **error)
+{
+  g_return_val_if_fail (SY_IS_STATE_STORE (self), FALSE);
+  g_return_val_if_fail (run_id > 0, FALSE);
+  g_return_val_if_fail (pair != NULL, FALSE);
+
+  return sy_state_store_run (self, take_over_in_flight_work, keys_request_new (self, run_id, pair, NULL),
+                             (GDestroyNotify) request_free, error) != NULL;
+}
+
 /* Which of the run's counters an outcome moves. A dry run's would-create
  * and would-update count as created and updated: the run says it was a
  * dry run. read is counted apart (every distinct key once). */

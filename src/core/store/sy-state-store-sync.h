@@ -157,7 +157,8 @@ gboolean      sy_state_store_adopt_keys_finish    (SyStateStore        *self,
                                                    GError             **error);
 
 /* Write-ahead for creates: committed (durably) before the first POST of
- * these keys is sent, so that after a crash resume knows which creates
+ * these keys is sent, so that after a crash the pair's next run (resumed
+ * or new: see sy_state_store_take_over_in_flight()) knows which creates
  * may have reached the target and looks them up before sending again. */
 void          sy_state_store_mark_in_flight_async (SyStateStore        *self,
                                                    gint64               run_id,
@@ -171,6 +172,16 @@ gboolean      sy_state_store_mark_in_flight_finish (SyStateStore       *self,
 gboolean      sy_state_store_mark_in_flight       (SyStateStore        *self,
                                                    gint64               run_id,
                                                    const char * const  *source_keys,
+                                                   GError             **error);
+
+/* Called by a run as it starts (new, resumed or retry), holding the
+ * pair's lock: the in-flight creates of every other run of the pair (a
+ * process killed before it committed them) are filed under run_id, so
+ * that this run looks them up before it creates them, and its commits
+ * clear them. One transaction. */
+gboolean      sy_state_store_take_over_in_flight  (SyStateStore        *self,
+                                                   gint64               run_id,
+                                                   const char          *pair,
                                                    GError             **error);
 
 /* One transaction: each result (GPtrArray of SySyncResult) replaces any

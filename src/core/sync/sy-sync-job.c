@@ -980,6 +980,14 @@ prepare_in_thread (GTask        *task,
       return;
     }
 
+  /* Creates another run of the pair sent but did not commit (its process
+   * died: the lock is ours) are this run's to look up before sending. */
+  if (!sy_state_store_take_over_in_flight (prepare->store, run_id, prepare->pair, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
   prepare->run = sy_state_store_load_run (prepare->store, run_id, &error);
   if (prepare->run == NULL)
     {
