@@ -8,7 +8,7 @@
 
 G_BEGIN_DECLS
 
-/* Internal to sy-mapping.c and sy-mapping-rule.c: the compiled forms of
+/* Internal to sy-mapping*.c and sy-mapping-rule*.c: the compiled forms of
  * paths, templates and transforms that applying a mapping runs on, so
  * that nothing is parsed again per record, and the line bookkeeping that
  * lets a refusal name the line of the member at fault. */
@@ -52,6 +52,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyMappingLocator, sy_mapping_locator_free)
  * from several threads must never touch the records' or the rules'
  * reference counts. */
 JsonNode *sy_json_node_deep_copy (JsonNode *node);
+/* Appends the text form of a scalar; FALSE for null, objects and arrays.
+ * Shared by templates and the text forms of transforms. */
+gboolean  sy_mapping_append_scalar (GString  *out,
+                                    JsonNode *node);
 
 /* ---- dotted paths ---- */
 
