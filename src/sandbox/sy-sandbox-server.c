@@ -9,7 +9,7 @@
 
 #include "sy-sandbox-netsuite.h"
 #include "sy-sandbox-query.h"
-#include "sy-sandbox-server.h"
+#include "sy-sandbox-server-private.h"
 
 /* Connections the kernel queues before we accept them. */
 #define LISTEN_BACKLOG 512
@@ -17,41 +17,10 @@
 #define DEFAULT_PER_PAGE 15
 #define MAX_PER_PAGE 500
 #define RATE_WINDOW_USEC (60 * G_USEC_PER_SEC)
-#define MAX_TOUCH 100000
 
 /* Set on a message whose connection --drop-rate closes after the request
  * was carried out: the answer is computed (and a write stored), then lost. */
 #define DROP_AFTER_KEY "sy-sandbox-drop-after"
-
-struct _SySandboxServer
-{
-  GObject parent_instance;
-
-  SySandboxData *data;
-  SySandboxNetsuite *netsuite;
-  SySandboxServerOptions options;
-  SoupServer *server;
-  char *url;
-  char *wms_token;
-  char *erp_token;
-
-  /* The switches draw from a rand of their own, so that the data stays
-   * the same whatever the switches are. */
-  GRand *switch_rand;
-  char *run_id;
-  guint64 request_serial;
-
-  GHashTable *status_counts;   /* status → count */
-  GHashTable *method_counts;   /* interned method → count, every /api request */
-  guint64 dropped;             /* every connection closed unanswered */
-  guint64 dropped_after;       /* of those, closed after the request was carried out */
-  guint64 dropped_after_write; /* of those, a create or update that was stored */
-  guint64 created;             /* records stored by POST, answered or not */
-  guint64 updated;             /* records changed by PUT/PATCH, answered or not */
-  GHashTable *rate_windows;    /* token → GQueue of monotonic times */
-  GHashTable *delayed;         /* SoupServerMessage → GSource, held back by --latency-ms */
-  GHashTable *idle_watches;    /* GSocket → GSource, keep-alive connections between requests */
-};
 
 G_DEFINE_FINAL_TYPE (SySandboxServer, sy_sandbox_server, G_TYPE_OBJECT)
 
@@ -133,8 +102,8 @@ random_hex (GRand *rand,
   return g_string_free (hex, FALSE);
 }
 
-static char *
-generate_json (JsonNode *node)
+char *
+sy_sandbox_server_generate_json (JsonNode *node)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
 
@@ -142,13 +111,13 @@ generate_json (JsonNode *node)
   return json_generator_to_data (generator, NULL);
 }
 
-static char *
-object_to_json (JsonObject *object)
+char *
+sy_sandbox_server_object_to_json (JsonObject *object)
 {
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
 
   json_node_set_object (node, object);
-  return generate_json (node);
+  return sy_sandbox_server_generate_json (node);
 }
 
 /* Holds an answer back for --latency-ms without blocking other requests. */
@@ -311,7 +280,7 @@ respond_error (SySandboxServer   *self,
   if (field_errors != NULL)
     json_object_set_object_member (object, "errors", json_object_ref (field_errors));
   json_object_set_string_member (object, "request_id", request_id);
-  respond (self, msg, status, object_to_json (object));
+  respond (self, msg, status, sy_sandbox_server_object_to_json (object));
 }
 
 static void
@@ -568,8 +537,8 @@ answer_list (SySandboxServer   *self,
         json_object_set_null_member (meta, "to");
       json_object_set_int_member (meta, "total", total);
 
-      links_json = object_to_json (links);
-      meta_json = object_to_json (meta);
+      links_json = sy_sandbox_server_object_to_json (links);
+      meta_json = sy_sandbox_server_object_to_json (meta);
       g_string_append_printf (body, "\"links\":%s,\"meta\":%s}", links_json, meta_json);
     }
 
@@ -679,7 +648,7 @@ answer_integration (SySandboxServer   *self,
   json_object_set_string_member (integration, "sync_updated_at", "2025-01-01T00:00:00Z");
   json_object_set_object_member (envelope, "data", g_steal_pointer (&integration));
 
-  respond (self, msg, SOUP_STATUS_OK, object_to_json (envelope));
+  respond (self, msg, SOUP_STATUS_OK, sy_sandbox_server_object_to_json (envelope));
 }
 
 static const char *
@@ -870,221 +839,6 @@ handle_api (SySandboxServer   *self,
     respond_error (self, msg, SOUP_STATUS_METHOD_NOT_ALLOWED, request_id, "Method not allowed.", NULL);
 }
 
-/* --- /__sandbox ----------------------------------------------------- */
-
-static int
-compare_statuses (gconstpointer a,
-                  gconstpointer b)
-{
-  return (int) GPOINTER_TO_UINT (*(gconstpointer const *) a) - (int) GPOINTER_TO_UINT (*(gconstpointer const *) b);
-}
-
-static void
-answer_stats (SySandboxServer   *self,
-              SoupServerMessage *msg)
-{
-  g_autoptr(JsonObject) stats = json_object_new ();
-  g_autoptr(GPtrArray) statuses = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer status_key, method_key, method_count;
-  JsonObject *requests = json_object_new ();
-  JsonObject *methods = json_object_new ();
-  JsonObject *writes = json_object_new ();
-  JsonObject *entities = json_object_new ();
-  const char * const *names = sy_sandbox_data_get_entity_names (self->data);
-  char *body;
-
-  g_hash_table_iter_init (&iter, self->status_counts);
-  while (g_hash_table_iter_next (&iter, &status_key, NULL))
-    g_ptr_array_add (statuses, status_key);
-  g_ptr_array_sort (statuses, compare_statuses);
-  for (guint i = 0; i < statuses->len; i++)
-    {
-      gpointer status = g_ptr_array_index (statuses, i);
-      char status_text[16];
-
-      g_snprintf (status_text, sizeof status_text, "%u", GPOINTER_TO_UINT (status));
-      json_object_set_int_member (requests, status_text,
-                                  GPOINTER_TO_UINT (g_hash_table_lookup (self->status_counts, status)));
-    }
-
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      JsonObject *entity = json_object_new ();
-
-      json_object_set_int_member (entity, "count",
-                                  sy_sandbox_entity_get_n_records (sy_sandbox_data_lookup_entity (self->data, names[i])));
-      json_object_set_object_member (entities, names[i], entity);
-    }
-
-  g_hash_table_iter_init (&iter, self->method_counts);
-  while (g_hash_table_iter_next (&iter, &method_key, &method_count))
-    json_object_set_int_member (methods, method_key, GPOINTER_TO_UINT (method_count));
-
-  json_object_set_int_member (writes, "created", self->created);
-  json_object_set_int_member (writes, "updated", self->updated);
-
-  json_object_set_object_member (stats, "requests", requests);
-  json_object_set_object_member (stats, "methods", methods);
-  json_object_set_object_member (stats, "writes", writes);
-  json_object_set_int_member (stats, "dropped_connections", self->dropped);
-  json_object_set_int_member (stats, "dropped_after_processing", self->dropped_after);
-  json_object_set_int_member (stats, "dropped_after_write", self->dropped_after_write);
-  json_object_set_object_member (stats, "entities", entities);
-  json_object_set_int_member (stats, "invalid_source_records",
-                              sy_sandbox_data_get_invalid_source_records (self->data));
-  sy_sandbox_netsuite_add_stats (self->netsuite, stats);
-
-  body = object_to_json (stats);
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
-}
-
-static void
-inspection_error (SoupServerMessage *msg,
-                  guint              status,
-                  const char        *message)
-{
-  g_autoptr(JsonObject) object = json_object_new ();
-  char *body;
-
-  json_object_set_string_member (object, "message", message);
-  body = object_to_json (object);
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
-}
-
-static void
-answer_duplicates (SySandboxServer   *self,
-                   SoupServerMessage *msg,
-                   GHashTable        *params)
-{
-  const char *entity_name = params != NULL ? g_hash_table_lookup (params, "entity") : NULL;
-  const char *field = params != NULL ? g_hash_table_lookup (params, "field") : NULL;
-  g_autoptr(GHashTable) seen = NULL;
-  g_autoptr(JsonObject) answer = NULL;
-  SySandboxEntity *entity;
-  guint64 duplicates = 0;
-  char *body;
-
-  if (entity_name == NULL || field == NULL)
-    {
-      inspection_error (msg, SOUP_STATUS_BAD_REQUEST, "Give entity= and field=.");
-      return;
-    }
-  entity = sy_sandbox_data_lookup_entity (self->data, entity_name);
-  if (entity == NULL)
-    {
-      inspection_error (msg, SOUP_STATUS_NOT_FOUND, "No such entity.");
-      return;
-    }
-
-  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < sy_sandbox_entity_get_n_records (entity); i++)
-    {
-      const SySandboxRecord *record = sy_sandbox_entity_get_record (entity, i);
-      JsonNode *node = json_object_get_member (record->object, field);
-      char *value;
-
-      if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-        continue;
-      value = generate_json (node);
-      if (!g_hash_table_add (seen, value))
-        duplicates++;
-    }
-
-  answer = json_object_new ();
-  json_object_set_int_member (answer, "duplicates", duplicates);
-  body = object_to_json (answer);
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
-}
-
-/* POST /__sandbox/touch?entity=E&count=N: N records of E changed as if
- * someone had edited them in the source system just now, so that
- * incremental syncs have something to pick up. */
-static void
-answer_touch (SySandboxServer   *self,
-              SoupServerMessage *msg,
-              GHashTable        *params)
-{
-  const char *entity_name = params != NULL ? g_hash_table_lookup (params, "entity") : NULL;
-  const char *count_text = params != NULL ? g_hash_table_lookup (params, "count") : NULL;
-  g_autoptr(GPtrArray) touched = NULL;
-  g_autoptr(JsonObject) answer = NULL;
-  SySandboxEntity *entity;
-  JsonArray *keys;
-  guint64 count = 1;
-  char *body;
-
-  if (!g_str_equal (soup_server_message_get_method (msg), "POST"))
-    {
-      inspection_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Touch with POST.");
-      return;
-    }
-  if (entity_name == NULL)
-    {
-      inspection_error (msg, SOUP_STATUS_BAD_REQUEST, "Give entity=.");
-      return;
-    }
-  entity = sy_sandbox_data_lookup_entity (self->data, entity_name);
-  if (entity == NULL)
-    {
-      inspection_error (msg, SOUP_STATUS_NOT_FOUND, "No such entity.");
-      return;
-    }
-  if (count_text != NULL &&
-      !g_ascii_string_to_unsigned (count_text, 10, 1, MAX_TOUCH, &count, NULL))
-    {
-      inspection_error (msg, SOUP_STATUS_BAD_REQUEST, "count= must be a positive integer.");
-      return;
-    }
-  if (count > sy_sandbox_entity_get_n_records (entity))
-    {
-      inspection_error (msg, SOUP_STATUS_BAD_REQUEST, "count= is larger than the number of records.");
-      return;
-    }
-
-  touched = sy_sandbox_data_touch (self->data, entity, count);
-  keys = json_array_sized_new (touched->len);
-  for (guint i = 0; i < touched->len; i++)
-    json_array_add_string_element (keys, ((const SySandboxRecord *) g_ptr_array_index (touched, i))->key);
-
-  answer = json_object_new ();
-  json_object_set_int_member (answer, "touched", touched->len);
-  json_object_set_array_member (answer, "keys", keys);
-  body = object_to_json (answer);
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
-}
-
-static void
-handle_inspection (SySandboxServer   *self,
-                   SoupServerMessage *msg,
-                   const char        *path,
-                   GHashTable        *params)
-{
-  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
-
-  if (!G_IS_INET_SOCKET_ADDRESS (remote) ||
-      !g_inet_address_get_is_loopback (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote))))
-    {
-      inspection_error (msg, SOUP_STATUS_FORBIDDEN, "Inspection is for loopback clients only.");
-      return;
-    }
-
-  if (g_str_equal (path, "/__sandbox/stats"))
-    answer_stats (self, msg);
-  else if (g_str_equal (path, "/__sandbox/duplicates"))
-    answer_duplicates (self, msg, params);
-  else if (g_str_equal (path, "/__sandbox/touch"))
-    answer_touch (self, msg, params);
-  else if (g_str_equal (path, SY_SANDBOX_NETSUITE_CERTIFICATES_PATH))
-    sy_sandbox_netsuite_upload_certificate (self->netsuite, msg);
-  else
-    inspection_error (msg, SOUP_STATUS_NOT_FOUND, "Not found.");
-}
-
 static void
 handle_request (SoupServer        *server,
                 SoupServerMessage *msg,
@@ -1100,7 +854,7 @@ handle_request (SoupServer        *server,
                                 "X-Request-Id", request_id);
 
   if (g_str_has_prefix (path, "/__sandbox/"))
-    handle_inspection (self, msg, path, params);
+    sy_sandbox_server_handle_inspection (self, msg, path, params);
   else if (g_str_has_prefix (path, "/api/"))
     handle_api (self, msg, path, params, request_id);
   else if (g_str_equal (path, SY_SANDBOX_NETSUITE_TOKEN_PATH))

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "sy-sandbox-netsuite.h"
+#include "sy-sandbox-server.h"
+
+G_BEGIN_DECLS
+
+/* What sy-sandbox-server.c shares with sy-sandbox-inspection.c. */
+
+struct _SySandboxServer
+{
+  GObject parent_instance;
+
+  SySandboxData *data;
+  SySandboxNetsuite *netsuite;
+  SySandboxServerOptions options;
+  SoupServer *server;
+  char *url;
+  char *wms_token;
+  char *erp_token;
+
+  /* The switches draw from a rand of their own, so that the data stays
+   * the same whatever the switches are. */
+  GRand *switch_rand;
+  char *run_id;
+  guint64 request_serial;
+
+  GHashTable *status_counts;   /* status → count */
+  GHashTable *method_counts;   /* interned method → count, every /api request */
+  guint64 dropped;             /* every connection closed unanswered */
+  guint64 dropped_after;       /* of those, closed after the request was carried out */
+  guint64 dropped_after_write; /* of those, a create or update that was stored */
+  guint64 created;             /* records stored by POST, answered or not */
+  guint64 updated;             /* records changed by PUT/PATCH, answered or not */
+  GHashTable *rate_windows;    /* token → GQueue of monotonic times */
+  GHashTable *delayed;         /* SoupServerMessage → GSource, held back by --latency-ms */
+  GHashTable *idle_watches;    /* GSocket → GSource, keep-alive connections between requests */
+};
+
+char *sy_sandbox_server_generate_json     (JsonNode          *node);
+char *sy_sandbox_server_object_to_json    (JsonObject        *object);
+
+/* sy-sandbox-inspection.c: answers a request for /__sandbox/... */
+void  sy_sandbox_server_handle_inspection (SySandboxServer   *self,
+                                           SoupServerMessage *msg,
+                                           const char        *path,
+                                           GHashTable        *params);
+
+G_END_DECLS
