@@ -386,10 +386,25 @@ test_stop_and_resume (void)
   fixture_stop (&fixture);
 }
 
-static gboolean
-cancel_now (gpointer user_data)
+typedef struct
 {
-  g_cancellable_cancel (user_data);
+  Fixture      *fixture;
+  GCancellable *cancellable;
+  guint         source_id;
+} CancelWhenWritten;
+
+/* Cancels as soon as the target holds a record: the first batch is then
+ * still open, whatever the machine's speed (a fixed delay was too short
+ * under the sanitizers, once the pair first adopts the target). */
+static gboolean
+cancel_when_target_written (gpointer user_data)
+{
+  CancelWhenWritten *watch = user_data;
+
+  if (target_count (watch->fixture) == 0)
+    return G_SOURCE_CONTINUE;
+  g_cancellable_cancel (watch->cancellable);
+  watch->source_id = 0;
   return G_SOURCE_REMOVE;
 }
 
@@ -403,15 +418,19 @@ test_cancel_and_resume (void)
   g_autoptr(SySyncJob) job = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
+  CancelWhenWritten watch = { 0 };
   gboolean ok;
 
   fixture_start (&fixture, args);
   fixture.options.batch_size = 50;
   fixture.options.concurrency = 8;
   job = sy_sync_job_new (fixture.store, fixture.mapping, fixture.source, fixture.target, &fixture.options);
-  g_timeout_add_once (500, (GSourceOnceFunc) cancel_now, cancellable);
+  watch.fixture = &fixture;
+  watch.cancellable = cancellable;
+  watch.source_id = g_timeout_add (10, cancel_when_target_written, &watch);
 
   ok = run_job (&fixture, job, cancellable, &error);
+  g_clear_handle_id (&watch.source_id, g_source_remove);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_false (ok);
 

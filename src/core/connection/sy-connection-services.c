@@ -186,8 +186,8 @@ rollback_cleared_cb (GObject      *source,
   g_task_return_error (task, g_object_steal_data (G_OBJECT (task), "sy-add-error"));
 }
 
-/* Takes error. The token of a connection that was never added goes, and
- * not cancellably: a half-undone add is worse than a slow one. */
+/* Takes task and error. The token of a connection that was never added
+ * goes, and not cancellably: a half-undone add is worse than a slow one. */
 static void
 roll_back (GTask  *task,
            GError *error)
@@ -197,12 +197,13 @@ roll_back (GTask  *task,
   if (data->replaced != NULL)
     {
       g_task_return_error (task, error);
+      g_object_unref (task);
       return;
     }
 
   g_object_set_data (G_OBJECT (task), "sy-add-error", error);
   sy_secret_store_clear_async (data->secrets, sy_connection_get_id (data->connection), NULL,
-                               NULL, rollback_cleared_cb, g_object_ref (task));
+                               NULL, rollback_cleared_cb, task);
 }
 
 static void
