@@ -172,13 +172,17 @@ sy_mapping_locator_error (SyMappingLocator *locator,
                           const char       *format,
                           ...)
 {
+  g_autofree char *formatted = NULL;
   g_autofree char *reason = NULL;
   va_list args;
   guint line, column;
 
   va_start (args, format);
-  reason = g_strdup_vprintf (format, args);
+  formatted = g_strdup_vprintf (format, args);
   va_end (args);
+  /* Member names are quoted as the file spells them, and json-glib turns
+   * an escaped lone surrogate ("\ud800") into bytes that are not UTF-8. */
+  reason = g_utf8_make_valid (formatted, -1);
 
   sy_mapping_locator_find (locator, container, member, &line, &column);
   return sy_mapping_error_new_at (SY_MAPPING_ERROR_INVALID,
