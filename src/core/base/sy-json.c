@@ -203,13 +203,31 @@ sy_json_repair_strings (JsonNode *node)
     {
     case JSON_NODE_OBJECT:
       {
+        JsonObject *object = json_node_get_object (node);
+        g_autoptr(GPtrArray) bad_names = g_ptr_array_new_with_free_func (g_free);
         JsonObjectIter iter;
         const char *name;
         JsonNode *member;
 
-        json_object_iter_init (&iter, json_node_get_object (node));
+        json_object_iter_init (&iter, object);
         while (json_object_iter_next (&iter, &name, &member))
-          sy_json_repair_strings (member);
+          {
+            sy_json_repair_strings (member);
+            /* Member names take escapes too (found by tests/fuzz). */
+            if (!g_utf8_validate (name, -1, NULL))
+              g_ptr_array_add (bad_names, g_strdup (name));
+          }
+
+        /* Renamed after the walk: the iterator must not see the object change. */
+        for (guint i = 0; i < bad_names->len; i++)
+          {
+            const char *bad_name = g_ptr_array_index (bad_names, i);
+            g_autoptr(JsonNode) moved = json_object_dup_member (object, bad_name);
+            g_autofree char *valid = g_utf8_make_valid (bad_name, -1);
+
+            json_object_remove_member (object, bad_name);
+            json_object_set_member (object, valid, g_steal_pointer (&moved));
+          }
       }
       break;
 
