@@ -85,8 +85,11 @@ sy_mapping_problem_new_full (const char *field,
 {
   SyMappingProblem *problem = g_new0 (SyMappingProblem, 1);
 
-  problem->field = g_strdup (field);
-  problem->message = g_strdup (message);
+  /* Both are shown and stored as text, and both may quote a record's
+   * own strings, which a JSON escape can make into bytes that are not
+   * UTF-8 (found by tests/fuzz: a lone surrogate in a date). */
+  problem->field = field != NULL ? g_utf8_make_valid (field, -1) : NULL;
+  problem->message = message != NULL ? g_utf8_make_valid (message, -1) : NULL;
   problem->blocking = !!blocking;
   return problem;
 }
