@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -18,6 +20,10 @@
 
 #define SIGNATURE_HEADER "X-Signature"
 #define MAX_CONNECTIONS 8
+/* Deliveries handed to libsoup at once; the others wait in our own queue,
+ * since libsoup walks its whole queue on every step and a burst of
+ * thousands made that quadratic. */
+#define MAX_IN_FLIGHT (2 * MAX_CONNECTIONS)
 #define TIMEOUT_S 30
 
 typedef enum
@@ -47,6 +53,7 @@ struct _SySandboxWebhooks
   SoupSession *session;
   GCancellable *cancellable;
   GHashTable *waiting;       /* Delivery → GSource of its next attempt */
+  GQueue ready;              /* Delivery, due now, beyond MAX_IN_FLIGHT */
   guint n_in_flight;
   gboolean closed;
 
@@ -102,6 +109,15 @@ destroy_source (gpointer source)
 {
   g_source_destroy (source);
   g_source_unref (source);
+}
+
+static void
+clear_ready (SySandboxWebhooks *self)
+{
+  Delivery *delivery;
+
+  while ((delivery = g_queue_pop_head (&self->ready)) != NULL)
+    delivery_free (delivery);
 }
 
 static void
@@ -238,6 +254,14 @@ sy_sandbox_webhooks_new (const char *url,
 }
 
 static void send_attempt (Delivery *delivery);
+static void start_attempt (Delivery *delivery);
+
+static void
+pump (SySandboxWebhooks *self)
+{
+  while (self->n_in_flight < MAX_IN_FLIGHT && !g_queue_is_empty (&self->ready))
+    start_attempt (g_queue_pop_head (&self->ready));
+}
 
 static gboolean
 on_retry_due (gpointer user_data)
@@ -325,6 +349,9 @@ on_sent (GObject      *source,
       delivery_free (delivery);
       return;
     }
+  /* Another delivery takes this one's place before it is retried or
+   * repeated, which queues it behind those already waiting. */
+  pump (self);
 
   if (answer == NULL)
     {
@@ -351,8 +378,31 @@ on_sent (GObject      *source,
     }
 }
 
+/* libsoup writes a request's headers and its body apart; with Nagle's
+ * algorithm the body then waits for the receiver's delayed ACK, 40 ms per
+ * delivery, and a burst of a thousand changes took seconds on loopback. */
+static void
+on_network_event (SoupMessage        *msg,
+                  GSocketClientEvent  event,
+                  GIOStream          *connection,
+                  gpointer            user_data)
+{
+  if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION (connection))
+    g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)),
+                         IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+}
+
 static void
 send_attempt (Delivery *delivery)
+{
+  SySandboxWebhooks *self = delivery->owner;
+
+  g_queue_push_tail (&self->ready, delivery);
+  pump (self);
+}
+
+static void
+start_attempt (Delivery *delivery)
 {
   SySandboxWebhooks *self = delivery->owner;
   g_autoptr(SoupMessage) msg = soup_message_new (SOUP_METHOD_POST, self->url);
@@ -366,6 +416,7 @@ send_attempt (Delivery *delivery)
     }
 
   soup_message_set_request_body_from_bytes (msg, "application/json", delivery->body);
+  g_signal_connect (msg, "network-event", G_CALLBACK (on_network_event), NULL);
   if (delivery->signature != NULL)
     soup_message_headers_replace (soup_message_get_request_headers (msg), SIGNATURE_HEADER,
                                   delivery->signature);
@@ -506,6 +557,7 @@ sy_sandbox_webhooks_close (SySandboxWebhooks *self)
   self->closed = TRUE;
   g_cancellable_cancel (self->cancellable);
   g_hash_table_remove_all (self->waiting);
+  clear_ready (self);
 }
 
 guint
