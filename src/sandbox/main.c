@@ -4,6 +4,7 @@
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 #include <glib-unix.h>
@@ -80,6 +81,7 @@ main (int   argc,
   g_autofree char *webhook_url = NULL;
   g_autofree char *webhook_secret_file = NULL;
   g_autofree char *webhook_secret = NULL;
+  g_autofree char *webhook_header = NULL;
   const GOptionEntry entries[] = {
     { "port", 0, 0, G_OPTION_ARG_INT, &port,
       N_("Port on 127.0.0.1 to listen on (0: a free port)"), N_("N") },
@@ -107,6 +109,8 @@ main (int   argc,
     { "webhook-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &webhook_secret_file,
       N_("File holding the webhook signing secret, read once at start (a trailing newline is not "
          "part of it)"), N_("FILE") },
+    { "webhook-header", 0, 0, G_OPTION_ARG_STRING, &webhook_header,
+      N_("Header that carries the signature (default X-Signature)"), N_("NAME") },
     { "webhook-forge-rate", 0, 0, G_OPTION_ARG_DOUBLE, &webhook_forge_rate,
       N_("Share of changes that also get a forged delivery: another event id, a bad signature"),
       N_("F") },
@@ -215,6 +219,16 @@ main (int   argc,
           goto usage;
         }
     }
+  /* An HTTP token: letters, digits and !#$%&'*+-.^_`|~ */
+  if (webhook_header != NULL &&
+      (*webhook_header == '\0' ||
+       strspn (webhook_header, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~") !=
+       strlen (webhook_header)))
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--webhook-header must be an HTTP header name"));
+      goto usage;
+    }
   if (webhook_url != NULL && webhook_secret_file == NULL)
     {
       g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -245,8 +259,8 @@ main (int   argc,
   server = sy_sandbox_server_new (data, &options);
   if (webhook_url != NULL)
     {
-      webhooks = sy_sandbox_webhooks_new (webhook_url, webhook_secret, webhook_forge_rate,
-                                          webhook_repeat_rate, (guint32) seed);
+      webhooks = sy_sandbox_webhooks_new (webhook_url, webhook_header, webhook_secret,
+                                          webhook_forge_rate, webhook_repeat_rate, (guint32) seed);
       sy_sandbox_server_set_webhooks (server, webhooks);
     }
   if (!sy_sandbox_server_listen (server, port, &error))

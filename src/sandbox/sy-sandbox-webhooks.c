@@ -18,11 +18,10 @@
  * core's verifier, so that a test of one against the other means
  * something (docs/architecture.md, section 9). */
 
-#define SIGNATURE_HEADER "X-Signature"
 #define MAX_CONNECTIONS 8
 /* Deliveries handed to libsoup at once; the others wait in our own queue,
- * since libsoup walks its whole queue on every step and a burst of
- * thousands made that quadratic. */
+ * since libsoup walks its whole queue on every step: with a thousand
+ * deliveries queued there at once, a burst cost twice the CPU. */
 #define MAX_IN_FLIGHT (2 * MAX_CONNECTIONS)
 #define TIMEOUT_S 30
 
@@ -40,6 +39,7 @@ struct _SySandboxWebhooks
   GObject parent_instance;
 
   char *url;
+  char *header;
   char *secret;
   double forge_rate;
   double repeat_rate;
@@ -138,6 +138,7 @@ sy_sandbox_webhooks_finalize (GObject *object)
   SySandboxWebhooks *self = SY_SANDBOX_WEBHOOKS (object);
 
   g_free (self->url);
+  g_free (self->header);
   if (self->secret != NULL)
     memset (self->secret, 0, strlen (self->secret));
   g_free (self->secret);
@@ -228,6 +229,7 @@ sign_bytes (const char *secret,
 
 SySandboxWebhooks *
 sy_sandbox_webhooks_new (const char *url,
+                         const char *header,
                          const char *secret,
                          double      forge_rate,
                          double      repeat_rate,
@@ -241,6 +243,7 @@ sy_sandbox_webhooks_new (const char *url,
 
   self = g_object_new (SY_TYPE_SANDBOX_WEBHOOKS, NULL);
   self->url = g_strdup (url);
+  self->header = g_strdup (header != NULL ? header : SY_SANDBOX_WEBHOOK_DEFAULT_HEADER);
   self->secret = g_strdup (secret);
   self->forge_rate = forge_rate;
   self->repeat_rate = repeat_rate;
@@ -418,7 +421,7 @@ start_attempt (Delivery *delivery)
   soup_message_set_request_body_from_bytes (msg, "application/json", delivery->body);
   g_signal_connect (msg, "network-event", G_CALLBACK (on_network_event), NULL);
   if (delivery->signature != NULL)
-    soup_message_headers_replace (soup_message_get_request_headers (msg), SIGNATURE_HEADER,
+    soup_message_headers_replace (soup_message_get_request_headers (msg), self->header,
                                   delivery->signature);
 
   if (delivery->attempts > 0)

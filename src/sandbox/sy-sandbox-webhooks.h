@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 #define SY_SANDBOX_WEBHOOK_MAX_DELAY_MS   30000
 #define SY_SANDBOX_WEBHOOK_MAX_ATTEMPTS   8
 
+#define SY_SANDBOX_WEBHOOK_DEFAULT_HEADER "X-Signature"
+
 #define SY_TYPE_SANDBOX_WEBHOOKS (sy_sandbox_webhooks_get_type ())
 G_DECLARE_FINAL_TYPE (SySandboxWebhooks, sy_sandbox_webhooks, SY, SANDBOX_WEBHOOKS, GObject)
 
@@ -20,11 +22,12 @@ G_DECLARE_FINAL_TYPE (SySandboxWebhooks, sy_sandbox_webhooks, SY, SANDBOX_WEBHOO
 char              *sy_sandbox_webhooks_read_secret    (const char        *path,
                                                        GError           **error);
 
-/* forge_rate: that share of events gets an extra delivery with a bad
+/* header: where the signature goes; NULL: X-Signature. forge_rate: that share of events gets an extra delivery with a bad
  * signature and an event id of its own; repeat_rate: that share of
  * genuine deliveries is sent a second time, same body, once the first
  * copy is done. Both drawn from a rand seeded with seed. */
 SySandboxWebhooks *sy_sandbox_webhooks_new            (const char        *url,
+                                                       const char        *header,
                                                        const char        *secret,
                                                        double             forge_rate,
                                                        double             repeat_rate,

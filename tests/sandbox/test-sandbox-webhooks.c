@@ -53,6 +53,7 @@ typedef struct
   GMutex lock;
   GCond changed;
   GPtrArray *deliveries;   /* Delivery, in arrival order */
+  const char *header;      /* where the signature is looked for */
   guint fail_first;        /* answer this many requests 503 first */
   guint n_failed;
   gboolean listening;
@@ -83,9 +84,12 @@ handle_delivery (SoupServer        *server,
   gsize length = 0;
   const guint8 *data;
 
+  /* Under the lock from the start: the test sets header and fail_first
+   * from its own thread. */
+  g_mutex_lock (&receiver->lock);
   delivery->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   delivery->signature = g_strdup (soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                                "X-Signature"));
+                                                                receiver->header));
   data = g_bytes_get_data (delivery->body, &length);
   if (delivery->signature != NULL)
     {
@@ -93,7 +97,6 @@ handle_delivery (SoupServer        *server,
       delivery->valid = g_str_equal (expected, delivery->signature);
     }
 
-  g_mutex_lock (&receiver->lock);
   if (receiver->n_failed < receiver->fail_first)
     {
       receiver->n_failed++;
@@ -168,6 +171,7 @@ receiver_new (gboolean listen)
   g_mutex_init (&receiver->lock);
   g_cond_init (&receiver->changed);
   receiver->deliveries = g_ptr_array_new_with_free_func (delivery_free);
+  receiver->header = "X-Signature";
 
   receiver->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
   g_assert_no_error (error);
@@ -671,7 +675,9 @@ test_retry_after_503 (void)
   g_autofree char *key = NULL;
   Delivery *last;
 
+  g_mutex_lock (&receiver->lock);
   receiver->fail_first = 3;
+  g_mutex_unlock (&receiver->lock);
   sender = sender_start (receiver, NULL);
   key = create_product (sender, "RETRY-1");
   stats = wait_until_done (sender, receiver);
@@ -728,6 +734,27 @@ test_receiver_down_at_first (void)
 }
 
 static void
+test_custom_header (void)
+{
+  g_autoptr(Receiver) receiver = receiver_new (TRUE);
+  g_autoptr(Sender) sender = NULL;
+  g_autoptr(JsonObject) stats = NULL;
+  g_autofree char *key = NULL;
+
+  g_mutex_lock (&receiver->lock);
+  receiver->header = "X-Makini-Signature";
+  g_mutex_unlock (&receiver->lock);
+  sender = sender_start (receiver, "--webhook-header", "X-Makini-Signature", NULL);
+  key = create_product (sender, "HEADER-1");
+  stats = wait_until_done (sender, receiver);
+
+  g_assert_cmpint (stat_of (stats, "delivered"), ==, 1);
+  assert_consistent (stats, receiver);
+  g_assert_cmpuint (receiver->deliveries->len, ==, 1);
+  g_assert_true (((Delivery *) g_ptr_array_index (receiver->deliveries, 0))->valid);
+}
+
+static void
 run_sandbox_binary (const char * const *args,
                     int                *exit_status,
                     char              **out,
@@ -771,6 +798,10 @@ test_bad_options (void)
     { (const char * const[]) { "--webhook-url", "http:///no-host", "--webhook-secret-file", good, NULL }, "--webhook-url" },
     { (const char * const[]) { "--webhook-url", url, "--webhook-secret-file", good,
                                "--webhook-forge-rate", "1.5", NULL }, "--webhook-forge-rate" },
+    { (const char * const[]) { "--webhook-url", url, "--webhook-secret-file", good,
+                               "--webhook-header", "X Signature", NULL }, "--webhook-header" },
+    { (const char * const[]) { "--webhook-url", url, "--webhook-secret-file", good,
+                               "--webhook-header", "", NULL }, "--webhook-header" },
     { (const char * const[]) { "--webhook-url", url, "--webhook-secret-file", good,
                                "--webhook-repeat-rate", "-0.1", NULL }, "--webhook-repeat-rate" },
   };
@@ -836,6 +867,7 @@ main (int   argc,
   g_test_add_func ("/sandbox-webhooks/forged-and-repeated", test_forged_and_repeated);
   g_test_add_func ("/sandbox-webhooks/retry-after-503", test_retry_after_503);
   g_test_add_func ("/sandbox-webhooks/receiver-down-at-first", test_receiver_down_at_first);
+  g_test_add_func ("/sandbox-webhooks/custom-header", test_custom_header);
   g_test_add_func ("/sandbox-webhooks/bad-options", test_bad_options);
   g_test_add_func ("/sandbox-webhooks/stats-without-webhooks", test_stats_without_webhooks);
 
