@@ -54,7 +54,8 @@ typedef struct
   GCond changed;
   GPtrArray *deliveries;   /* Delivery, in arrival order */
   const char *header;      /* where the signature is looked for */
-  guint fail_first;        /* answer this many requests 503 first */
+  guint fail_first;        /* answer this many requests with fail_status first */
+  guint fail_status;
   guint n_failed;
   gboolean listening;
 } Receiver;
@@ -100,7 +101,7 @@ handle_delivery (SoupServer        *server,
   if (receiver->n_failed < receiver->fail_first)
     {
       receiver->n_failed++;
-      delivery->status = SOUP_STATUS_SERVICE_UNAVAILABLE;
+      delivery->status = receiver->fail_status;
     }
   else
     delivery->status = delivery->valid ? SOUP_STATUS_OK : SOUP_STATUS_UNAUTHORIZED;
@@ -666,9 +667,13 @@ test_forged_and_repeated (void)
   g_assert_true (same_keys (first.repeated_keys, second.repeated_keys));
 }
 
+/* A receiver that fails (5xx) or is busy (429) gets the delivery again;
+ * one that refuses it otherwise (4xx) does not. */
 static void
-test_retry_after_503 (void)
+test_retry_after_status (gconstpointer data)
 {
+  guint fail_status = GPOINTER_TO_UINT (data);
+  gboolean retried = fail_status == 429 || SOUP_STATUS_IS_SERVER_ERROR (fail_status);
   g_autoptr(Receiver) receiver = receiver_new (TRUE);
   g_autoptr(Sender) sender = NULL;
   g_autoptr(JsonObject) stats = NULL;
@@ -677,17 +682,27 @@ test_retry_after_503 (void)
 
   g_mutex_lock (&receiver->lock);
   receiver->fail_first = 3;
+  receiver->fail_status = fail_status;
   g_mutex_unlock (&receiver->lock);
   sender = sender_start (receiver, NULL);
   key = create_product (sender, "RETRY-1");
   stats = wait_until_done (sender, receiver);
 
   g_assert_cmpint (stat_of (stats, "events"), ==, 1);
+  g_assert_cmpint (stat_of (stats, "unanswered"), ==, 0);
+  assert_consistent (stats, receiver);
+  if (!retried)
+    {
+      g_assert_cmpint (stat_of (stats, "sent"), ==, 1);
+      g_assert_cmpint (stat_of (stats, "rejected"), ==, 1);
+      g_assert_cmpint (stat_of (stats, "retries"), ==, 0);
+      g_assert_cmpuint (receiver->deliveries->len, ==, 1);
+      g_assert_cmpuint (((Delivery *) g_ptr_array_index (receiver->deliveries, 0))->status, ==, fail_status);
+      return;
+    }
   g_assert_cmpint (stat_of (stats, "sent"), ==, 4);
   g_assert_cmpint (stat_of (stats, "retries"), ==, 3);
   g_assert_cmpint (stat_of (stats, "delivered"), ==, 1);
-  g_assert_cmpint (stat_of (stats, "unanswered"), ==, 0);
-  assert_consistent (stats, receiver);
 
   /* Every attempt is the same delivery. */
   g_assert_cmpuint (receiver->deliveries->len, ==, 4);
@@ -697,7 +712,7 @@ test_retry_after_503 (void)
     {
       Delivery *attempt = g_ptr_array_index (receiver->deliveries, i);
 
-      g_assert_cmpuint (attempt->status, ==, 503);
+      g_assert_cmpuint (attempt->status, ==, fail_status);
       g_assert_true (g_bytes_equal (attempt->body, last->body));
       g_assert_cmpstr (attempt->signature, ==, last->signature);
     }
@@ -865,7 +880,9 @@ main (int   argc,
 
   g_test_add_func ("/sandbox-webhooks/every-change-delivered", test_every_change_delivered);
   g_test_add_func ("/sandbox-webhooks/forged-and-repeated", test_forged_and_repeated);
-  g_test_add_func ("/sandbox-webhooks/retry-after-503", test_retry_after_503);
+  g_test_add_data_func ("/sandbox-webhooks/retry-after-503", GUINT_TO_POINTER (503), test_retry_after_status);
+  g_test_add_data_func ("/sandbox-webhooks/retry-after-429", GUINT_TO_POINTER (429), test_retry_after_status);
+  g_test_add_data_func ("/sandbox-webhooks/no-retry-after-400", GUINT_TO_POINTER (400), test_retry_after_status);
   g_test_add_func ("/sandbox-webhooks/receiver-down-at-first", test_receiver_down_at_first);
   g_test_add_func ("/sandbox-webhooks/custom-header", test_custom_header);
   g_test_add_func ("/sandbox-webhooks/bad-options", test_bad_options);
