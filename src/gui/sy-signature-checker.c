@@ -19,6 +19,8 @@ struct _SySignatureChecker
   AdwEntryRow        *signature_row;
   AdwPasswordEntryRow *secret_row;
   GtkTextView        *body_view;
+  GtkTextTag         *raw_tag;
+  gboolean            tagging;
 
   SySignatureVerdict  verdict;
   /* Bumped by every change, so that only the latest check is shown. */
@@ -190,6 +192,11 @@ body_text (SySignatureChecker *self)
   GtkTextIter start, end;
 
   gtk_text_buffer_get_bounds (buffer, &start, &end);
+  /* A hyphen drawn where a long line wraps would look like part of the
+   * body, whose every byte counts. */
+  self->tagging = TRUE;
+  gtk_text_buffer_apply_tag (buffer, self->raw_tag, &start, &end);
+  self->tagging = FALSE;
   return gtk_text_buffer_get_text (buffer, &start, &end, TRUE);
 }
 
@@ -205,6 +212,8 @@ inputs_changed_cb (SySignatureChecker *self)
   gsize body_length;
   CheckData *data;
 
+  if (self->tagging)
+    return;
   self->generation++;
   missing = g_ptr_array_new ();
   body = body_text (self);
@@ -296,6 +305,8 @@ sy_signature_checker_init (SySignatureChecker *self)
 {
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->raw_tag = gtk_text_buffer_create_tag (gtk_text_view_get_buffer (self->body_view), NULL,
+                                              "insert-hyphens", FALSE, NULL);
   g_signal_connect_object (gtk_text_view_get_buffer (self->body_view), "changed",
                            G_CALLBACK (inputs_changed_cb), self, G_CONNECT_SWAPPED);
   inputs_changed_cb (self);
