@@ -168,7 +168,7 @@ webhook_verify (SyCliContext   *context,
   int exit_code;
 
   if (!sy_cli_parse_command (context, args,
-                             "webhook verify --scheme S --signature SIG --body FILE --secret-stdin",
+                             "webhook verify --scheme S --signature SIG --body FILE --secret-stdin [--timestamp TIME [--tolerance SECONDS]]",
                              _("Checks a webhook delivery's signature: the HMAC-SHA256 of the body with the secret, "
                                "encoded as the scheme says (makini: base64; merge: base64url without padding; "
                                "rutter: “sha256=” and base64; apideck: base64 of the body with its keys sorted). "

@@ -7,6 +7,7 @@
 #include "sy-application.h"
 #include "sy-demo.h"
 #include "sy-preferences-window.h"
+#include "sy-signature-checker.h"
 
 G_BEGIN_DECLS
 
@@ -18,5 +19,8 @@ GSettings         *sy_application_get_settings         (SyApplication *self);
 /* Presents the preferences window (app.preferences, Ctrl+,) and returns
  * it, or NULL without settings. */
 SyPreferencesWindow *sy_application_show_preferences   (SyApplication *self);
+/* Presents "Check a Signature…" (app.check-signature, Shift+Ctrl+K) and
+ * returns it. */
+SySignatureChecker *sy_application_show_signature_checker (SyApplication *self);
 
 G_END_DECLS

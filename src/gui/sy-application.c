@@ -9,6 +9,7 @@
 #include "sy-mapping-editor.h"
 #include "sy-paths.h"
 #include "sy-preferences-window.h"
+#include "sy-signature-checker.h"
 #include "sy-sync-settings.h"
 #include "sy-window.h"
 
@@ -218,10 +219,42 @@ preferences_activated (GSimpleAction *action,
   sy_application_show_preferences (SY_APPLICATION (user_data));
 }
 
+SySignatureChecker *
+sy_application_show_signature_checker (SyApplication *self)
+{
+  SySignatureChecker *checker;
+
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+
+  /* One checker, brought forward when asked for again, with what was
+   * typed into it. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (SY_IS_SIGNATURE_CHECKER (l->data))
+      {
+        gtk_window_present (l->data);
+        return l->data;
+      }
+
+  checker = sy_signature_checker_new (gtk_application_get_active_window (GTK_APPLICATION (self)));
+  gtk_window_set_application (GTK_WINDOW (checker), GTK_APPLICATION (self));
+  gtk_window_present (GTK_WINDOW (checker));
+
+  return checker;
+}
+
+static void
+check_signature_activated (GSimpleAction *action,
+                           GVariant      *parameter,
+                           gpointer       user_data)
+{
+  sy_application_show_signature_checker (SY_APPLICATION (user_data));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
   { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
+  { "check-signature", check_signature_activated, NULL, NULL, NULL, { 0 } },
 };
 
 /* Ctrl+C in the terminal or a polite kill ends the application as
@@ -282,6 +315,7 @@ sy_application_startup (GApplication *application)
   const char *mappings_accels[] = { "<Control>m", NULL };
   const char *update_token_accels[] = { "<Control>u", NULL };
   const char *preferences_accels[] = { "<Control>comma", NULL };
+  const char *check_signature_accels[] = { "<Shift><Control>k", NULL };
 
   G_APPLICATION_CLASS (sy_application_parent_class)->startup (application);
 
@@ -296,6 +330,7 @@ sy_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-mappings", mappings_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.update-token", update_token_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.check-signature", check_signature_accels);
 
   /* Without the schema (the build tree, no GSETTINGS_SCHEMA_DIR) there is
    * nothing to keep preferences in: the built-in defaults apply. */

@@ -8,6 +8,7 @@
 #include "sy-mapping-preview-private.h"
 #include "sy-preferences-window.h"
 #include "sy-record-browser-private.h"
+#include "sy-signature-checker-private.h"
 #include "sy-sync-window.h"
 #include "sy-test-support.h"
 
@@ -319,6 +320,26 @@ open_sync_window (void)
   return GTK_WINDOW (sync);
 }
 
+/* Filled in as a developer would, with a signature that matches. */
+static GtkWindow *
+open_signature_checker (void)
+{
+  const char *body =
+    "{\"id\":\"evt_0001\",\"type\":\"record.updated\",\"entity\":\"wms/sales-orders\",\n"
+    " \"key\":\"SO-1001\",\"occurred_at\":\"2026-12-07T05:40:00Z\"}";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (body, strlen (body));
+  g_autofree char *signature = sy_webhook_sign (SY_WEBHOOK_SCHEME_MAKINI, "screenshot-secret", bytes, 0);
+  SySignatureChecker *checker;
+
+  get_demo_window ();
+  checker = sy_application_show_signature_checker (app);
+  g_assert_nonnull (checker);
+  sy_signature_checker_set_inputs (checker, SY_WEBHOOK_SCHEME_MAKINI, body, signature, "screenshot-secret");
+  SY_GUI_WAIT_FOR (!sy_signature_checker_is_checking (checker));
+  g_assert_cmpint (sy_signature_checker_get_verdict (checker), ==, SY_SIGNATURE_VERDICT_MATCHES);
+  return GTK_WINDOW (checker);
+}
+
 typedef struct
 {
   const char  *name;
@@ -332,6 +353,7 @@ static const Screen screens[] = {
   { "mapping-editor", open_mapping_editor, destroy_window },
   { "preferences", open_preferences, destroy_window },
   { "sync", open_sync_window, destroy_window },
+  { "signature-checker", open_signature_checker, destroy_window },
 };
 
 static void
@@ -389,6 +411,7 @@ main (int   argc,
   g_test_add_data_func ("/gui/screenshots/mapping-editor", &screens[2], test_shoot);
   g_test_add_data_func ("/gui/screenshots/preferences", &screens[3], test_shoot);
   g_test_add_data_func ("/gui/screenshots/sync-window", &screens[4], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/signature-checker", &screens[5], test_shoot);
   g_test_add_func ("/gui/screenshots/all-fit-360px", test_all_fit_narrow);
 
   status = g_test_run ();

@@ -185,6 +185,27 @@ test_apideck_sorts_keys (void)
   assert_verifies (SY_WEBHOOK_SCHEME_APIDECK, SECRET, not_json, not_json_expected);
 }
 
+/* A hostile body nested a million levels deep must not exhaust the
+ * stack of a receiver that checks Apideck signatures: it is signed as the
+ * bytes it is. */
+static void
+test_apideck_deep_body (void)
+{
+  gsize half = SY_WEBHOOK_MAX_BODY / 2;
+  g_autofree char *deep = g_malloc (half * 2);
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *signed_ = NULL;
+
+  memset (deep, '[', half);
+  memset (deep + half, ']', half);
+  body = g_bytes_new_take (g_steal_pointer (&deep), half * 2);
+  expected = openssl_signature (SECRET, body, NULL);
+  signed_ = sy_webhook_sign (SY_WEBHOOK_SCHEME_APIDECK, SECRET, body, NOW);
+  g_assert_cmpstr (signed_, ==, expected);
+  assert_verifies (SY_WEBHOOK_SCHEME_APIDECK, SECRET, body, expected);
+}
+
 static char *
 flip_bit (const char *base64,
           guint       bit)
@@ -408,6 +429,7 @@ main (int   argc,
 
   g_test_add_func ("/webhook-signature/known-answers", test_known_answers);
   g_test_add_func ("/webhook-signature/apideck-sorts-keys", test_apideck_sorts_keys);
+  g_test_add_func ("/webhook-signature/apideck-deep-body", test_apideck_deep_body);
   g_test_add_func ("/webhook-signature/mismatches", test_mismatches);
   g_test_add_func ("/webhook-signature/too-large", test_too_large);
   g_test_add_func ("/webhook-signature/timestamps", test_timestamps);

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "sy-json.h"
 #include "sy-webhook-signature.h"
 
 #define DIGEST_LEN 32
@@ -73,7 +74,8 @@ sy_webhook_scheme_default_header (SyWebhookScheme scheme)
  * So the body is parsed and written again the way JSON.stringify() writes
  * it: strings escape only '"', '\\' and control characters, numbers use the
  * shortest form that reads back to the same double. A body that is not
- * JSON is signed as it is. */
+ * JSON, or nests deeper than SY_JSON_MAX_DEPTH (which json-glib could not
+ * parse without risking the stack), is signed as it is. */
 
 static void canonical_node (GString *out, JsonNode *node);
 
@@ -221,10 +223,10 @@ signed_bytes (SyWebhookScheme  scheme,
     return g_bytes_ref (body);
 
   data = g_bytes_get_data (body, &size);
-  parser = json_parser_new_immutable ();
+  parser = json_parser_new ();
   if (size == 0 || memchr (data, '\0', size) != NULL
       || !g_utf8_validate_len (data, size, NULL)
-      || !json_parser_load_from_data (parser, data, (gssize) size, NULL)
+      || !sy_json_parser_load (parser, data, (gssize) size, NULL)
       || json_parser_get_root (parser) == NULL)
     return g_bytes_ref (body);
 
