@@ -14,7 +14,7 @@
 
 /* The schema version a database reaches when opened: one step per
  * migration (certificates; sync runs, results, key map). */
-#define CURRENT_SCHEMA_VERSION "2"
+#define CURRENT_SCHEMA_VERSION "3"
 /* PRAGMA application_id of a Switchyard state.db ("Swyd"). */
 #define APPLICATION_ID "1400338788"
 /* The user that cannot write where root made the files. */

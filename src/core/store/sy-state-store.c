@@ -103,6 +103,9 @@ static const char * const migrations[] = {
   "  source_key TEXT NOT NULL,"
   "  PRIMARY KEY (run_id, source_key)"
   ") WITHOUT ROWID;",
+  /* 2 → 3: why a run started ("scheduled", "webhook"; NULL: a person
+   * started it), for the runs a schedule or a trigger starts. */
+  "ALTER TABLE sync_runs ADD COLUMN cause TEXT;",
 };
 
 typedef enum
