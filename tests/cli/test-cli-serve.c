@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#include "sy-cli-test-support.h"
+#include "sy-sandbox-client.h"
+#include "sy-state-store-sync.h"
+#include "sy-test-support.h"
+
+/* `switchyard-cli serve` as a service manager runs it: a child process
+ * with the test session's keyring, a real sandbox, mapping files in the
+ * configuration's mappings/ folder; stopped with SIGTERM, started again. */
+
+#define N_RECORDS 300
+#define TARGET_ENTITY "erp/sales-orders"
+
+static const char mapping_text[] =
+  "{\n  \"version\": 1,\n  \"name\": \"Orders\",\n"
+  "  \"source\": {\"connection\": \"wms\", \"entity\": \"wms/sales-orders\"},\n"
+  "  \"target\": {\"connection\": \"erp\", \"entity\": \"erp/sales-orders\"},\n"
+  "  \"match\": {\"source\": \"key\", \"target\": \"code\"},\n"
+  "  \"automation\": {\"every_minutes\": 60},\n"
+  "  \"fields\": [\n"
+  "    {\"target\": \"code\", \"source\": \"key\"},\n"
+  "    {\"target\": \"orderNumber\", \"source\": \"orderNumber\", \"required\": true},\n"
+  "    {\"target\": \"statusKey\", \"value\": \"pending\"},\n"
+  "    {\"target\": \"lines\", \"source\": \"lines\", \"each\": [\n"
+  "      {\"target\": \"productKey\", \"source\": \"productKey\"},\n"
+  "      {\"target\": \"quantity\", \"source\": \"quantity\", \"transform\": {\"number\": {\"scale\": 0}}}]}\n"
+  "  ]\n}\n";
+
+typedef struct
+{
+  SyCliFixture cli;
+  SoupSession *session;
+} Fixture;
+
+typedef struct
+{
+  GSubprocess      *process;
+  GDataInputStream *out;
+  GString          *text;
+  gboolean          eof;
+} Serve;
+
+static void read_next_line (Serve *serve);
+
+static void
+on_line (GObject      *source_object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Serve *serve = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source_object), result,
+                                                                    NULL, &error);
+
+  g_assert_no_error (error);
+  if (line == NULL)
+    {
+      serve->eof = TRUE;
+      return;
+    }
+  g_test_message ("serve: %s", line);
+  g_string_append (serve->text, line);
+  g_string_append_c (serve->text, '\n');
+  read_next_line (serve);
+}
+
+static void
+read_next_line (Serve *serve)
+{
+  g_data_input_stream_read_line_async (serve->out, G_PRIORITY_DEFAULT, NULL, on_line, serve);
+}
+
+static void
+serve_start (Fixture *fixture,
+             Serve   *serve)
+{
+  const char * const args[] = { "serve", NULL };
+  g_autoptr(GPtrArray) argv = sy_cli_argv (&fixture->cli, args);
+  g_autoptr(GError) error = NULL;
+
+  serve->process = g_subprocess_newv ((const char * const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  serve->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (serve->process));
+  serve->text = g_string_new (NULL);
+  serve->eof = FALSE;
+  read_next_line (serve);
+}
+
+static void
+serve_wait_for (Serve      *serve,
+                const char *text)
+{
+  while (strstr (serve->text->str, text) == NULL)
+    {
+      g_assert_false (serve->eof);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+/* SIGTERM, then the exit status, once everything it wrote was read. */
+static int
+serve_stop (Serve *serve)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (serve->process, SIGTERM);
+  while (!serve->eof)
+    g_main_context_iteration (NULL, TRUE);
+  g_subprocess_wait_async (serve->process, NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  g_subprocess_wait_finish (serve->process, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (serve->process));
+  return g_subprocess_get_exit_status (serve->process);
+}
+
+static void
+serve_clear (Serve *serve)
+{
+  g_clear_object (&serve->out);
+  g_clear_object (&serve->process);
+  if (serve->text != NULL)
+    g_string_free (g_steal_pointer (&serve->text), TRUE);
+}
+
+static GPtrArray *
+list_runs (Fixture *fixture)
+{
+  g_autoptr(SyStateStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *runs;
+
+  store = sy_state_store_open_read_only (fixture->cli.state_dir, &error);
+  g_assert_no_error (error);
+  runs = sy_state_store_list_runs (store, NULL, 0, &error);
+  g_assert_no_error (error);
+  return runs;
+}
+
+static gint64
+target_count (Fixture *fixture)
+{
+  return sy_sandbox_client_count (fixture->cli.sandbox, fixture->session, TARGET_ENTITY);
+}
+
+static void
+write_mapping (Fixture    *fixture,
+               const char *name,
+               const char *text)
+{
+  g_autofree char *dir = g_build_filename (fixture->cli.config_dir, "mappings", NULL);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  guint    source_id;
+} Watch;
+
+static gboolean
+watch_target_written (gpointer user_data)
+{
+  Watch *watch = user_data;
+
+  if (target_count (watch->fixture) == 0)
+    return G_SOURCE_CONTINUE;
+  watch->source_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* A mapping whose schedule never ran runs at start; SIGTERM stops it
+ * after the batch in flight with exit status 0; the next start resumes
+ * that run to the end, and the target ends in step. */
+static void
+test_stop_and_resume (void)
+{
+  const char * const sandbox_args[] = { "--records", G_STRINGIFY (N_RECORDS), "--seed", "21",
+                                        "--latency-ms", "20", NULL };
+  Fixture fixture = { 0 };
+  Serve first = { 0 }, second = { 0 };
+  Watch watch = { &fixture, 0 };
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  SySyncRun *run;
+  gint64 run_id;
+
+  sy_cli_fixture_set_up (&fixture.cli, "serve", FALSE);
+  fixture.session = soup_session_new_with_options ("timeout", 60, NULL);
+  fixture.cli.sandbox = sy_test_start_sandbox (sandbox_args);
+  sy_cli_add_connection (&fixture.cli, "wms", "wms");
+  sy_cli_add_connection (&fixture.cli, "erp", "erp");
+  write_mapping (&fixture, "orders.json", mapping_text);
+  /* One that cannot be used is left out, and the others still run. */
+  write_mapping (&fixture, "broken.json", "{\"version\": 1, \"name\": \"Broken\"");
+  /* One without automation is not served. */
+  write_mapping (&fixture, "manual.json", "{\"version\": 1, \"name\": \"By hand\","
+                 " \"source\": {\"connection\": \"wms\", \"entity\": \"wms/products\"},"
+                 " \"target\": {\"connection\": \"erp\", \"entity\": \"erp/products\"},"
+                 " \"fields\": [{\"target\": \"code\", \"source\": \"key\"}]}");
+
+  serve_start (&fixture, &first);
+  serve_wait_for (&first, "Serving 1 mapping");
+  g_assert_nonnull (strstr (first.text->str, "broken.json: left out"));
+  g_assert_nonnull (strstr (first.text->str, "every 60 minutes"));
+  serve_wait_for (&first, "run started (scheduled)");
+
+  watch.source_id = g_timeout_add (20, watch_target_written, &watch);
+  while (watch.source_id != 0)
+    {
+      g_assert_false (first.eof);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpint (serve_stop (&first), ==, 0);
+  g_assert_nonnull (strstr (first.text->str, "it resumes on the next start"));
+  g_assert_nonnull (strstr (first.text->str, "Stopped\n"));
+
+  runs = list_runs (&fixture);
+  g_assert_cmpuint (runs->len, ==, 1);
+  run = g_ptr_array_index (runs, 0);
+  g_assert_cmpint (run->state, ==, SY_SYNC_RUN_STATE_STOPPED);
+  g_assert_cmpstr (run->cause, ==, "scheduled");
+  g_assert_cmpuint (run->read, <, N_RECORDS);
+  run_id = run->id;
+  g_assert_cmpint (target_count (&fixture), <, N_RECORDS);
+
+  /* Started again: the stopped run resumes and ends; nothing new starts
+   * before the schedule's hour is up. */
+  serve_start (&fixture, &second);
+  serve_wait_for (&second, " finished: ");
+  g_assert_cmpint (serve_stop (&second), ==, 0);
+  g_assert_nonnull (strstr (second.text->str, "run started (scheduled)"));
+
+  after = list_runs (&fixture);
+  g_assert_cmpuint (after->len, ==, 1);
+  run = g_ptr_array_index (after, 0);
+  g_assert_cmpint (run->id, ==, run_id);
+  g_assert_cmpint (run->state, ==, SY_SYNC_RUN_STATE_FINISHED);
+  g_assert_cmpuint (run->failed, ==, 0);
+  g_assert_cmpint (target_count (&fixture), ==, N_RECORDS);
+  g_assert_cmpint (sy_sandbox_client_duplicates (fixture.cli.sandbox, fixture.session, TARGET_ENTITY, "code"), ==, 0);
+
+  serve_clear (&first);
+  serve_clear (&second);
+  g_clear_object (&fixture.session);
+  sy_cli_fixture_tear_down (&fixture.cli);
+}
+
+static void
+test_usage (void)
+{
+  Fixture fixture = { 0 };
+
+  sy_cli_fixture_set_up (&fixture.cli, "serve-usage", FALSE);
+  {
+    g_auto(SyCliRun) run = { 0 };
+
+    sy_cli_run (&fixture.cli, NULL, &run, "serve", "extra");
+    g_assert_cmpint (run.status, ==, 2);
+  }
+  {
+    g_auto(SyCliRun) run = { 0 };
+
+    sy_cli_run (&fixture.cli, NULL, &run, "serve", "--help");
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "SIGTERM"));
+  }
+  sy_cli_fixture_tear_down (&fixture.cli);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cli/serve/stop-and-resume", test_stop_and_resume);
+  g_test_add_func ("/cli/serve/usage", test_usage);
+
+  return g_test_run ();
+}
