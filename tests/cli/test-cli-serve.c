@@ -254,6 +254,18 @@ test_stop_and_resume (void)
   g_assert_cmpint (target_count (&fixture), ==, N_RECORDS);
   g_assert_cmpint (sy_sandbox_client_duplicates (fixture.cli.sandbox, fixture.session, TARGET_ENTITY, "code"), ==, 0);
 
+  /* `sync status` shows why the run started. */
+  {
+    g_auto(SyCliRun) status = { 0 };
+    g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, run_id);
+    g_autoptr(JsonNode) root = NULL;
+
+    sy_cli_run (&fixture.cli, NULL, &status, "--json", "sync", "status", id);
+    g_assert_cmpint (status.status, ==, 0);
+    root = sy_test_parse_json (status.out);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "cause"), ==, "scheduled");
+  }
+
   serve_clear (&first);
   serve_clear (&second);
   g_clear_object (&fixture.session);
