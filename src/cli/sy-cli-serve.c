@@ -50,10 +50,15 @@ static void
 on_run_started (SyAutomation *automation,
                 SyMapping    *mapping,
                 const char   *cause,
+                gint64        resumed,
                 Server       *server)
 {
-  /* TRANSLATORS: a mapping's name, then why it runs ("scheduled", "webhook") */
-  log_line (_("“%s”: run started (%s)"), sy_mapping_get_name (mapping), cause);
+  if (resumed > 0)
+    /* TRANSLATORS: a mapping's name, a run id, then why it ran ("scheduled", "webhook") */
+    log_line (_("“%s”: run %" G_GINT64_FORMAT " resumed (%s)"), sy_mapping_get_name (mapping), resumed, cause);
+  else
+    /* TRANSLATORS: a mapping's name, then why it runs ("scheduled", "webhook") */
+    log_line (_("“%s”: run started (%s)"), sy_mapping_get_name (mapping), cause);
 }
 
 static void

@@ -29,6 +29,7 @@ typedef struct
   SyMapping         *mapping;
 
   guint              started;
+  gint64             last_resumed;  /* of the last run started */
   guint              queued;
   guint              finished;
   GPtrArray         *causes;      /* of each run started */
@@ -40,9 +41,11 @@ static void
 on_run_started (SyAutomation *automation,
                 SyMapping    *mapping,
                 const char   *cause,
+                gint64        resumed,
                 Fixture      *fixture)
 {
   fixture->started++;
+  fixture->last_resumed = resumed;
   g_ptr_array_add (fixture->causes, g_strdup (cause));
 }
 
@@ -459,6 +462,7 @@ test_stop_then_resume (void)
   new_automation (&fixture, fixture.mapping);
   start_automation (&fixture);
   g_assert_cmpuint (fixture.started, ==, 1);
+  g_assert_cmpint (fixture.last_resumed, ==, 0);
 
   watch.source_id = g_timeout_add (20, stop_when_target_written, &watch);
   while (watch.source_id != 0 && fixture.finished == 0)
@@ -486,6 +490,7 @@ test_stop_then_resume (void)
   start_automation (&fixture);
   g_assert_cmpuint (fixture.started, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (fixture.causes, 1), ==, "scheduled");
+  g_assert_cmpint (fixture.last_resumed, ==, stopped_id);
   wait_finished (&fixture, 2);
   assert_no_run_errors (&fixture);
   g_assert_cmpint (((SySyncRun *) g_ptr_array_index (fixture.runs, 1))->id, ==, stopped_id);

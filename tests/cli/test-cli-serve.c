@@ -243,7 +243,12 @@ test_stop_and_resume (void)
   serve_start (&fixture, &second);
   serve_wait_for (&second, " finished: ");
   g_assert_cmpint (serve_stop (&second), ==, 0);
-  g_assert_nonnull (strstr (second.text->str, "run started (scheduled)"));
+  {
+    g_autofree char *resumed = g_strdup_printf ("run %" G_GINT64_FORMAT " resumed (scheduled)", run_id);
+
+    g_assert_nonnull (strstr (second.text->str, resumed));
+    g_assert_null (strstr (second.text->str, "run started"));
+  }
 
   after = list_runs (&fixture);
   g_assert_cmpuint (after->len, ==, 1);

@@ -110,7 +110,7 @@ sy_automation_class_init (SyAutomationClass *klass)
 
   signals[RUN_STARTED] =
     g_signal_new ("run-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2, SY_TYPE_MAPPING, G_TYPE_STRING);
+                  G_TYPE_NONE, 3, SY_TYPE_MAPPING, G_TYPE_STRING, G_TYPE_INT64);
   signals[RUN_QUEUED] =
     g_signal_new ("run-queued", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, SY_TYPE_MAPPING, G_TYPE_STRING);
@@ -531,7 +531,7 @@ start_run (Entry      *entry,
 
     entry->last_start = g_date_time_to_unix (now);
   }
-  g_signal_emit (self, signals[RUN_STARTED], 0, entry->mapping, cause);
+  g_signal_emit (self, signals[RUN_STARTED], 0, entry->mapping, cause, resume != NULL ? resume->id : (gint64) 0);
 
   /* The next time counts from this start; if it comes while this run
    * still runs, it is queued behind it. */

@@ -32,7 +32,8 @@ G_DECLARE_FINAL_TYPE (SyAutomation, sy_automation, SY, AUTOMATION, GObject)
  * start, as does one whose schedule came due while nothing ran it.
  *
  * Signals (on the main context):
- *  "run-started"  (SyMapping *mapping, const char *cause)
+ *  "run-started"  (SyMapping *mapping, const char *cause, gint64 resumed):
+ *                  resumed is the id of the run it resumes, or 0 for a new one
  *  "run-queued"   (SyMapping *mapping, const char *cause): asked for while
  *                  one runs; emitted once per queued run, not per request
  *  "run-finished" (SyMapping *mapping, const char *cause, SySyncRun *run
