@@ -485,20 +485,42 @@ test_stop_then_resume (void)
   sy_clock_advance (fixture.clock, 2 * G_TIME_SPAN_HOUR);
   g_assert_cmpuint (fixture.started, ==, 1);
 
-  /* A new start (as after a restart) resumes that run, not a new one. */
+  /* A new start (as after a restart) resumes that run, not a new one; a
+   * change announced before the start has finished waits behind it. */
+  g_clear_object (&fixture.mapping);
+  fixture.mapping = make_mapping ("{\"every_minutes\": 60, \"on_changes\": true}");
   new_automation (&fixture, fixture.mapping);
-  start_automation (&fixture);
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+
+    sy_automation_start_async (fixture.automation, NULL, sy_test_store_result, &result);
+    sy_automation_notify_change (fixture.automation, "wms", SOURCE_ENTITY);
+    g_assert_cmpuint (fixture.started, ==, 1);
+    sy_test_await (&result);
+    g_assert_true (sy_automation_start_finish (fixture.automation, result, &error));
+    g_assert_no_error (error);
+  }
   g_assert_cmpuint (fixture.started, ==, 2);
+  g_assert_cmpuint (fixture.queued, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (fixture.causes, 1), ==, "scheduled");
   g_assert_cmpint (fixture.last_resumed, ==, stopped_id);
   wait_finished (&fixture, 2);
   assert_no_run_errors (&fixture);
   g_assert_cmpint (((SySyncRun *) g_ptr_array_index (fixture.runs, 1))->id, ==, stopped_id);
   g_assert_cmpint (((SySyncRun *) g_ptr_array_index (fixture.runs, 1))->state, ==, SY_SYNC_RUN_STATE_FINISHED);
+  /* Then the change's run, a new one. */
+  wait_finished (&fixture, 3);
+  assert_no_run_errors (&fixture);
+  g_assert_cmpuint (fixture.started, ==, 3);
+  g_assert_cmpint (fixture.last_resumed, ==, 0);
+  g_assert_cmpstr (g_ptr_array_index (fixture.causes, 2), ==, "webhook");
   assert_in_step (&fixture);
 
   after = list_runs (&fixture);
-  g_assert_cmpuint (after->len, ==, 1);
+  g_assert_cmpuint (after->len, ==, 2);
+  g_assert_cmpint (((SySyncRun *) g_ptr_array_index (after, 1))->id, ==, stopped_id);
+  g_assert_cmpstr (((SySyncRun *) g_ptr_array_index (after, 0))->cause, ==, "webhook");
 
   fixture_tear_down (&fixture);
 }

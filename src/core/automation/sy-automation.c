@@ -562,7 +562,9 @@ sy_automation_request_run (SyAutomation *self,
       g_debug ("%s: not started (%s): stopping", sy_mapping_get_name (mapping), cause);
       return;
     }
-  if (entry->busy)
+  /* Before start, a run waits for the last runs to be known: one to
+   * resume comes first. */
+  if (entry->busy || !self->started)
     {
       /* One queued run picks up every change made until it reads the
        * source: more would only read the same records again. */
@@ -623,7 +625,15 @@ begin (SyAutomation *self)
         {
           g_autoptr(SySyncRun) resume = g_steal_pointer (&entry->resume);
 
+          /* A run asked for meanwhile stays queued behind it. */
           start_run (entry, resume->cause, resume);
+        }
+      else if (entry->queued)
+        {
+          g_autofree char *cause = g_steal_pointer (&entry->queued_cause);
+
+          entry->queued = FALSE;
+          start_run (entry, cause, NULL);
         }
       else
         schedule (entry);
@@ -652,13 +662,22 @@ on_runs_listed (GObject      *source_object,
           (newest->state == SY_SYNC_RUN_STATE_STOPPED || newest->state == SY_SYNC_RUN_STATE_INTERRUPTED))
         data->entry->resume = sy_sync_run_copy (newest);
     }
-  else if (runs == NULL)
-    g_warning ("%s: %s", sy_mapping_get_name (data->entry->mapping), error->message);
+  else if (runs == NULL && g_object_get_data (G_OBJECT (data->task), "error") == NULL)
+    g_object_set_data_full (G_OBJECT (data->task), "error", g_steal_pointer (&error), (GDestroyNotify) g_error_free);
 
   if (--(*pending) == 0)
     {
-      begin (self);
-      g_task_return_boolean (data->task, TRUE);
+      GError *first_error = g_object_steal_data (G_OBJECT (data->task), "error");
+
+      /* Without the last runs, a schedule could run what just ran, or
+       * pass over a run to resume. */
+      if (first_error != NULL)
+        g_task_return_error (data->task, first_error);
+      else
+        {
+          begin (self);
+          g_task_return_boolean (data->task, TRUE);
+        }
     }
   g_object_unref (data->task);
   g_free (data);

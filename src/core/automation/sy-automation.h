@@ -50,8 +50,9 @@ void          sy_automation_set_sync_options   (SyAutomation        *self,
                                                 const SySyncOptions *options);
 
 /* Reads each mapping's last run, resumes the runs of a cause that a stop
- * or a crash interrupted, starts the runs that are due, and arms the
- * schedules. */
+ * or a crash interrupted, starts the runs that are due (or were asked for
+ * before), and arms the schedules. Fails, starting nothing, when state.db
+ * cannot list the runs. */
 void          sy_automation_start_async        (SyAutomation        *self,
                                                 GCancellable        *cancellable,
                                                 GAsyncReadyCallback  callback,
