@@ -7,6 +7,7 @@
 #include "cert-test-common.h"
 #include "sy-connection-services.h"
 #include "sy-error.h"
+#include "sy-state-store-webhooks.h"
 #include "sy-test-support.h"
 #include "sy-tls-test-server.h"
 
@@ -342,6 +343,7 @@ test_remove_clears_everything (Fixture       *fixture,
   added = add (fixture, doomed, "doomed-token", SY_CONNECTION_ADD_DEFAULT, NULL, &error);
   g_assert_no_error (error);
   store_secret (fixture, id, SY_SECRET_KIND_REFRESH_TOKEN, "doomed-refresh");
+  store_secret (fixture, id, SY_SECRET_KIND_WEBHOOK_SECRET, "doomed-webhook");
 
   certificate = cert_test_generate (SY_KEY_SPEC_EC_P256, "CN=Doomed", 30, &key, &error);
   g_assert_no_error (error);
@@ -361,6 +363,16 @@ test_remove_clears_everything (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_true (sy_state_store_save_certificate (state, id, certificate, &error));
   g_assert_no_error (error);
+  {
+    g_autoptr(SyWebhookEvent) event = sy_webhook_event_new ();
+
+    event->connection_id = g_strdup (id);
+    event->event_id = g_strdup ("evt-1");
+    event->body_hash = g_strdup ("00");
+    event->verdict = g_strdup (SY_WEBHOOK_VERDICT_ACCEPTED);
+    g_assert_true (sy_state_store_add_webhook_event (state, event, NULL, NULL, &error));
+    g_assert_no_error (error);
+  }
 
   sy_connection_remove_async (fixture->store, fixture->secrets, state, doomed, NULL,
                               sy_test_store_result, &result);
@@ -371,6 +383,13 @@ test_remove_clears_everything (Fixture       *fixture,
   assert_no_secret (fixture, id, SY_SECRET_KIND_ACCESS_TOKEN);
   assert_no_secret (fixture, id, SY_SECRET_KIND_REFRESH_TOKEN);
   assert_no_secret (fixture, id, SY_SECRET_KIND_PRIVATE_KEY);
+  assert_no_secret (fixture, id, SY_SECRET_KIND_WEBHOOK_SECRET);
+  {
+    g_autoptr(GPtrArray) events = sy_state_store_list_webhook_events (state, id, 0, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (events->len, ==, 0);
+  }
   loaded = sy_state_store_load_certificate (state, id, &error);
   g_assert_no_error (error);
   g_assert_null (loaded);
@@ -618,7 +637,7 @@ main (int   argc,
   ADD ("add/rolls-back-when-save-fails", test_add_rolls_back_when_save_fails);
   ADD ("add/rolls-back-when-keyring-fails", test_add_rolls_back_when_keyring_fails);
   ADD ("add/replace", test_add_replace);
-  ADD ("remove/clears-token-key-certificate", test_remove_clears_everything);
+  ADD ("remove/clears-token-key-certificate-webhook", test_remove_clears_everything);
   ADD ("open-client/without-token", test_open_client_without_token);
   ADD ("open-client/works", test_open_client_works);
   ADD ("transport/insecure-http-refused", test_insecure_http_refused);

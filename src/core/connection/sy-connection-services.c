@@ -5,6 +5,7 @@
 
 #include "sy-connection-services.h"
 #include "sy-error.h"
+#include "sy-state-store-webhooks.h"
 
 /* Asking the server during an add must answer while the user waits: fewer
  * retries than a sync's defaults. */
@@ -447,7 +448,8 @@ delete_certificate_thread (GTask        *task,
   RemoveData *data = task_data;
   GError *error = NULL;
 
-  if (!sy_state_store_delete_certificate (data->state, sy_connection_get_id (data->connection), &error))
+  if (!sy_state_store_delete_certificate (data->state, sy_connection_get_id (data->connection), &error) ||
+      !sy_state_store_delete_webhook_events (data->state, sy_connection_get_id (data->connection), &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);

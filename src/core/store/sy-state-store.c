@@ -103,7 +103,28 @@ static const char * const migrations[] = {
   "  source_key TEXT NOT NULL,"
   "  PRIMARY KEY (run_id, source_key)"
   ") WITHOUT ROWID;",
-  /* 2 → 3: why a run started ("scheduled", "webhook"; NULL: a person
+  /* 2 → 3: webhook deliveries (sy-state-store-webhooks.c). Only accepted
+   * events are unique by the sender's id: a forged delivery must not be
+   * able to claim an id before the genuine one arrives. */
+  "CREATE TABLE webhook_events ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  connection_id TEXT NOT NULL,"
+  "  event_id TEXT,"
+  "  body_hash TEXT NOT NULL,"
+  "  event_type TEXT,"
+  "  entity TEXT,"
+  "  record_key TEXT,"
+  "  verdict TEXT NOT NULL,"
+  "  reason TEXT,"
+  "  received_at INTEGER NOT NULL,"
+  "  acted_at INTEGER,"
+  "  triggered TEXT"
+  ");"
+  "CREATE UNIQUE INDEX webhook_events_event ON webhook_events (connection_id, event_id)"
+  "  WHERE verdict = 'accepted' AND event_id IS NOT NULL;"
+  "CREATE INDEX webhook_events_body ON webhook_events (connection_id, body_hash);"
+  "CREATE INDEX webhook_events_recent ON webhook_events (connection_id, id);",
+  /* 3 → 4: why a run started ("scheduled", "webhook"; NULL: a person
    * started it), for the runs a schedule or a trigger starts. */
   "ALTER TABLE sync_runs ADD COLUMN cause TEXT;",
 };
