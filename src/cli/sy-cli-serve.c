@@ -10,10 +10,12 @@
 #include "sy-cli-command.h"
 #include "sy-cli-groups.h"
 #include "sy-state-store-sync.h"
+#include "sy-webhook-receiver.h"
+#include "sy-webhook-settings.h"
 
 /* `switchyard-cli serve`: the mappings of the configuration's mappings/
- * folder run on their schedules (and, through the webhook receivers, on
- * changes) in one long-running process, until SIGTERM or SIGINT
+ * folder run on their schedules and, through a webhook receiver per
+ * connection with a webhook secret, on changes in one long-running process, until SIGTERM or SIGINT
  * (docs/architecture.md §6 and §8). What it does goes to standard output,
  * one line per event with the time, for a terminal or the journal. */
 
@@ -21,6 +23,7 @@ typedef struct
 {
   SyCliContext *context;
   SyAutomation *automation;
+  GPtrArray    *receivers;    /* of SyWebhookReceiver */
   gboolean      stopped;
   gulong        cancelled_handler;
 } Server;
@@ -169,13 +172,124 @@ describe_automation (SyMapping *mapping)
   return g_string_free (text, FALSE);
 }
 
-/* Where the webhook receivers plug in: one per connection that has a
- * webhook secret, its "event-accepted" signal connected to
- * sy_automation_notify_change(). The receiver (SyWebhookReceiver) is not
- * part of this build yet, so serve runs schedules only. */
 static void
-start_receivers (Server *server)
+on_event_accepted (SyWebhookReceiver *receiver,
+                   const char        *connection_name,
+                   const char        *entity,
+                   const char        *record_key,
+                   Server            *server)
 {
+  sy_automation_notify_change (server->automation, connection_name, entity);
+}
+
+static void
+on_delivery (SyWebhookReceiver *receiver,
+             guint              status,
+             const char         *verdict,
+             gpointer           event_pointer,
+             Server            *server)
+{
+  const SyWebhookEvent *event = event_pointer;
+  const char *name = sy_connection_get_name (sy_webhook_receiver_get_connection (receiver));
+
+  if (event != NULL && event->reason != NULL)
+    /* TRANSLATORS: a connection's name, an HTTP status, a verdict ("rejected"), the reason */
+    log_line (_("“%s”: webhook delivery answered %u (%s): %s"), name, status, verdict, event->reason);
+  else
+    /* TRANSLATORS: a connection's name, an HTTP status, a verdict ("accepted", "duplicate"), entity, key */
+    log_line (_("“%s”: webhook delivery answered %u (%s): %s %s"), name, status, verdict,
+              event != NULL && event->entity != NULL ? event->entity : "-",
+              event != NULL && event->record_key != NULL ? event->record_key : "-");
+}
+
+/* "NAME=PORT" of --webhook-port, into ports (name → port). */
+static gboolean
+parse_webhook_ports (char       **specs,
+                     GHashTable  *ports)
+{
+  for (guint i = 0; specs != NULL && specs[i] != NULL; i++)
+    {
+      const char *equals = strrchr (specs[i], '=');
+      g_autofree char *name = NULL;
+      guint64 port;
+
+      if (equals == NULL || equals == specs[i] ||
+          !g_ascii_string_to_unsigned (equals + 1, 10, 0, 65535, &port, NULL))
+        {
+          sy_cli_printerr (_("--webhook-port takes CONNECTION=PORT, with a port from 0 (any free one) to 65535"));
+          return FALSE;
+        }
+      name = g_strndup (specs[i], (gsize) (equals - specs[i]));
+      g_hash_table_insert (ports, g_ascii_strdown (g_strstrip (name), -1), GUINT_TO_POINTER ((guint) port));
+    }
+  return TRUE;
+}
+
+/* One receiver per connection that has a webhook secret in the keyring,
+ * each of its accepted events a change for the automation. A connection
+ * named in --webhook-port must have one; a port that cannot be had stops
+ * serve before anything runs. */
+static int
+start_receivers (Server       *server,
+                 SyStateStore *state,
+                 const char   *address,
+                 GHashTable   *ports)
+{
+  SyConnectionStore *connections = sy_cli_context_get_connections (server->context, NULL);
+  SySecretStore *secrets = sy_cli_context_get_secrets (server->context);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (connections));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyConnection) connection = g_list_model_get_item (G_LIST_MODEL (connections), i);
+      g_autofree char *key = g_ascii_strdown (sy_connection_get_name (connection), -1);
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SyCliSecret) secret = NULL;
+      g_autoptr(SyWebhookReceiver) receiver = NULL;
+      g_autofree char *url = NULL;
+      gpointer port = NULL;
+      gboolean named = g_hash_table_lookup_extended (ports, key, NULL, &port);
+
+      g_hash_table_remove (ports, key);
+      sy_webhook_settings_lookup_secret_async (secrets, connection, NULL, sy_cli_store_result, &result);
+      sy_cli_await (&result);
+      secret = sy_webhook_settings_lookup_secret_finish (secrets, result, &error);
+      if (secret == NULL)
+        {
+          if (!named && g_error_matches (error, SY_SECRET_ERROR, SY_SECRET_ERROR_NOT_FOUND))
+            continue;
+          return sy_cli_report_error (error, NULL);
+        }
+
+      receiver = sy_webhook_receiver_new (connection, secret, state, sy_catalogue_get_default ());
+      if (!sy_webhook_receiver_listen (receiver, address, GPOINTER_TO_UINT (port), &error))
+        return sy_cli_report_error (error, NULL);
+      g_signal_connect (receiver, "event-accepted", G_CALLBACK (on_event_accepted), server);
+      g_signal_connect (receiver, "delivery", G_CALLBACK (on_delivery), server);
+      url = sy_webhook_receiver_get_url (receiver);
+      log_line (_("“%s”: receiving webhook deliveries at %s"), sy_connection_get_name (connection), url);
+      g_ptr_array_add (server->receivers, g_steal_pointer (&receiver));
+    }
+
+  if (g_hash_table_size (ports) > 0)
+    {
+      GHashTableIter iter;
+      gpointer name;
+
+      g_hash_table_iter_init (&iter, ports);
+      g_hash_table_iter_next (&iter, &name, NULL);
+      sy_cli_printerr (_("--webhook-port names “%s”, which is not a connection"), (const char *) name);
+      return SY_CLI_EXIT_USAGE;
+    }
+  return SY_CLI_EXIT_OK;
+}
+
+static void
+stop_receivers (Server *server)
+{
+  for (guint i = 0; i < server->receivers->len; i++)
+    sy_webhook_receiver_stop (g_ptr_array_index (server->receivers, i));
 }
 
 static void
@@ -197,6 +311,8 @@ stop_gently (gpointer user_data)
   Server *server = user_data;
 
   log_line ("%s", _("Stopping after the batches in flight… (again to stop at once)"));
+  /* No delivery is taken that nothing would act on; the sender retries. */
+  stop_receivers (server);
   sy_automation_stop_async (server->automation, on_stopped, server);
 }
 
@@ -213,7 +329,17 @@ int
 sy_cli_serve_run (SyCliContext *context,
                   char        **args)
 {
-  const GOptionEntry entries[] = { { NULL } };
+  g_auto(GStrv) webhook_ports = NULL;
+  g_autofree char *webhook_address = NULL;
+  const GOptionEntry entries[] = {
+    { "webhook-address", 0, 0, G_OPTION_ARG_STRING, &webhook_address,
+      N_("Receive webhook deliveries on ADDR (default: 127.0.0.1, this machine only)"), N_("ADDR") },
+    { "webhook-port", 0, 0, G_OPTION_ARG_STRING_ARRAY, &webhook_ports,
+      N_("Receive CONNECTION’s webhook deliveries on PORT (default: a free port); repeatable"),
+      N_("CONNECTION=PORT") },
+    { NULL }
+  };
+  g_autoptr(GHashTable) ports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_auto(GStrv) argv = g_strdupv (args);
   g_autoptr(SyStateStore) state = NULL;
   g_autoptr(GPtrArray) paths = NULL;
@@ -233,12 +359,20 @@ sy_cli_serve_run (SyCliContext *context,
                                "most one run per mapping goes at a time, and a run due meanwhile is queued "
                                "behind it. Each run is an incremental sync, recorded with its cause. One line "
                                "per event goes to standard output.\n\n"
+                               "Each connection with a webhook secret (“webhook secret”) gets a receiver; its "
+                               "verified deliveries start the runs of the mappings from that connection and "
+                               "entity that have “on_changes”. Receivers listen on this machine only unless "
+                               "--webhook-address says otherwise; put them behind a reverse proxy or a tunnel "
+                               "for deliveries from the internet.\n\n"
                                "SIGTERM or Ctrl+C stops after the batches in flight (a second one at once); a "
                                "run stopped that way resumes when serve starts again.\n\n"
-                               "Exit status: 0 when stopped; 2 for a usage error or a state database that "
-                               "cannot be opened."),
+                               "Exit status: 0 when stopped; 2 for a usage error, a state database that "
+                               "cannot be opened or a webhook port that cannot be had."),
                              entries, 0, 0, &exit_code))
     return exit_code;
+
+  if (!parse_webhook_ports (webhook_ports, ports))
+    return SY_CLI_EXIT_USAGE;
 
   connections = sy_cli_context_get_connections (context, &error);
   if (connections == NULL)
@@ -248,6 +382,7 @@ sy_cli_serve_run (SyCliContext *context,
     return sy_cli_report_error (error, _("Could not open the state database"));
 
   server.context = context;
+  server.receivers = g_ptr_array_new_with_free_func (g_object_unref);
   server.automation = sy_automation_new (state, connections, sy_cli_context_get_secrets (context), NULL);
 
   mappings_dir = g_build_filename (sy_cli_context_get_config_dir (context), "mappings", NULL);
@@ -288,7 +423,16 @@ sy_cli_serve_run (SyCliContext *context,
   server.cancelled_handler = g_cancellable_connect (sy_cli_context_get_cancellable (context),
                                                     G_CALLBACK (on_cancelled), &server, NULL);
 
-  start_receivers (&server);
+  exit_code = start_receivers (&server, state, webhook_address, ports);
+  if (exit_code != SY_CLI_EXIT_OK)
+    {
+      stop_receivers (&server);
+      g_cancellable_disconnect (sy_cli_context_get_cancellable (context), server.cancelled_handler);
+      sy_cli_context_set_interrupt_func (context, NULL, NULL);
+      g_clear_pointer (&server.receivers, g_ptr_array_unref);
+      g_clear_object (&server.automation);
+      return exit_code;
+    }
 
   sy_automation_start_async (server.automation, NULL, sy_cli_store_result, &result);
   sy_cli_await (&result);
@@ -300,8 +444,10 @@ sy_cli_serve_run (SyCliContext *context,
 
   g_cancellable_disconnect (sy_cli_context_get_cancellable (context), server.cancelled_handler);
   sy_cli_context_set_interrupt_func (context, NULL, NULL);
+  stop_receivers (&server);
   if (exit_code == SY_CLI_EXIT_OK)
     log_line ("%s", _("Stopped"));
+  g_clear_pointer (&server.receivers, g_ptr_array_unref);
   g_clear_object (&server.automation);
   return exit_code;
 }
