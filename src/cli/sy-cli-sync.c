@@ -381,6 +381,7 @@ run_to_json (const SySyncRun *run,
   set_string_or_null (object, "checkpoint", run->checkpoint);
   set_string_or_null (object, "high_water", run->high_water);
   set_string_or_null (object, "message", run->message);
+  set_string_or_null (object, "cause", run->cause);
 
   if (with_mapping_data)
     {

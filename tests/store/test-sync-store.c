@@ -548,7 +548,7 @@ test_migration (Fixture       *fixture,
   g_clear_object (&fixture->store);
 
   version = query_text (fixture->db_path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "3");
+  g_assert_cmpstr (version, ==, "4");
   tables = query_text (fixture->db_path,
                        "SELECT group_concat (name, ',') FROM (SELECT name FROM sqlite_schema "
                        "WHERE type = 'table' AND name LIKE 'sync_%' ORDER BY name)");

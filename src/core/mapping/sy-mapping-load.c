@@ -13,7 +13,7 @@
 
 /* ---- parsing ---- */
 
-static const char *const top_members[] = { "version", "name", "source", "target", "match", "fields", NULL };
+static const char *const top_members[] = { "version", "name", "source", "target", "match", "automation", "fields", NULL };
 static const char *const end_members[] = { "connection", "entity", NULL };
 static const char *const match_members[] = { "source", "target", NULL };
 
@@ -215,6 +215,9 @@ parse_mapping (JsonNode          *root_node,
       sy_path_free (path);
       sy_mapping_set_match (self, match_source, match_target);
     }
+
+  if (!sy_mapping_parse_automation (self, root, locator, error))
+    return NULL;
 
   node = json_object_get_member (root, "fields");
   if (node == NULL)

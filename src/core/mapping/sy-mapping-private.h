@@ -2,6 +2,7 @@
 #pragma once
 
 #include "sy-mapping.h"
+#include "sy-mapping-transform.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,19 @@ struct _SyMapping
   guint target_entity_line;
   guint source_connection_line;
   guint target_connection_line;
+
+  /* The optional "automation" member (sy-mapping-automation.c). */
+  guint every_minutes;      /* 0: no interval */
+  GStrv at_times;           /* "HH:MM", never NULL */
+  gboolean on_changes;
 };
+
+/* "automation" in a file, and back (sy-mapping-automation.c). */
+gboolean sy_mapping_parse_automation  (SyMapping         *self,
+                                       JsonObject        *root,
+                                       SyMappingLocator  *locator,
+                                       GError           **error);
+void     sy_mapping_append_automation (SyMapping         *self,
+                                       GString           *out);
 
 G_END_DECLS

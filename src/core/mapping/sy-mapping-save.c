@@ -174,6 +174,7 @@ sy_mapping_to_data (SyMapping *self,
   append_end (out, "target", "connection", self->target_connection, "entity", self->target_entity);
   if (self->match_source != NULL || self->match_target != NULL)
     append_end (out, "match", "source", self->match_source, "target", self->match_target);
+  sy_mapping_append_automation (self, out);
 
   g_string_append (out, ",\n  \"fields\": [");
   for (guint i = 0; i < self->rule_array->len; i++)

@@ -235,6 +235,7 @@ sy_mapping_finalize (GObject *object)
   g_free (self->target_entity);
   g_free (self->match_source);
   g_free (self->match_target);
+  g_strfreev (self->at_times);
   g_free (self->filename);
   g_ptr_array_unref (self->rule_array);
 
@@ -349,6 +350,7 @@ sy_mapping_init (SyMapping *self)
 {
   self->rules = g_list_store_new (SY_TYPE_MAPPING_RULE);
   self->rule_array = g_ptr_array_new_with_free_func (g_object_unref);
+  self->at_times = g_new0 (char *, 1);
   g_signal_connect_object (self->rules, "items-changed", G_CALLBACK (on_rules_items_changed), self,
                            G_CONNECT_SWAPPED);
 }

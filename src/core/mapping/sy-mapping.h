@@ -164,6 +164,30 @@ const char  *sy_mapping_get_filename         (SyMapping         *self);
 guint        sy_mapping_get_member_line      (SyMapping         *self,
                                               const char        *member);
 
+/* The optional "automation" member: {"every_minutes": N (1..10080),
+ * "at": ["HH:MM", ...] (local times), "on_changes": true|false}. A mapping
+ * without it (or with it empty) runs only when asked. */
+#define SY_MAPPING_EVERY_MINUTES_MAX 10080
+
+gboolean     sy_mapping_has_automation       (SyMapping         *self);
+/* 0 when the mapping does not run at an interval. */
+guint        sy_mapping_get_every_minutes    (SyMapping         *self);
+/* "HH:MM" local times, in the file's order; never NULL, may be empty. */
+const char * const *sy_mapping_get_at_times  (SyMapping         *self);
+/* Whether a verified webhook event for the source entity starts a run. */
+gboolean     sy_mapping_get_on_changes       (SyMapping         *self);
+/* every_minutes 0 for none, at_times NULL for none. SY_MAPPING_ERROR_INVALID
+ * for a value a file could not hold; emits "changed". */
+gboolean     sy_mapping_set_automation       (SyMapping         *self,
+                                              guint              every_minutes,
+                                              const char * const *at_times,
+                                              gboolean           on_changes,
+                                              GError           **error);
+/* Parses "HH:MM" (two digits each, 00:00 to 23:59); hour and minute may be NULL. */
+gboolean     sy_mapping_parse_time           (const char        *text,
+                                              guint             *hour,
+                                              guint             *minute);
+
 SyMappingCoverage *sy_mapping_get_coverage   (SyMapping         *self,
                                               SyCatalogue       *catalogue,
                                               JsonArray         *samples);

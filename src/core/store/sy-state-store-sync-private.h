@@ -18,7 +18,7 @@ G_BEGIN_DECLS
   "id, state, mapping_name, mapping_data, pair, source_connection, source_entity, " \
   "target_connection, target_entity, retry_of, batch_size, delay_ms, concurrency, max_rps, " \
   "timeout_s, max_attempts, full, dry_run, started_at, finished_at, read, created, updated, " \
-  "failed, skipped, since, checkpoint, high_water, message"
+  "failed, skipped, since, checkpoint, high_water, message, cause"
 
 /* Everything an operation needs, copied on the caller's thread so that
  * the worker shares nothing with it. Each operation uses some fields. */

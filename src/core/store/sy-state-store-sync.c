@@ -214,6 +214,7 @@ run_from_statement (sqlite3_stmt *statement)
   run->checkpoint = column_strdup (statement, 26);
   run->high_water = column_strdup (statement, 27);
   run->message = column_strdup (statement, 28);
+  run->cause = column_strdup (statement, 29);
   return run;
 }
 
@@ -243,9 +244,9 @@ create_run_work (sqlite3     *db,
                        "source_connection, source_entity, target_connection, target_entity, retry_of, "
                        "batch_size, delay_ms, concurrency, max_rps, timeout_s, max_attempts, full, dry_run, "
                        "started_at, finished_at, read, created, updated, failed, skipped, "
-                       "since, checkpoint, high_water, message) "
+                       "since, checkpoint, high_water, message, cause) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-                       "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
+                       "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
                        error);
   if (statement == NULL)
     return NULL;
@@ -281,6 +282,7 @@ create_run_work (sqlite3     *db,
   bind_text_or_null (statement, 26, run->checkpoint);
   bind_text_or_null (statement, 27, run->high_water);
   bind_text_or_null (statement, 28, run->message);
+  bind_text_or_null (statement, 29, run->cause);
 
   if (sqlite3_step (statement) == SQLITE_DONE)
     {

@@ -124,6 +124,9 @@ static const char * const migrations[] = {
   "  WHERE verdict = 'accepted' AND event_id IS NOT NULL;"
   "CREATE INDEX webhook_events_body ON webhook_events (connection_id, body_hash);"
   "CREATE INDEX webhook_events_recent ON webhook_events (connection_id, id);",
+  /* 3 → 4: why a run started ("scheduled", "webhook"; NULL: a person
+   * started it), for the runs a schedule or a trigger starts. */
+  "ALTER TABLE sync_runs ADD COLUMN cause TEXT;",
 };
 
 typedef enum

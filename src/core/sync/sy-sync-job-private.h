@@ -156,6 +156,7 @@ struct _SySyncJob
   SyStateStore    *store;
   SyMapping       *mapping;
   char            *mapping_data;
+  char            *cause;
   SyCatalogue     *catalogue;
   SyApiClient     *source;
   SyApiClient     *target;

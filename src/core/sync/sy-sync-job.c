@@ -100,6 +100,7 @@ sy_sync_job_finalize (GObject *object)
   g_clear_pointer (&self->missing_keys, g_hash_table_unref);
   g_clear_error (&self->fatal);
   g_free (self->mapping_data);
+  g_free (self->cause);
   g_free (self->pair);
   g_free (self->source_path);
   g_free (self->target_path);
@@ -1070,10 +1071,21 @@ new_run_for (SySyncJob *self)
   run->target_connection = g_strdup (sy_mapping_get_target_connection (self->mapping));
   run->target_entity = g_strdup (sy_mapping_get_target_entity (self->mapping));
   run->retry_of = self->mode == MODE_RETRY ? self->failed_run_id : 0;
+  run->cause = g_strdup (self->cause);
   run->options = self->options;
   run->started_at = g_get_real_time () / G_USEC_PER_SEC;
   run->state = SY_SYNC_RUN_STATE_RUNNING;
   return run;
+}
+
+void
+sy_sync_job_set_cause (SySyncJob  *self,
+                       const char *cause)
+{
+  g_return_if_fail (SY_IS_SYNC_JOB (self));
+
+  g_free (self->cause);
+  self->cause = g_strdup (cause);
 }
 
 void

@@ -64,6 +64,11 @@ SySyncJob      *sy_sync_job_new_retry_failed  (SyStateStore        *store,
                                                const SySyncOptions *options,
                                                GError             **error);
 
+/* Why a new run starts ("scheduled", "webhook"), kept in its row; NULL
+ * (the default) when a person started it. Call before running. */
+void            sy_sync_job_set_cause         (SySyncJob           *self,
+                                               const char          *cause);
+
 /* Runs to the end. TRUE when every record read has an outcome (look at
  * the progress for failures); FALSE with G_IO_ERROR_CANCELLED after
  * sy_sync_job_stop() or a cancellation, or with the error that failed the

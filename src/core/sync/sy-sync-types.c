@@ -218,6 +218,7 @@ sy_sync_run_copy (const SySyncRun *run)
   copy->checkpoint = g_strdup (run->checkpoint);
   copy->high_water = g_strdup (run->high_water);
   copy->message = g_strdup (run->message);
+  copy->cause = g_strdup (run->cause);
   return copy;
 }
 
@@ -238,6 +239,7 @@ sy_sync_run_free (SySyncRun *run)
   g_free (run->checkpoint);
   g_free (run->high_water);
   g_free (run->message);
+  g_free (run->cause);
   g_free (run);
 }
 

@@ -109,6 +109,7 @@ typedef struct
   char           *checkpoint;         /* the largest updatedAt of a committed record; NULL: none yet */
   char           *high_water;         /* the largest updatedAt read; the next incremental run starts there */
   char           *message;            /* why it failed or stopped, or NULL */
+  char           *cause;              /* "scheduled", "webhook", or NULL when a person started it */
 } SySyncRun;
 
 #define SY_TYPE_SYNC_RUN (sy_sync_run_get_type ())
