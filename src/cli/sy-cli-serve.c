@@ -58,7 +58,7 @@ on_run_started (SyAutomation *automation,
 {
   if (resumed > 0)
     /* TRANSLATORS: a mapping's name, a run id, then why it ran ("scheduled", "webhook") */
-    log_line (_("“%s”: run %" G_GINT64_FORMAT " resumed (%s)"), sy_mapping_get_name (mapping), resumed, cause);
+    log_line (_("“%s”: run %lld resumed (%s)"), sy_mapping_get_name (mapping), (long long) resumed, cause);
   else
     /* TRANSLATORS: a mapping's name, then why it runs ("scheduled", "webhook") */
     log_line (_("“%s”: run started (%s)"), sy_mapping_get_name (mapping), cause);
@@ -94,20 +94,19 @@ on_run_finished (SyAutomation *automation,
     }
 
   if (run->state == SY_SYNC_RUN_STATE_FINISHED)
-    log_line (_("“%s”: run %" G_GINT64_FORMAT " finished: %" G_GUINT64_FORMAT " read, %" G_GUINT64_FORMAT
-                " created, %" G_GUINT64_FORMAT " updated, %" G_GUINT64_FORMAT " failed, %" G_GUINT64_FORMAT
-                " unchanged"),
-              name, run->id, run->read, run->created, run->updated, run->failed, run->skipped);
+    log_line (_("“%s”: run %lld finished: %llu read, %llu created, %llu updated, %llu failed, %llu unchanged"),
+              name, (long long) run->id, (unsigned long long) run->read, (unsigned long long) run->created,
+              (unsigned long long) run->updated, (unsigned long long) run->failed,
+              (unsigned long long) run->skipped);
   else if (run->state == SY_SYNC_RUN_STATE_STOPPED ||
            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    log_line (_("“%s”: run %" G_GINT64_FORMAT " stopped after %" G_GUINT64_FORMAT
-                " records; it resumes on the next start"),
-              name, run->id, run->read);
+    log_line (_("“%s”: run %lld stopped after %llu records; it resumes on the next start"),
+              name, (long long) run->id, (unsigned long long) run->read);
   else
     {
       g_autofree char *description = error != NULL ? sy_cli_describe_error (error) : g_strdup (run->message);
 
-      log_line (_("“%s”: run %" G_GINT64_FORMAT " failed: %s"), name, run->id,
+      log_line (_("“%s”: run %lld failed: %s"), name, (long long) run->id,
                 description != NULL ? description : sy_sync_run_state_get_label (run->state));
     }
 }

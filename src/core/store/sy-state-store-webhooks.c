@@ -337,7 +337,7 @@ mark_event_work (sqlite3     *db,
   if (sqlite3_changes (db) == 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   _("There is no webhook event %" G_GINT64_FORMAT " in %s"), request->row_id, path);
+                   _("There is no webhook event %lld in %s"), (long long) request->row_id, path);
       return NULL;
     }
   return GINT_TO_POINTER (TRUE);
