@@ -580,6 +580,43 @@ test_at_times_local (void)
   fixture_tear_down (&fixture);
 }
 
+/* On the night summer time ends, 01:30 comes twice in London: the
+ * mapping runs once, not twice. */
+static void
+test_at_time_repeated_hour (void)
+{
+  Fixture fixture = { 0 };
+  g_autoptr(GDateTime) start = local_time ("Europe/London", 2026, 10, 24, 23, 0);
+  g_autoptr(GDateTime) due = NULL;
+  g_autoptr(GDateTime) next_day = NULL;
+
+  fixture_set_up (&fixture, NULL, FALSE);
+  g_clear_object (&fixture.clock);
+  fixture.clock = sy_clock_new_manual (start);
+  fixture.mapping = make_mapping ("{\"at\": [\"01:30\"]}");
+  new_automation (&fixture, fixture.mapping);
+  start_automation (&fixture);
+  g_assert_cmpuint (fixture.started, ==, 1);
+  wait_finished (&fixture, 1);
+
+  /* 23:00 BST is 22:00 UTC; the two 01:30s are 00:30 and 01:30 UTC. */
+  due = sy_automation_dup_next_due (fixture.automation, fixture.mapping);
+  g_assert_nonnull (due);
+  g_assert_cmpint (g_date_time_difference (due, start), >=, 2 * G_TIME_SPAN_HOUR + 30 * G_TIME_SPAN_MINUTE);
+  g_assert_cmpint (g_date_time_difference (due, start), <=, 3 * G_TIME_SPAN_HOUR + 30 * G_TIME_SPAN_MINUTE);
+
+  /* Past both: one run. */
+  sy_clock_advance (fixture.clock, 4 * G_TIME_SPAN_HOUR);
+  g_assert_cmpuint (fixture.started, ==, 2);
+  wait_finished (&fixture, 2);
+  g_clear_pointer (&due, g_date_time_unref);
+  due = sy_automation_dup_next_due (fixture.automation, fixture.mapping);
+  next_day = local_time ("Europe/London", 2026, 10, 26, 1, 30);
+  g_assert_true (g_date_time_equal (due, next_day));
+
+  fixture_tear_down (&fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -591,6 +628,7 @@ main (int   argc,
   g_test_add_func ("/automation/burst-of-changes-coalesces", test_burst_of_changes_coalesces);
   g_test_add_func ("/automation/stop-then-resume", test_stop_then_resume);
   g_test_add_func ("/automation/at-times-local", test_at_times_local);
+  g_test_add_func ("/automation/at-time-repeated-hour", test_at_time_repeated_hour);
 
   return g_test_run ();
 }
