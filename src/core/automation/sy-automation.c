@@ -380,6 +380,31 @@ run_ended (Entry      *entry,
     }
 }
 
+typedef struct
+{
+  Entry  *entry;
+  GError *error;   /* the job's */
+} EndData;
+
+static void
+on_run_loaded (GObject      *source_object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  EndData *data = user_data;
+  Entry *entry = data->entry;
+  SyAutomation *self = entry->self;
+  g_autoptr(SySyncRun) run = sy_state_store_load_run_finish (self->state, result, NULL);
+
+  /* state.db has the last word on what the run did. */
+  if (run == NULL)
+    run = sy_sync_job_dup_run (entry->job);
+  run_ended (entry, run, data->error);
+  g_clear_error (&data->error);
+  g_free (data);
+  g_object_unref (self);
+}
+
 static void
 on_job_done (GObject      *source_object,
              GAsyncResult *result,
@@ -388,15 +413,23 @@ on_job_done (GObject      *source_object,
   Entry *entry = user_data;
   SyAutomation *self = entry->self;
   SySyncJob *job = SY_SYNC_JOB (source_object);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SySyncRun) run = NULL;
+  EndData *data = g_new0 (EndData, 1);
 
-  sy_sync_job_run_finish (job, result, &error);
+  data->entry = entry;
+  sy_sync_job_run_finish (job, result, &data->error);
   if (sy_sync_job_get_run_id (job) > 0)
-    run = sy_state_store_load_run (self->state, sy_sync_job_get_run_id (job), NULL);
-  if (run == NULL)
-    run = sy_sync_job_dup_run (job);
-  run_ended (entry, run, error);
+    {
+      /* The reference taken when the job started goes with this call. */
+      sy_state_store_load_run_async (self->state, sy_sync_job_get_run_id (job), NULL, on_run_loaded, data);
+      return;
+    }
+  {
+    g_autoptr(SySyncRun) run = sy_sync_job_dup_run (job);
+
+    run_ended (entry, run, data->error);
+  }
+  g_clear_error (&data->error);
+  g_free (data);
   g_object_unref (self);
 }
 
