@@ -19,7 +19,7 @@ G_BEGIN_DECLS
   GROUP ("cert",       sy_cli_cert_run,       N_("Generate, import, show and export certificates")) \
   GROUP ("netsuite",   sy_cli_netsuite_run,   N_("Test NetSuite's certificate login")) \
   GROUP ("serve",      sy_cli_serve_run,      N_("Run mappings on their schedules and on changes, until stopped")) \
-  GROUP ("webhook",    sy_cli_webhook_run,    N_("Check webhook signatures"))
+  GROUP ("webhook",    sy_cli_webhook_run,    N_("Check signatures, keep secrets and receive webhook deliveries"))
 
 #define SY_CLI_DECLARE_GROUP(name, run, summary) \
   int run (SyCliContext *context, char **args);
