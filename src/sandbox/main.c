@@ -4,6 +4,7 @@
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 #include <glib-unix.h>
@@ -11,6 +12,7 @@
 
 #include "sy-sandbox-data.h"
 #include "sy-sandbox-server.h"
+#include "sy-sandbox-webhooks.h"
 
 #define EXIT_USAGE 2
 #define MAX_RECORDS 1000000
@@ -74,9 +76,12 @@ main (int   argc,
   gint latency_ms = 0;
   gint rate_limit = 0;
   double fail_rate = 0, drop_rate = 0, invalid_rate = 0;
+  double webhook_forge_rate = 0, webhook_repeat_rate = 0;
   g_autofree char *pagination = NULL;
   g_autofree char *webhook_url = NULL;
   g_autofree char *webhook_secret_file = NULL;
+  g_autofree char *webhook_secret = NULL;
+  g_autofree char *webhook_header = NULL;
   const GOptionEntry entries[] = {
     { "port", 0, 0, G_OPTION_ARG_INT, &port,
       N_("Port on 127.0.0.1 to listen on (0: a free port)"), N_("N") },
@@ -99,15 +104,26 @@ main (int   argc,
     { "pagination", 0, 0, G_OPTION_ARG_STRING, &pagination,
       N_("Pagination style of lists: pages (default) or cursor"), N_("pages|cursor") },
     { "webhook-url", 0, 0, G_OPTION_ARG_STRING, &webhook_url,
-      N_("Reserved: where signed webhook deliveries will be sent (not sent yet)"), N_("URL") },
+      N_("After each create, update and touch, POST a signed delivery about the record to this URL "
+         "(needs --webhook-secret-file)"), N_("URL") },
     { "webhook-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &webhook_secret_file,
-      N_("Reserved: file holding the webhook signing secret (not used yet)"), N_("FILE") },
+      N_("File holding the webhook signing secret, read once at start (a trailing newline is not "
+         "part of it)"), N_("FILE") },
+    { "webhook-header", 0, 0, G_OPTION_ARG_STRING, &webhook_header,
+      N_("Header that carries the signature (default X-Signature)"), N_("NAME") },
+    { "webhook-forge-rate", 0, 0, G_OPTION_ARG_DOUBLE, &webhook_forge_rate,
+      N_("Share of changes that also get a forged delivery: another event id, a bad signature"),
+      N_("F") },
+    { "webhook-repeat-rate", 0, 0, G_OPTION_ARG_DOUBLE, &webhook_repeat_rate,
+      N_("Share of genuine deliveries sent a second time, same body, after the first is done"),
+      N_("F") },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(SySandboxData) data = NULL;
   g_autoptr(SySandboxServer) server = NULL;
+  g_autoptr(SySandboxWebhooks) webhooks = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   SySandboxServerOptions options = { 0 };
   guint sigterm_id, sigint_id;
@@ -129,7 +145,13 @@ main (int   argc,
                                       "  POST /__sandbox/touch?entity=E&count=N  edit N records of E now (updatedAt and a "
                                       "harmless field) and list their keys\n"
                                       "  POST /__sandbox/netsuite/certificates  register a certificate for the NetSuite "
-                                      "token endpoint"));
+                                      "token endpoint\n"
+                                      "\n"
+                                      "Webhooks: each delivery is a POST of {\"id\", \"type\", \"entity\", \"key\", "
+                                      "\"occurred_at\"} with X-Signature: base64 of the HMAC-SHA256 of the body. A 5xx, a "
+                                      "429 or no answer is retried after 0.5 s, 1 s, 2 s … (at most 30 s apart, 8 attempts); "
+                                      "another 4xx is final. /__sandbox/stats counts them under \"webhooks\"; "
+                                      "\"pending\": 0 means all are done."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -173,7 +195,9 @@ main (int   argc,
     }
   if (!check_rate ("--fail-rate", fail_rate, &error) ||
       !check_rate ("--drop-rate", drop_rate, &error) ||
-      !check_rate ("--invalid-rate", invalid_rate, &error))
+      !check_rate ("--invalid-rate", invalid_rate, &error) ||
+      !check_rate ("--webhook-forge-rate", webhook_forge_rate, &error) ||
+      !check_rate ("--webhook-repeat-rate", webhook_repeat_rate, &error))
     goto usage;
   if (pagination != NULL && !g_str_equal (pagination, "pages") && !g_str_equal (pagination, "cursor"))
     {
@@ -181,18 +205,44 @@ main (int   argc,
                    _("--pagination must be “pages” or “cursor”"));
       goto usage;
     }
-  if (webhook_url != NULL && !g_str_has_prefix (webhook_url, "http://") &&
-      !g_str_has_prefix (webhook_url, "https://"))
+  if (webhook_url != NULL)
+    {
+      g_autoptr(GUri) uri = g_uri_parse (webhook_url, G_URI_FLAGS_NONE, NULL);
+      const char *scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+      const char *host = uri != NULL ? g_uri_get_host (uri) : NULL;
+
+      if (scheme == NULL || (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0) ||
+          host == NULL || *host == '\0')
+        {
+          g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _("--webhook-url must be an http or https URL"));
+          goto usage;
+        }
+    }
+  /* An HTTP token: letters, digits and !#$%&'*+-.^_`|~ */
+  if (webhook_header != NULL &&
+      (*webhook_header == '\0' ||
+       strspn (webhook_header, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~") !=
+       strlen (webhook_header)))
     {
       g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("--webhook-url must be an http or https URL"));
+                   _("--webhook-header must be an HTTP header name"));
       goto usage;
     }
-  if (webhook_secret_file != NULL && !g_file_test (webhook_secret_file, G_FILE_TEST_IS_REGULAR))
+  if (webhook_url != NULL && webhook_secret_file == NULL)
     {
       g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("--webhook-secret-file: “%s” is not a readable file"), webhook_secret_file);
+                   _("--webhook-url needs --webhook-secret-file to sign the deliveries"));
       goto usage;
+    }
+  if (webhook_secret_file != NULL)
+    {
+      webhook_secret = sy_sandbox_webhooks_read_secret (webhook_secret_file, &error);
+      if (webhook_secret == NULL)
+        {
+          g_prefix_error (&error, "--webhook-secret-file: ");
+          goto usage;
+        }
     }
 
   /* A client that goes away mid-answer must not kill the server. */
@@ -207,6 +257,12 @@ main (int   argc,
 
   data = sy_sandbox_data_new (records, (guint32) seed, invalid_rate);
   server = sy_sandbox_server_new (data, &options);
+  if (webhook_url != NULL)
+    {
+      webhooks = sy_sandbox_webhooks_new (webhook_url, webhook_header, webhook_secret,
+                                          webhook_forge_rate, webhook_repeat_rate, (guint32) seed);
+      sy_sandbox_server_set_webhooks (server, webhooks);
+    }
   if (!sy_sandbox_server_listen (server, port, &error))
     {
       g_printerr (_("switchyard-sandbox: cannot listen on 127.0.0.1:%d: %s\n"), port, error->message);
@@ -222,6 +278,15 @@ main (int   argc,
 
   g_source_remove (sigterm_id);
   g_source_remove (sigint_id);
+
+  /* Deliveries still in flight end as cancelled; their callbacks hold the
+   * last references, so let them run before we go. */
+  if (webhooks != NULL)
+    {
+      sy_sandbox_webhooks_close (webhooks);
+      while (sy_sandbox_webhooks_get_n_in_flight (webhooks) > 0)
+        g_main_context_iteration (NULL, TRUE);
+    }
   return 0;
 
 usage:

@@ -77,6 +77,15 @@ answer_stats (SySandboxServer   *self,
   json_object_set_int_member (stats, "invalid_source_records",
                               sy_sandbox_data_get_invalid_source_records (self->data));
   sy_sandbox_netsuite_add_stats (self->netsuite, stats);
+  if (self->webhooks != NULL)
+    sy_sandbox_webhooks_add_stats (self->webhooks, stats);
+  else
+    {
+      JsonObject *webhooks = json_object_new ();
+
+      json_object_set_boolean_member (webhooks, "enabled", FALSE);
+      json_object_set_object_member (stats, "webhooks", webhooks);
+    }
 
   body = sy_sandbox_server_object_to_json (stats);
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
@@ -191,7 +200,12 @@ answer_touch (SySandboxServer   *self,
   touched = sy_sandbox_data_touch (self->data, entity, count);
   keys = json_array_sized_new (touched->len);
   for (guint i = 0; i < touched->len; i++)
-    json_array_add_string_element (keys, ((const SySandboxRecord *) g_ptr_array_index (touched, i))->key);
+    {
+      const SySandboxRecord *record = g_ptr_array_index (touched, i);
+
+      json_array_add_string_element (keys, record->key);
+      sy_sandbox_server_record_changed (self, entity, record, FALSE);
+    }
 
   answer = json_object_new ();
   json_object_set_int_member (answer, "touched", touched->len);

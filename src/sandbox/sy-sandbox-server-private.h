@@ -6,6 +6,7 @@
 
 #include "sy-sandbox-netsuite.h"
 #include "sy-sandbox-server.h"
+#include "sy-sandbox-webhooks.h"
 
 G_BEGIN_DECLS
 
@@ -39,10 +40,18 @@ struct _SySandboxServer
   GHashTable *rate_windows;    /* token → GQueue of monotonic times */
   GHashTable *delayed;         /* SoupServerMessage → GSource, held back by --latency-ms */
   GHashTable *idle_watches;    /* GSocket → GSource, keep-alive connections between requests */
+  SySandboxWebhooks *webhooks; /* NULL without --webhook-url */
 };
 
 char *sy_sandbox_server_generate_json     (JsonNode          *node);
 char *sy_sandbox_server_object_to_json    (JsonObject        *object);
+
+/* A record was stored by a create (created) or changed: tells the
+ * webhook receiver, if there is one. */
+void  sy_sandbox_server_record_changed    (SySandboxServer       *self,
+                                           SySandboxEntity       *entity,
+                                           const SySandboxRecord *record,
+                                           gboolean               created);
 
 /* sy-sandbox-inspection.c: answers a request for /__sandbox/... */
 void  sy_sandbox_server_handle_inspection (SySandboxServer   *self,

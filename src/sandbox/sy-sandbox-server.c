@@ -49,6 +49,7 @@ sy_sandbox_server_dispose (GObject *object)
   g_clear_object (&self->server);
   g_clear_object (&self->data);
   g_clear_object (&self->netsuite);
+  g_clear_object (&self->webhooks);
 
   G_OBJECT_CLASS (sy_sandbox_server_parent_class)->dispose (object);
 }
@@ -591,9 +592,12 @@ answer_create (SySandboxServer   *self,
 
   record = sy_sandbox_data_create (self->data, entity, object, &field_errors);
   if (record == NULL)
-    respond_invalid (self, msg, request_id, field_errors);
-  else
-    respond_record (self, msg, SOUP_STATUS_CREATED, record);
+    {
+      respond_invalid (self, msg, request_id, field_errors);
+      return;
+    }
+  sy_sandbox_server_record_changed (self, entity, record, TRUE);
+  respond_record (self, msg, SOUP_STATUS_CREATED, record);
 }
 
 static void
@@ -619,9 +623,25 @@ answer_update (SySandboxServer   *self,
 
   record = sy_sandbox_data_update (self->data, entity, key, object, &field_errors);
   if (record == NULL)
-    respond_invalid (self, msg, request_id, field_errors);
-  else
-    respond_record (self, msg, SOUP_STATUS_OK, record);
+    {
+      respond_invalid (self, msg, request_id, field_errors);
+      return;
+    }
+  sy_sandbox_server_record_changed (self, entity, record, FALSE);
+  respond_record (self, msg, SOUP_STATUS_OK, record);
+}
+
+void
+sy_sandbox_server_record_changed (SySandboxServer       *self,
+                                  SySandboxEntity       *entity,
+                                  const SySandboxRecord *record,
+                                  gboolean               created)
+{
+  if (self->webhooks == NULL)
+    return;
+  sy_sandbox_webhooks_record_changed (self->webhooks, created ? "record.created" : "record.updated",
+                                      sy_sandbox_entity_get_name (entity), record->key,
+                                      record->updated_at);
 }
 
 /* --- /api ----------------------------------------------------------- */
@@ -981,4 +1001,11 @@ sy_sandbox_server_get_token (SySandboxServer *self,
   if (g_str_equal (connection, "erp"))
     return self->erp_token;
   return NULL;
+}
+
+void
+sy_sandbox_server_set_webhooks (SySandboxServer   *self,
+                                SySandboxWebhooks *webhooks)
+{
+  g_set_object (&self->webhooks, webhooks);
 }

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "sy-sandbox-data.h"
+#include "sy-sandbox-webhooks.h"
 
 G_BEGIN_DECLS
 
@@ -32,5 +33,8 @@ const char      *sy_sandbox_server_get_url   (SySandboxServer              *self
 /* The bearer token of the seeded connection "wms" or "erp". */
 const char      *sy_sandbox_server_get_token (SySandboxServer              *self,
                                               const char                   *connection);
+/* Where record changes are sent as signed deliveries; NULL: nowhere. */
+void             sy_sandbox_server_set_webhooks (SySandboxServer           *self,
+                                                 SySandboxWebhooks         *webhooks);
 
 G_END_DECLS
