@@ -180,6 +180,10 @@ on_event_accepted (SyWebhookReceiver *receiver,
                    Server            *server)
 {
   sy_automation_notify_change (server->automation, connection_name, entity);
+  /* After the runs it started or queued were logged: a reader of the log
+   * knows the event was acted on once it reads this line. */
+  /* TRANSLATORS: a connection's name, an entity, a record's key */
+  log_line (_("“%s”: change of %s %s taken"), connection_name, entity, record_key != NULL ? record_key : "-");
 }
 
 static void
