@@ -9,12 +9,17 @@
 #include "sy-connection-services.h"
 #include "sy-error.h"
 #include "sy-state-store-sync.h"
+#include "sy-state-store-webhooks.h"
 #include "sy-sync-job.h"
 
 /* A long timer is cut into pieces of at most this length, each checking
  * the wall clock again: a suspended machine or a corrected clock moves
  * the wall clock without moving the monotonic one. */
 #define MAX_TIMER_US ((gint64) 5 * 60 * G_USEC_PER_SEC)
+
+/* How many of a connection's newest webhook events start-up looks at for
+ * one accepted since the last run: rejected ones may come in between. */
+#define RECENT_EVENTS 1000
 
 typedef struct
 {
@@ -674,29 +679,18 @@ begin (SyAutomation *self)
 }
 
 static void
-on_runs_listed (GObject      *source_object,
-                GAsyncResult *result,
-                gpointer      user_data)
+keep_first_error (LoadData *data,
+                  GError  **error)
 {
-  LoadData *data = user_data;
+  if (g_object_get_data (G_OBJECT (data->task), "error") == NULL)
+    g_object_set_data_full (G_OBJECT (data->task), "error", g_steal_pointer (error), (GDestroyNotify) g_error_free);
+}
+
+static void
+entry_loaded (LoadData *data)
+{
   SyAutomation *self = g_task_get_source_object (data->task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) runs = sy_state_store_list_runs_finish (self->state, result, &error);
   guint *pending = g_task_get_task_data (data->task);
-
-  if (runs != NULL && runs->len > 0)
-    {
-      SySyncRun *newest = g_ptr_array_index (runs, 0);
-
-      data->entry->last_start = newest->started_at;
-      /* Only what this automation started: a person's stopped run is
-       * theirs to resume. */
-      if (newest->cause != NULL &&
-          (newest->state == SY_SYNC_RUN_STATE_STOPPED || newest->state == SY_SYNC_RUN_STATE_INTERRUPTED))
-        data->entry->resume = sy_sync_run_copy (newest);
-    }
-  else if (runs == NULL && g_object_get_data (G_OBJECT (data->task), "error") == NULL)
-    g_object_set_data_full (G_OBJECT (data->task), "error", g_steal_pointer (&error), (GDestroyNotify) g_error_free);
 
   if (--(*pending) == 0)
     {
@@ -714,6 +708,90 @@ on_runs_listed (GObject      *source_object,
     }
   g_object_unref (data->task);
   g_free (data);
+}
+
+static void
+on_events_listed (GObject      *source_object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  LoadData *data = user_data;
+  SyAutomation *self = g_task_get_source_object (data->task);
+  Entry *entry = data->entry;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = sy_state_store_list_webhook_events_finish (self->state, result, &error);
+
+  if (events == NULL)
+    keep_first_error (data, &error);
+  else
+    for (guint i = 0; i < events->len; i++)
+      {
+        SyWebhookEvent *event = g_ptr_array_index (events, i);
+
+        /* Newest first: the rest came before. */
+        if (event->received_at < entry->last_start)
+          break;
+        if (g_strcmp0 (event->verdict, SY_WEBHOOK_VERDICT_ACCEPTED) == 0 &&
+            g_strcmp0 (event->entity, sy_mapping_get_source_entity (entry->mapping)) == 0)
+          {
+            /* Stored (and answered) but maybe never acted on: the process
+             * stopped first. One run catches up with all of them. */
+            entry->queued = TRUE;
+            entry->queued_cause = g_strdup ("webhook");
+            break;
+          }
+      }
+  entry_loaded (data);
+}
+
+/* The changes a receiver stored since the pair's last run started. */
+static void
+list_recent_events (LoadData *data)
+{
+  SyAutomation *self = g_task_get_source_object (data->task);
+  Entry *entry = data->entry;
+  const char *name = sy_mapping_get_source_connection (entry->mapping);
+  SyConnection *connection = NULL;
+
+  if (sy_mapping_get_on_changes (entry->mapping) && name != NULL)
+    connection = sy_connection_store_find_by_name (self->connections, name);
+  if (connection == NULL)
+    {
+      entry_loaded (data);
+      return;
+    }
+  sy_state_store_list_webhook_events_async (self->state, sy_connection_get_id (connection), RECENT_EVENTS,
+                                            NULL, on_events_listed, data);
+}
+
+static void
+on_runs_listed (GObject      *source_object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  LoadData *data = user_data;
+  SyAutomation *self = g_task_get_source_object (data->task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) runs = sy_state_store_list_runs_finish (self->state, result, &error);
+
+  if (runs == NULL)
+    {
+      keep_first_error (data, &error);
+      entry_loaded (data);
+      return;
+    }
+  if (runs->len > 0)
+    {
+      SySyncRun *newest = g_ptr_array_index (runs, 0);
+
+      data->entry->last_start = newest->started_at;
+      /* Only what this automation started: a person's stopped run is
+       * theirs to resume. */
+      if (newest->cause != NULL &&
+          (newest->state == SY_SYNC_RUN_STATE_STOPPED || newest->state == SY_SYNC_RUN_STATE_INTERRUPTED))
+        data->entry->resume = sy_sync_run_copy (newest);
+    }
+  list_recent_events (data);
 }
 
 void

@@ -51,7 +51,8 @@ void          sy_automation_set_sync_options   (SyAutomation        *self,
 
 /* Reads each mapping's last run, resumes the runs of a cause that a stop
  * or a crash interrupted, starts the runs that are due (or were asked for
- * before), and arms the schedules. Fails, starting nothing, when state.db
+ * before, or that an accepted webhook event stored since the last run
+ * calls for, "on_changes"), and arms the schedules. Fails, starting nothing, when state.db
  * cannot list the runs. */
 void          sy_automation_start_async        (SyAutomation        *self,
                                                 GCancellable        *cancellable,
