@@ -11,6 +11,7 @@
 #include "sy-connection-store.h"
 #include "sy-sandbox-client.h"
 #include "sy-state-store-sync.h"
+#include "sy-state-store-webhooks.h"
 #include "sy-test-support.h"
 #include "sy-webhook-settings.h"
 #include "sy-webhook-signature.h"
@@ -454,6 +455,41 @@ test_webhook_triggers_runs (void)
   g_assert_cmpuint (((SySyncRun *) g_ptr_array_index (runs, 0))->updated, ==, 1);
   g_assert_cmpint (target_count (&fixture), ==, 30);
   g_assert_cmpint (sy_sandbox_client_duplicates (fixture.cli.sandbox, fixture.session, TARGET_ENTITY, "code"), ==, 0);
+
+  /* Each accepted event says which run it started; the forged one none. */
+  {
+    g_autoptr(SyConnectionStore) store = sy_connection_store_new (fixture.cli.config_dir);
+    g_autoptr(SyStateStore) state = NULL;
+    g_autoptr(GPtrArray) events = NULL;
+    g_autoptr(GError) error = NULL;
+    guint accepted = 0;
+
+    sy_connection_store_load (store, &error);
+    g_assert_no_error (error);
+    state = sy_state_store_open_read_only (fixture.cli.state_dir, &error);
+    g_assert_no_error (error);
+    events = sy_state_store_list_webhook_events (state, sy_connection_get_id (sy_connection_store_find_by_name (store, "wms")),
+                                                 0, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < events->len; i++)
+      {
+        SyWebhookEvent *event = g_ptr_array_index (events, i);
+        g_autofree char *expected = NULL;
+
+        if (g_strcmp0 (event->verdict, SY_WEBHOOK_VERDICT_ACCEPTED) != 0)
+          {
+            g_assert_null (event->triggered);
+            continue;
+          }
+        expected = g_strdup_printf ("sync run %" G_GINT64_FORMAT,
+                                    g_str_equal (event->event_id, "event-1") ? ((SySyncRun *) g_ptr_array_index (runs, 1))->id
+                                                                            : ((SySyncRun *) g_ptr_array_index (runs, 0))->id);
+        g_assert_cmpstr (event->triggered, ==, expected);
+        g_assert_cmpint (event->acted_at, >, 0);
+        accepted++;
+      }
+    g_assert_cmpuint (accepted, ==, 2);
+  }
 
   serve_clear (&serve);
   g_clear_object (&fixture.session);

@@ -39,6 +39,11 @@ typedef struct
   SySyncJob    *job;
   gboolean      queued;
   char         *queued_cause;
+
+  /* Rows of webhook_events: accepted since the last run started, and
+   * those the running run covers (marked with it when it ends). */
+  GArray       *pending_events;
+  GArray       *covered_events;
 } Entry;
 
 struct _SyAutomation
@@ -87,6 +92,8 @@ entry_free (Entry *entry)
   g_free (entry->pair);
   g_free (entry->cause);
   g_free (entry->queued_cause);
+  g_array_unref (entry->pending_events);
+  g_array_unref (entry->covered_events);
   g_free (entry);
 }
 
@@ -167,6 +174,8 @@ sy_automation_add_mapping (SyAutomation *self,
   entry = g_new0 (Entry, 1);
   entry->self = self;
   entry->mapping = g_object_ref (mapping);
+  entry->pending_events = g_array_new (FALSE, FALSE, sizeof (gint64));
+  entry->covered_events = g_array_new (FALSE, FALSE, sizeof (gint64));
   entry->pair = sy_sync_pair_for (sy_mapping_get_source_connection (mapping),
                                   sy_mapping_get_source_entity (mapping),
                                   sy_mapping_get_target_connection (mapping),
@@ -355,12 +364,48 @@ check_stopped (SyAutomation *self)
 }
 
 static void
+on_event_marked (GObject      *source_object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* An event forgotten meanwhile (its connection removed) is no loss. */
+  if (!sy_state_store_mark_webhook_event_finish (SY_STATE_STORE (source_object), result, &error))
+    g_debug ("Could not record what a webhook event started: %s", error->message);
+}
+
+/* What the run's webhook events started, for the list of a connection's
+ * events. */
+static void
+mark_covered_events (Entry     *entry,
+                     SySyncRun *run)
+{
+  g_autofree char *triggered = NULL;
+
+  if (entry->covered_events->len == 0)
+    return;
+  /* Not translated: it is kept in state.db, read by any front end. */
+  triggered = g_strdup_printf ("sync run %" G_GINT64_FORMAT, run->id);
+  for (guint i = 0; i < entry->covered_events->len; i++)
+    sy_state_store_mark_webhook_event_async (entry->self->state, g_array_index (entry->covered_events, gint64, i),
+                                             triggered, NULL, on_event_marked, NULL);
+  g_array_set_size (entry->covered_events, 0);
+}
+
+static void
 run_ended (Entry      *entry,
            SySyncRun  *run,
            GError     *error)
 {
   SyAutomation *self = entry->self;
   g_autofree char *cause = g_steal_pointer (&entry->cause);
+
+  /* A run that could not start acted on nothing: its events stay
+   * unmarked, and the next start catches up with them. */
+  if (run != NULL && run->id > 0)
+    mark_covered_events (entry, run);
+  g_array_set_size (entry->covered_events, 0);
 
   g_clear_object (&entry->job);
   g_clear_object (&entry->source);
@@ -564,6 +609,10 @@ start_run (Entry      *entry,
 
   entry->busy = TRUE;
   entry->cause = g_strdup (cause);
+  /* This run reads every change accepted until now. */
+  g_array_set_size (entry->covered_events, 0);
+  g_array_append_vals (entry->covered_events, entry->pending_events->data, entry->pending_events->len);
+  g_array_set_size (entry->pending_events, 0);
   {
     g_autoptr(GDateTime) now = sy_clock_get_now (self->clock);
 
@@ -624,6 +673,15 @@ sy_automation_notify_change (SyAutomation *self,
                              const char   *connection_name,
                              const char   *entity)
 {
+  sy_automation_notify_event (self, connection_name, entity, 0);
+}
+
+void
+sy_automation_notify_event (SyAutomation *self,
+                            const char   *connection_name,
+                            const char   *entity,
+                            gint64        event_row)
+{
   g_return_if_fail (SY_IS_AUTOMATION (self));
   g_return_if_fail (connection_name != NULL);
   g_return_if_fail (entity != NULL);
@@ -637,7 +695,11 @@ sy_automation_notify_change (SyAutomation *self,
       if (sy_mapping_get_on_changes (entry->mapping) && source != NULL &&
           g_ascii_strcasecmp (source, connection_name) == 0 &&
           g_strcmp0 (sy_mapping_get_source_entity (entry->mapping), entity) == 0)
-        sy_automation_request_run (self, entry->mapping, "webhook");
+        {
+          if (event_row > 0 && !self->stopping)
+            g_array_append_val (entry->pending_events, event_row);
+          sy_automation_request_run (self, entry->mapping, "webhook");
+        }
     }
 }
 
