@@ -24,6 +24,7 @@ typedef struct
   SyCliContext *context;
   SyAutomation *automation;
   GPtrArray    *receivers;    /* of SyWebhookReceiver */
+  gint64        accepted_row; /* of the delivery being answered, for "event-accepted" */
   gboolean      stopped;
   gulong        cancelled_handler;
 } Server;
@@ -178,7 +179,12 @@ on_event_accepted (SyWebhookReceiver *receiver,
                    const char        *record_key,
                    Server            *server)
 {
-  sy_automation_notify_change (server->automation, connection_name, entity);
+  sy_automation_notify_event (server->automation, connection_name, entity, server->accepted_row);
+  server->accepted_row = 0;
+  /* After the runs it started or queued were logged: a reader of the log
+   * knows the event was acted on once it reads this line. */
+  /* TRANSLATORS: a connection's name, an entity, a record's key */
+  log_line (_("“%s”: change of %s %s taken"), connection_name, entity, record_key != NULL ? record_key : "-");
 }
 
 static void
@@ -190,6 +196,10 @@ on_delivery (SyWebhookReceiver *receiver,
 {
   const SyWebhookEvent *event = event_pointer;
   const char *name = sy_connection_get_name (sy_webhook_receiver_get_connection (receiver));
+
+  /* The receiver emits "event-accepted" right after this, for the same
+   * event, which carries no row: it is kept for that handler. */
+  server->accepted_row = event != NULL && g_strcmp0 (verdict, SY_WEBHOOK_VERDICT_ACCEPTED) == 0 ? event->id : 0;
 
   if (event != NULL && event->reason != NULL)
     /* TRANSLATORS: a connection's name, an HTTP status, a verdict ("rejected"), the reason */

@@ -7,6 +7,7 @@
 #include "sy-cli-test-support.h"
 #include "sy-sandbox-client.h"
 #include "sy-state-store-sync.h"
+#include "sy-state-store-webhooks.h"
 #include "sy-test-support.h"
 
 /* SyAutomation against a real switchyard-sandbox, real connections with
@@ -525,6 +526,72 @@ test_stop_then_resume (void)
   fixture_tear_down (&fixture);
 }
 
+static void
+store_event (Fixture    *fixture,
+             const char *connection_name,
+             const char *event_id,
+             const char *verdict,
+             const char *entity)
+{
+  g_autoptr(SyWebhookEvent) event = sy_webhook_event_new ();
+  g_autoptr(GError) error = NULL;
+  SyConnection *connection = sy_connection_store_find_by_name (fixture->connections, connection_name);
+  gboolean is_new = FALSE;
+  gint64 row_id = 0;
+
+  g_assert_nonnull (connection);
+  event->connection_id = g_strdup (sy_connection_get_id (connection));
+  event->event_id = g_strdup (event_id);
+  event->body_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, event_id, -1);
+  event->event_type = g_strdup ("record.updated");
+  event->entity = g_strdup (entity);
+  event->record_key = g_strdup ("0100000000000001");
+  event->verdict = g_strdup (verdict);
+  /* A minute ago: a run started now is after it, to the second. */
+  event->received_at = g_get_real_time () / G_USEC_PER_SEC - 60;
+  if (g_str_equal (verdict, SY_WEBHOOK_VERDICT_REJECTED))
+    event->reason = g_strdup ("forged");
+  g_assert_true (sy_state_store_add_webhook_event (fixture->state, event, &is_new, &row_id, &error));
+  g_assert_no_error (error);
+}
+
+/* A receiver stored (and answered) a change, then the process stopped
+ * before acting on it: the next start runs the mapping once. */
+static void
+test_stored_change_runs_at_start (void)
+{
+  const char * const args[] = { "--records", "20", "--seed", "13", NULL };
+  Fixture fixture = { 0 };
+
+  fixture_set_up (&fixture, args, TRUE);
+  fixture.mapping = make_mapping ("{\"on_changes\": true}");
+
+  /* Refused ones and other entities' do not count. */
+  store_event (&fixture, "wms", "forged-1", SY_WEBHOOK_VERDICT_REJECTED, SOURCE_ENTITY);
+  store_event (&fixture, "wms", "products-1", SY_WEBHOOK_VERDICT_ACCEPTED, "wms/products");
+  new_automation (&fixture, fixture.mapping);
+  start_automation (&fixture);
+  g_assert_cmpuint (fixture.started, ==, 0);
+
+  store_event (&fixture, "wms", "orders-1", SY_WEBHOOK_VERDICT_ACCEPTED, SOURCE_ENTITY);
+  store_event (&fixture, "wms", "orders-2", SY_WEBHOOK_VERDICT_ACCEPTED, SOURCE_ENTITY);
+  store_event (&fixture, "wms", "forged-2", SY_WEBHOOK_VERDICT_REJECTED, SOURCE_ENTITY);
+  new_automation (&fixture, fixture.mapping);
+  start_automation (&fixture);
+  g_assert_cmpuint (fixture.started, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (fixture.causes, 0), ==, "webhook");
+  wait_finished (&fixture, 1);
+  assert_no_run_errors (&fixture);
+  assert_in_step (&fixture);
+
+  /* Caught up: the next start has nothing to do. */
+  new_automation (&fixture, fixture.mapping);
+  start_automation (&fixture);
+  g_assert_cmpuint (fixture.started, ==, 1);
+
+  fixture_tear_down (&fixture);
+}
+
 /* Times of day in local time, across the change to summer time. No
  * connection exists here: each run ends at once, which is all this needs. */
 static void
@@ -580,6 +647,43 @@ test_at_times_local (void)
   fixture_tear_down (&fixture);
 }
 
+/* On the night summer time ends, 01:30 comes twice in London: the
+ * mapping runs once, not twice. */
+static void
+test_at_time_repeated_hour (void)
+{
+  Fixture fixture = { 0 };
+  g_autoptr(GDateTime) start = local_time ("Europe/London", 2026, 10, 24, 23, 0);
+  g_autoptr(GDateTime) due = NULL;
+  g_autoptr(GDateTime) next_day = NULL;
+
+  fixture_set_up (&fixture, NULL, FALSE);
+  g_clear_object (&fixture.clock);
+  fixture.clock = sy_clock_new_manual (start);
+  fixture.mapping = make_mapping ("{\"at\": [\"01:30\"]}");
+  new_automation (&fixture, fixture.mapping);
+  start_automation (&fixture);
+  g_assert_cmpuint (fixture.started, ==, 1);
+  wait_finished (&fixture, 1);
+
+  /* 23:00 BST is 22:00 UTC; the two 01:30s are 00:30 and 01:30 UTC. */
+  due = sy_automation_dup_next_due (fixture.automation, fixture.mapping);
+  g_assert_nonnull (due);
+  g_assert_cmpint (g_date_time_difference (due, start), >=, 2 * G_TIME_SPAN_HOUR + 30 * G_TIME_SPAN_MINUTE);
+  g_assert_cmpint (g_date_time_difference (due, start), <=, 3 * G_TIME_SPAN_HOUR + 30 * G_TIME_SPAN_MINUTE);
+
+  /* Past both: one run. */
+  sy_clock_advance (fixture.clock, 4 * G_TIME_SPAN_HOUR);
+  g_assert_cmpuint (fixture.started, ==, 2);
+  wait_finished (&fixture, 2);
+  g_clear_pointer (&due, g_date_time_unref);
+  due = sy_automation_dup_next_due (fixture.automation, fixture.mapping);
+  next_day = local_time ("Europe/London", 2026, 10, 26, 1, 30);
+  g_assert_true (g_date_time_equal (due, next_day));
+
+  fixture_tear_down (&fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -590,7 +694,9 @@ main (int   argc,
   g_test_add_func ("/automation/overlapping-schedule-is-queued", test_overlapping_schedule_is_queued);
   g_test_add_func ("/automation/burst-of-changes-coalesces", test_burst_of_changes_coalesces);
   g_test_add_func ("/automation/stop-then-resume", test_stop_then_resume);
+  g_test_add_func ("/automation/stored-change-runs-at-start", test_stored_change_runs_at_start);
   g_test_add_func ("/automation/at-times-local", test_at_times_local);
+  g_test_add_func ("/automation/at-time-repeated-hour", test_at_time_repeated_hour);
 
   return g_test_run ();
 }

@@ -9,12 +9,17 @@
 #include "sy-connection-services.h"
 #include "sy-error.h"
 #include "sy-state-store-sync.h"
+#include "sy-state-store-webhooks.h"
 #include "sy-sync-job.h"
 
 /* A long timer is cut into pieces of at most this length, each checking
  * the wall clock again: a suspended machine or a corrected clock moves
  * the wall clock without moving the monotonic one. */
 #define MAX_TIMER_US ((gint64) 5 * 60 * G_USEC_PER_SEC)
+
+/* How many of a connection's newest webhook events start-up looks at for
+ * one accepted since the last run: rejected ones may come in between. */
+#define RECENT_EVENTS 1000
 
 typedef struct
 {
@@ -34,6 +39,11 @@ typedef struct
   SySyncJob    *job;
   gboolean      queued;
   char         *queued_cause;
+
+  /* Rows of webhook_events: accepted since the last run started, and
+   * those the running run covers (marked with it when it ends). */
+  GArray       *pending_events;
+  GArray       *covered_events;
 } Entry;
 
 struct _SyAutomation
@@ -82,6 +92,8 @@ entry_free (Entry *entry)
   g_free (entry->pair);
   g_free (entry->cause);
   g_free (entry->queued_cause);
+  g_array_unref (entry->pending_events);
+  g_array_unref (entry->covered_events);
   g_free (entry);
 }
 
@@ -162,6 +174,8 @@ sy_automation_add_mapping (SyAutomation *self,
   entry = g_new0 (Entry, 1);
   entry->self = self;
   entry->mapping = g_object_ref (mapping);
+  entry->pending_events = g_array_new (FALSE, FALSE, sizeof (gint64));
+  entry->covered_events = g_array_new (FALSE, FALSE, sizeof (gint64));
   entry->pair = sy_sync_pair_for (sy_mapping_get_source_connection (mapping),
                                   sy_mapping_get_source_entity (mapping),
                                   sy_mapping_get_target_connection (mapping),
@@ -350,12 +364,48 @@ check_stopped (SyAutomation *self)
 }
 
 static void
+on_event_marked (GObject      *source_object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* An event forgotten meanwhile (its connection removed) is no loss. */
+  if (!sy_state_store_mark_webhook_event_finish (SY_STATE_STORE (source_object), result, &error))
+    g_debug ("Could not record what a webhook event started: %s", error->message);
+}
+
+/* What the run's webhook events started, for the list of a connection's
+ * events. */
+static void
+mark_covered_events (Entry     *entry,
+                     SySyncRun *run)
+{
+  g_autofree char *triggered = NULL;
+
+  if (entry->covered_events->len == 0)
+    return;
+  /* Not translated: it is kept in state.db, read by any front end. */
+  triggered = g_strdup_printf ("sync run %" G_GINT64_FORMAT, run->id);
+  for (guint i = 0; i < entry->covered_events->len; i++)
+    sy_state_store_mark_webhook_event_async (entry->self->state, g_array_index (entry->covered_events, gint64, i),
+                                             triggered, NULL, on_event_marked, NULL);
+  g_array_set_size (entry->covered_events, 0);
+}
+
+static void
 run_ended (Entry      *entry,
            SySyncRun  *run,
            GError     *error)
 {
   SyAutomation *self = entry->self;
   g_autofree char *cause = g_steal_pointer (&entry->cause);
+
+  /* A run that could not start acted on nothing: its events stay
+   * unmarked, and the next start catches up with them. */
+  if (run != NULL && run->id > 0)
+    mark_covered_events (entry, run);
+  g_array_set_size (entry->covered_events, 0);
 
   g_clear_object (&entry->job);
   g_clear_object (&entry->source);
@@ -380,6 +430,31 @@ run_ended (Entry      *entry,
     }
 }
 
+typedef struct
+{
+  Entry  *entry;
+  GError *error;   /* the job's */
+} EndData;
+
+static void
+on_run_loaded (GObject      *source_object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  EndData *data = user_data;
+  Entry *entry = data->entry;
+  SyAutomation *self = entry->self;
+  g_autoptr(SySyncRun) run = sy_state_store_load_run_finish (self->state, result, NULL);
+
+  /* state.db has the last word on what the run did. */
+  if (run == NULL)
+    run = sy_sync_job_dup_run (entry->job);
+  run_ended (entry, run, data->error);
+  g_clear_error (&data->error);
+  g_free (data);
+  g_object_unref (self);
+}
+
 static void
 on_job_done (GObject      *source_object,
              GAsyncResult *result,
@@ -388,15 +463,23 @@ on_job_done (GObject      *source_object,
   Entry *entry = user_data;
   SyAutomation *self = entry->self;
   SySyncJob *job = SY_SYNC_JOB (source_object);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SySyncRun) run = NULL;
+  EndData *data = g_new0 (EndData, 1);
 
-  sy_sync_job_run_finish (job, result, &error);
+  data->entry = entry;
+  sy_sync_job_run_finish (job, result, &data->error);
   if (sy_sync_job_get_run_id (job) > 0)
-    run = sy_state_store_load_run (self->state, sy_sync_job_get_run_id (job), NULL);
-  if (run == NULL)
-    run = sy_sync_job_dup_run (job);
-  run_ended (entry, run, error);
+    {
+      /* The reference taken when the job started goes with this call. */
+      sy_state_store_load_run_async (self->state, sy_sync_job_get_run_id (job), NULL, on_run_loaded, data);
+      return;
+    }
+  {
+    g_autoptr(SySyncRun) run = sy_sync_job_dup_run (job);
+
+    run_ended (entry, run, data->error);
+  }
+  g_clear_error (&data->error);
+  g_free (data);
   g_object_unref (self);
 }
 
@@ -526,6 +609,10 @@ start_run (Entry      *entry,
 
   entry->busy = TRUE;
   entry->cause = g_strdup (cause);
+  /* This run reads every change accepted until now. */
+  g_array_set_size (entry->covered_events, 0);
+  g_array_append_vals (entry->covered_events, entry->pending_events->data, entry->pending_events->len);
+  g_array_set_size (entry->pending_events, 0);
   {
     g_autoptr(GDateTime) now = sy_clock_get_now (self->clock);
 
@@ -586,6 +673,15 @@ sy_automation_notify_change (SyAutomation *self,
                              const char   *connection_name,
                              const char   *entity)
 {
+  sy_automation_notify_event (self, connection_name, entity, 0);
+}
+
+void
+sy_automation_notify_event (SyAutomation *self,
+                            const char   *connection_name,
+                            const char   *entity,
+                            gint64        event_row)
+{
   g_return_if_fail (SY_IS_AUTOMATION (self));
   g_return_if_fail (connection_name != NULL);
   g_return_if_fail (entity != NULL);
@@ -599,7 +695,11 @@ sy_automation_notify_change (SyAutomation *self,
       if (sy_mapping_get_on_changes (entry->mapping) && source != NULL &&
           g_ascii_strcasecmp (source, connection_name) == 0 &&
           g_strcmp0 (sy_mapping_get_source_entity (entry->mapping), entity) == 0)
-        sy_automation_request_run (self, entry->mapping, "webhook");
+        {
+          if (event_row > 0 && !self->stopping)
+            g_array_append_val (entry->pending_events, event_row);
+          sy_automation_request_run (self, entry->mapping, "webhook");
+        }
     }
 }
 
@@ -641,29 +741,18 @@ begin (SyAutomation *self)
 }
 
 static void
-on_runs_listed (GObject      *source_object,
-                GAsyncResult *result,
-                gpointer      user_data)
+keep_first_error (LoadData *data,
+                  GError  **error)
 {
-  LoadData *data = user_data;
+  if (g_object_get_data (G_OBJECT (data->task), "error") == NULL)
+    g_object_set_data_full (G_OBJECT (data->task), "error", g_steal_pointer (error), (GDestroyNotify) g_error_free);
+}
+
+static void
+entry_loaded (LoadData *data)
+{
   SyAutomation *self = g_task_get_source_object (data->task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) runs = sy_state_store_list_runs_finish (self->state, result, &error);
   guint *pending = g_task_get_task_data (data->task);
-
-  if (runs != NULL && runs->len > 0)
-    {
-      SySyncRun *newest = g_ptr_array_index (runs, 0);
-
-      data->entry->last_start = newest->started_at;
-      /* Only what this automation started: a person's stopped run is
-       * theirs to resume. */
-      if (newest->cause != NULL &&
-          (newest->state == SY_SYNC_RUN_STATE_STOPPED || newest->state == SY_SYNC_RUN_STATE_INTERRUPTED))
-        data->entry->resume = sy_sync_run_copy (newest);
-    }
-  else if (runs == NULL && g_object_get_data (G_OBJECT (data->task), "error") == NULL)
-    g_object_set_data_full (G_OBJECT (data->task), "error", g_steal_pointer (&error), (GDestroyNotify) g_error_free);
 
   if (--(*pending) == 0)
     {
@@ -681,6 +770,90 @@ on_runs_listed (GObject      *source_object,
     }
   g_object_unref (data->task);
   g_free (data);
+}
+
+static void
+on_events_listed (GObject      *source_object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  LoadData *data = user_data;
+  SyAutomation *self = g_task_get_source_object (data->task);
+  Entry *entry = data->entry;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = sy_state_store_list_webhook_events_finish (self->state, result, &error);
+
+  if (events == NULL)
+    keep_first_error (data, &error);
+  else
+    for (guint i = 0; i < events->len; i++)
+      {
+        SyWebhookEvent *event = g_ptr_array_index (events, i);
+
+        /* Newest first: the rest came before. */
+        if (event->received_at < entry->last_start)
+          break;
+        if (g_strcmp0 (event->verdict, SY_WEBHOOK_VERDICT_ACCEPTED) == 0 &&
+            g_strcmp0 (event->entity, sy_mapping_get_source_entity (entry->mapping)) == 0)
+          {
+            /* Stored (and answered) but maybe never acted on: the process
+             * stopped first. One run catches up with all of them. */
+            entry->queued = TRUE;
+            entry->queued_cause = g_strdup ("webhook");
+            break;
+          }
+      }
+  entry_loaded (data);
+}
+
+/* The changes a receiver stored since the pair's last run started. */
+static void
+list_recent_events (LoadData *data)
+{
+  SyAutomation *self = g_task_get_source_object (data->task);
+  Entry *entry = data->entry;
+  const char *name = sy_mapping_get_source_connection (entry->mapping);
+  SyConnection *connection = NULL;
+
+  if (sy_mapping_get_on_changes (entry->mapping) && name != NULL)
+    connection = sy_connection_store_find_by_name (self->connections, name);
+  if (connection == NULL)
+    {
+      entry_loaded (data);
+      return;
+    }
+  sy_state_store_list_webhook_events_async (self->state, sy_connection_get_id (connection), RECENT_EVENTS,
+                                            NULL, on_events_listed, data);
+}
+
+static void
+on_runs_listed (GObject      *source_object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  LoadData *data = user_data;
+  SyAutomation *self = g_task_get_source_object (data->task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) runs = sy_state_store_list_runs_finish (self->state, result, &error);
+
+  if (runs == NULL)
+    {
+      keep_first_error (data, &error);
+      entry_loaded (data);
+      return;
+    }
+  if (runs->len > 0)
+    {
+      SySyncRun *newest = g_ptr_array_index (runs, 0);
+
+      data->entry->last_start = newest->started_at;
+      /* Only what this automation started: a person's stopped run is
+       * theirs to resume. */
+      if (newest->cause != NULL &&
+          (newest->state == SY_SYNC_RUN_STATE_STOPPED || newest->state == SY_SYNC_RUN_STATE_INTERRUPTED))
+        data->entry->resume = sy_sync_run_copy (newest);
+    }
+  list_recent_events (data);
 }
 
 void

@@ -51,7 +51,8 @@ void          sy_automation_set_sync_options   (SyAutomation        *self,
 
 /* Reads each mapping's last run, resumes the runs of a cause that a stop
  * or a crash interrupted, starts the runs that are due (or were asked for
- * before), and arms the schedules. Fails, starting nothing, when state.db
+ * before, or that an accepted webhook event stored since the last run
+ * calls for, "on_changes"), and arms the schedules. Fails, starting nothing, when state.db
  * cannot list the runs. */
 void          sy_automation_start_async        (SyAutomation        *self,
                                                 GCancellable        *cancellable,
@@ -66,6 +67,13 @@ gboolean      sy_automation_start_finish       (SyAutomation        *self,
 void          sy_automation_notify_change      (SyAutomation        *self,
                                                 const char          *connection_name,
                                                 const char          *entity);
+/* The same for the webhook event kept in state.db as event_row (its row
+ * in webhook_events): once the run that reads the change ends, the event
+ * is marked with what it started ("sync run 12"). */
+void          sy_automation_notify_event       (SyAutomation        *self,
+                                                const char          *connection_name,
+                                                const char          *entity,
+                                                gint64               event_row);
 /* Runs (or queues a run of) a mapping added before, with that cause. */
 void          sy_automation_request_run        (SyAutomation        *self,
                                                 SyMapping           *mapping,
