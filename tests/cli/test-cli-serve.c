@@ -589,7 +589,9 @@ set_flag (gpointer user_data)
  * genuine delivery stored once and acted on, every forged one refused,
  * and the ERP ends exactly in step. */
 static void
-test_in_step_with_sandbox_deliveries (void)
+run_in_step_with_sandbox_deliveries (const char  *records,
+                                     const guint *touches,
+                                     guint        n_touches)
 {
   const char *secret = "serve-test-sandbox-webhook-secret";
   guint port = free_loopback_port ();
@@ -601,7 +603,6 @@ test_in_step_with_sandbox_deliveries (void)
   g_autoptr(GPtrArray) runs = NULL;
   g_autoptr(JsonObject) stats = NULL;
   g_autoptr(GError) error = NULL;
-  const guint touches[] = { 7, 5, 9, 3, 6 };
   guint n_touched = 0;
 
   sy_cli_fixture_set_up (&fixture.cli, "serve-deliveries", TRUE);
@@ -610,7 +611,7 @@ test_in_step_with_sandbox_deliveries (void)
   g_file_set_contents_full (secret_path, secret, -1, G_FILE_SET_CONTENTS_NONE, 0600, &error);
   g_assert_no_error (error);
   {
-    const char * const sandbox_args[] = { "--records", "40", "--seed", "41",
+    const char * const sandbox_args[] = { "--records", records, "--seed", "41",
                                           "--webhook-url", url, "--webhook-secret-file", secret_path,
                                           "--webhook-forge-rate", "0.1", "--webhook-repeat-rate", "0.05", NULL };
 
@@ -641,7 +642,7 @@ test_in_step_with_sandbox_deliveries (void)
   serve_wait_for_count (&serve, " finished: ", 1);
 
   /* The warehouse changes in bursts, while runs go on. */
-  for (guint i = 0; i < G_N_ELEMENTS (touches); i++)
+  for (guint i = 0; i < n_touches; i++)
     {
       g_autofree char *path = g_strdup_printf ("/__sandbox/touch?entity=wms/sales-orders&count=%u", touches[i]);
       g_autoptr(JsonNode) answer = sy_sandbox_client_inspect (fixture.cli.sandbox, fixture.session, "POST", path);
@@ -709,6 +710,24 @@ test_in_step_with_sandbox_deliveries (void)
 }
 
 static void
+test_in_step_with_sandbox_deliveries (void)
+{
+  const guint touches[] = { 7, 5, 9, 3, 6 };
+
+  run_in_step_with_sandbox_deliveries ("40", touches, G_N_ELEMENTS (touches));
+}
+
+/* The issue's burst: a thousand changes of the warehouse, each one a
+ * delivery, a tenth more forged and one in twenty sent twice. */
+static void
+test_burst_of_a_thousand_deliveries (void)
+{
+  const guint touches[] = { 400, 250, 350 };
+
+  run_in_step_with_sandbox_deliveries ("400", touches, G_N_ELEMENTS (touches));
+}
+
+static void
 test_usage (void)
 {
   Fixture fixture = { 0 };
@@ -754,6 +773,7 @@ main (int   argc,
   g_test_add_func ("/cli/serve/stop-and-resume", test_stop_and_resume);
   g_test_add_func ("/cli/serve/webhook-triggers-runs", test_webhook_triggers_runs);
   g_test_add_func ("/cli/serve/in-step-with-sandbox-deliveries", test_in_step_with_sandbox_deliveries);
+  g_test_add_func ("/cli/serve/burst-of-a-thousand-deliveries", test_burst_of_a_thousand_deliveries);
   g_test_add_func ("/cli/serve/usage", test_usage);
 
   return g_test_run ();
