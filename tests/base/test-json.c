@@ -174,6 +174,34 @@ test_parse_errors (void)
   g_assert_no_error (error);
 }
 
+/* What parses is text again: a lone surrogate escape becomes U+FFFD and a
+ * number beyond a double's range null, so writing the tree out gives JSON
+ * that reads back (json-glib would write "inf"). */
+static void
+test_parse_mends_values (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = sy_json_parse ("{\"big\": 1e4000, \"small\": -1e4000, \"fine\": 1.5,"
+                                            " \"list\": [1e999], \"text\": \"\\ud800x\"}", -1, &error);
+  g_autoptr(JsonNode) again = NULL;
+  g_autofree char *written = NULL;
+  JsonObject *object;
+
+  g_assert_no_error (error);
+  object = json_node_get_object (root);
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (object, "big")));
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (object, "small")));
+  g_assert_cmpfloat (json_object_get_double_member (object, "fine"), ==, 1.5);
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_array_get_element (json_object_get_array_member (object, "list"), 0)));
+  g_assert_true (g_utf8_validate (json_object_get_string_member (object, "text"), -1, NULL));
+
+  written = json_to_string (root, FALSE);
+  g_assert_null (strstr (written, "inf"));
+  again = sy_json_parse (written, -1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (again);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -187,6 +215,7 @@ main (int   argc,
   g_test_add_func ("/json/check-depth-line", test_check_depth_line);
   g_test_add_func ("/json/parse-refuses-deep-nesting", test_parse_refuses_deep_nesting);
   g_test_add_func ("/json/parse-errors", test_parse_errors);
+  g_test_add_func ("/json/parse-mends-values", test_parse_mends_values);
 
   return g_test_run ();
 }

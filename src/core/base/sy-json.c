@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -248,6 +249,13 @@ sy_json_repair_strings (JsonNode *node)
 
           json_node_set_string (node, valid);
         }
+      /* A number beyond a double's range ("1e4000") parses as infinity,
+       * which json-glib writes back as "inf": a file nothing reads, a
+       * payload no server accepts (found by tests/fuzz). It holds no
+       * value anyone can use, so it reads as null. */
+      else if (json_node_get_value_type (node) == G_TYPE_DOUBLE &&
+               !isfinite (json_node_get_double (node)))
+        json_node_init_null (node);
       break;
 
     case JSON_NODE_NULL:
