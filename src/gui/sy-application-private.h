@@ -28,4 +28,10 @@ SySignatureChecker *sy_application_show_signature_checker (SyApplication *self);
  * calls it after saving. */
 void               sy_application_reload_automation    (SyApplication *self);
 
+/* Whether "run-in-background" holds the application (closing the last
+ * window leaves it running). */
+gboolean           sy_application_get_held_in_background (SyApplication *self);
+/* The autostart file "start-at-login" writes outside Flatpak. */
+char              *sy_application_dup_autostart_path  (SyApplication *self);
+
 G_END_DECLS

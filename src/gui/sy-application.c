@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
+
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <glib-unix.h>
 #include <signal.h>
 
@@ -36,6 +39,9 @@ struct _SyApplication
 
   guint              signal_sources[2];
 
+  gboolean           background_start;  /* --background: no window at first */
+  gboolean           held;              /* held for "run-in-background" */
+
   SyAutomation      *automation;
   GCancellable      *cancellable;
   guint              n_stopping;        /* automations stopping */
@@ -63,6 +69,8 @@ static const GOptionEntry option_entries[] = {
     N_("Read connections from DIR instead of the default configuration folder"), N_("DIR") },
   { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Keep runs and checkpoints in DIR instead of the default state folder"), N_("DIR") },
+  { "background", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Start without a window, running mappings on their schedules (as at login)"), NULL },
   { NULL }
 };
 
@@ -250,6 +258,117 @@ sy_application_reload_automation (SyApplication *self)
     }
 }
 
+/* Running in the background: with "run-in-background" the application
+ * holds itself, so that closing the last window leaves the automation
+ * running; with "start-at-login" as well it starts at login, through the
+ * Background portal inside Flatpak and an autostart file outside. */
+
+static gboolean
+in_flatpak (void)
+{
+  return g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS);
+}
+
+static void
+background_requested_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("The Background portal refused: %s", error->message);
+}
+
+/* The portal answers with a request whose outcome the user decides; what
+ * it grants is remembered by the portal, so asking again is harmless. */
+static void
+request_background_portal (SyApplication *self,
+                           gboolean       autostart)
+{
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (self));
+  const char *commandline[] = { "switchyard", "--background", NULL };
+  GVariantBuilder options;
+
+  if (bus == NULL)
+    return;
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&options, "{sv}", "reason",
+                         g_variant_new_string (_("Run mappings on their schedules and on changes")));
+  g_variant_builder_add (&options, "{sv}", "autostart", g_variant_new_boolean (autostart));
+  g_variant_builder_add (&options, "{sv}", "commandline", g_variant_new_strv (commandline, -1));
+  g_dbus_connection_call (bus, "org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop",
+                          "org.freedesktop.portal.Background", "RequestBackground",
+                          g_variant_new ("(sa{sv})", "", &options), G_VARIANT_TYPE ("(o)"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable, background_requested_cb, NULL);
+}
+
+char *
+sy_application_dup_autostart_path (SyApplication *self)
+{
+  g_autofree char *name = g_strconcat (g_application_get_application_id (G_APPLICATION (self)), ".desktop", NULL);
+
+  return g_build_filename (g_get_user_config_dir (), "autostart", name, NULL);
+}
+
+static void
+update_autostart_file (SyApplication *self,
+                       gboolean       autostart)
+{
+  g_autofree char *path = sy_application_dup_autostart_path (self);
+  g_autoptr(GError) error = NULL;
+
+  if (autostart)
+    {
+      g_autofree char *dir = g_path_get_dirname (path);
+      g_autofree char *contents =
+        g_strdup_printf ("[Desktop Entry]\n"
+                         "Type=Application\n"
+                         "Name=Switchyard\n"
+                         "Exec=%s --background\n"
+                         "Icon=%s\n"
+                         "NoDisplay=true\n"
+                         "X-GNOME-Autostart-enabled=true\n",
+                         g_get_prgname () != NULL ? g_get_prgname () : "switchyard", APP_ID);
+
+      if (g_mkdir_with_parents (dir, 0700) != 0 ||
+          !g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
+        g_message ("%s could not be written: %s", path, error != NULL ? error->message : g_strerror (errno));
+    }
+  else if (g_unlink (path) != 0 && errno != ENOENT)
+    g_message ("%s could not be removed: %s", path, g_strerror (errno));
+}
+
+static void
+background_settings_changed_cb (SyApplication *self)
+{
+  gboolean background = g_settings_get_boolean (self->settings, "run-in-background");
+  gboolean autostart = background && g_settings_get_boolean (self->settings, "start-at-login");
+
+  if (background && !self->held)
+    g_application_hold (G_APPLICATION (self));
+  else if (!background && self->held)
+    g_application_release (G_APPLICATION (self));
+  self->held = background;
+
+  if (in_flatpak ())
+    {
+      if (background)
+        request_background_portal (self, autostart);
+    }
+  else
+    update_autostart_file (self, autostart);
+}
+
+gboolean
+sy_application_get_held_in_background (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), FALSE);
+  return self->held;
+}
+
 /* Actions */
 
 static void
@@ -395,6 +514,8 @@ sy_application_handle_local_options (GApplication *application,
       self->config_dir = g_canonicalize_filename (dir, NULL);
       separate = TRUE;
     }
+  if (g_variant_dict_contains (options, "background"))
+    self->background_start = TRUE;
   if (g_variant_dict_lookup (options, "state-dir", "^&ay", &dir))
     {
       g_free (self->state_dir);
@@ -445,6 +566,18 @@ sy_application_startup (GApplication *application)
   self->settings = sy_settings_new_if_installed ();
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "preferences")),
                                self->settings != NULL);
+  if (self->settings != NULL)
+    {
+      g_signal_connect_object (self->settings, "changed::run-in-background",
+                               G_CALLBACK (background_settings_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->settings, "changed::start-at-login",
+                               G_CALLBACK (background_settings_changed_cb), self, G_CONNECT_SWAPPED);
+      if (g_settings_get_boolean (self->settings, "run-in-background"))
+        {
+          g_application_hold (application);
+          self->held = TRUE;
+        }
+    }
 
   if (self->demo_mode && (self->config_dir == NULL || self->state_dir == NULL))
     {
@@ -496,6 +629,15 @@ sy_application_activate (GApplication *application)
   SyApplication *self = SY_APPLICATION (application);
   SyWindow *window = get_main_window (self);
 
+  /* Started at login: the automation runs, a window opens when asked. */
+  if (self->background_start && window == NULL)
+    {
+      self->background_start = FALSE;
+      if (self->held)
+        return;
+    }
+  self->background_start = FALSE;
+
   if (window == NULL)
     window = sy_window_new (self);
   gtk_window_present (GTK_WINDOW (window));
@@ -527,6 +669,12 @@ sy_application_shutdown (GApplication *application)
 
   for (guint i = 0; i < G_N_ELEMENTS (self->signal_sources); i++)
     g_clear_handle_id (&self->signal_sources[i], g_source_remove);
+
+  if (self->held)
+    {
+      self->held = FALSE;
+      g_application_release (application);
+    }
 
   /* As serve stops: no new run, the running ones after their batch in
    * flight (they resume at the next start). */
