@@ -652,6 +652,51 @@ test_sync_empty (void)
   sy_test_remove_tree (state_dir);
 }
 
+
+/* A run that automation started says so in the history: "Scheduled",
+ * "On changes"; one a person started says nothing about it. */
+static void
+test_history_cause (void)
+{
+  g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_sync_run_free);
+  const char *causes[] = { NULL, "scheduled", "webhook" };
+  const char *shown[] = { NULL, "Scheduled", "On changes" };
+  GtkWidget *history = sy_sync_history_list_new ();
+  GtkWidget *list;
+  GtkWidget *child;
+  guint i = 0;
+
+  g_object_ref_sink (history);
+  for (i = 0; i < G_N_ELEMENTS (causes); i++)
+    {
+      SySyncRun *run = sy_sync_run_new ();
+
+      run->id = i + 1;
+      run->state = SY_SYNC_RUN_STATE_FINISHED;
+      run->started_at = 1700000000;
+      run->cause = g_strdup (causes[i]);
+      g_ptr_array_add (runs, run);
+    }
+  sy_sync_history_list_set_runs (SY_SYNC_HISTORY_LIST (history), runs);
+
+  list = sy_gui_test_get_child (history, SY_TYPE_SYNC_HISTORY_LIST, "list");
+  for (child = gtk_widget_get_first_child (list), i = 0; child != NULL; child = gtk_widget_get_next_sibling (child), i++)
+    {
+      const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (child));
+
+      g_test_message ("%s", subtitle);
+      if (shown[i] != NULL)
+        g_assert_true (g_str_has_suffix (subtitle, shown[i]));
+      else
+        {
+          g_assert_null (strstr (subtitle, "Scheduled"));
+          g_assert_null (strstr (subtitle, "On changes"));
+        }
+    }
+  g_assert_cmpuint (i, ==, 3);
+  g_object_unref (history);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -664,6 +709,7 @@ main (int   argc,
   g_test_add_func ("/gui/sync/stop-resume-retry", test_sync_stop_resume_retry);
   g_test_add_func ("/gui/sync/failure-paging", test_failure_paging);
   g_test_add_func ("/gui/sync/notification", test_sync_notification);
+  g_test_add_func ("/gui/sync/history-cause", test_history_cause);
 
   return g_test_run ();
 }
