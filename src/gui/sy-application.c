@@ -14,6 +14,8 @@
 #include "sy-paths.h"
 #include "sy-preferences-window.h"
 #include "sy-signature-checker.h"
+#include "sy-sync-history-list.h"
+#include "sy-sync-window.h"
 #include "sy-sync-settings.h"
 #include "sy-window.h"
 
@@ -162,6 +164,62 @@ demo_stopped_cb (GObject      *source,
 
 static void load_automation (SyApplication *self);
 
+/* An automated run that failed, or ended with failed records, is told in
+ * a notification whose action opens the run: nobody watched it. */
+static void
+automation_run_finished_cb (SyAutomation  *automation,
+                            SyMapping     *mapping,
+                            const char    *cause,
+                            SySyncRun     *run,
+                            GError        *error,
+                            SyApplication *self)
+{
+  const char *name = sy_mapping_get_name (mapping);
+  const char *filename = sy_mapping_get_filename (mapping);
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *id = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      (run != NULL && run->state == SY_SYNC_RUN_STATE_STOPPED) ||
+      (run != NULL && run->state == SY_SYNC_RUN_STATE_FINISHED && run->failed == 0))
+    return;
+
+  if (run != NULL && run->state == SY_SYNC_RUN_STATE_FINISHED)
+    {
+      /* Translators: a mapping's name */
+      title = g_strdup_printf (_("“%s” Synced With Failed Records"), name);
+      /* Translators: why the run started ("Scheduled", "On changes"), then how many records failed */
+      body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s: %llu record failed", "%s: %llu records failed",
+                                           run->failed > G_MAXULONG ? G_MAXULONG : (gulong) run->failed),
+                              sy_sync_history_list_get_cause_label (cause), (unsigned long long) run->failed);
+    }
+  else
+    {
+      const char *reason = error != NULL ? error->message
+                           : run != NULL && run->message != NULL ? run->message
+                           : run != NULL ? sy_sync_run_state_get_label (run->state) : "";
+
+      /* Translators: a mapping's name */
+      title = g_strdup_printf (_("“%s” Could Not Sync"), name);
+      /* Translators: why the run started ("Scheduled", "On changes"), then why it failed */
+      body = g_strdup_printf (_("%s: %s"), sy_sync_history_list_get_cause_label (cause), reason);
+    }
+
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  if (filename != NULL)
+    {
+      g_notification_set_default_action_and_target (notification, "app.show-run", "(sx)",
+                                                    filename, run != NULL ? run->id : (gint64) 0);
+      g_notification_add_button_with_target (notification, _("Show Run"), "app.show-run", "(sx)",
+                                             filename, run != NULL ? run->id : (gint64) 0);
+    }
+  id = g_strdup_printf ("automation-%s", filename != NULL ? filename : name);
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
 static void
 automation_started_cb (GObject      *source,
                        GAsyncResult *result,
@@ -216,6 +274,8 @@ load_automation (SyApplication *self)
     return;
 
   self->automation = sy_automation_new (self->state, self->connections, self->secrets, NULL);
+  g_signal_connect_object (self->automation, "run-finished",
+                           G_CALLBACK (automation_run_finished_cb), self, 0);
   dir = g_build_filename (self->config_dir, "mappings", NULL);
   paths = sy_mapping_list_files (dir, &error);
   if (paths == NULL)
@@ -477,11 +537,30 @@ check_signature_activated (GSimpleAction *action,
   sy_application_show_signature_checker (SY_APPLICATION (user_data));
 }
 
+/* A notification's "Show Run": the Sync window of the mapping, on the run. */
+static void
+show_run_activated (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  SyApplication *self = user_data;
+  const char *path;
+  gint64 run_id;
+  g_autoptr(GFile) file = NULL;
+  SySyncWindow *window;
+
+  g_variant_get (parameter, "(&sx)", &path, &run_id);
+  file = g_file_new_for_path (path);
+  window = sy_sync_window_present (self, file);
+  sy_sync_window_reveal_run (window, run_id);
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
   { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
   { "check-signature", check_signature_activated, NULL, NULL, NULL, { 0 } },
+  { "show-run", show_run_activated, "(sx)", NULL, NULL, { 0 } },
 };
 
 /* Ctrl+C in the terminal or a polite kill ends the application as
