@@ -775,6 +775,13 @@ sy_application_dispose (GObject *object)
   for (guint i = 0; i < G_N_ELEMENTS (self->signal_sources); i++)
     g_clear_handle_id (&self->signal_sources[i], g_source_remove);
   g_cancellable_cancel (self->cancellable);
+  /* Without a shutdown (a test's application): no run outlives it for
+   * long. Stopping twice cancels the requests in flight. */
+  if (self->automation != NULL)
+    {
+      sy_automation_stop_async (self->automation, NULL, NULL);
+      sy_automation_stop_async (self->automation, NULL, NULL);
+    }
   g_clear_object (&self->automation);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->demo);
