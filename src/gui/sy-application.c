@@ -174,8 +174,10 @@ automation_run_finished_cb (SyAutomation  *automation,
                             GError        *error,
                             SyApplication *self)
 {
-  const char *name = sy_mapping_get_name (mapping);
   const char *filename = sy_mapping_get_filename (mapping);
+  g_autofree char *basename = filename != NULL ? g_path_get_basename (filename) : NULL;
+  const char *name = sy_mapping_get_name (mapping) != NULL ? sy_mapping_get_name (mapping)
+                     : basename != NULL ? basename : "";
   g_autoptr(GNotification) notification = NULL;
   g_autofree char *title = NULL;
   g_autofree char *body = NULL;
