@@ -273,6 +273,15 @@ check_savable (SyMappingEditor *self,
   g_autofree char *heading = NULL;
   g_autofree char *data = sy_mapping_to_data (self->mapping, NULL);
 
+  /* "Run at" times that were not taken must not be lost silently. */
+  if (gtk_widget_get_visible (GTK_WIDGET (self->at_error_row)))
+    {
+      heading = g_strdup_printf (_("“%s” Cannot Be Saved Yet"), sy_mapping_editor_display_name (self));
+      sy_mapping_editor_show_error (self, heading,
+                                    adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self->at_error_row)));
+      return FALSE;
+    }
+
   /* Save As asks for the name: only the rest must be right already. */
   root = json_from_string (data, NULL);
   if (name_asked && root != NULL && JSON_NODE_HOLDS_OBJECT (root))

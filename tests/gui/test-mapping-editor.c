@@ -851,6 +851,16 @@ test_automation (Fixture       *fixture,
   g_assert_true (gtk_widget_get_visible (at_error_row));
   g_assert_nonnull (strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (at_error_row)), "“6:00”"));
   g_assert_null (sy_mapping_get_at_times (mapping)[0]);
+  /* Nor saved while it says so. */
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>s", NULL);
+  {
+    AdwMessageDialog *dialog = sy_gui_test_find_message_dialog ();
+
+    g_assert_nonnull (dialog);
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "“6:00”"));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+  g_assert_true (sy_mapping_editor_has_unsaved_changes (fixture->editor));
   gtk_editable_set_text (at_row, "06:00, 18:30");
   g_assert_false (gtk_widget_get_visible (at_error_row));
   g_assert_cmpstr (sy_mapping_get_at_times (mapping)[0], ==, "06:00");
