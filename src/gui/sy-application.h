@@ -31,7 +31,9 @@ gboolean           sy_application_get_demo_mode        (SyApplication *self);
 /* The "automation" property: runs the mappings of the configuration's
  * mappings/ folder on their schedules and on changes (what `switchyard-cli
  * serve` does), for the application's lifetime, on the real clock. NULL
- * before startup and when state.db could not be opened. Saving a mapping
+ * before startup, when state.db could not be opened, and while a reload
+ * waits for the old one to stop (a change told then is not acted on: the
+ * new one's start runs what came due). Saving a mapping
  * in the editor reloads the mappings into a new one (the running runs stop
  * after their batch and resume in it): look it up when needed, or follow
  * notify::automation, rather than keeping it. */
