@@ -23,4 +23,15 @@ SyPreferencesWindow *sy_application_show_preferences   (SyApplication *self);
  * returns it. */
 SySignatureChecker *sy_application_show_signature_checker (SyApplication *self);
 
+/* Loads the mappings of mappings/ again into a new automation, once the
+ * current one stopped (after its batches in flight); the mapping editor
+ * calls it after saving. */
+void               sy_application_reload_automation    (SyApplication *self);
+
+/* Whether "run-in-background" holds the application (closing the last
+ * window leaves it running). */
+gboolean           sy_application_get_held_in_background (SyApplication *self);
+/* The autostart file "start-at-login" writes outside Flatpak. */
+char              *sy_application_dup_autostart_path  (SyApplication *self);
+
 G_END_DECLS

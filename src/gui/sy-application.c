@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
+
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <glib-unix.h>
 #include <signal.h>
 
 #include "sy-application-private.h"
+#include "sy-catalogue.h"
 #include "sy-mapping-editor.h"
 #include "sy-paths.h"
 #include "sy-preferences-window.h"
 #include "sy-signature-checker.h"
+#include "sy-sync-history-list.h"
+#include "sy-sync-window.h"
 #include "sy-sync-settings.h"
 #include "sy-window.h"
 
@@ -34,6 +40,14 @@ struct _SyApplication
   gboolean           demo_done;
 
   guint              signal_sources[2];
+
+  gboolean           background_start;  /* --background: no window at first */
+  gboolean           held;              /* held for "run-in-background" */
+
+  SyAutomation      *automation;
+  GCancellable      *cancellable;
+  guint              n_stopping;        /* automations stopping */
+  gboolean           reload_pending;    /* a reload waits for one to stop */
 };
 
 G_DEFINE_FINAL_TYPE (SyApplication, sy_application, ADW_TYPE_APPLICATION)
@@ -44,6 +58,7 @@ enum {
   PROP_STATE_DIR,
   PROP_DEMO,
   PROP_SECRET_STORE,
+  PROP_AUTOMATION,
   N_PROPS
 };
 
@@ -56,6 +71,8 @@ static const GOptionEntry option_entries[] = {
     N_("Read connections from DIR instead of the default configuration folder"), N_("DIR") },
   { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Keep runs and checkpoints in DIR instead of the default state folder"), N_("DIR") },
+  { "background", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Start without a window, running mappings on their schedules (as at login)"), NULL },
   { NULL }
 };
 
@@ -140,6 +157,278 @@ demo_stopped_cb (GObject      *source,
   if (!sy_demo_stop_finish (SY_DEMO (source), result, &error))
     g_message ("The demo tokens could not all be deleted from the keyring: %s", error->message);
   *done = TRUE;
+}
+
+/* Automation: the mappings of mappings/ on their schedules and on
+ * changes, as `switchyard-cli serve` runs them (docs/architecture.md §6). */
+
+static void load_automation (SyApplication *self);
+
+/* An automated run that failed, or ended with failed records, is told in
+ * a notification whose action opens the run: nobody watched it. */
+static void
+automation_run_finished_cb (SyAutomation  *automation,
+                            SyMapping     *mapping,
+                            const char    *cause,
+                            SySyncRun     *run,
+                            GError        *error,
+                            SyApplication *self)
+{
+  const char *filename = sy_mapping_get_filename (mapping);
+  g_autofree char *basename = filename != NULL ? g_path_get_basename (filename) : NULL;
+  const char *name = sy_mapping_get_name (mapping) != NULL ? sy_mapping_get_name (mapping)
+                     : basename != NULL ? basename : "";
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *id = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      (run != NULL && run->state == SY_SYNC_RUN_STATE_STOPPED) ||
+      (run != NULL && run->state == SY_SYNC_RUN_STATE_FINISHED && run->failed == 0))
+    return;
+
+  if (run != NULL && run->state == SY_SYNC_RUN_STATE_FINISHED)
+    {
+      /* Translators: a mapping's name */
+      title = g_strdup_printf (_("“%s” Synced With Failed Records"), name);
+      /* Translators: why the run started ("Scheduled", "On changes"), then how many records failed */
+      body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s: %llu record failed", "%s: %llu records failed",
+                                           run->failed > G_MAXULONG ? G_MAXULONG : (gulong) run->failed),
+                              sy_sync_history_list_get_cause_label (cause), (unsigned long long) run->failed);
+    }
+  else
+    {
+      const char *reason = error != NULL ? error->message
+                           : run != NULL && run->message != NULL ? run->message
+                           : run != NULL ? sy_sync_run_state_get_label (run->state) : "";
+
+      /* Translators: a mapping's name */
+      title = g_strdup_printf (_("“%s” Could Not Sync"), name);
+      /* Translators: why the run started ("Scheduled", "On changes"), then why it failed */
+      body = g_strdup_printf (_("%s: %s"), sy_sync_history_list_get_cause_label (cause), reason);
+    }
+
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  if (filename != NULL)
+    {
+      g_notification_set_default_action_and_target (notification, "app.show-run", "(sx)",
+                                                    filename, run != NULL ? run->id : (gint64) 0);
+      g_notification_add_button_with_target (notification, _("Show Run"), "app.show-run", "(sx)",
+                                             filename, run != NULL ? run->id : (gint64) 0);
+    }
+  id = g_strdup_printf ("automation-%s", filename != NULL ? filename : name);
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+static void
+automation_started_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sy_automation_start_finish (SY_AUTOMATION (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("The automation could not start: %s", error->message);
+}
+
+static void
+automation_stopped_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(SyApplication) self = user_data;
+
+  sy_automation_stop_finish (SY_AUTOMATION (source), result, NULL);
+  self->n_stopping--;
+  /* The old one's runs stopped after their batch, their pairs' locks are
+   * free: the new one resumes them. */
+  if (self->n_stopping == 0 && self->reload_pending)
+    {
+      self->reload_pending = FALSE;
+      load_automation (self);
+    }
+}
+
+static void
+stop_automation (SyApplication *self)
+{
+  g_autoptr(SyAutomation) automation = g_steal_pointer (&self->automation);
+
+  if (automation == NULL)
+    return;
+  self->n_stopping++;
+  sy_automation_stop_async (automation, automation_stopped_cb, g_object_ref (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTOMATION]);
+}
+
+/* A file that cannot be used is reported and left out: the others still run. */
+static void
+load_automation (SyApplication *self)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(GPtrArray) paths = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->state == NULL || self->automation != NULL)
+    return;
+
+  self->automation = sy_automation_new (self->state, self->connections, self->secrets, NULL);
+  g_signal_connect_object (self->automation, "run-finished",
+                           G_CALLBACK (automation_run_finished_cb), self, 0);
+  dir = g_build_filename (self->config_dir, "mappings", NULL);
+  paths = sy_mapping_list_files (dir, &error);
+  if (paths == NULL)
+    g_message ("%s", error->message);
+  for (guint i = 0; paths != NULL && i < paths->len; i++)
+    {
+      const char *path = g_ptr_array_index (paths, i);
+      g_autoptr(SyMapping) mapping = NULL;
+      g_autoptr(GError) mapping_error = NULL;
+
+      mapping = sy_mapping_load_file (path, &mapping_error);
+      if (mapping != NULL && !sy_mapping_validate (mapping, sy_catalogue_get_default (), &mapping_error))
+        g_clear_object (&mapping);
+      if (mapping == NULL)
+        {
+          g_message ("%s: left out of the automation: %s", path, mapping_error->message);
+          continue;
+        }
+      if (sy_mapping_has_automation (mapping))
+        sy_automation_add_mapping (self->automation, mapping);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTOMATION]);
+  sy_automation_start_async (self->automation, self->cancellable, automation_started_cb, NULL);
+}
+
+void
+sy_application_reload_automation (SyApplication *self)
+{
+  g_return_if_fail (SY_IS_APPLICATION (self));
+
+  if (self->state == NULL)
+    return;
+  self->reload_pending = TRUE;
+  stop_automation (self);
+  if (self->n_stopping == 0)
+    {
+      self->reload_pending = FALSE;
+      load_automation (self);
+    }
+}
+
+/* Running in the background: with "run-in-background" the application
+ * holds itself, so that closing the last window leaves the automation
+ * running; with "start-at-login" as well it starts at login, through the
+ * Background portal inside Flatpak and an autostart file outside. */
+
+static gboolean
+in_flatpak (void)
+{
+  return g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS);
+}
+
+static void
+background_requested_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("The Background portal refused: %s", error->message);
+}
+
+/* The portal answers with a request whose outcome the user decides; what
+ * it grants is remembered by the portal, so asking again is harmless. */
+static void
+request_background_portal (SyApplication *self,
+                           gboolean       autostart)
+{
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (self));
+  const char *commandline[] = { "switchyard", "--background", NULL };
+  GVariantBuilder options;
+
+  if (bus == NULL)
+    return;
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&options, "{sv}", "reason",
+                         g_variant_new_string (_("Run mappings on their schedules and on changes")));
+  g_variant_builder_add (&options, "{sv}", "autostart", g_variant_new_boolean (autostart));
+  g_variant_builder_add (&options, "{sv}", "commandline", g_variant_new_strv (commandline, -1));
+  g_dbus_connection_call (bus, "org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop",
+                          "org.freedesktop.portal.Background", "RequestBackground",
+                          g_variant_new ("(sa{sv})", "", &options), G_VARIANT_TYPE ("(o)"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable, background_requested_cb, NULL);
+}
+
+char *
+sy_application_dup_autostart_path (SyApplication *self)
+{
+  g_autofree char *name = g_strconcat (g_application_get_application_id (G_APPLICATION (self)), ".desktop", NULL);
+
+  return g_build_filename (g_get_user_config_dir (), "autostart", name, NULL);
+}
+
+static void
+update_autostart_file (SyApplication *self,
+                       gboolean       autostart)
+{
+  g_autofree char *path = sy_application_dup_autostart_path (self);
+  g_autoptr(GError) error = NULL;
+
+  if (autostart)
+    {
+      g_autofree char *dir = g_path_get_dirname (path);
+      g_autofree char *contents =
+        g_strdup_printf ("[Desktop Entry]\n"
+                         "Type=Application\n"
+                         "Name=Switchyard\n"
+                         "Exec=%s --background\n"
+                         "Icon=%s\n"
+                         "NoDisplay=true\n"
+                         "X-GNOME-Autostart-enabled=true\n",
+                         g_get_prgname () != NULL ? g_get_prgname () : "switchyard", APP_ID);
+
+      if (g_mkdir_with_parents (dir, 0700) != 0 ||
+          !g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
+        g_message ("%s could not be written: %s", path, error != NULL ? error->message : g_strerror (errno));
+    }
+  else if (g_unlink (path) != 0 && errno != ENOENT)
+    g_message ("%s could not be removed: %s", path, g_strerror (errno));
+}
+
+static void
+background_settings_changed_cb (SyApplication *self)
+{
+  gboolean background = g_settings_get_boolean (self->settings, "run-in-background");
+  gboolean autostart = background && g_settings_get_boolean (self->settings, "start-at-login");
+
+  if (background && !self->held)
+    g_application_hold (G_APPLICATION (self));
+  else if (!background && self->held)
+    g_application_release (G_APPLICATION (self));
+  self->held = background;
+
+  if (in_flatpak ())
+    {
+      if (background)
+        request_background_portal (self, autostart);
+    }
+  else
+    update_autostart_file (self, autostart);
+}
+
+gboolean
+sy_application_get_held_in_background (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), FALSE);
+  return self->held;
 }
 
 /* Actions */
@@ -250,11 +539,30 @@ check_signature_activated (GSimpleAction *action,
   sy_application_show_signature_checker (SY_APPLICATION (user_data));
 }
 
+/* A notification's "Show Run": the Sync window of the mapping, on the run. */
+static void
+show_run_activated (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  SyApplication *self = user_data;
+  const char *path;
+  gint64 run_id;
+  g_autoptr(GFile) file = NULL;
+  SySyncWindow *window;
+
+  g_variant_get (parameter, "(&sx)", &path, &run_id);
+  file = g_file_new_for_path (path);
+  window = sy_sync_window_present (self, file);
+  sy_sync_window_reveal_run (window, run_id);
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
   { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
   { "check-signature", check_signature_activated, NULL, NULL, NULL, { 0 } },
+  { "show-run", show_run_activated, "(sx)", NULL, NULL, { 0 } },
 };
 
 /* Ctrl+C in the terminal or a polite kill ends the application as
@@ -287,6 +595,8 @@ sy_application_handle_local_options (GApplication *application,
       self->config_dir = g_canonicalize_filename (dir, NULL);
       separate = TRUE;
     }
+  if (g_variant_dict_contains (options, "background"))
+    self->background_start = TRUE;
   if (g_variant_dict_lookup (options, "state-dir", "^&ay", &dir))
     {
       g_free (self->state_dir);
@@ -337,6 +647,18 @@ sy_application_startup (GApplication *application)
   self->settings = sy_settings_new_if_installed ();
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "preferences")),
                                self->settings != NULL);
+  if (self->settings != NULL)
+    {
+      g_signal_connect_object (self->settings, "changed::run-in-background",
+                               G_CALLBACK (background_settings_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->settings, "changed::start-at-login",
+                               G_CALLBACK (background_settings_changed_cb), self, G_CONNECT_SWAPPED);
+      if (g_settings_get_boolean (self->settings, "run-in-background"))
+        {
+          g_application_hold (application);
+          self->held = TRUE;
+        }
+    }
 
   if (self->demo_mode && (self->config_dir == NULL || self->state_dir == NULL))
     {
@@ -378,6 +700,8 @@ sy_application_startup (GApplication *application)
     if (self->state == NULL)
       g_message ("%s", state_error->message);
   }
+
+  load_automation (self);
 }
 
 static void
@@ -385,6 +709,15 @@ sy_application_activate (GApplication *application)
 {
   SyApplication *self = SY_APPLICATION (application);
   SyWindow *window = get_main_window (self);
+
+  /* Started at login: the automation runs, a window opens when asked. */
+  if (self->background_start && window == NULL)
+    {
+      self->background_start = FALSE;
+      if (self->held)
+        return;
+    }
+  self->background_start = FALSE;
 
   if (window == NULL)
     window = sy_window_new (self);
@@ -418,6 +751,19 @@ sy_application_shutdown (GApplication *application)
   for (guint i = 0; i < G_N_ELEMENTS (self->signal_sources); i++)
     g_clear_handle_id (&self->signal_sources[i], g_source_remove);
 
+  if (self->held)
+    {
+      self->held = FALSE;
+      g_application_release (application);
+    }
+
+  /* As serve stops: no new run, the running ones after their batch in
+   * flight (they resume at the next start). */
+  self->reload_pending = FALSE;
+  stop_automation (self);
+  while (self->n_stopping > 0)
+    g_main_context_iteration (NULL, TRUE);
+
   G_APPLICATION_CLASS (sy_application_parent_class)->shutdown (application);
 }
 
@@ -430,6 +776,16 @@ sy_application_dispose (GObject *object)
 
   for (guint i = 0; i < G_N_ELEMENTS (self->signal_sources); i++)
     g_clear_handle_id (&self->signal_sources[i], g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  /* Without a shutdown (a test's application): no run outlives it for
+   * long. Stopping twice cancels the requests in flight. */
+  if (self->automation != NULL)
+    {
+      sy_automation_stop_async (self->automation, NULL, NULL);
+      sy_automation_stop_async (self->automation, NULL, NULL);
+    }
+  g_clear_object (&self->automation);
+  g_clear_object (&self->cancellable);
   g_clear_object (&self->demo);
   g_clear_object (&self->connections);
   g_clear_object (&self->secrets);
@@ -473,6 +829,9 @@ sy_application_get_property (GObject    *object,
       break;
     case PROP_SECRET_STORE:
       g_value_set_object (value, self->secrets);
+      break;
+    case PROP_AUTOMATION:
+      g_value_set_object (value, self->automation);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -538,12 +897,17 @@ sy_application_class_init (SyApplicationClass *klass)
     g_param_spec_object ("secret-store", NULL, NULL, SY_TYPE_SECRET_STORE,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  properties[PROP_AUTOMATION] =
+    g_param_spec_object ("automation", NULL, NULL, SY_TYPE_AUTOMATION,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 sy_application_init (SyApplication *self)
 {
+  self->cancellable = g_cancellable_new ();
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Connect business systems and browse their records."));
@@ -621,4 +985,11 @@ sy_application_get_load_error (SyApplication *self)
 {
   g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
   return self->load_error;
+}
+
+SyAutomation *
+sy_application_get_automation (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+  return self->automation;
 }

@@ -58,6 +58,12 @@ struct _SyMappingEditor
   GtkListBox        *rule_list;
   GtkWidget         *no_rules_label;
   SyMappingPreview  *preview;
+  GtkWidget         *automation_group;
+  GtkSpinButton     *every_spin;
+  GtkSwitch         *every_switch;
+  AdwEntryRow       *at_row;
+  AdwActionRow      *at_error_row;
+  GtkSwitch         *on_changes_switch;
 };
 
 static inline GtkWindow *
@@ -110,6 +116,10 @@ void     sy_mapping_editor_rule_activated_cb  (SyMappingEditor *self,
 void     sy_mapping_editor_add_rule_action    (GtkWidget       *widget,
                                                const char      *action_name,
                                                GVariant        *parameter);
+
+/* sy-mapping-editor-automation.c: the "automation" member */
+void     sy_mapping_editor_show_automation    (SyMappingEditor *self);
+void     sy_mapping_editor_automation_changed_cb (SyMappingEditor *self);
 
 /* sy-mapping-editor-files.c: save, open, import, export, new, duplicate,
  * sync; and the question about unsaved changes before any of them */

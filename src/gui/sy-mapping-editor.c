@@ -397,6 +397,7 @@ sy_mapping_editor_set_mapping (SyMappingEditor *self,
   sy_field_chooser_set_text (SY_FIELD_CHOOSER (self->match_target), sy_mapping_get_match_target (mapping));
   self->updating = FALSE;
   show_ends (self);
+  sy_mapping_editor_show_automation (self);
 
   sy_mapping_preview_set_mapping (self->preview, mapping);
   update_source_fields (self);
@@ -511,6 +512,13 @@ sy_mapping_editor_class_init (SyMappingEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, rule_list);
   gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, no_rules_label);
   gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, preview);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, automation_group);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, every_spin);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, every_switch);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, at_row);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, at_error_row);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, on_changes_switch);
+  gtk_widget_class_bind_template_callback_full (widget_class, "automation_changed_cb", G_CALLBACK (sy_mapping_editor_automation_changed_cb));
   gtk_widget_class_bind_template_callback (widget_class, name_changed_cb);
   gtk_widget_class_bind_template_callback_full (widget_class, "rule_activated_cb", G_CALLBACK (sy_mapping_editor_rule_activated_cb));
   gtk_widget_class_bind_template_callback_full (widget_class, "open_row_activated_cb", G_CALLBACK (sy_mapping_editor_open_row_activated_cb));

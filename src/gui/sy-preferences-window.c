@@ -17,6 +17,9 @@ struct _SyPreferencesWindow
   GtkSpinButton        *max_rps_spin;
   GtkSpinButton        *timeout_spin;
   GtkSwitch            *notify_switch;
+  GtkSwitch            *background_switch;
+  GtkWidget            *login_row;
+  GtkSwitch            *login_switch;
   AdwEntryRow          *base_url_row;
   GtkButton            *base_url_reset_button;
   GtkLabel             *base_url_error_label;
@@ -159,6 +162,10 @@ sy_preferences_window_constructed (GObject *object)
   bind_number (self, "sync-max-rps", self->max_rps_spin);
   bind_number (self, "request-timeout", self->timeout_spin);
   g_settings_bind (self->settings, "notify-on-finish", self->notify_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "run-in-background", self->background_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "start-at-login", self->login_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  /* Starting at login means starting in the background. */
+  g_settings_bind (self->settings, "run-in-background", self->login_row, "sensitive", G_SETTINGS_BIND_GET);
 
   g_signal_connect_object (self->settings, "changed::default-base-url",
                            G_CALLBACK (base_url_setting_changed_cb), self, G_CONNECT_SWAPPED);
@@ -235,6 +242,9 @@ sy_preferences_window_class_init (SyPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyPreferencesWindow, max_rps_spin);
   gtk_widget_class_bind_template_child (widget_class, SyPreferencesWindow, timeout_spin);
   gtk_widget_class_bind_template_child (widget_class, SyPreferencesWindow, notify_switch);
+  gtk_widget_class_bind_template_child (widget_class, SyPreferencesWindow, background_switch);
+  gtk_widget_class_bind_template_child (widget_class, SyPreferencesWindow, login_row);
+  gtk_widget_class_bind_template_child (widget_class, SyPreferencesWindow, login_switch);
   gtk_widget_class_bind_template_child (widget_class, SyPreferencesWindow, base_url_row);
   gtk_widget_class_bind_template_child (widget_class, SyPreferencesWindow, base_url_reset_button);
   gtk_widget_class_bind_template_child (widget_class, SyPreferencesWindow, base_url_error_label);
@@ -276,6 +286,8 @@ sy_preferences_window_get_control (SyPreferencesWindow *self,
     { "sync-max-rps", self->max_rps_spin },
     { "request-timeout", self->timeout_spin },
     { "notify-on-finish", self->notify_switch },
+    { "run-in-background", self->background_switch },
+    { "start-at-login", self->login_switch },
     { "default-base-url", self->base_url_row },
   };
 

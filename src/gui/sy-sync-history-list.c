@@ -21,6 +21,20 @@ format_count (guint64 count)
   return g_strdup_printf ("%'" G_GUINT64_FORMAT, count);
 }
 
+const char *
+sy_sync_history_list_get_cause_label (const char *cause)
+{
+  if (cause == NULL)
+    return NULL;
+  if (g_str_equal (cause, "scheduled"))
+    /* Translators: a sync run that its mapping's schedule started */
+    return _("Scheduled");
+  if (g_str_equal (cause, "webhook"))
+    /* Translators: a sync run that a change in the source (a webhook delivery) started */
+    return _("On changes");
+  return cause;
+}
+
 static GtkWidget *
 new_row (const SySyncRun *run)
 {
@@ -48,6 +62,8 @@ new_row (const SySyncRun *run)
   if (run->retry_of != 0)
     /* Translators: a sync run that retried the failed records of another */
     g_string_append_printf (subtitle, " · %s", _("retry"));
+  if (run->cause != NULL)
+    g_string_append_printf (subtitle, " · %s", sy_sync_history_list_get_cause_label (run->cause));
   if (run->message != NULL && *run->message != '\0')
     g_string_append_printf (subtitle, "\n%s", run->message);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle->str);

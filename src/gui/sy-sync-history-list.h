@@ -21,4 +21,8 @@ GtkWidget *sy_sync_history_list_new      (void);
 void       sy_sync_history_list_set_runs (SySyncHistoryList *self,
                                           GPtrArray         *runs);
 
+/* What started a run, for people: "Scheduled", "On changes" (a run's
+ * cause "scheduled", "webhook"), or NULL for a run a person started. */
+const char *sy_sync_history_list_get_cause_label (const char *cause);
+
 G_END_DECLS

@@ -70,6 +70,23 @@ history_loaded_cb (GObject      *source,
       sy_sync_window_update_failures_view (self);
     }
   sy_sync_window_update_actions (self);
+  if (self->reveal_run_id != 0)
+    sy_sync_window_reveal_run (self, self->reveal_run_id);
+}
+
+/* A run of the history (a notification's "Show Run"), once it is listed. */
+void
+sy_sync_window_reveal_run (SySyncWindow *self,
+                           gint64        run_id)
+{
+  g_return_if_fail (SY_IS_SYNC_WINDOW (self));
+
+  self->reveal_run_id = run_id;
+  if (run_id == 0 || sy_sync_window_find_history_run (self, run_id) == NULL)
+    return;
+  self->reveal_run_id = 0;
+  adw_view_stack_set_visible_child_name (self->view_stack, "history");
+  gtk_widget_activate_action (GTK_WIDGET (self), "sync.show-run", "x", run_id);
 }
 
 void

@@ -54,6 +54,7 @@ struct _SySyncWindow
 
   GPtrArray         *history;
   gboolean           history_loading;
+  gint64             reveal_run_id;   /* to show once the history has it */
 
   char              *last_toast;
 

@@ -26,4 +26,9 @@ SySyncWindow      *sy_sync_window_new                 (SyApplication      *appli
 SySyncWindow      *sy_sync_window_present             (SyApplication      *application,
                                                        GFile              *mapping_file);
 
+/* Shows that run of the window's mapping (its failed records), at once or
+ * once the history lists it. */
+void               sy_sync_window_reveal_run          (SySyncWindow       *self,
+                                                       gint64              run_id);
+
 G_END_DECLS

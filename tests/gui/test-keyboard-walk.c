@@ -419,7 +419,8 @@ test_keyboard_walk (void)
   sy_gui_test_wait_frames (GTK_WIDGET (preferences_window), 3);
   assert_keyboard_walk (GTK_WINDOW (preferences_window), &preferences);
   g_assert_cmpuint (count_reached (&preferences, GTK_TYPE_SPIN_BUTTON), ==, 5);
-  g_assert_cmpuint (count_reached (&preferences, GTK_TYPE_SWITCH), ==, 1);
+  /* Notify, Run in the Background; Start at Login only once that is on. */
+  g_assert_cmpuint (count_reached (&preferences, GTK_TYPE_SWITCH), ==, 2);
   g_assert_cmpuint (count_reached (&preferences, ADW_TYPE_ENTRY_ROW), ==, 1);
   gtk_window_destroy (GTK_WINDOW (preferences_window));
 

@@ -750,6 +750,157 @@ test_demo_mapping (void)
   sy_test_remove_tree (state_dir);
 }
 
+
+/* The "Automation" group writes the mapping file's "automation" member and
+ * reads it back; a save into mappings/ reloads the application's
+ * automation, which runs the mapping when its source changes. */
+typedef struct
+{
+  guint      n_notified;
+  SySyncRun *run;
+  char      *cause;
+  gboolean   finished;
+} AutomationSeen;
+
+static void
+automation_notified_cb (GObject        *app,
+                        GParamSpec     *pspec,
+                        AutomationSeen *seen)
+{
+  seen->n_notified++;
+}
+
+static void
+run_finished_cb (SyAutomation   *automation,
+                 SyMapping      *mapping,
+                 const char     *cause,
+                 SySyncRun      *run,
+                 GError         *error,
+                 AutomationSeen *seen)
+{
+  g_assert_no_error (error);
+  g_assert_nonnull (run);
+  seen->run = sy_sync_run_copy (run);
+  seen->cause = g_strdup (cause);
+  seen->finished = TRUE;
+}
+
+static void
+test_automation (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->mappings_dir, "mintsoft-to-netsuite.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(SyMapping) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *shot = NULL;
+  GtkSwitch *every_switch = GTK_SWITCH (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "every_switch"));
+  GtkSpinButton *every_spin = GTK_SPIN_BUTTON (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "every_spin"));
+  GtkEditable *at_row = GTK_EDITABLE (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "at_row"));
+  GtkWidget *at_error_row = sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "at_error_row");
+  GtkSwitch *on_changes_switch = GTK_SWITCH (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "on_changes_switch"));
+  SyMapping *mapping;
+  SyAutomation *automation;
+  AutomationSeen seen = { 0 };
+  gulong handler;
+
+  g_assert_true (sy_mapping_editor_install_demo_mapping (fixture->mappings_dir, &error));
+  g_assert_no_error (error);
+  sy_mapping_editor_open_file (fixture->editor, file);
+  SY_GUI_WAIT_FOR (sy_mapping_editor_get_file (fixture->editor) != NULL);
+  mapping = sy_mapping_editor_get_mapping (fixture->editor);
+  g_assert_false (sy_mapping_has_automation (mapping));
+  g_assert_false (gtk_switch_get_active (every_switch));
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (every_spin)));
+
+  /* Sync on changes alone, saved into mappings/: the application's
+   * automation reloads (stopped, then loaded again) and a change of the
+   * mapping's source runs it. */
+  choose (ADW_COMBO_ROW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "source_connection_row")), "mintsoft");
+  choose (ADW_COMBO_ROW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "target_connection_row")), "netsuite");
+  g_assert_cmpstr (sy_mapping_get_source_entity (mapping), ==, "wms/sales-orders");
+  gtk_switch_set_active (on_changes_switch, TRUE);
+  g_assert_true (sy_mapping_get_on_changes (mapping));
+  handler = g_signal_connect (fixture->app, "notify::automation", G_CALLBACK (automation_notified_cb), &seen);
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>s", NULL);
+  SY_GUI_WAIT_FOR (!sy_mapping_editor_has_unsaved_changes (fixture->editor));
+  SY_GUI_WAIT_FOR (seen.n_notified >= 2 && sy_application_get_automation (fixture->app) != NULL);
+  g_signal_handler_disconnect (fixture->app, handler);
+  automation = sy_application_get_automation (fixture->app);
+  g_signal_connect (automation, "run-finished", G_CALLBACK (run_finished_cb), &seen);
+  sy_automation_notify_change (automation, "Mintsoft", "wms/sales-orders");
+  SY_GUI_WAIT_FOR (seen.finished);
+  g_test_message ("run %" G_GINT64_FORMAT " (%s): %" G_GUINT64_FORMAT " created",
+                  seen.run->id, seen.cause, seen.run->created);
+  g_assert_cmpstr (seen.cause, ==, "webhook");
+  g_assert_cmpint (seen.run->state, ==, SY_SYNC_RUN_STATE_FINISHED);
+  g_assert_cmpuint (seen.run->created, >, 0);
+  g_signal_handlers_disconnect_by_data (automation, &seen);
+  g_clear_pointer (&seen.run, sy_sync_run_free);
+  g_clear_pointer (&seen.cause, g_free);
+
+  /* A schedule: every 15 minutes and at two times. */
+  gtk_switch_set_active (every_switch, TRUE);
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (every_spin)));
+  gtk_spin_button_set_value (every_spin, 15);
+  g_assert_cmpuint (sy_mapping_get_every_minutes (mapping), ==, 15);
+  g_assert_true (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+
+  /* A time that is not HH:MM is refused with a message, not applied. */
+  gtk_editable_set_text (at_row, "6:00, 18:30");
+  g_assert_true (gtk_widget_get_visible (at_error_row));
+  g_assert_nonnull (strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (at_error_row)), "“6:00”"));
+  g_assert_null (sy_mapping_get_at_times (mapping)[0]);
+  /* Nor saved while it says so. */
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>s", NULL);
+  {
+    AdwMessageDialog *dialog = sy_gui_test_find_message_dialog ();
+
+    g_assert_nonnull (dialog);
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "“6:00”"));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+  g_assert_true (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+  gtk_editable_set_text (at_row, "06:00, 18:30");
+  g_assert_false (gtk_widget_get_visible (at_error_row));
+  g_assert_cmpstr (sy_mapping_get_at_times (mapping)[0], ==, "06:00");
+  g_assert_cmpstr (sy_mapping_get_at_times (mapping)[1], ==, "18:30");
+  g_assert_null (sy_mapping_get_at_times (mapping)[2]);
+
+  gtk_widget_grab_focus (GTK_WIDGET (at_row));
+  sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 10);
+  shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor-automation");
+  g_clear_pointer (&shot, g_free);
+  gtk_window_set_default_size (fixture->window, 420, 760);
+  sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 30);
+  gtk_widget_grab_focus (GTK_WIDGET (on_changes_switch));
+  sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 10);
+  shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor-automation-narrow");
+  g_clear_pointer (&shot, g_free);
+  sy_gui_test_assert_buttons_labelled (GTK_WIDGET (fixture->window));
+
+  /* The file holds it. */
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>s", NULL);
+  SY_GUI_WAIT_FOR (!sy_mapping_editor_has_unsaved_changes (fixture->editor));
+  loaded = sy_mapping_load_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sy_mapping_get_every_minutes (loaded), ==, 15);
+  g_assert_cmpstr (sy_mapping_get_at_times (loaded)[0], ==, "06:00");
+  g_assert_cmpstr (sy_mapping_get_at_times (loaded)[1], ==, "18:30");
+  g_assert_true (sy_mapping_get_on_changes (loaded));
+
+  /* Read back into the widgets. */
+  gtk_switch_set_active (on_changes_switch, FALSE);
+  sy_mapping_editor_set_mapping (fixture->editor, loaded, file);
+  g_assert_true (gtk_switch_get_active (every_switch));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (every_spin), ==, 15);
+  g_assert_cmpstr (gtk_editable_get_text (at_row), ==, "06:00, 18:30");
+  g_assert_true (gtk_switch_get_active (on_changes_switch));
+  g_assert_false (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+
+  g_free (seen.cause);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -770,6 +921,8 @@ main (int   argc,
               fixture_set_up, test_preview_restart, fixture_tear_down);
 
   g_test_add_func ("/mapping-editor/demo-mapping", test_demo_mapping);
+  g_test_add ("/mapping-editor/automation", Fixture, NULL,
+              fixture_set_up, test_automation, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -22,6 +22,7 @@ typedef struct
 static const char * const all_keys[] = {
   "sync-batch-size", "sync-delay-ms", "sync-concurrency", "sync-max-rps",
   "request-timeout", "notify-on-finish", "default-base-url",
+  "run-in-background", "start-at-login",
 };
 
 static void
@@ -269,6 +270,105 @@ test_about (Fixture       *fixture,
   gtk_window_destroy (GTK_WINDOW (about));
 }
 
+
+/* "Run in the background" holds the application: closing its last window
+ * leaves it running (in g_application_run, which ends when nothing holds
+ * the application) until app.quit. "Start at login" writes the autostart
+ * file (outside Flatpak), only while running in the background. */
+typedef struct
+{
+  SyApplication *app;
+  gboolean       still_running;
+} BackgroundRun;
+
+static gboolean
+fail_timeout (gpointer user_data)
+{
+  g_error ("The application did not quit");
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+still_running_idle (gpointer user_data)
+{
+  BackgroundRun *run = user_data;
+
+  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (run->app)));
+  run->still_running = TRUE;
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+close_windows_idle (gpointer user_data)
+{
+  BackgroundRun *run = user_data;
+  GList *windows;
+
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (run->app))) != NULL)
+    gtk_window_close (GTK_WINDOW (windows->data));
+  /* Runs only if the loop goes on without windows. */
+  g_idle_add (still_running_idle, run);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_run_in_background (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  SyPreferencesWindow *preferences = open_preferences (fixture);
+  GtkSwitch *background = GTK_SWITCH (sy_preferences_window_get_control (preferences, "run-in-background"));
+  GtkSwitch *login = GTK_SWITCH (sy_preferences_window_get_control (preferences, "start-at-login"));
+  g_autofree char *autostart = sy_application_dup_autostart_path (fixture->app);
+  g_autofree char *contents = NULL;
+  g_autofree char *shot = NULL;
+  BackgroundRun run = { fixture->app, FALSE };
+  guint timeout;
+
+  g_assert_false (g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS));
+  g_assert_false (sy_application_get_held_in_background (fixture->app));
+  g_assert_false (gtk_widget_is_sensitive (GTK_WIDGET (login)));
+
+  gtk_switch_set_active (background, TRUE);
+  g_assert_true (g_settings_get_boolean (fixture->settings, "run-in-background"));
+  g_assert_true (sy_application_get_held_in_background (fixture->app));
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (login)));
+  g_assert_false (g_file_test (autostart, G_FILE_TEST_EXISTS));
+
+  gtk_switch_set_active (login, TRUE);
+  g_assert_true (g_file_get_contents (autostart, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, " --background\n"));
+  g_assert_nonnull (strstr (contents, "Type=Application\n"));
+
+  gtk_widget_grab_focus (GTK_WIDGET (login));
+  sy_gui_test_wait_frames (GTK_WIDGET (preferences), 10);
+  shot = sy_gui_test_screenshot (GTK_WIDGET (preferences), "preferences-background");
+  g_clear_pointer (&shot, g_free);
+  gtk_window_set_default_size (GTK_WINDOW (preferences), 360, 640);
+  sy_gui_test_wait_frames (GTK_WIDGET (preferences), 20);
+  gtk_widget_grab_focus (GTK_WIDGET (login));
+  sy_gui_test_wait_frames (GTK_WIDGET (preferences), 10);
+  shot = sy_gui_test_screenshot (GTK_WIDGET (preferences), "preferences-background-narrow");
+
+  /* Off again: no autostart without the background. */
+  gtk_switch_set_active (background, FALSE);
+  g_assert_false (sy_application_get_held_in_background (fixture->app));
+  g_assert_false (g_file_test (autostart, G_FILE_TEST_EXISTS));
+  gtk_switch_set_active (background, TRUE);
+  g_assert_true (g_file_test (autostart, G_FILE_TEST_EXISTS));
+
+  /* The last window closed, the application still runs and answers. */
+  timeout = g_timeout_add_seconds (120, fail_timeout, NULL);
+  g_idle_add (close_windows_idle, &run);
+  g_assert_cmpint (g_application_run (G_APPLICATION (fixture->app), 0, NULL), ==, 0);
+  g_source_remove (timeout);
+  g_assert_true (run.still_running);
+  g_assert_false (sy_application_get_held_in_background (fixture->app));
+
+  g_settings_reset (fixture->settings, "start-at-login");
+  g_assert_false (g_file_test (autostart, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -283,6 +383,8 @@ main (int   argc,
               fixture_set_up, test_default_base_url, fixture_tear_down);
   g_test_add ("/gui/preferences/about", Fixture, NULL,
               fixture_set_up, test_about, fixture_tear_down);
+  g_test_add ("/gui/preferences/run-in-background", Fixture, NULL,
+              fixture_set_up, test_run_in_background, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -6,7 +6,7 @@
 #include "sy-gui-test-util.h"
 #include "sy-mapping-editor-private.h"
 #include "sy-mapping-preview-private.h"
-#include "sy-preferences-window.h"
+#include "sy-preferences-window-private.h"
 #include "sy-record-browser-private.h"
 #include "sy-signature-checker-private.h"
 #include "sy-sync-window.h"
@@ -340,11 +340,81 @@ open_signature_checker (void)
   return GTK_WINDOW (checker);
 }
 
+/* Scrolls the scrolled window around widget so that widget is at its top. */
+static void
+scroll_to (GtkWidget *widget)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  graphene_rect_t bounds;
+
+  g_assert_nonnull (scrolled);
+  g_assert_true (gtk_widget_compute_bounds (widget, gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled)), &bounds));
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled)),
+                            MAX (0, bounds.origin.y - 12));
+  sy_gui_test_wait_frames (widget, 5);
+}
+
+/* The editor's Automation group, filled in. */
+static GtkWindow *
+open_mapping_automation (void)
+{
+  GtkWindow *window = open_mapping_editor ();
+  SyMappingEditor *editor = sy_mapping_editor_from_window (window);
+
+  gtk_switch_set_active (GTK_SWITCH (sy_gui_test_get_child (editor, SY_TYPE_MAPPING_EDITOR, "every_switch")), TRUE);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (sy_gui_test_get_child (editor, SY_TYPE_MAPPING_EDITOR, "every_spin")), 30);
+  gtk_editable_set_text (GTK_EDITABLE (sy_gui_test_get_child (editor, SY_TYPE_MAPPING_EDITOR, "at_row")), "06:00, 18:30");
+  gtk_switch_set_active (GTK_SWITCH (sy_gui_test_get_child (editor, SY_TYPE_MAPPING_EDITOR, "on_changes_switch")), TRUE);
+  return window;
+}
+
+static void
+prepare_mapping_automation (GtkWindow *window)
+{
+  scroll_to (sy_gui_test_get_child (sy_mapping_editor_from_window (window), SY_TYPE_MAPPING_EDITOR, "automation_group"));
+}
+
+static void
+close_mapping_automation (GtkWindow *window)
+{
+  SyMappingEditor *editor = sy_mapping_editor_from_window (window);
+
+  /* Not saved: the demo's file stays as it is. */
+  sy_mapping_editor_set_mapping (editor, NULL, NULL);
+  sy_gui_test_destroy_window (window);
+}
+
+/* The preferences' Background group, running in the background. */
+static GtkWindow *
+open_preferences_background (void)
+{
+  GtkWindow *window = open_preferences ();
+
+  g_settings_set_boolean (sy_application_get_settings (app), "run-in-background", TRUE);
+  return window;
+}
+
+static void
+prepare_preferences_background (GtkWindow *window)
+{
+  GtkWidget *control = sy_preferences_window_get_control (SY_PREFERENCES_WINDOW (window), "run-in-background");
+
+  scroll_to (gtk_widget_get_ancestor (control, ADW_TYPE_PREFERENCES_GROUP));
+}
+
+static void
+close_preferences_background (GtkWindow *window)
+{
+  g_settings_reset (sy_application_get_settings (app), "run-in-background");
+  sy_gui_test_destroy_window (window);
+}
+
 typedef struct
 {
   const char  *name;
   GtkWindow *(*open)  (void);
   void       (*close) (GtkWindow *window);
+  void       (*prepare) (GtkWindow *window);
 } Screen;
 
 static const Screen screens[] = {
@@ -354,6 +424,8 @@ static const Screen screens[] = {
   { "preferences", open_preferences, destroy_window },
   { "sync", open_sync_window, destroy_window },
   { "signature-checker", open_signature_checker, destroy_window },
+  { "mapping-automation", open_mapping_automation, close_mapping_automation, prepare_mapping_automation },
+  { "preferences-background", open_preferences_background, close_preferences_background, prepare_preferences_background },
 };
 
 static void
@@ -362,7 +434,7 @@ test_shoot (gconstpointer data)
   const Screen *screen = data;
   GtkWindow *window = screen->open ();
 
-  shoot_screen (window, screen->name, NULL);
+  shoot_screen (window, screen->name, screen->prepare);
   screen->close (window);
 }
 
@@ -412,6 +484,8 @@ main (int   argc,
   g_test_add_data_func ("/gui/screenshots/preferences", &screens[3], test_shoot);
   g_test_add_data_func ("/gui/screenshots/sync-window", &screens[4], test_shoot);
   g_test_add_data_func ("/gui/screenshots/signature-checker", &screens[5], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/mapping-automation", &screens[6], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/preferences-background", &screens[7], test_shoot);
   g_test_add_func ("/gui/screenshots/all-fit-360px", test_all_fit_narrow);
 
   status = g_test_run ();

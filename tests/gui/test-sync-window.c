@@ -652,6 +652,115 @@ test_sync_empty (void)
   sy_test_remove_tree (state_dir);
 }
 
+
+/* A run that automation started says so in the history: "Scheduled",
+ * "On changes"; one a person started says nothing about it. */
+static void
+test_history_cause (void)
+{
+  g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_sync_run_free);
+  const char *causes[] = { NULL, "scheduled", "webhook" };
+  const char *shown[] = { NULL, "Scheduled", "On changes" };
+  GtkWidget *history = sy_sync_history_list_new ();
+  GtkWidget *list;
+  GtkWidget *child;
+  guint i = 0;
+
+  g_object_ref_sink (history);
+  for (i = 0; i < G_N_ELEMENTS (causes); i++)
+    {
+      SySyncRun *run = sy_sync_run_new ();
+
+      run->id = i + 1;
+      run->state = SY_SYNC_RUN_STATE_FINISHED;
+      run->started_at = 1700000000;
+      run->cause = g_strdup (causes[i]);
+      g_ptr_array_add (runs, run);
+    }
+  sy_sync_history_list_set_runs (SY_SYNC_HISTORY_LIST (history), runs);
+
+  list = sy_gui_test_get_child (history, SY_TYPE_SYNC_HISTORY_LIST, "list");
+  for (child = gtk_widget_get_first_child (list), i = 0; child != NULL; child = gtk_widget_get_next_sibling (child), i++)
+    {
+      const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (child));
+
+      g_test_message ("%s", subtitle);
+      if (shown[i] != NULL)
+        g_assert_true (g_str_has_suffix (subtitle, shown[i]));
+      else
+        {
+          g_assert_null (strstr (subtitle, "Scheduled"));
+          g_assert_null (strstr (subtitle, "On changes"));
+        }
+    }
+  g_assert_cmpuint (i, ==, 3);
+  g_object_unref (history);
+}
+
+
+/* An automated run that could not sync is told in a notification whose
+ * action opens the mapping's Sync window. Here the mapping's target
+ * connection does not exist. */
+static void
+test_automation_notification (void)
+{
+  g_autoptr(SySandboxProcess) sandbox = NULL;
+  g_autofree char *config_dir = sy_test_make_tmpdir ("switchyard-sync-config");
+  g_autofree char *state_dir = sy_test_make_tmpdir ("switchyard-sync-state");
+  g_autofree char *mapping_path = g_build_filename (config_dir, "mappings", "mintsoft-to-netsuite.json", NULL);
+  g_autoptr(GPtrArray) summaries = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDBusNodeInfo) node = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) owned = NULL;
+  g_autoptr(SyMapping) mapping = NULL;
+  g_autofree char *expected = NULL;
+  SyAutomation *automation;
+  SyApplication *app;
+  guint registration;
+
+  g_assert_nonnull (bus);
+  registration = g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", node->interfaces[0],
+                                                    &notifications_vtable, summaries, NULL, &error);
+  g_assert_no_error (error);
+  owned = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "RequestName", g_variant_new ("(su)", "org.freedesktop.Notifications", 4),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+
+  sandbox = sy_test_start_sandbox (NULL);
+  app = sy_gui_test_start_app (config_dir, state_dir, FALSE);
+  sy_gui_test_add_sandbox_connection (app, sandbox, SY_DEMO_MINTSOFT_NAME, "wms", "wms");
+  g_assert_true (sy_mapping_editor_install_demo_mapping_for (app, &error));
+  g_assert_no_error (error);
+  mapping = sy_mapping_load_file (mapping_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (sy_mapping_set_automation (mapping, 0, NULL, TRUE, &error));
+  g_assert_true (sy_mapping_save_file (mapping, mapping_path, &error));
+  g_assert_no_error (error);
+
+  sy_application_reload_automation (app);
+  SY_GUI_WAIT_FOR (sy_application_get_automation (app) != NULL);
+  automation = sy_application_get_automation (app);
+  sy_automation_notify_change (automation, SY_DEMO_MINTSOFT_NAME, sy_mapping_get_source_entity (mapping));
+  SY_GUI_WAIT_FOR (summaries->len > 0);
+  expected = g_strdup_printf ("“%s” Could Not Sync", sy_mapping_get_name (mapping));
+  g_assert_cmpstr (g_ptr_array_index (summaries, 0), ==, expected);
+
+  /* Its action opens the mapping's Sync window. */
+  g_assert_true (window_gone (app));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "show-run", g_variant_new ("(sx)", mapping_path, (gint64) 0));
+  g_assert_false (window_gone (app));
+
+  sy_gui_test_stop_app (app);
+  g_dbus_connection_unregister_object (bus, registration);
+  g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "ReleaseName", g_variant_new ("(s)", "org.freedesktop.Notifications"),
+                               NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  sy_test_remove_tree (config_dir);
+  sy_test_remove_tree (state_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -664,6 +773,8 @@ main (int   argc,
   g_test_add_func ("/gui/sync/stop-resume-retry", test_sync_stop_resume_retry);
   g_test_add_func ("/gui/sync/failure-paging", test_failure_paging);
   g_test_add_func ("/gui/sync/notification", test_sync_notification);
+  g_test_add_func ("/gui/sync/history-cause", test_history_cause);
+  g_test_add_func ("/gui/sync/automation-notification", test_automation_notification);
 
   return g_test_run ();
 }

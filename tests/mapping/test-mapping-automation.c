@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "sy-mapping.h"
 
 /* The mapping file's optional "automation" member: loaded, refused with
@@ -190,6 +192,54 @@ test_parse_time (void)
   g_assert_false (sy_mapping_parse_time ("23:5x", NULL, NULL));
 }
 
+
+/* What serve and the application automate: the *.json files of a folder,
+ * not hidden, sorted; a folder that does not exist has none. */
+static void
+test_list_files (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("switchyard-list-XXXXXX", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing", NULL);
+  g_autofree char *not_a_dir = g_build_filename (dir, "b.json", NULL);
+  const char *names[] = { "b.json", "a.json", ".hidden.json", "notes.txt", "c.json~" };
+  g_autoptr(GPtrArray) paths = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (dir);
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+
+      g_assert_true (g_file_set_contents (path, "{}", -1, NULL));
+    }
+
+  paths = sy_mapping_list_files (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (paths->len, ==, 2);
+  g_assert_true (g_str_has_suffix (g_ptr_array_index (paths, 0), G_DIR_SEPARATOR_S "a.json"));
+  g_assert_true (g_str_has_suffix (g_ptr_array_index (paths, 1), G_DIR_SEPARATOR_S "b.json"));
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (paths, 0), dir));
+  g_clear_pointer (&paths, g_ptr_array_unref);
+
+  paths = sy_mapping_list_files (missing, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (paths->len, ==, 0);
+  g_clear_pointer (&paths, g_ptr_array_unref);
+
+  /* A file where the folder should be is an error. */
+  paths = sy_mapping_list_files (not_a_dir, &error);
+  g_assert_null (paths);
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+
+      g_assert_cmpint (g_remove (path), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -202,6 +252,7 @@ main (int   argc,
   g_test_add_func ("/mapping/automation/refusals", test_refusals);
   g_test_add_func ("/mapping/automation/setter", test_setter);
   g_test_add_func ("/mapping/automation/parse-time", test_parse_time);
+  g_test_add_func ("/mapping/automation/list-files", test_list_files);
 
   return g_test_run ();
 }
