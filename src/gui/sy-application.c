@@ -26,6 +26,7 @@ struct _SyApplication
   SyConnectionStore *connections;
   SySecretStore     *secrets;
   SyStateStore      *state;
+  SyWebhookReceivers *webhook_receivers;
   GError            *load_error;
   GSettings         *settings;
 
@@ -418,6 +419,9 @@ sy_application_shutdown (GApplication *application)
   for (guint i = 0; i < G_N_ELEMENTS (self->signal_sources); i++)
     g_clear_handle_id (&self->signal_sources[i], g_source_remove);
 
+  if (self->webhook_receivers != NULL)
+    sy_webhook_receivers_stop_all (self->webhook_receivers);
+
   G_APPLICATION_CLASS (sy_application_parent_class)->shutdown (application);
 }
 
@@ -431,6 +435,7 @@ sy_application_dispose (GObject *object)
   for (guint i = 0; i < G_N_ELEMENTS (self->signal_sources); i++)
     g_clear_handle_id (&self->signal_sources[i], g_source_remove);
   g_clear_object (&self->demo);
+  g_clear_object (&self->webhook_receivers);
   g_clear_object (&self->connections);
   g_clear_object (&self->secrets);
   g_clear_object (&self->state);
@@ -572,6 +577,17 @@ sy_application_get_state_store (SyApplication *self)
   g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
 
   return self->state;
+}
+
+SyWebhookReceivers *
+sy_application_get_webhook_receivers (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+
+  /* Made on first use: most sessions never start a receiver. */
+  if (self->webhook_receivers == NULL && self->state != NULL)
+    self->webhook_receivers = sy_webhook_receivers_new (self->state, sy_catalogue_get_default ());
+  return self->webhook_receivers;
 }
 
 SySecretStore *
