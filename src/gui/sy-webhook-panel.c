@@ -107,7 +107,12 @@ update_receiver (SyWebhookPanel *self)
     adw_action_row_set_subtitle (self->receive_row, _("Listens on this computer only"));
 
   /* The settings a receiver was started with stay until it stops. */
-  gtk_widget_set_sensitive (GTK_WIDGET (self->signing_group), !running && self->connection != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->secret_row), !running && self->connection != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->scheme_row), !running && self->connection != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->header_row), !running && self->connection != NULL);
+  adw_preferences_group_set_description (self->signing_group,
+                                         running ? _("Turn receiving off to change how deliveries are signed.")
+                                                 : _("How the sender signs its deliveries. A delivery whose signature does not match is refused."));
   gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), !running);
   gtk_widget_set_visible (GTK_WIDGET (self->url_row), running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "webhooks.copy-url", running);

@@ -262,7 +262,8 @@ test_deliveries (Fixture       *fixture,
   g_assert_true (g_str_has_prefix (url, "http://127.0.0.1:"));
   g_assert_cmpstr (gtk_label_get_text (url_label), ==, url);
   g_assert_true (gtk_widget_get_visible (panel_child (fixture, "url_row")));
-  g_assert_false (gtk_widget_get_sensitive (panel_child (fixture, "signing_group")));
+  g_assert_false (gtk_widget_get_sensitive (panel_child (fixture, "secret_row")));
+  g_assert_false (gtk_widget_get_sensitive (panel_child (fixture, "scheme_row")));
   g_assert_false (tree_contains (fixture->config_dir, SECRET));
 
   /* A genuine delivery: 200, and in the list as accepted. */
