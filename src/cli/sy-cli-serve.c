@@ -111,39 +111,6 @@ on_run_finished (SyAutomation *automation,
     }
 }
 
-static int
-compare_paths (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
-/* The mappings' files, sorted by name; a folder that does not exist has
- * none. */
-static GPtrArray *
-list_mapping_files (const char  *dir,
-                    GError     **error)
-{
-  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GDir) listing = NULL;
-  g_autoptr(GError) local_error = NULL;
-  const char *name;
-
-  listing = g_dir_open (dir, 0, &local_error);
-  if (listing == NULL)
-    {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return g_steal_pointer (&paths);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  while ((name = g_dir_read_name (listing)) != NULL)
-    if (g_str_has_suffix (name, ".json") && name[0] != '.')
-      g_ptr_array_add (paths, g_build_filename (dir, name, NULL));
-  g_ptr_array_sort (paths, compare_paths);
-  return g_steal_pointer (&paths);
-}
-
 static char *
 describe_automation (SyMapping *mapping)
 {
@@ -385,7 +352,7 @@ sy_cli_serve_run (SyCliContext *context,
   server.automation = sy_automation_new (state, connections, sy_cli_context_get_secrets (context), NULL);
 
   mappings_dir = g_build_filename (sy_cli_context_get_config_dir (context), "mappings", NULL);
-  paths = list_mapping_files (mappings_dir, &error);
+  paths = sy_mapping_list_files (mappings_dir, &error);
   if (paths == NULL)
     {
       g_clear_object (&server.automation);

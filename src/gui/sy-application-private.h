@@ -23,4 +23,9 @@ SyPreferencesWindow *sy_application_show_preferences   (SyApplication *self);
  * returns it. */
 SySignatureChecker *sy_application_show_signature_checker (SyApplication *self);
 
+/* Loads the mappings of mappings/ again into a new automation, once the
+ * current one stopped (after its batches in flight); the mapping editor
+ * calls it after saving. */
+void               sy_application_reload_automation    (SyApplication *self);
+
 G_END_DECLS

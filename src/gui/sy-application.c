@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include "sy-application-private.h"
+#include "sy-catalogue.h"
 #include "sy-mapping-editor.h"
 #include "sy-paths.h"
 #include "sy-preferences-window.h"
@@ -35,6 +36,11 @@ struct _SyApplication
   gboolean           demo_done;
 
   guint              signal_sources[2];
+
+  SyAutomation      *automation;
+  GCancellable      *cancellable;
+  guint              n_stopping;        /* automations stopping */
+  gboolean           reload_pending;    /* a reload waits for one to stop */
 };
 
 G_DEFINE_FINAL_TYPE (SyApplication, sy_application, ADW_TYPE_APPLICATION)
@@ -45,6 +51,7 @@ enum {
   PROP_STATE_DIR,
   PROP_DEMO,
   PROP_SECRET_STORE,
+  PROP_AUTOMATION,
   N_PROPS
 };
 
@@ -141,6 +148,107 @@ demo_stopped_cb (GObject      *source,
   if (!sy_demo_stop_finish (SY_DEMO (source), result, &error))
     g_message ("The demo tokens could not all be deleted from the keyring: %s", error->message);
   *done = TRUE;
+}
+
+/* Automation: the mappings of mappings/ on their schedules and on
+ * changes, as `switchyard-cli serve` runs them (docs/architecture.md §6). */
+
+static void load_automation (SyApplication *self);
+
+static void
+automation_started_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sy_automation_start_finish (SY_AUTOMATION (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("The automation could not start: %s", error->message);
+}
+
+static void
+automation_stopped_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(SyApplication) self = user_data;
+
+  sy_automation_stop_finish (SY_AUTOMATION (source), result, NULL);
+  self->n_stopping--;
+  /* The old one's runs stopped after their batch, their pairs' locks are
+   * free: the new one resumes them. */
+  if (self->n_stopping == 0 && self->reload_pending)
+    {
+      self->reload_pending = FALSE;
+      load_automation (self);
+    }
+}
+
+static void
+stop_automation (SyApplication *self)
+{
+  g_autoptr(SyAutomation) automation = g_steal_pointer (&self->automation);
+
+  if (automation == NULL)
+    return;
+  self->n_stopping++;
+  sy_automation_stop_async (automation, automation_stopped_cb, g_object_ref (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTOMATION]);
+}
+
+/* A file that cannot be used is reported and left out: the others still run. */
+static void
+load_automation (SyApplication *self)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(GPtrArray) paths = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->state == NULL || self->automation != NULL)
+    return;
+
+  self->automation = sy_automation_new (self->state, self->connections, self->secrets, NULL);
+  dir = g_build_filename (self->config_dir, "mappings", NULL);
+  paths = sy_mapping_list_files (dir, &error);
+  if (paths == NULL)
+    g_message ("%s", error->message);
+  for (guint i = 0; paths != NULL && i < paths->len; i++)
+    {
+      const char *path = g_ptr_array_index (paths, i);
+      g_autoptr(SyMapping) mapping = NULL;
+      g_autoptr(GError) mapping_error = NULL;
+
+      mapping = sy_mapping_load_file (path, &mapping_error);
+      if (mapping != NULL && !sy_mapping_validate (mapping, sy_catalogue_get_default (), &mapping_error))
+        g_clear_object (&mapping);
+      if (mapping == NULL)
+        {
+          g_message ("%s: left out of the automation: %s", path, mapping_error->message);
+          continue;
+        }
+      if (sy_mapping_has_automation (mapping))
+        sy_automation_add_mapping (self->automation, mapping);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTOMATION]);
+  sy_automation_start_async (self->automation, self->cancellable, automation_started_cb, NULL);
+}
+
+void
+sy_application_reload_automation (SyApplication *self)
+{
+  g_return_if_fail (SY_IS_APPLICATION (self));
+
+  if (self->state == NULL)
+    return;
+  self->reload_pending = TRUE;
+  stop_automation (self);
+  if (self->n_stopping == 0)
+    {
+      self->reload_pending = FALSE;
+      load_automation (self);
+    }
 }
 
 /* Actions */
@@ -379,6 +487,8 @@ sy_application_startup (GApplication *application)
     if (self->state == NULL)
       g_message ("%s", state_error->message);
   }
+
+  load_automation (self);
 }
 
 static void
@@ -419,8 +529,16 @@ sy_application_shutdown (GApplication *application)
   for (guint i = 0; i < G_N_ELEMENTS (self->signal_sources); i++)
     g_clear_handle_id (&self->signal_sources[i], g_source_remove);
 
+  /* No delivery is taken that nothing would act on; the sender retries. */
   if (self->webhook_receivers != NULL)
     sy_webhook_receivers_stop_all (self->webhook_receivers);
+
+  /* As serve stops: no new run, the running ones after their batch in
+   * flight (they resume at the next start). */
+  self->reload_pending = FALSE;
+  stop_automation (self);
+  while (self->n_stopping > 0)
+    g_main_context_iteration (NULL, TRUE);
 
   G_APPLICATION_CLASS (sy_application_parent_class)->shutdown (application);
 }
@@ -434,6 +552,9 @@ sy_application_dispose (GObject *object)
 
   for (guint i = 0; i < G_N_ELEMENTS (self->signal_sources); i++)
     g_clear_handle_id (&self->signal_sources[i], g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->automation);
+  g_clear_object (&self->cancellable);
   g_clear_object (&self->demo);
   g_clear_object (&self->webhook_receivers);
   g_clear_object (&self->connections);
@@ -478,6 +599,9 @@ sy_application_get_property (GObject    *object,
       break;
     case PROP_SECRET_STORE:
       g_value_set_object (value, self->secrets);
+      break;
+    case PROP_AUTOMATION:
+      g_value_set_object (value, self->automation);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -543,12 +667,17 @@ sy_application_class_init (SyApplicationClass *klass)
     g_param_spec_object ("secret-store", NULL, NULL, SY_TYPE_SECRET_STORE,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  properties[PROP_AUTOMATION] =
+    g_param_spec_object ("automation", NULL, NULL, SY_TYPE_AUTOMATION,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 sy_application_init (SyApplication *self)
 {
+  self->cancellable = g_cancellable_new ();
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Connect business systems and browse their records."));
@@ -579,14 +708,29 @@ sy_application_get_state_store (SyApplication *self)
   return self->state;
 }
 
+static void
+automation_changed_cb (SyApplication *self,
+                       GParamSpec    *pspec,
+                       gpointer       user_data)
+{
+  if (self->webhook_receivers != NULL)
+    sy_webhook_receivers_set_automation (self->webhook_receivers, self->automation);
+}
+
 SyWebhookReceivers *
 sy_application_get_webhook_receivers (SyApplication *self)
 {
   g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
 
-  /* Made on first use: most sessions never start a receiver. */
+  /* Made on first use: most sessions never start a receiver. Their
+   * accepted events go to whichever automation the application has now
+   * (a saved mapping replaces it). */
   if (self->webhook_receivers == NULL && self->state != NULL)
-    self->webhook_receivers = sy_webhook_receivers_new (self->state, sy_catalogue_get_default ());
+    {
+      self->webhook_receivers = sy_webhook_receivers_new (self->state, sy_catalogue_get_default ());
+      sy_webhook_receivers_set_automation (self->webhook_receivers, self->automation);
+      g_signal_connect (self, "notify::automation", G_CALLBACK (automation_changed_cb), NULL);
+    }
   return self->webhook_receivers;
 }
 
@@ -637,4 +781,11 @@ sy_application_get_load_error (SyApplication *self)
 {
   g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
   return self->load_error;
+}
+
+SyAutomation *
+sy_application_get_automation (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+  return self->automation;
 }

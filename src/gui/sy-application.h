@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "sy-automation.h"
 #include "sy-connection-store.h"
 #include "sy-secret-store.h"
 #include "sy-state-store.h"
@@ -31,6 +32,14 @@ SyWebhookReceivers *sy_application_get_webhook_receivers (SyApplication *self);
 const char        *sy_application_get_config_dir       (SyApplication *self);
 const char        *sy_application_get_state_dir        (SyApplication *self);
 gboolean           sy_application_get_demo_mode        (SyApplication *self);
+/* The "automation" property: runs the mappings of the configuration's
+ * mappings/ folder on their schedules and on changes (what `switchyard-cli
+ * serve` does), for the application's lifetime, on the real clock. NULL
+ * before startup and when state.db could not be opened. Saving a mapping
+ * in the editor reloads the mappings into a new one (the running runs stop
+ * after their batch and resume in it): look it up when needed, or follow
+ * notify::automation, rather than keeping it. */
+SyAutomation      *sy_application_get_automation       (SyApplication *self);
 /* Why connections.json could not be loaded at startup, or NULL. */
 const GError      *sy_application_get_load_error       (SyApplication *self);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "sy-application-private.h"
 #include "sy-file.h"
 #include "sy-mapping-editor-internal.h"
 #include "sy-sync-window.h"
@@ -69,6 +70,24 @@ save_data_free (SaveData *data)
   g_free (data);
 }
 
+/* A mapping saved in the configuration's mappings/ folder may have a new
+ * schedule: the application's automation loads the folder again. */
+static void
+reload_automation (SyMappingEditor *self,
+                   GFile           *file)
+{
+  GtkWindow *window = get_window (self);
+  GtkApplication *app = window ? gtk_window_get_application (window) : NULL;
+  g_autoptr(GFile) parent = g_file_get_parent (file);
+  g_autoptr(GFile) mappings = NULL;
+
+  if (!SY_IS_APPLICATION (app) || parent == NULL)
+    return;
+  mappings = g_file_new_build_filename (sy_application_get_config_dir (SY_APPLICATION (app)), "mappings", NULL);
+  if (g_file_equal (parent, mappings))
+    sy_application_reload_automation (SY_APPLICATION (app));
+}
+
 static void
 saved_cb (GObject      *source,
           GAsyncResult *result,
@@ -96,6 +115,7 @@ saved_cb (GObject      *source,
       sy_mapping_editor_mark_saved (self, data->file);
       add_toast (self, toast);
     }
+  reload_automation (self, data->file);
   pending_run (self, g_steal_pointer (&data->pending));
   save_data_free (data);
 }

@@ -94,6 +94,11 @@ SyMapping   *sy_mapping_load_finish          (GAsyncResult      *result,
                                               GError           **error);
 SyMapping   *sy_mapping_load_file            (const char        *path,
                                               GError           **error);
+/* The mapping files (*.json, not hidden) of a folder such as the
+ * configuration's mappings/, as full paths sorted by name; a folder that
+ * does not exist has none. What `serve` and the application automate. */
+GPtrArray   *sy_mapping_list_files           (const char        *dir,
+                                              GError           **error);
 
 /* Pretty-printed JSON in the §8 format, members in a stable order. */
 char        *sy_mapping_to_data              (SyMapping         *self,
