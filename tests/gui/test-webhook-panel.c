@@ -5,6 +5,7 @@
 #include <libsoup/soup.h>
 
 #include "sy-application.h"
+#include "sy-automation.h"
 #include "sy-connection-page.h"
 #include "sy-gui-test-util.h"
 #include "sy-error.h"
@@ -22,6 +23,19 @@
  * refuses forged ones, and the events list shows both. */
 
 #define SECRET "panel-secret-7c2d9e"
+
+/* Runs on each change of the warehouse's sales orders (the ERP has no token,
+ * so the run fails at once: what matters is that it was asked for). */
+static const char mapping_text[] =
+  "{\n  \"version\": 1,\n  \"name\": \"Orders\",\n"
+  "  \"source\": {\"connection\": \"Warehouse\", \"entity\": \"wms/sales-orders\"},\n"
+  "  \"target\": {\"connection\": \"ERP\", \"entity\": \"erp/sales-orders\"},\n"
+  "  \"match\": {\"source\": \"key\", \"target\": \"code\"},\n"
+  "  \"automation\": {\"on_changes\": true},\n"
+  "  \"fields\": [\n"
+  "    {\"target\": \"code\", \"source\": \"key\"},\n"
+  "    {\"target\": \"orderNumber\", \"source\": \"orderNumber\", \"required\": true}\n"
+  "  ]\n}\n";
 #define CONNECTION_NAME "Warehouse"
 
 typedef struct
@@ -67,6 +81,18 @@ fixture_set_up (Fixture       *fixture,
   connection = sy_connection_new (CONNECTION_NAME, "http://127.0.0.1:9/");
   g_assert_true (sy_connection_store_add (connections, connection, &error));
   g_assert_no_error (error);
+  if (data != NULL)
+    {
+      g_autoptr(SyConnection) erp = sy_connection_new ("ERP", "http://127.0.0.1:9/");
+      g_autofree char *dir = g_build_filename (fixture->config_dir, "mappings", NULL);
+      g_autofree char *path = g_build_filename (dir, "orders.json", NULL);
+
+      g_assert_true (sy_connection_store_add (connections, erp, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+      g_assert_true (g_file_set_contents (path, mapping_text, -1, &error));
+      g_assert_no_error (error);
+    }
 
   fixture->app = sy_gui_test_start_app (fixture->config_dir, fixture->state_dir, FALSE);
   g_assert_nonnull (sy_application_get_state_store (fixture->app));
@@ -360,6 +386,67 @@ test_refresh (Fixture       *fixture,
   sy_gui_test_assert_buttons_labelled (GTK_WIDGET (fixture->panel));
 }
 
+typedef struct
+{
+  guint n_webhook_runs;
+  char *mapping_name;
+} Runs;
+
+static void
+on_run_finished (SyAutomation *automation,
+                 SyMapping    *mapping,
+                 const char   *cause,
+                 gpointer      run,
+                 GError       *error,
+                 Runs         *runs)
+{
+  if (g_strcmp0 (cause, "webhook") == 0)
+    {
+      runs->n_webhook_runs++;
+      g_free (runs->mapping_name);
+      runs->mapping_name = g_strdup (sy_mapping_get_name (mapping));
+    }
+}
+
+/* A delivery taken by the panel's receiver asks the application's
+ * automation for the runs of the mappings that sync on changes; a forged
+ * one asks for nothing. */
+static void
+test_triggers (Fixture       *fixture,
+               gconstpointer  data)
+{
+  SyAutomation *automation = sy_application_get_automation (fixture->app);
+  GtkSwitch *receive_switch = panel_child (fixture, "receive_switch");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *body = make_body ("evt_trigger_1", "SO-8001");
+  g_autofree char *forged = make_body ("evt_trigger_2", "SO-8002");
+  Runs runs = { 0 };
+  gulong handler;
+
+  g_assert_nonnull (automation);
+  handler = g_signal_connect (automation, "run-finished", G_CALLBACK (on_run_finished), &runs);
+
+  set_secret (fixture, SECRET);
+  gtk_switch_set_active (receive_switch, TRUE);
+  SY_GUI_WAIT_FOR (get_receiver (fixture) != NULL && !sy_webhook_panel_is_busy (fixture->panel));
+  url = sy_webhook_receiver_get_url (get_receiver (fixture));
+
+  g_assert_cmpuint (post (url, forged, "not-the-secret", &error), ==, 401);
+  g_assert_no_error (error);
+  SY_GUI_WAIT_FOR (find_event_row (fixture, "Refused: ") != NULL);
+  g_assert_cmpuint (runs.n_webhook_runs, ==, 0);
+
+  g_assert_cmpuint (post (url, body, SECRET, &error), ==, 200);
+  g_assert_no_error (error);
+  SY_GUI_WAIT_FOR (runs.n_webhook_runs > 0);
+  g_assert_cmpstr (runs.mapping_name, ==, "Orders");
+  SY_GUI_WAIT_FOR (find_event_row (fixture, "SO-8001") != NULL);
+
+  g_signal_handler_disconnect (automation, handler);
+  g_free (runs.mapping_name);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -369,5 +456,6 @@ main (int   argc,
   g_test_add ("/gui/webhook-panel/deliveries", Fixture, NULL, fixture_set_up, test_deliveries, fixture_tear_down);
   g_test_add ("/gui/webhook-panel/port-in-use", Fixture, NULL, fixture_set_up, test_port_in_use, fixture_tear_down);
   g_test_add ("/gui/webhook-panel/refresh", Fixture, NULL, fixture_set_up, test_refresh, fixture_tear_down);
+  g_test_add ("/gui/webhook-panel/triggers", Fixture, "with-mapping", fixture_set_up, test_triggers, fixture_tear_down);
   return g_test_run ();
 }
