@@ -10,7 +10,7 @@
 #include "sy-cli-command.h"
 #include "sy-cli-groups.h"
 #include "sy-state-store-sync.h"
-#include "sy-webhook-receiver.h"
+#include "sy-webhook-receivers.h"
 #include "sy-webhook-settings.h"
 
 /* `switchyard-cli serve`: the mappings of the configuration's mappings/
@@ -23,7 +23,7 @@ typedef struct
 {
   SyCliContext *context;
   SyAutomation *automation;
-  GPtrArray    *receivers;    /* of SyWebhookReceiver */
+  SyWebhookReceivers *receivers;
   gboolean      stopped;
   gulong        cancelled_handler;
 } Server;
@@ -139,21 +139,12 @@ describe_automation (SyMapping *mapping)
 }
 
 static void
-on_event_accepted (SyWebhookReceiver *receiver,
-                   const char        *connection_name,
-                   const char        *entity,
-                   const char        *record_key,
-                   Server            *server)
-{
-  sy_automation_notify_change (server->automation, connection_name, entity);
-}
-
-static void
-on_delivery (SyWebhookReceiver *receiver,
-             guint              status,
+on_delivery (SyWebhookReceivers *receivers,
+             SyWebhookReceiver  *receiver,
+             guint               status,
              const char         *verdict,
-             gpointer           event_pointer,
-             Server            *server)
+             gpointer            event_pointer,
+             Server             *server)
 {
   const SyWebhookEvent *event = event_pointer;
   const char *name = sy_connection_get_name (sy_webhook_receiver_get_connection (receiver));
@@ -197,7 +188,6 @@ parse_webhook_ports (char       **specs,
  * serve before anything runs. */
 static int
 start_receivers (Server       *server,
-                 SyStateStore *state,
                  const char   *address,
                  GHashTable   *ports)
 {
@@ -212,7 +202,7 @@ start_receivers (Server       *server,
       g_autoptr(GAsyncResult) result = NULL;
       g_autoptr(GError) error = NULL;
       g_autoptr(SyCliSecret) secret = NULL;
-      g_autoptr(SyWebhookReceiver) receiver = NULL;
+      SyWebhookReceiver *receiver;
       g_autofree char *url = NULL;
       gpointer port = NULL;
       gboolean named = g_hash_table_lookup_extended (ports, key, NULL, &port);
@@ -228,14 +218,13 @@ start_receivers (Server       *server,
           return sy_cli_report_error (error, NULL);
         }
 
-      receiver = sy_webhook_receiver_new (connection, secret, state, sy_catalogue_get_default ());
-      if (!sy_webhook_receiver_listen (receiver, address, GPOINTER_TO_UINT (port), &error))
+      /* Its accepted events go to the automation (SyWebhookReceivers). */
+      receiver = sy_webhook_receivers_start (server->receivers, connection, secret, address,
+                                             GPOINTER_TO_UINT (port), &error);
+      if (receiver == NULL)
         return sy_cli_report_error (error, NULL);
-      g_signal_connect (receiver, "event-accepted", G_CALLBACK (on_event_accepted), server);
-      g_signal_connect (receiver, "delivery", G_CALLBACK (on_delivery), server);
       url = sy_webhook_receiver_get_url (receiver);
       log_line (_("“%s”: receiving webhook deliveries at %s"), sy_connection_get_name (connection), url);
-      g_ptr_array_add (server->receivers, g_steal_pointer (&receiver));
     }
 
   if (g_hash_table_size (ports) > 0)
@@ -254,8 +243,7 @@ start_receivers (Server       *server,
 static void
 stop_receivers (Server *server)
 {
-  for (guint i = 0; i < server->receivers->len; i++)
-    sy_webhook_receiver_stop (g_ptr_array_index (server->receivers, i));
+  sy_webhook_receivers_stop_all (server->receivers);
 }
 
 static void
@@ -348,13 +336,16 @@ sy_cli_serve_run (SyCliContext *context,
     return sy_cli_report_error (error, _("Could not open the state database"));
 
   server.context = context;
-  server.receivers = g_ptr_array_new_with_free_func (g_object_unref);
+  server.receivers = sy_webhook_receivers_new (state, sy_catalogue_get_default ());
   server.automation = sy_automation_new (state, connections, sy_cli_context_get_secrets (context), NULL);
+  sy_webhook_receivers_set_automation (server.receivers, server.automation);
+  g_signal_connect (server.receivers, "delivery", G_CALLBACK (on_delivery), &server);
 
   mappings_dir = g_build_filename (sy_cli_context_get_config_dir (context), "mappings", NULL);
   paths = sy_mapping_list_files (mappings_dir, &error);
   if (paths == NULL)
     {
+      g_clear_object (&server.receivers);
       g_clear_object (&server.automation);
       return sy_cli_report_error (error, NULL);
     }
@@ -389,13 +380,13 @@ sy_cli_serve_run (SyCliContext *context,
   server.cancelled_handler = g_cancellable_connect (sy_cli_context_get_cancellable (context),
                                                     G_CALLBACK (on_cancelled), &server, NULL);
 
-  exit_code = start_receivers (&server, state, webhook_address, ports);
+  exit_code = start_receivers (&server, webhook_address, ports);
   if (exit_code != SY_CLI_EXIT_OK)
     {
       stop_receivers (&server);
       g_cancellable_disconnect (sy_cli_context_get_cancellable (context), server.cancelled_handler);
       sy_cli_context_set_interrupt_func (context, NULL, NULL);
-      g_clear_pointer (&server.receivers, g_ptr_array_unref);
+      g_clear_object (&server.receivers);
       g_clear_object (&server.automation);
       return exit_code;
     }
@@ -413,7 +404,7 @@ sy_cli_serve_run (SyCliContext *context,
   stop_receivers (&server);
   if (exit_code == SY_CLI_EXIT_OK)
     log_line ("%s", _("Stopped"));
-  g_clear_pointer (&server.receivers, g_ptr_array_unref);
+  g_clear_object (&server.receivers);
   g_clear_object (&server.automation);
   return exit_code;
 }

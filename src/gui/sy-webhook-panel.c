@@ -521,13 +521,16 @@ receivers_changed_cb (SyWebhookReceivers *receivers,
 
 static void
 delivery_cb (SyWebhookReceivers *receivers,
-             const char         *connection_id,
+             SyWebhookReceiver  *receiver,
              guint               status,
              const char         *verdict,
              gpointer            event,
              SyWebhookPanel     *self)
 {
-  if (self->connection != NULL && g_strcmp0 (connection_id, sy_connection_get_id (self->connection)) == 0)
+  SyConnection *connection = sy_webhook_receiver_get_connection (receiver);
+
+  if (self->connection != NULL &&
+      g_strcmp0 (sy_connection_get_id (connection), sy_connection_get_id (self->connection)) == 0)
     sy_webhook_panel_refresh (self);
 }
 

@@ -62,7 +62,7 @@ sy_webhook_receivers_class_init (SyWebhookReceiversClass *klass)
   signals[SIGNAL_DELIVERY] =
     g_signal_new ("delivery", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 4,
-                  G_TYPE_STRING, G_TYPE_UINT, G_TYPE_STRING, G_TYPE_POINTER);
+                  SY_TYPE_WEBHOOK_RECEIVER, G_TYPE_UINT, G_TYPE_STRING, G_TYPE_POINTER);
 }
 
 static void
@@ -114,12 +114,12 @@ on_delivery (SyWebhookReceiver  *receiver,
              gpointer            event,
              SyWebhookReceivers *self)
 {
-  SyConnection *connection = sy_webhook_receiver_get_connection (receiver);
-
-  g_signal_emit (self, signals[SIGNAL_DELIVERY], 0, sy_connection_get_id (connection), status, verdict, event);
+  g_signal_emit (self, signals[SIGNAL_DELIVERY], 0, receiver, status, verdict, event);
 }
 
-/* Removes without emitting "changed"; whether it had one. */
+/* Removes without emitting "changed"; whether it had one. Its handlers
+ * stay: an event it was storing when it stopped is still answered, and
+ * still passed on. */
 static gboolean
 remove_receiver (SyWebhookReceivers *self,
                  const char         *connection_id)
@@ -128,7 +128,6 @@ remove_receiver (SyWebhookReceivers *self,
 
   if (receiver == NULL)
     return FALSE;
-  g_signal_handlers_disconnect_by_data (receiver, self);
   sy_webhook_receiver_stop (receiver);
   g_hash_table_remove (self->receivers, connection_id);
   return TRUE;
@@ -158,8 +157,10 @@ sy_webhook_receivers_start (SyWebhookReceivers  *self,
   receiver = sy_webhook_receiver_new (connection, secret, self->state, self->catalogue);
   if (!sy_webhook_receiver_listen (receiver, address, port, error))
     return NULL;
-  g_signal_connect (receiver, "event-accepted", G_CALLBACK (on_event_accepted), self);
-  g_signal_connect (receiver, "delivery", G_CALLBACK (on_delivery), self);
+  /* Disconnected when self goes: a receiver stopped by then may still
+   * finish storing an event. */
+  g_signal_connect_object (receiver, "event-accepted", G_CALLBACK (on_event_accepted), self, 0);
+  g_signal_connect_object (receiver, "delivery", G_CALLBACK (on_delivery), self, 0);
   kept = receiver;
   g_hash_table_insert (self->receivers, g_strdup (id), g_steal_pointer (&receiver));
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0, id);

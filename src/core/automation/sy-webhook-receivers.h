@@ -22,8 +22,10 @@ G_DECLARE_FINAL_TYPE (SyWebhookReceivers, sy_webhook_receivers, SY, WEBHOOK_RECE
  *
  * Signals:
  *   "changed"  (const char *connection_id): a receiver started or stopped.
- *   "delivery" (const char *connection_id, guint status, const char *verdict,
- *               gpointer event): a receiver's "delivery", forwarded. */
+ *   "delivery" (SyWebhookReceiver *receiver, guint status, const char *verdict,
+ *               gpointer event): a receiver's "delivery", forwarded (also
+ *               for an event a receiver stopped meanwhile was storing);
+ *               accepted events go to the automation the same way. */
 SyWebhookReceivers *sy_webhook_receivers_new            (SyStateStore        *state,
                                                          SyCatalogue         *catalogue);
 
