@@ -413,11 +413,25 @@ close_webhook_panel (GtkWindow *window)
   show_tab (SY_WINDOW (window), "records");
 }
 
+/* The Webhooks tab scrolled to its end: the recent events. */
+static void
+scroll_to_events (GtkWindow *window)
+{
+  SyConnectionPage *page = SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"));
+  GtkWidget *panel = find_widget (GTK_WIDGET (page), SY_TYPE_WEBHOOK_PANEL);
+  GtkScrolledWindow *scrolled = GTK_SCROLLED_WINDOW (find_widget (panel, GTK_TYPE_SCROLLED_WINDOW));
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scrolled);
+
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment));
+  sy_gui_test_wait_frames (GTK_WIDGET (window), 3);
+}
+
 typedef struct
 {
   const char  *name;
   GtkWindow *(*open)  (void);
   void       (*close) (GtkWindow *window);
+  void       (*prepare) (GtkWindow *window);
 } Screen;
 
 static const Screen screens[] = {
@@ -428,6 +442,7 @@ static const Screen screens[] = {
   { "sync", open_sync_window, destroy_window },
   { "signature-checker", open_signature_checker, destroy_window },
   { "webhooks", open_webhook_panel, close_webhook_panel },
+  { "webhook-events", open_webhook_panel, close_webhook_panel, scroll_to_events },
 };
 
 static void
@@ -436,7 +451,7 @@ test_shoot (gconstpointer data)
   const Screen *screen = data;
   GtkWindow *window = screen->open ();
 
-  shoot_screen (window, screen->name, NULL);
+  shoot_screen (window, screen->name, screen->prepare);
   screen->close (window);
 }
 
@@ -487,6 +502,7 @@ main (int   argc,
   g_test_add_data_func ("/gui/screenshots/sync-window", &screens[4], test_shoot);
   g_test_add_data_func ("/gui/screenshots/signature-checker", &screens[5], test_shoot);
   g_test_add_data_func ("/gui/screenshots/webhooks", &screens[6], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/webhook-events", &screens[7], test_shoot);
   g_test_add_func ("/gui/screenshots/all-fit-360px", test_all_fit_narrow);
 
   status = g_test_run ();

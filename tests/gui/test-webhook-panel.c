@@ -380,7 +380,8 @@ test_refresh (Fixture       *fixture,
                                                     "sync run 12", &error));
   g_assert_no_error (error);
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "webhooks.refresh", NULL));
+  /* Shift+F5 within the tab, as the button does. */
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->panel), "<Shift>F5", "webhooks.refresh");
   SY_GUI_WAIT_FOR (find_event_row (fixture, "evt_refresh") != NULL);
   g_assert_cmpstr (find_event_row (fixture, "sync run 12"), ==, "wms/items SKU-1");
   sy_gui_test_assert_buttons_labelled (GTK_WIDGET (fixture->panel));
