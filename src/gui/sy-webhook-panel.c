@@ -53,12 +53,24 @@ get_receiver (SyWebhookPanel *self)
   return sy_webhook_receivers_lookup (self->receivers, sy_connection_get_id (self->connection));
 }
 
+/* A problem under the receiver's rows (title NULL: the receiver's own),
+ * or none when message is NULL. */
+static void
+show_problem (SyWebhookPanel *self,
+              const char     *title,
+              const char     *message)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->receiver_error_row), message != NULL);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->receiver_error_row),
+                                 title != NULL ? title : _("Could Not Receive Deliveries"));
+  adw_action_row_set_subtitle (self->receiver_error_row, message != NULL ? message : "");
+}
+
 static void
 show_receiver_error (SyWebhookPanel *self,
                      const char     *message)
 {
-  gtk_widget_set_visible (GTK_WIDGET (self->receiver_error_row), message != NULL);
-  adw_action_row_set_subtitle (self->receiver_error_row, message != NULL ? message : "");
+  show_problem (self, NULL, message);
 }
 
 static void
@@ -330,7 +342,8 @@ secret_looked_up_cb (GObject      *source,
   if (secret == NULL && !g_error_matches (error, SY_SECRET_ERROR, SY_SECRET_ERROR_NOT_FOUND))
     show_receiver_error (self, error->message);
   update_secret_state (self);
-  if (request->start_after && secret != NULL)
+  /* Unless the switch was turned off again meanwhile. */
+  if (request->start_after && secret != NULL && gtk_switch_get_active (self->receive_switch))
     start_receiver (self, secret);
   else
     update_receiver (self);
@@ -433,9 +446,7 @@ settings_saved_cb (GObject      *source,
   if (!sy_connection_store_save_finish (SY_CONNECTION_STORE (source), result, &error) &&
       !g_cancellable_is_cancelled (request->cancellable))
     {
-      g_autofree char *text = g_strdup_printf (_("The webhook settings could not be saved: %s"), error->message);
-
-      show_receiver_error (self, text);
+      show_problem (self, _("The Settings Could Not Be Saved"), error->message);
     }
 }
 
@@ -479,7 +490,7 @@ header_apply_cb (SyWebhookPanel *self)
   header = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->header_row))));
   if (*header != '\0' && !sy_webhook_settings_validate_header (header, &error))
     {
-      show_receiver_error (self, error->message);
+      show_problem (self, _("This Header Cannot Be Used"), error->message);
       gtk_widget_add_css_class (GTK_WIDGET (self->header_row), "error");
       return;
     }

@@ -387,6 +387,50 @@ test_refresh (Fixture       *fixture,
   sy_gui_test_assert_buttons_labelled (GTK_WIDGET (fixture->panel));
 }
 
+/* Scheme and header go to connections.json; a header that is not one is
+ * refused with the reason; a header left at the scheme's default follows
+ * the scheme. */
+static void
+test_settings (Fixture       *fixture,
+               gconstpointer  data)
+{
+  AdwComboRow *scheme_row = panel_child (fixture, "scheme_row");
+  GtkEditable *header_row = panel_child (fixture, "header_row");
+  AdwActionRow *error_row = panel_child (fixture, "receiver_error_row");
+  g_autofree char *path = g_build_filename (fixture->config_dir, "connections.json", NULL);
+  g_autofree char *contents = NULL;
+
+  g_assert_cmpuint (adw_combo_row_get_selected (scheme_row), ==, SY_WEBHOOK_SCHEME_MAKINI);
+  g_assert_cmpstr (gtk_editable_get_text (header_row), ==, "X-Signature");
+
+  adw_combo_row_set_selected (scheme_row, SY_WEBHOOK_SCHEME_RUTTER);
+  SY_GUI_WAIT_FOR (!sy_webhook_panel_is_busy (fixture->panel));
+  g_assert_cmpint (sy_webhook_settings_get_scheme (fixture->connection), ==, SY_WEBHOOK_SCHEME_RUTTER);
+  g_assert_cmpstr (gtk_editable_get_text (header_row), ==,
+                   sy_webhook_scheme_default_header (SY_WEBHOOK_SCHEME_RUTTER));
+
+  gtk_editable_set_text (header_row, "Not a header");
+  g_signal_emit_by_name (header_row, "apply");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (error_row)));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (error_row)), ==, "This Header Cannot Be Used");
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (header_row), "error"));
+
+  gtk_editable_set_text (header_row, "X-Custom-Signature");
+  g_signal_emit_by_name (header_row, "apply");
+  SY_GUI_WAIT_FOR (!sy_webhook_panel_is_busy (fixture->panel));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (error_row)));
+  g_assert_cmpstr (sy_webhook_settings_get_header (fixture->connection), ==, "X-Custom-Signature");
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "X-Custom-Signature"));
+  g_assert_nonnull (strstr (contents, "rutter"));
+
+  /* A header of one's own stays when the scheme changes. */
+  adw_combo_row_set_selected (scheme_row, SY_WEBHOOK_SCHEME_MERGE);
+  SY_GUI_WAIT_FOR (!sy_webhook_panel_is_busy (fixture->panel));
+  g_assert_cmpint (sy_webhook_settings_get_scheme (fixture->connection), ==, SY_WEBHOOK_SCHEME_MERGE);
+  g_assert_cmpstr (gtk_editable_get_text (header_row), ==, "X-Custom-Signature");
+}
+
 typedef struct
 {
   guint n_webhook_runs;
@@ -457,6 +501,7 @@ main (int   argc,
   g_test_add ("/gui/webhook-panel/deliveries", Fixture, NULL, fixture_set_up, test_deliveries, fixture_tear_down);
   g_test_add ("/gui/webhook-panel/port-in-use", Fixture, NULL, fixture_set_up, test_port_in_use, fixture_tear_down);
   g_test_add ("/gui/webhook-panel/refresh", Fixture, NULL, fixture_set_up, test_refresh, fixture_tear_down);
+  g_test_add ("/gui/webhook-panel/settings", Fixture, NULL, fixture_set_up, test_settings, fixture_tear_down);
   g_test_add ("/gui/webhook-panel/triggers", Fixture, "with-mapping", fixture_set_up, test_triggers, fixture_tear_down);
   return g_test_run ();
 }
