@@ -708,6 +708,19 @@ sy_application_get_state_store (SyApplication *self)
   return self->state;
 }
 
+/* A connection removed while its receiver ran: nothing may take its
+ * deliveries any more. */
+static void
+connections_changed_cb (SyApplication *self,
+                        guint          position,
+                        guint          removed,
+                        guint          added,
+                        GListModel    *model)
+{
+  if (removed > 0 && self->webhook_receivers != NULL)
+    sy_webhook_receivers_stop_removed (self->webhook_receivers, self->connections);
+}
+
 static void
 automation_changed_cb (SyApplication *self,
                        GParamSpec    *pspec,
@@ -730,6 +743,8 @@ sy_application_get_webhook_receivers (SyApplication *self)
       self->webhook_receivers = sy_webhook_receivers_new (self->state, sy_catalogue_get_default ());
       sy_webhook_receivers_set_automation (self->webhook_receivers, self->automation);
       g_signal_connect (self, "notify::automation", G_CALLBACK (automation_changed_cb), NULL);
+      g_signal_connect_object (self->connections, "items-changed", G_CALLBACK (connections_changed_cb),
+                               self, G_CONNECT_SWAPPED);
     }
   return self->webhook_receivers;
 }

@@ -139,6 +139,21 @@ test_receivers (void)
   g_assert_null (sy_webhook_receivers_lookup (receivers, sy_connection_get_id (erp)));
   g_assert_cmpuint (seen.n_changed, ==, 8);
 
+  /* A connection the store no longer has loses its receiver; the others
+   * keep theirs. */
+  {
+    g_autoptr(SyConnectionStore) connections = sy_connection_store_new (dir);
+
+    g_assert_true (sy_connection_store_add (connections, warehouse, &error));
+    g_assert_no_error (error);
+    g_assert_nonnull (sy_webhook_receivers_start (receivers, warehouse, SECRET, NULL, 0, &error));
+    g_assert_nonnull (sy_webhook_receivers_start (receivers, erp, SECRET, NULL, 0, &error));
+    g_assert_no_error (error);
+    sy_webhook_receivers_stop_removed (receivers, connections);
+    g_assert_nonnull (sy_webhook_receivers_lookup (receivers, sy_connection_get_id (warehouse)));
+    g_assert_null (sy_webhook_receivers_lookup (receivers, sy_connection_get_id (erp)));
+  }
+
   g_clear_object (&receivers);
   g_free (seen.last_verdict);
   g_clear_object (&state);

@@ -466,6 +466,7 @@ test_triggers (Fixture       *fixture,
   g_autofree char *url = NULL;
   g_autofree char *body = make_body ("evt_trigger_1", "SO-8001");
   g_autofree char *forged = make_body ("evt_trigger_2", "SO-8002");
+  g_autoptr(SyConnection) kept = NULL;
   Runs runs = { 0 };
   gulong handler;
 
@@ -487,6 +488,15 @@ test_triggers (Fixture       *fixture,
   SY_GUI_WAIT_FOR (runs.n_webhook_runs > 0);
   g_assert_cmpstr (runs.mapping_name, ==, "Orders");
   SY_GUI_WAIT_FOR (find_event_row (fixture, "SO-8001") != NULL);
+
+  /* Removing the connection stops its receiver. */
+  kept = g_object_ref (fixture->connection);
+  g_assert_true (sy_connection_store_remove (sy_application_get_connection_store (fixture->app), kept, &error));
+  g_assert_no_error (error);
+  g_assert_null (sy_webhook_receivers_lookup (sy_application_get_webhook_receivers (fixture->app),
+                                              sy_connection_get_id (kept)));
+  g_assert_cmpuint (post (url, body, SECRET, &error), ==, 0);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
 
   g_signal_handler_disconnect (automation, handler);
   g_free (runs.mapping_name);

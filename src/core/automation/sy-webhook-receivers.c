@@ -198,6 +198,25 @@ sy_webhook_receivers_stop_all (SyWebhookReceivers *self)
     sy_webhook_receivers_stop (self, g_ptr_array_index (ids, i));
 }
 
+void
+sy_webhook_receivers_stop_removed (SyWebhookReceivers *self,
+                                   SyConnectionStore  *connections)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer id;
+
+  g_return_if_fail (SY_IS_WEBHOOK_RECEIVERS (self));
+  g_return_if_fail (SY_IS_CONNECTION_STORE (connections));
+
+  g_hash_table_iter_init (&iter, self->receivers);
+  while (g_hash_table_iter_next (&iter, &id, NULL))
+    if (sy_connection_store_find_by_id (connections, id) == NULL)
+      g_ptr_array_add (ids, g_strdup (id));
+  for (guint i = 0; i < ids->len; i++)
+    sy_webhook_receivers_stop (self, g_ptr_array_index (ids, i));
+}
+
 SyWebhookReceiver *
 sy_webhook_receivers_lookup (SyWebhookReceivers *self,
                              const char         *connection_id)

@@ -6,6 +6,7 @@
 #include "sy-automation.h"
 #include "sy-catalogue.h"
 #include "sy-connection.h"
+#include "sy-connection-store.h"
 #include "sy-state-store.h"
 #include "sy-webhook-receiver.h"
 
@@ -47,6 +48,10 @@ SyWebhookReceiver  *sy_webhook_receivers_start          (SyWebhookReceivers  *se
 void                sy_webhook_receivers_stop           (SyWebhookReceivers  *self,
                                                          const char          *connection_id);
 void                sy_webhook_receivers_stop_all       (SyWebhookReceivers  *self);
+/* Stops the receivers of connections that connections no longer has (a
+ * connection removed while its receiver ran). */
+void                sy_webhook_receivers_stop_removed   (SyWebhookReceivers  *self,
+                                                         SyConnectionStore   *connections);
 /* The connection's running receiver, or NULL. */
 SyWebhookReceiver  *sy_webhook_receivers_lookup         (SyWebhookReceivers  *self,
                                                          const char          *connection_id);
