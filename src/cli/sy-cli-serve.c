@@ -10,7 +10,7 @@
 #include "sy-cli-command.h"
 #include "sy-cli-groups.h"
 #include "sy-state-store-sync.h"
-#include "sy-webhook-receiver.h"
+#include "sy-webhook-receivers.h"
 #include "sy-webhook-settings.h"
 
 /* `switchyard-cli serve`: the mappings of the configuration's mappings/
@@ -23,8 +23,7 @@ typedef struct
 {
   SyCliContext *context;
   SyAutomation *automation;
-  GPtrArray    *receivers;    /* of SyWebhookReceiver */
-  gint64        accepted_row; /* of the delivery being answered, for "event-accepted" */
+  SyWebhookReceivers *receivers;
   gboolean      stopped;
   gulong        cancelled_handler;
 } Server;
@@ -140,33 +139,15 @@ describe_automation (SyMapping *mapping)
 }
 
 static void
-on_event_accepted (SyWebhookReceiver *receiver,
-                   const char        *connection_name,
-                   const char        *entity,
-                   const char        *record_key,
-                   Server            *server)
-{
-  sy_automation_notify_event (server->automation, connection_name, entity, server->accepted_row);
-  server->accepted_row = 0;
-  /* After the runs it started or queued were logged: a reader of the log
-   * knows the event was acted on once it reads this line. */
-  /* TRANSLATORS: a connection's name, an entity, a record's key */
-  log_line (_("“%s”: change of %s %s taken"), connection_name, entity, record_key != NULL ? record_key : "-");
-}
-
-static void
-on_delivery (SyWebhookReceiver *receiver,
-             guint              status,
+on_delivery (SyWebhookReceivers *receivers,
+             SyWebhookReceiver  *receiver,
+             guint               status,
              const char         *verdict,
-             gpointer           event_pointer,
-             Server            *server)
+             gpointer            event_pointer,
+             Server             *server)
 {
   const SyWebhookEvent *event = event_pointer;
   const char *name = sy_connection_get_name (sy_webhook_receiver_get_connection (receiver));
-
-  /* The receiver emits "event-accepted" right after this, for the same
-   * event, which carries no row: it is kept for that handler. */
-  server->accepted_row = event != NULL && g_strcmp0 (verdict, SY_WEBHOOK_VERDICT_ACCEPTED) == 0 ? event->id : 0;
 
   if (event != NULL && event->reason != NULL)
     /* TRANSLATORS: a connection's name, an HTTP status, a verdict ("rejected"), the reason */
@@ -176,6 +157,19 @@ on_delivery (SyWebhookReceiver *receiver,
     log_line (_("“%s”: webhook delivery answered %u (%s): %s %s"), name, status, verdict,
               event != NULL && event->entity != NULL ? event->entity : "-",
               event != NULL && event->record_key != NULL ? event->record_key : "-");
+}
+
+static void
+on_event_accepted (SyWebhookReceivers *receivers,
+                   const char         *connection_name,
+                   const char         *entity,
+                   const char         *record_key,
+                   Server             *server)
+{
+  /* After the runs it started or queued were logged: a reader of the log
+   * knows the event was acted on once it reads this line. */
+  /* TRANSLATORS: a connection's name, an entity, a record's key */
+  log_line (_("“%s”: change of %s %s taken"), connection_name, entity, record_key != NULL ? record_key : "-");
 }
 
 /* "NAME=PORT" of --webhook-port, into ports (name → port). */
@@ -207,7 +201,6 @@ parse_webhook_ports (char       **specs,
  * serve before anything runs. */
 static int
 start_receivers (Server       *server,
-                 SyStateStore *state,
                  const char   *address,
                  GHashTable   *ports)
 {
@@ -222,7 +215,7 @@ start_receivers (Server       *server,
       g_autoptr(GAsyncResult) result = NULL;
       g_autoptr(GError) error = NULL;
       g_autoptr(SyCliSecret) secret = NULL;
-      g_autoptr(SyWebhookReceiver) receiver = NULL;
+      SyWebhookReceiver *receiver;
       g_autofree char *url = NULL;
       gpointer port = NULL;
       gboolean named = g_hash_table_lookup_extended (ports, key, NULL, &port);
@@ -238,14 +231,13 @@ start_receivers (Server       *server,
           return sy_cli_report_error (error, NULL);
         }
 
-      receiver = sy_webhook_receiver_new (connection, secret, state, sy_catalogue_get_default ());
-      if (!sy_webhook_receiver_listen (receiver, address, GPOINTER_TO_UINT (port), &error))
+      /* Its accepted events go to the automation (SyWebhookReceivers). */
+      receiver = sy_webhook_receivers_start (server->receivers, connection, secret, address,
+                                             GPOINTER_TO_UINT (port), &error);
+      if (receiver == NULL)
         return sy_cli_report_error (error, NULL);
-      g_signal_connect (receiver, "event-accepted", G_CALLBACK (on_event_accepted), server);
-      g_signal_connect (receiver, "delivery", G_CALLBACK (on_delivery), server);
       url = sy_webhook_receiver_get_url (receiver);
       log_line (_("“%s”: receiving webhook deliveries at %s"), sy_connection_get_name (connection), url);
-      g_ptr_array_add (server->receivers, g_steal_pointer (&receiver));
     }
 
   if (g_hash_table_size (ports) > 0)
@@ -264,8 +256,7 @@ start_receivers (Server       *server,
 static void
 stop_receivers (Server *server)
 {
-  for (guint i = 0; i < server->receivers->len; i++)
-    sy_webhook_receiver_stop (g_ptr_array_index (server->receivers, i));
+  sy_webhook_receivers_stop_all (server->receivers);
 }
 
 static void
@@ -358,13 +349,17 @@ sy_cli_serve_run (SyCliContext *context,
     return sy_cli_report_error (error, _("Could not open the state database"));
 
   server.context = context;
-  server.receivers = g_ptr_array_new_with_free_func (g_object_unref);
+  server.receivers = sy_webhook_receivers_new (state, sy_catalogue_get_default ());
   server.automation = sy_automation_new (state, connections, sy_cli_context_get_secrets (context), NULL);
+  sy_webhook_receivers_set_automation (server.receivers, server.automation);
+  g_signal_connect (server.receivers, "delivery", G_CALLBACK (on_delivery), &server);
+  g_signal_connect (server.receivers, "event-accepted", G_CALLBACK (on_event_accepted), &server);
 
   mappings_dir = g_build_filename (sy_cli_context_get_config_dir (context), "mappings", NULL);
   paths = sy_mapping_list_files (mappings_dir, &error);
   if (paths == NULL)
     {
+      g_clear_object (&server.receivers);
       g_clear_object (&server.automation);
       return sy_cli_report_error (error, NULL);
     }
@@ -399,13 +394,13 @@ sy_cli_serve_run (SyCliContext *context,
   server.cancelled_handler = g_cancellable_connect (sy_cli_context_get_cancellable (context),
                                                     G_CALLBACK (on_cancelled), &server, NULL);
 
-  exit_code = start_receivers (&server, state, webhook_address, ports);
+  exit_code = start_receivers (&server, webhook_address, ports);
   if (exit_code != SY_CLI_EXIT_OK)
     {
       stop_receivers (&server);
       g_cancellable_disconnect (sy_cli_context_get_cancellable (context), server.cancelled_handler);
       sy_cli_context_set_interrupt_func (context, NULL, NULL);
-      g_clear_pointer (&server.receivers, g_ptr_array_unref);
+      g_clear_object (&server.receivers);
       g_clear_object (&server.automation);
       return exit_code;
     }
@@ -423,7 +418,7 @@ sy_cli_serve_run (SyCliContext *context,
   stop_receivers (&server);
   if (exit_code == SY_CLI_EXIT_OK)
     log_line ("%s", _("Stopped"));
-  g_clear_pointer (&server.receivers, g_ptr_array_unref);
+  g_clear_object (&server.receivers);
   g_clear_object (&server.automation);
   return exit_code;
 }

@@ -32,6 +32,7 @@ struct _SyApplication
   SyConnectionStore *connections;
   SySecretStore     *secrets;
   SyStateStore      *state;
+  SyWebhookReceivers *webhook_receivers;
   GError            *load_error;
   GSettings         *settings;
 
@@ -757,6 +758,10 @@ sy_application_shutdown (GApplication *application)
       g_application_release (application);
     }
 
+  /* No delivery is taken that nothing would act on; the sender retries. */
+  if (self->webhook_receivers != NULL)
+    sy_webhook_receivers_stop_all (self->webhook_receivers);
+
   /* As serve stops: no new run, the running ones after their batch in
    * flight (they resume at the next start). */
   self->reload_pending = FALSE;
@@ -787,6 +792,7 @@ sy_application_dispose (GObject *object)
   g_clear_object (&self->automation);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->demo);
+  g_clear_object (&self->webhook_receivers);
   g_clear_object (&self->connections);
   g_clear_object (&self->secrets);
   g_clear_object (&self->state);
@@ -936,6 +942,47 @@ sy_application_get_state_store (SyApplication *self)
   g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
 
   return self->state;
+}
+
+/* A connection removed while its receiver ran: nothing may take its
+ * deliveries any more. */
+static void
+connections_changed_cb (SyApplication *self,
+                        guint          position,
+                        guint          removed,
+                        guint          added,
+                        GListModel    *model)
+{
+  if (removed > 0 && self->webhook_receivers != NULL)
+    sy_webhook_receivers_stop_removed (self->webhook_receivers, self->connections);
+}
+
+static void
+automation_changed_cb (SyApplication *self,
+                       GParamSpec    *pspec,
+                       gpointer       user_data)
+{
+  if (self->webhook_receivers != NULL)
+    sy_webhook_receivers_set_automation (self->webhook_receivers, self->automation);
+}
+
+SyWebhookReceivers *
+sy_application_get_webhook_receivers (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+
+  /* Made on first use: most sessions never start a receiver. Their
+   * accepted events go to whichever automation the application has now
+   * (a saved mapping replaces it). */
+  if (self->webhook_receivers == NULL && self->state != NULL)
+    {
+      self->webhook_receivers = sy_webhook_receivers_new (self->state, sy_catalogue_get_default ());
+      sy_webhook_receivers_set_automation (self->webhook_receivers, self->automation);
+      g_signal_connect (self, "notify::automation", G_CALLBACK (automation_changed_cb), NULL);
+      g_signal_connect_object (self->connections, "items-changed", G_CALLBACK (connections_changed_cb),
+                               self, G_CONNECT_SWAPPED);
+    }
+  return self->webhook_receivers;
 }
 
 SySecretStore *

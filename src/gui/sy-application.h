@@ -7,6 +7,7 @@
 #include "sy-connection-store.h"
 #include "sy-secret-store.h"
 #include "sy-state-store.h"
+#include "sy-webhook-receivers.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,9 @@ SyConnectionStore *sy_application_get_connection_store (SyApplication *self);
 SySecretStore     *sy_application_get_secret_store     (SyApplication *self);
 /* state.db in the state directory, or NULL when it could not be opened. */
 SyStateStore      *sy_application_get_state_store      (SyApplication *self);
+/* The application's running webhook receivers (they outlive the pages and
+ * windows that start them; stopped at shutdown), or NULL without state.db. */
+SyWebhookReceivers *sy_application_get_webhook_receivers (SyApplication *self);
 const char        *sy_application_get_config_dir       (SyApplication *self);
 const char        *sy_application_get_state_dir        (SyApplication *self);
 gboolean           sy_application_get_demo_mode        (SyApplication *self);

@@ -8,6 +8,7 @@
 #include "sy-connection-check.h"
 #include "sy-connection-page-private.h"
 #include "sy-connection-row.h"
+#include "sy-webhook-panel.h"
 
 struct _SyConnectionPage
 {
@@ -34,6 +35,7 @@ struct _SyConnectionPage
   SyRecordBrowser     *browser;
   AdwStatusPage       *problem_page;
   SyCertificatePage   *certificate_page;
+  SyWebhookPanel      *webhook_panel;
 };
 
 G_DEFINE_FINAL_TYPE (SyConnectionPage, sy_connection_page, ADW_TYPE_BIN)
@@ -303,6 +305,7 @@ sy_connection_page_class_init (SyConnectionPageClass *klass)
 
   g_type_ensure (SY_TYPE_RECORD_BROWSER);
   g_type_ensure (SY_TYPE_CERTIFICATE_PAGE);
+  g_type_ensure (SY_TYPE_WEBHOOK_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/switchyard/Switchyard/sy-connection-page.ui");
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, details_group);
@@ -319,6 +322,7 @@ sy_connection_page_class_init (SyConnectionPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, browser);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, problem_page);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, certificate_page);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, webhook_panel);
 
   gtk_widget_class_install_action (widget_class, "connection.test", NULL, test_action);
 }
@@ -343,11 +347,23 @@ update_certificate_page (SyConnectionPage *self)
   GtkApplication *app = GTK_IS_WINDOW (root) ? gtk_window_get_application (GTK_WINDOW (root)) : NULL;
 
   if (SY_IS_APPLICATION (app))
-    sy_certificate_page_set_connection (self->certificate_page, self->connection,
-                                        sy_application_get_connection_store (SY_APPLICATION (app)),
-                                        self->secrets, sy_application_get_state_store (SY_APPLICATION (app)));
+    {
+      SyApplication *application = SY_APPLICATION (app);
+
+      sy_certificate_page_set_connection (self->certificate_page, self->connection,
+                                          sy_application_get_connection_store (application),
+                                          self->secrets, sy_application_get_state_store (application));
+      /* The receivers are the application's: they outlive this page. */
+      sy_webhook_panel_set_context (self->webhook_panel, self->connection,
+                                    sy_application_get_connection_store (application), self->secrets,
+                                    sy_application_get_state_store (application),
+                                    sy_application_get_webhook_receivers (application));
+    }
   else
-    sy_certificate_page_set_connection (self->certificate_page, self->connection, NULL, self->secrets, NULL);
+    {
+      sy_certificate_page_set_connection (self->certificate_page, self->connection, NULL, self->secrets, NULL);
+      sy_webhook_panel_set_context (self->webhook_panel, self->connection, NULL, self->secrets, NULL, NULL);
+    }
 }
 
 void

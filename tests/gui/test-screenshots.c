@@ -11,6 +11,8 @@
 #include "sy-signature-checker-private.h"
 #include "sy-sync-window.h"
 #include "sy-test-support.h"
+#include "sy-state-store-webhooks.h"
+#include "sy-webhook-panel.h"
 
 /* Each screen of the demo at a normal and a phone's width, light and dark,
  * saved as <screen>-<wide|narrow>-<light|dark>.png under
@@ -409,6 +411,90 @@ close_preferences_background (GtkWindow *window)
   sy_gui_test_destroy_window (window);
 }
 
+static void
+add_webhook_event (SyConnection *connection,
+                   const char   *event_id,
+                   const char   *key,
+                   const char   *reason)
+{
+  g_autoptr(SyWebhookEvent) event = sy_webhook_event_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean is_new = FALSE;
+  gint64 row_id = 0;
+
+  event->connection_id = g_strdup (sy_connection_get_id (connection));
+  event->event_id = g_strdup (event_id);
+  event->body_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key != NULL ? key : reason, -1);
+  if (key != NULL)
+    {
+      event->entity = g_strdup ("wms/sales-orders");
+      event->record_key = g_strdup (key);
+    }
+  event->verdict = g_strdup (reason == NULL ? SY_WEBHOOK_VERDICT_ACCEPTED : SY_WEBHOOK_VERDICT_REJECTED);
+  event->reason = g_strdup (reason);
+  g_assert_true (sy_state_store_add_webhook_event (sy_application_get_state_store (app), event, &is_new, &row_id, &error));
+  g_assert_no_error (error);
+  if (reason == NULL && g_strcmp0 (key, "SO-1001") == 0)
+    {
+      g_assert_true (sy_state_store_mark_webhook_event (sy_application_get_state_store (app), row_id, "sync run 3", &error));
+      g_assert_no_error (error);
+    }
+}
+
+/* The demo warehouse's Webhooks tab with a secret, the receiver on and a
+ * few events, one of them refused. */
+static GtkWindow *
+open_webhook_panel (void)
+{
+  SyWindow *window = get_demo_window ();
+  SyConnectionPage *page = SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"));
+  SyWebhookPanel *panel = SY_WEBHOOK_PANEL (find_widget (GTK_WIDGET (page), SY_TYPE_WEBHOOK_PANEL));
+  SyConnection *connection = sy_connection_page_get_connection (page);
+  GtkEditable *secret_row = sy_gui_test_get_child (panel, SY_TYPE_WEBHOOK_PANEL, "secret_row");
+  GtkSwitch *receive_switch = sy_gui_test_get_child (panel, SY_TYPE_WEBHOOK_PANEL, "receive_switch");
+
+  g_assert_nonnull (panel);
+  show_tab (window, "webhooks");
+  add_webhook_event (connection, "evt_0001", "SO-1001", NULL);
+  add_webhook_event (connection, NULL, NULL, "forged or altered: the signature does not match the body");
+  add_webhook_event (connection, "evt_0003", "SO-1002", NULL);
+
+  SY_GUI_WAIT_FOR (!sy_webhook_panel_is_busy (panel));
+  gtk_editable_set_text (secret_row, "screenshot-secret");
+  g_signal_emit_by_name (secret_row, "apply");
+  SY_GUI_WAIT_FOR (!sy_webhook_panel_is_busy (panel) && sy_webhook_panel_has_secret (panel));
+  gtk_switch_set_active (receive_switch, TRUE);
+  SY_GUI_WAIT_FOR (!sy_webhook_panel_is_busy (panel) &&
+                   sy_webhook_receivers_lookup (sy_application_get_webhook_receivers (app),
+                                                sy_connection_get_id (connection)) != NULL);
+  sy_webhook_panel_refresh (panel);
+  SY_GUI_WAIT_FOR (!sy_webhook_panel_is_busy (panel));
+  return GTK_WINDOW (window);
+}
+
+static void
+close_webhook_panel (GtkWindow *window)
+{
+  SyConnectionPage *page = SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"));
+
+  sy_webhook_receivers_stop_all (sy_application_get_webhook_receivers (app));
+  sy_gui_test_wait_frames (GTK_WIDGET (page), 1);
+  show_tab (SY_WINDOW (window), "records");
+}
+
+/* The Webhooks tab scrolled to its end: the recent events. */
+static void
+scroll_to_events (GtkWindow *window)
+{
+  SyConnectionPage *page = SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"));
+  GtkWidget *panel = find_widget (GTK_WIDGET (page), SY_TYPE_WEBHOOK_PANEL);
+  GtkScrolledWindow *scrolled = GTK_SCROLLED_WINDOW (find_widget (panel, GTK_TYPE_SCROLLED_WINDOW));
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scrolled);
+
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment));
+  sy_gui_test_wait_frames (GTK_WIDGET (window), 3);
+}
+
 typedef struct
 {
   const char  *name;
@@ -426,6 +512,8 @@ static const Screen screens[] = {
   { "signature-checker", open_signature_checker, destroy_window },
   { "mapping-automation", open_mapping_automation, close_mapping_automation, prepare_mapping_automation },
   { "preferences-background", open_preferences_background, close_preferences_background, prepare_preferences_background },
+  { "webhooks", open_webhook_panel, close_webhook_panel },
+  { "webhook-events", open_webhook_panel, close_webhook_panel, scroll_to_events },
 };
 
 static void
@@ -486,6 +574,8 @@ main (int   argc,
   g_test_add_data_func ("/gui/screenshots/signature-checker", &screens[5], test_shoot);
   g_test_add_data_func ("/gui/screenshots/mapping-automation", &screens[6], test_shoot);
   g_test_add_data_func ("/gui/screenshots/preferences-background", &screens[7], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/webhooks", &screens[8], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/webhook-events", &screens[9], test_shoot);
   g_test_add_func ("/gui/screenshots/all-fit-360px", test_all_fit_narrow);
 
   status = g_test_run ();
