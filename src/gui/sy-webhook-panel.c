@@ -11,6 +11,14 @@
 
 #define N_EVENTS_SHOWN 50
 
+/* The address row's choices, in the order of its model. */
+enum
+{
+  ADDRESS_LOOPBACK,
+  ADDRESS_ANY,
+  ADDRESS_OTHER,
+};
+
 struct _SyWebhookPanel
 {
   AdwBin               parent_instance;
@@ -35,6 +43,9 @@ struct _SyWebhookPanel
   GtkSwitch           *receive_switch;
   AdwActionRow        *port_row;
   GtkSpinButton       *port_spin;
+  AdwComboRow         *address_row;
+  GtkImage            *address_warning_icon;
+  AdwEntryRow         *custom_address_row;
   AdwActionRow        *url_row;
   GtkLabel            *url_label;
   AdwActionRow        *receiver_error_row;
@@ -71,6 +82,101 @@ show_receiver_error (SyWebhookPanel *self,
                      const char     *message)
 {
   show_problem (self, NULL, message);
+}
+
+/* The address the receiver is to listen on, as chosen, or NULL with
+ * error set when the one typed is not an IP address. */
+static char *
+get_address (SyWebhookPanel  *self,
+             GError         **error)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autofree char *text = NULL;
+
+  switch (adw_combo_row_get_selected (self->address_row))
+    {
+    case ADDRESS_ANY:
+      return g_strdup ("0.0.0.0");
+    case ADDRESS_OTHER:
+      break;
+    case ADDRESS_LOOPBACK:
+    default:
+      return g_strdup ("127.0.0.1");
+    }
+
+  text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->custom_address_row))));
+  if (*text == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Type the IP address to listen on, e.g. 192.168.1.20"));
+      return NULL;
+    }
+  inet = g_inet_address_new_from_string (text);
+  if (inet == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not an IP address, e.g. 192.168.1.20 or ::1"), text);
+      return NULL;
+    }
+  return g_steal_pointer (&text);
+}
+
+/* Whether address (an IP address or anything else) is this computer's
+ * loopback only. */
+static gboolean
+is_loopback (const char *address)
+{
+  g_autoptr(GInetAddress) inet = address != NULL ? g_inet_address_new_from_string (address) : NULL;
+
+  return inet == NULL || g_inet_address_get_is_loopback (inet);
+}
+
+/* The address row's subtitle and warning, and the custom entry, follow
+ * the choice. */
+static void
+update_address (SyWebhookPanel *self)
+{
+  guint choice = adw_combo_row_get_selected (self->address_row);
+  const char *typed = gtk_editable_get_text (GTK_EDITABLE (self->custom_address_row));
+  gboolean exposed = choice == ADDRESS_ANY || (choice == ADDRESS_OTHER && !is_loopback (typed));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->custom_address_row), choice == ADDRESS_OTHER);
+  gtk_widget_set_visible (GTK_WIDGET (self->address_warning_icon), exposed);
+  if (exposed)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (self->address_row),
+                                 _("Deliveries from other machines can reach the receiver. For deliveries from the "
+                                   "internet, put it behind a TLS reverse proxy, as the README explains."));
+  else if (choice == ADDRESS_OTHER)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (self->address_row), _("An IP address of this computer"));
+  else
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (self->address_row),
+                                 _("Only programs on this computer can deliver"));
+}
+
+/* The choice that gives address, e.g. a running receiver's. */
+static void
+show_address (SyWebhookPanel *self,
+              const char     *address)
+{
+  if (g_strcmp0 (address, "127.0.0.1") == 0)
+    adw_combo_row_set_selected (self->address_row, ADDRESS_LOOPBACK);
+  else if (g_strcmp0 (address, "0.0.0.0") == 0)
+    adw_combo_row_set_selected (self->address_row, ADDRESS_ANY);
+  else
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->custom_address_row), address);
+      adw_combo_row_set_selected (self->address_row, ADDRESS_OTHER);
+    }
+  update_address (self);
+}
+
+/* The host of a receiver's URL, without an IPv6 address's brackets. */
+static char *
+url_host (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+
+  return uri != NULL ? g_strdup (g_uri_get_host (uri)) : NULL;
 }
 
 static void
@@ -115,8 +221,10 @@ update_receiver (SyWebhookPanel *self)
     adw_action_row_set_subtitle (self->receive_row, _("Unavailable: the state database could not be opened"));
   else if (!self->has_secret)
     adw_action_row_set_subtitle (self->receive_row, _("Set a signing secret first"));
-  else
+  else if (adw_combo_row_get_selected (self->address_row) == ADDRESS_LOOPBACK)
     adw_action_row_set_subtitle (self->receive_row, _("Listens on this computer only"));
+  else
+    adw_action_row_set_subtitle (self->receive_row, _("Listens on the address below"));
 
   /* The settings a receiver was started with stay until it stops. */
   gtk_widget_set_sensitive (GTK_WIDGET (self->secret_row), !running && self->connection != NULL);
@@ -126,16 +234,21 @@ update_receiver (SyWebhookPanel *self)
                                          running ? _("Turn receiving off to change how deliveries are signed.")
                                                  : _("How the sender signs its deliveries. A delivery whose signature does not match is refused."));
   gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), !running);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->address_row), !running);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->custom_address_row), !running);
   gtk_widget_set_visible (GTK_WIDGET (self->url_row), running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "webhooks.copy-url", running);
   if (running)
     {
       g_autofree char *url = sy_webhook_receiver_get_url (receiver);
+      g_autofree char *host = url_host (url);
 
       gtk_label_set_text (self->url_label, url);
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->url_label), url);
       self->updating = TRUE;
       gtk_spin_button_set_value (self->port_spin, sy_webhook_receiver_get_port (receiver));
+      if (host != NULL)
+        show_address (self, host);
       self->updating = FALSE;
     }
   else
@@ -306,14 +419,27 @@ sy_webhook_panel_refresh (SyWebhookPanel *self)
                                             request_new (self));
 }
 
+/* A typed address that is not one: the switch does not start. */
+static void
+show_address_error (SyWebhookPanel *self,
+                    const char     *message)
+{
+  show_problem (self, _("This Address Cannot Be Used"), message);
+  gtk_widget_add_css_class (GTK_WIDGET (self->custom_address_row), "error");
+}
+
 static void
 start_receiver (SyWebhookPanel *self,
                 const char     *secret)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
   guint port = (guint) gtk_spin_button_get_value_as_int (self->port_spin);
 
-  if (sy_webhook_receivers_start (self->receivers, self->connection, secret, NULL, port, &error) == NULL)
+  address = get_address (self, &error);
+  if (address == NULL)
+    show_address_error (self, error->message);
+  else if (sy_webhook_receivers_start (self->receivers, self->connection, secret, address, port, &error) == NULL)
     show_receiver_error (self, error->message);
   else
     show_receiver_error (self, NULL);
@@ -375,13 +501,34 @@ receive_switch_cb (SyWebhookPanel *self)
     return;
 
   if (active && get_receiver (self) == NULL)
-    /* The secret is read when it is needed and not kept by the panel. */
-    lookup_secret (self, TRUE);
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *address = get_address (self, &error);
+
+      if (address == NULL)
+        {
+          show_address_error (self, error->message);
+          update_receiver (self);
+          return;
+        }
+      /* The secret is read when it is needed and not kept by the panel. */
+      lookup_secret (self, TRUE);
+    }
   else if (!active && get_receiver (self) != NULL)
     {
       show_receiver_error (self, NULL);
       sy_webhook_receivers_stop (self->receivers, sy_connection_get_id (self->connection));
     }
+}
+
+static void
+address_changed_cb (SyWebhookPanel *self)
+{
+  if (self->updating)
+    return;
+  gtk_widget_remove_css_class (GTK_WIDGET (self->custom_address_row), "error");
+  update_address (self);
+  update_receiver (self);
 }
 
 static void
@@ -595,6 +742,9 @@ sy_webhook_panel_class_init (SyWebhookPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyWebhookPanel, receive_switch);
   gtk_widget_class_bind_template_child (widget_class, SyWebhookPanel, port_row);
   gtk_widget_class_bind_template_child (widget_class, SyWebhookPanel, port_spin);
+  gtk_widget_class_bind_template_child (widget_class, SyWebhookPanel, address_row);
+  gtk_widget_class_bind_template_child (widget_class, SyWebhookPanel, address_warning_icon);
+  gtk_widget_class_bind_template_child (widget_class, SyWebhookPanel, custom_address_row);
   gtk_widget_class_bind_template_child (widget_class, SyWebhookPanel, url_row);
   gtk_widget_class_bind_template_child (widget_class, SyWebhookPanel, url_label);
   gtk_widget_class_bind_template_child (widget_class, SyWebhookPanel, receiver_error_row);
@@ -603,6 +753,7 @@ sy_webhook_panel_class_init (SyWebhookPanelClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, scheme_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, header_apply_cb);
   gtk_widget_class_bind_template_callback (widget_class, receive_switch_cb);
+  gtk_widget_class_bind_template_callback (widget_class, address_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "webhooks.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "webhooks.copy-url", NULL, copy_url_action);
@@ -615,6 +766,7 @@ sy_webhook_panel_init (SyWebhookPanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  update_address (self);
   update_secret_state (self);
   update_receiver (self);
 }

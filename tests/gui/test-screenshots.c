@@ -482,6 +482,28 @@ close_webhook_panel (GtkWindow *window)
   show_tab (SY_WINDOW (window), "records");
 }
 
+/* The Webhooks tab receiving on all networks: the address row warns. */
+static GtkWindow *
+open_webhook_panel_any (void)
+{
+  SyWindow *window = get_demo_window ();
+  SyConnectionPage *page = SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"));
+  SyWebhookPanel *panel = SY_WEBHOOK_PANEL (find_widget (GTK_WIDGET (page), SY_TYPE_WEBHOOK_PANEL));
+
+  adw_combo_row_set_selected (sy_gui_test_get_child (panel, SY_TYPE_WEBHOOK_PANEL, "address_row"), 1);
+  return open_webhook_panel ();
+}
+
+static void
+close_webhook_panel_any (GtkWindow *window)
+{
+  SyConnectionPage *page = SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"));
+  SyWebhookPanel *panel = SY_WEBHOOK_PANEL (find_widget (GTK_WIDGET (page), SY_TYPE_WEBHOOK_PANEL));
+
+  close_webhook_panel (window);
+  adw_combo_row_set_selected (sy_gui_test_get_child (panel, SY_TYPE_WEBHOOK_PANEL, "address_row"), 0);
+}
+
 /* The Webhooks tab scrolled to its end: the recent events. */
 static void
 scroll_to_events (GtkWindow *window)
@@ -492,6 +514,18 @@ scroll_to_events (GtkWindow *window)
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scrolled);
 
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment));
+  sy_gui_test_wait_frames (GTK_WIDGET (window), 3);
+}
+
+/* The Webhooks tab at its top: the receiver's rows. */
+static void
+scroll_to_receiver (GtkWindow *window)
+{
+  SyConnectionPage *page = SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"));
+  GtkWidget *panel = find_widget (GTK_WIDGET (page), SY_TYPE_WEBHOOK_PANEL);
+  GtkScrolledWindow *scrolled = GTK_SCROLLED_WINDOW (find_widget (panel, GTK_TYPE_SCROLLED_WINDOW));
+
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (scrolled), 0);
   sy_gui_test_wait_frames (GTK_WIDGET (window), 3);
 }
 
@@ -514,6 +548,7 @@ static const Screen screens[] = {
   { "preferences-background", open_preferences_background, close_preferences_background, prepare_preferences_background },
   { "webhooks", open_webhook_panel, close_webhook_panel },
   { "webhook-events", open_webhook_panel, close_webhook_panel, scroll_to_events },
+  { "webhooks-all-networks", open_webhook_panel_any, close_webhook_panel_any, scroll_to_receiver },
 };
 
 static void
@@ -576,6 +611,7 @@ main (int   argc,
   g_test_add_data_func ("/gui/screenshots/preferences-background", &screens[7], test_shoot);
   g_test_add_data_func ("/gui/screenshots/webhooks", &screens[8], test_shoot);
   g_test_add_data_func ("/gui/screenshots/webhook-events", &screens[9], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/webhooks-all-networks", &screens[10], test_shoot);
   g_test_add_func ("/gui/screenshots/all-fit-360px", test_all_fit_narrow);
 
   status = g_test_run ();

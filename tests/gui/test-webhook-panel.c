@@ -356,6 +356,106 @@ test_port_in_use (Fixture       *fixture,
   g_socket_listener_close (listener);
 }
 
+/* All networks: the receiver listens on 0.0.0.0, the row warns, the
+ * address is locked while it runs, and a delivery to loopback still
+ * arrives. */
+static void
+test_all_networks (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  GtkSwitch *receive_switch = panel_child (fixture, "receive_switch");
+  AdwComboRow *address_row = panel_child (fixture, "address_row");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *loopback_url = NULL;
+  g_autofree char *body = make_body ("evt_any_1", "SO-9001");
+  const char *subtitle;
+  guint port;
+
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (address_row));
+  g_assert_null (strstr (subtitle, "reverse proxy"));
+  g_assert_false (gtk_widget_get_visible (panel_child (fixture, "address_warning_icon")));
+
+  adw_combo_row_set_selected (address_row, 1);
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (address_row));
+  g_assert_nonnull (strstr (subtitle, "other machines"));
+  g_assert_nonnull (strstr (subtitle, "TLS reverse proxy"));
+  g_assert_true (gtk_widget_get_visible (panel_child (fixture, "address_warning_icon")));
+  g_assert_false (gtk_widget_get_visible (panel_child (fixture, "custom_address_row")));
+
+  set_secret (fixture, SECRET);
+  gtk_switch_set_active (receive_switch, TRUE);
+  SY_GUI_WAIT_FOR (get_receiver (fixture) != NULL && !sy_webhook_panel_is_busy (fixture->panel));
+  url = sy_webhook_receiver_get_url (get_receiver (fixture));
+  port = sy_webhook_receiver_get_port (get_receiver (fixture));
+  g_assert_cmpuint (port, >, 0);
+  g_assert_true (g_str_has_prefix (url, "http://0.0.0.0:"));
+  g_assert_cmpstr (gtk_label_get_text (panel_child (fixture, "url_label")), ==, url);
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (address_row)));
+  g_assert_false (gtk_widget_get_sensitive (panel_child (fixture, "port_spin")));
+
+  loopback_url = g_strdup_printf ("http://127.0.0.1:%u/", port);
+  g_assert_cmpuint (post (loopback_url, body, SECRET, &error), ==, 200);
+  g_assert_no_error (error);
+  SY_GUI_WAIT_FOR (find_event_row (fixture, "SO-9001") != NULL);
+
+  /* Shown again for this connection: still all networks. */
+  sy_connection_page_set_connection (fixture->page, NULL);
+  adw_combo_row_set_selected (address_row, 0);
+  sy_connection_page_set_connection (fixture->page, fixture->connection);
+  SY_GUI_WAIT_FOR (!sy_webhook_panel_is_busy (fixture->panel));
+  g_assert_cmpuint (adw_combo_row_get_selected (address_row), ==, 1);
+
+  gtk_switch_set_active (receive_switch, FALSE);
+  g_assert_null (get_receiver (fixture));
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (address_row)));
+}
+
+/* Another address: one that is not an IP address is refused with the
+ * reason and the switch stays off; a loopback one of one's own is used. */
+static void
+test_custom_address (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  GtkSwitch *receive_switch = panel_child (fixture, "receive_switch");
+  AdwComboRow *address_row = panel_child (fixture, "address_row");
+  GtkEditable *custom_row = panel_child (fixture, "custom_address_row");
+  AdwActionRow *error_row = panel_child (fixture, "receiver_error_row");
+  g_autofree char *url = NULL;
+
+  set_secret (fixture, SECRET);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (custom_row)));
+  adw_combo_row_set_selected (address_row, 2);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (custom_row)));
+
+  gtk_editable_set_text (custom_row, "not.an.address");
+  gtk_switch_set_active (receive_switch, TRUE);
+  SY_GUI_WAIT_FOR (!sy_webhook_panel_is_busy (fixture->panel));
+  g_assert_false (gtk_switch_get_active (receive_switch));
+  g_assert_null (get_receiver (fixture));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (error_row)));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (error_row)), ==,
+                   "This Address Cannot Be Used");
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (error_row), "“not.an.address” is not an IP address"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (custom_row), "error"));
+
+  /* Typing clears the mark; a non-loopback address warns. */
+  gtk_editable_set_text (custom_row, "::");
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (custom_row), "error"));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (address_row)), "TLS reverse proxy"));
+
+  gtk_editable_set_text (custom_row, " 127.0.0.1 ");
+  g_assert_null (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (address_row)), "reverse proxy"));
+  gtk_editable_set_text (custom_row, "127.0.0.2");
+  gtk_switch_set_active (receive_switch, TRUE);
+  SY_GUI_WAIT_FOR (get_receiver (fixture) != NULL && !sy_webhook_panel_is_busy (fixture->panel));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (error_row)));
+  url = sy_webhook_receiver_get_url (get_receiver (fixture));
+  g_assert_true (g_str_has_prefix (url, "http://127.0.0.2:"));
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (custom_row)));
+  gtk_switch_set_active (receive_switch, FALSE);
+}
+
 /* Events stored meanwhile show on webhooks.refresh. */
 static void
 test_refresh (Fixture       *fixture,
@@ -510,6 +610,10 @@ main (int   argc,
 
   g_test_add ("/gui/webhook-panel/deliveries", Fixture, NULL, fixture_set_up, test_deliveries, fixture_tear_down);
   g_test_add ("/gui/webhook-panel/port-in-use", Fixture, NULL, fixture_set_up, test_port_in_use, fixture_tear_down);
+  g_test_add ("/gui/webhook-panel/all-networks", Fixture, NULL, fixture_set_up, test_all_networks,
+              fixture_tear_down);
+  g_test_add ("/gui/webhook-panel/custom-address", Fixture, NULL, fixture_set_up, test_custom_address,
+              fixture_tear_down);
   g_test_add ("/gui/webhook-panel/refresh", Fixture, NULL, fixture_set_up, test_refresh, fixture_tear_down);
   g_test_add ("/gui/webhook-panel/settings", Fixture, NULL, fixture_set_up, test_settings, fixture_tear_down);
   g_test_add ("/gui/webhook-panel/triggers", Fixture, "with-mapping", fixture_set_up, test_triggers, fixture_tear_down);
