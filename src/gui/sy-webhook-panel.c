@@ -137,7 +137,7 @@ static void
 update_address (SyWebhookPanel *self)
 {
   guint choice = adw_combo_row_get_selected (self->address_row);
-  const char *typed = gtk_editable_get_text (GTK_EDITABLE (self->custom_address_row));
+  g_autofree char *typed = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->custom_address_row))));
   gboolean exposed = choice == ADDRESS_ANY || (choice == ADDRESS_OTHER && !is_loopback (typed));
 
   gtk_widget_set_visible (GTK_WIDGET (self->custom_address_row), choice == ADDRESS_OTHER);

@@ -440,7 +440,7 @@ test_custom_address (Fixture       *fixture,
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (custom_row), "error"));
 
   /* Typing clears the mark; a non-loopback address warns. */
-  gtk_editable_set_text (custom_row, "::");
+  gtk_editable_set_text (custom_row, " :: ");
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (custom_row), "error"));
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (address_row)), "TLS reverse proxy"));
 
