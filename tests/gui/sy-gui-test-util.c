@@ -416,3 +416,108 @@ sy_gui_test_add_sandbox_connection (SyApplication    *app,
   g_assert_true (sy_connection_store_add (sy_application_get_connection_store (app), connection, &error));
   g_assert_no_error (error);
 }
+
+/* ---- a notification server ---- */
+
+static const char notifications_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.Notifications'>"
+  "    <method name='Notify'>"
+  "      <arg type='s' direction='in'/><arg type='u' direction='in'/><arg type='s' direction='in'/>"
+  "      <arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='as' direction='in'/>"
+  "      <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/><arg type='u' direction='out'/>"
+  "    </method>"
+  "    <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+  "    <method name='CloseNotification'><arg type='u' direction='in'/></method>"
+  "    <method name='GetServerInformation'>"
+  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+static void
+notifications_method_cb (GDBusConnection       *connection,
+                         const char            *sender,
+                         const char            *object_path,
+                         const char            *interface_name,
+                         const char            *method_name,
+                         GVariant              *parameters,
+                         GDBusMethodInvocation *invocation,
+                         gpointer               user_data)
+{
+  GPtrArray *summaries = user_data;
+
+  if (g_str_equal (method_name, "Notify"))
+    {
+      const char *summary = NULL;
+      const char *body = NULL;
+
+      g_variant_get_child (parameters, 3, "&s", &summary);
+      g_variant_get_child (parameters, 4, "&s", &body);
+      g_test_message ("Notification: %s — %s", summary, body);
+      g_ptr_array_add (summaries, g_strdup (summary));
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", summaries->len));
+    }
+  else if (g_str_equal (method_name, "GetCapabilities"))
+    {
+      const char *capabilities[] = { "body", NULL };
+
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", capabilities));
+    }
+  else if (g_str_equal (method_name, "GetServerInformation"))
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ssss)", "test", "switchyard", "1", "1.2"));
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static const GDBusInterfaceVTable notifications_vtable = { notifications_method_cb, NULL, NULL, { 0 } };
+
+struct _SyGuiTestNotifications
+{
+  GDBusConnection *bus;
+  GPtrArray       *summaries;
+  guint            registration;
+};
+
+SyGuiTestNotifications *
+sy_gui_test_notifications_start (void)
+{
+  SyGuiTestNotifications *notifications = g_new0 (SyGuiTestNotifications, 1);
+  g_autoptr(GDBusNodeInfo) node = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
+  g_autoptr(GVariant) owned = NULL;
+  g_autoptr(GError) error = NULL;
+
+  notifications->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  notifications->summaries = g_ptr_array_new_with_free_func (g_free);
+  notifications->registration =
+    g_dbus_connection_register_object (notifications->bus, "/org/freedesktop/Notifications", node->interfaces[0],
+                                       &notifications_vtable, notifications->summaries, NULL, &error);
+  g_assert_no_error (error);
+  owned = g_dbus_connection_call_sync (notifications->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", "org.freedesktop.Notifications", 4),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  return notifications;
+}
+
+GPtrArray *
+sy_gui_test_notifications_summaries (SyGuiTestNotifications *notifications)
+{
+  return notifications->summaries;
+}
+
+void
+sy_gui_test_notifications_stop (SyGuiTestNotifications *notifications)
+{
+  g_dbus_connection_unregister_object (notifications->bus, notifications->registration);
+  g_dbus_connection_call_sync (notifications->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                               "org.freedesktop.DBus", "ReleaseName",
+                               g_variant_new ("(s)", "org.freedesktop.Notifications"),
+                               NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  g_ptr_array_unref (notifications->summaries);
+  g_object_unref (notifications->bus);
+  g_free (notifications);
+}

@@ -96,4 +96,15 @@ void           sy_gui_test_add_sandbox_connection (SyApplication    *app,
                                                    const char       *sandbox_connection,
                                                    const char       *domain);
 
+/* A stand-in for the desktop's notification server on the test's session
+ * bus, which keeps the summary ("title") of each notification, in order.
+ * Start it before the application: GLib picks the server it talks to
+ * then. The test session has no server of its own, and GLib warns (a
+ * fatal warning in tests) when a notification finds none. */
+typedef struct _SyGuiTestNotifications SyGuiTestNotifications;
+
+SyGuiTestNotifications *sy_gui_test_notifications_start     (void);
+GPtrArray              *sy_gui_test_notifications_summaries (SyGuiTestNotifications *notifications);
+void                    sy_gui_test_notifications_stop      (SyGuiTestNotifications *notifications);
+
 G_END_DECLS

@@ -447,62 +447,6 @@ test_failure_paging (void)
   sy_test_remove_tree (state_dir);
 }
 
-/* A stand-in for the desktop's notification server on the test's own
- * session bus: it keeps the summary of each notification. */
-static const char notifications_xml[] =
-  "<node>"
-  "  <interface name='org.freedesktop.Notifications'>"
-  "    <method name='Notify'>"
-  "      <arg type='s' direction='in'/><arg type='u' direction='in'/><arg type='s' direction='in'/>"
-  "      <arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='as' direction='in'/>"
-  "      <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/><arg type='u' direction='out'/>"
-  "    </method>"
-  "    <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
-  "    <method name='CloseNotification'><arg type='u' direction='in'/></method>"
-  "    <method name='GetServerInformation'>"
-  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
-  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
-  "    </method>"
-  "  </interface>"
-  "</node>";
-
-static void
-notifications_method_cb (GDBusConnection       *connection,
-                         const char            *sender,
-                         const char            *object_path,
-                         const char            *interface_name,
-                         const char            *method_name,
-                         GVariant              *parameters,
-                         GDBusMethodInvocation *invocation,
-                         gpointer               user_data)
-{
-  GPtrArray *summaries = user_data;
-
-  if (g_str_equal (method_name, "Notify"))
-    {
-      const char *summary = NULL;
-      const char *body = NULL;
-
-      g_variant_get_child (parameters, 3, "&s", &summary);
-      g_variant_get_child (parameters, 4, "&s", &body);
-      g_test_message ("Notification: %s — %s", summary, body);
-      g_ptr_array_add (summaries, g_strdup (summary));
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", summaries->len));
-    }
-  else if (g_str_equal (method_name, "GetCapabilities"))
-    {
-      const char *capabilities[] = { "body", NULL };
-
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", capabilities));
-    }
-  else if (g_str_equal (method_name, "GetServerInformation"))
-    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ssss)", "test", "switchyard", "1", "1.2"));
-  else
-    g_dbus_method_invocation_return_value (invocation, NULL);
-}
-
-static const GDBusInterfaceVTable notifications_vtable = { notifications_method_cb, NULL, NULL, { 0 } };
-
 /* A run that goes on out of sight ends with a desktop notification, and
  * the window closes itself. */
 static void
@@ -514,26 +458,16 @@ test_sync_notification (void)
   g_autofree char *state_dir = sy_test_make_tmpdir ("switchyard-sync-state");
   g_autofree char *mapping_path = g_build_filename (config_dir, "mappings", "mintsoft-to-netsuite.json", NULL);
   g_autoptr(GFile) mapping_file = g_file_new_for_path (mapping_path);
-  g_autoptr(GPtrArray) summaries = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GDBusNodeInfo) node = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  SyGuiTestNotifications *notifications = NULL;
+  GPtrArray *summaries;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) owned = NULL;
   SySyncOptions options;
   SyApplication *app;
   SySyncWindow *window;
   AdwMessageDialog *dialog;
-  guint registration;
 
-  /* Before the application starts: it picks the server it talks to then. */
-  g_assert_nonnull (bus);
-  registration = g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", node->interfaces[0],
-                                                    &notifications_vtable, summaries, NULL, &error);
-  g_assert_no_error (error);
-  owned = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                       "RequestName", g_variant_new ("(su)", "org.freedesktop.Notifications", 4),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
+  notifications = sy_gui_test_notifications_start ();
+  summaries = sy_gui_test_notifications_summaries (notifications);
 
   sandbox = sy_test_start_sandbox (args);
   app = sy_gui_test_start_app (config_dir, state_dir, FALSE);
@@ -564,10 +498,7 @@ test_sync_notification (void)
   g_assert_cmpstr (g_ptr_array_index (summaries, 0), ==, "Sync Finished");
 
   sy_gui_test_stop_app (app);
-  g_dbus_connection_unregister_object (bus, registration);
-  g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                               "ReleaseName", g_variant_new ("(s)", "org.freedesktop.Notifications"),
-                               NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  sy_gui_test_notifications_stop (notifications);
   sy_test_remove_tree (config_dir);
   sy_test_remove_tree (state_dir);
 }
@@ -708,25 +639,16 @@ test_automation_notification (void)
   g_autofree char *config_dir = sy_test_make_tmpdir ("switchyard-sync-config");
   g_autofree char *state_dir = sy_test_make_tmpdir ("switchyard-sync-state");
   g_autofree char *mapping_path = g_build_filename (config_dir, "mappings", "mintsoft-to-netsuite.json", NULL);
-  g_autoptr(GPtrArray) summaries = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GDBusNodeInfo) node = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  SyGuiTestNotifications *notifications = NULL;
+  GPtrArray *summaries;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) owned = NULL;
   g_autoptr(SyMapping) mapping = NULL;
   g_autofree char *expected = NULL;
   SyAutomation *automation;
   SyApplication *app;
-  guint registration;
 
-  g_assert_nonnull (bus);
-  registration = g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", node->interfaces[0],
-                                                    &notifications_vtable, summaries, NULL, &error);
-  g_assert_no_error (error);
-  owned = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                       "RequestName", g_variant_new ("(su)", "org.freedesktop.Notifications", 4),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
+  notifications = sy_gui_test_notifications_start ();
+  summaries = sy_gui_test_notifications_summaries (notifications);
 
   sandbox = sy_test_start_sandbox (NULL);
   app = sy_gui_test_start_app (config_dir, state_dir, FALSE);
@@ -753,10 +675,7 @@ test_automation_notification (void)
   g_assert_false (window_gone (app));
 
   sy_gui_test_stop_app (app);
-  g_dbus_connection_unregister_object (bus, registration);
-  g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                               "ReleaseName", g_variant_new ("(s)", "org.freedesktop.Notifications"),
-                               NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  sy_gui_test_notifications_stop (notifications);
   sy_test_remove_tree (config_dir);
   sy_test_remove_tree (state_dir);
 }

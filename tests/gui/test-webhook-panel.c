@@ -46,6 +46,8 @@ typedef struct
   SyConnection     *connection;
   SyConnectionPage *page;
   SyWebhookPanel   *panel;
+  /* An automated run that fails is told in a notification. */
+  SyGuiTestNotifications *notifications;
 } Fixture;
 
 static GtkWidget *
@@ -94,6 +96,7 @@ fixture_set_up (Fixture       *fixture,
       g_assert_no_error (error);
     }
 
+  fixture->notifications = sy_gui_test_notifications_start ();
   fixture->app = sy_gui_test_start_app (fixture->config_dir, fixture->state_dir, FALSE);
   g_assert_nonnull (sy_application_get_state_store (fixture->app));
   fixture->connection = sy_connection_store_find_by_name (sy_application_get_connection_store (fixture->app),
@@ -112,6 +115,7 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   sy_gui_test_stop_app (fixture->app);
+  sy_gui_test_notifications_stop (fixture->notifications);
   sy_test_remove_tree (fixture->config_dir);
   sy_test_remove_tree (fixture->state_dir);
   g_free (fixture->config_dir);
@@ -588,6 +592,10 @@ test_triggers (Fixture       *fixture,
   SY_GUI_WAIT_FOR (runs.n_webhook_runs > 0);
   g_assert_cmpstr (runs.mapping_name, ==, "Orders");
   SY_GUI_WAIT_FOR (find_event_row (fixture, "SO-8001") != NULL);
+  /* The mapping's target is not there: the run that was tried says so. */
+  SY_GUI_WAIT_FOR (sy_gui_test_notifications_summaries (fixture->notifications)->len > 0);
+  g_assert_cmpstr (g_ptr_array_index (sy_gui_test_notifications_summaries (fixture->notifications), 0), ==,
+                   "“Orders” Could Not Sync");
 
   /* Removing the connection stops its receiver. */
   kept = g_object_ref (fixture->connection);
