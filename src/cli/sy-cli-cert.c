@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "sy-certificate.h"
@@ -215,44 +214,10 @@ static SyCliPassphrase *
 read_passphrase_from_stdin (const char  *key_path,
                             GError     **error)
 {
-  char *buffer = g_malloc0 (PASSPHRASE_MAX_BYTES + 2);
-  SyCliPassphrase *passphrase = NULL;
+  g_autofree char *prompt = g_strdup_printf (_("Passphrase for %s: "), key_path);
   gsize length = 0;
-
-  if (isatty (STDIN_FILENO))
-    {
-      struct termios saved, quiet;
-      gboolean restore = FALSE;
-
-      g_printerr (_("Passphrase for %s: "), key_path);
-      if (tcgetattr (STDIN_FILENO, &saved) == 0)
-        {
-          quiet = saved;
-          quiet.c_lflag &= ~(tcflag_t) ECHO;
-          quiet.c_lflag |= ECHONL;
-          restore = tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
-        }
-      if (fgets (buffer, PASSPHRASE_MAX_BYTES + 2, stdin) != NULL)
-        length = strlen (buffer);
-      if (restore)
-        tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
-    }
-  else
-    {
-      ssize_t n;
-
-      while (length < PASSPHRASE_MAX_BYTES + 1 &&
-             (n = read (STDIN_FILENO, buffer + length, PASSPHRASE_MAX_BYTES + 1 - length)) != 0)
-        {
-          if (n < 0)
-            {
-              if (errno == EINTR)
-                continue;
-              break;
-            }
-          length += (gsize) n;
-        }
-    }
+  char *buffer = sy_cli_read_stdin (prompt, PASSPHRASE_MAX_BYTES, &length);
+  SyCliPassphrase *passphrase = NULL;
 
   if (length > 0 && buffer[length - 1] == '\n')
     length--;
@@ -271,8 +236,7 @@ read_passphrase_from_stdin (const char  *key_path,
   else
     passphrase = g_strndup (buffer, length);
 
-  explicit_bzero (buffer, PASSPHRASE_MAX_BYTES + 2);
-  g_free (buffer);
+  sy_cli_stdin_free (buffer, PASSPHRASE_MAX_BYTES);
   return passphrase;
 }
 

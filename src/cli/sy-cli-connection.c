@@ -3,10 +3,7 @@
 
 #include <glib/gi18n.h>
 #include <stdio.h>
-#include <errno.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include "sy-cli-cert.h"
 #include "sy-cli-groups.h"
@@ -35,72 +32,17 @@ stdin_token_free (SyCliStdinToken *token)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyCliStdinToken, stdin_token_free)
 
-static gsize
-read_line_without_echo (char  *buffer,
-                        gsize  size)
-{
-  struct termios saved, quiet;
-  gboolean restore = FALSE;
-  gsize length = 0;
-
-  if (tcgetattr (STDIN_FILENO, &saved) == 0)
-    {
-      quiet = saved;
-      quiet.c_lflag &= ~(tcflag_t) ECHO;
-      quiet.c_lflag |= ECHONL;
-      restore = tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
-    }
-
-  if (fgets (buffer, (int) size, stdin) != NULL)
-    length = strlen (buffer);
-
-  if (restore)
-    tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
-
-  return length;
-}
-
-static gsize
-read_all (char  *buffer,
-          gsize  size)
-{
-  gsize length = 0;
-  ssize_t n;
-
-  while (length < size && (n = read (STDIN_FILENO, buffer + length, size - length)) != 0)
-    {
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          break;
-        }
-      length += (gsize) n;
-    }
-
-  return length;
-}
-
 /* The token comes from standard input and nowhere else: argv and the
  * environment are visible to other processes and end up in shell history. */
 static SyCliStdinToken *
 read_token_from_stdin (const char  *name,
                        GError     **error)
 {
-  char *buffer = g_malloc0 (TOKEN_MAX_BYTES + 1);
+  g_autofree char *prompt = g_strdup_printf (_("Token for “%s”: "), name);
   gsize length;
+  char *buffer = sy_cli_read_stdin (prompt, TOKEN_MAX_BYTES, &length);
   char *start, *end;
   SyCliStdinToken *token = NULL;
-
-  if (isatty (STDIN_FILENO))
-    {
-      g_printerr (_("Token for “%s”: "), name);
-      length = read_line_without_echo (buffer, TOKEN_MAX_BYTES + 1);
-    }
-  else
-    {
-      length = read_all (buffer, TOKEN_MAX_BYTES + 1);
-    }
 
   start = buffer;
   end = buffer + MIN (length, TOKEN_MAX_BYTES);
@@ -136,8 +78,7 @@ read_token_from_stdin (const char  *name,
     }
 
 out:
-  explicit_bzero (buffer, TOKEN_MAX_BYTES + 1);
-  g_free (buffer);
+  sy_cli_stdin_free (buffer, TOKEN_MAX_BYTES);
   return token;
 }
 

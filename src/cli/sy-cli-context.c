@@ -3,7 +3,11 @@
 
 #include <glib/gi18n.h>
 #include <glib-unix.h>
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "sy-cli-context.h"
 #include "sy-error.h"
@@ -445,4 +449,61 @@ sy_cli_print_json (JsonNode *node,
   fputs (text, stdout);
   fputc ('\n', stdout);
   fflush (stdout);
+}
+
+char *
+sy_cli_read_stdin (const char *prompt,
+                   gsize       max_bytes,
+                   gsize      *length)
+{
+  char *buffer = g_malloc0 (max_bytes + 2);
+  gsize read_bytes = 0;
+
+  if (isatty (STDIN_FILENO))
+    {
+      struct termios saved, quiet;
+      gboolean restore = FALSE;
+
+      g_printerr ("%s", prompt);
+      if (tcgetattr (STDIN_FILENO, &saved) == 0)
+        {
+          quiet = saved;
+          quiet.c_lflag &= ~(tcflag_t) ECHO;
+          quiet.c_lflag |= ECHONL;
+          restore = tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+        }
+      if (fgets (buffer, (int) MIN (max_bytes + 2, G_MAXINT), stdin) != NULL)
+        read_bytes = strlen (buffer);
+      if (restore)
+        tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+    }
+  else
+    {
+      ssize_t n;
+
+      while (read_bytes < max_bytes + 1 &&
+             (n = read (STDIN_FILENO, buffer + read_bytes, max_bytes + 1 - read_bytes)) != 0)
+        {
+          if (n < 0)
+            {
+              if (errno == EINTR)
+                continue;
+              break;
+            }
+          read_bytes += (gsize) n;
+        }
+    }
+
+  *length = read_bytes;
+  return buffer;
+}
+
+void
+sy_cli_stdin_free (char  *buffer,
+                   gsize  max_bytes)
+{
+  if (buffer == NULL)
+    return;
+  explicit_bzero (buffer, max_bytes + 2);
+  g_free (buffer);
 }

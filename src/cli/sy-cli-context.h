@@ -20,6 +20,20 @@ typedef enum
   SY_CLI_EXIT_INTERRUPTED = 130,
 } SyCliExit;
 
+/* Tokens, secrets and passphrases come from standard input and nowhere
+ * else: argv and the environment are visible to other processes and end
+ * up in shell history. Reads at most max_bytes + 1 bytes (one more than
+ * allowed, so that too much shows) into a zeroed buffer of max_bytes + 2:
+ * on a terminal one line, without echo, after prompt on standard error;
+ * otherwise all there is. Returns the buffer, *length what was read; the
+ * caller takes what it needs and wipes the buffer with
+ * sy_cli_stdin_free(). */
+char              *sy_cli_read_stdin                (const char         *prompt,
+                                                     gsize               max_bytes,
+                                                     gsize              *length);
+void               sy_cli_stdin_free                (char               *buffer,
+                                                     gsize               max_bytes);
+
 /* What every command shares: the global options, the stores opened from
  * them, and a way to wait for the core's async calls from straight-line
  * command code. */

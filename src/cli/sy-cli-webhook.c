@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <glib/gi18n.h>
@@ -30,44 +29,9 @@ static SyCliSecret *
 read_secret_from_stdin (const char  *command,
                         GError     **error)
 {
-  char *buffer = g_malloc0 (SECRET_MAX_BYTES + 2);
-  SyCliSecret *secret = NULL;
   gsize length = 0;
-
-  if (isatty (STDIN_FILENO))
-    {
-      struct termios saved, quiet;
-      gboolean restore = FALSE;
-
-      g_printerr ("%s", _("Webhook secret: "));
-      if (tcgetattr (STDIN_FILENO, &saved) == 0)
-        {
-          quiet = saved;
-          quiet.c_lflag &= ~(tcflag_t) ECHO;
-          quiet.c_lflag |= ECHONL;
-          restore = tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
-        }
-      if (fgets (buffer, SECRET_MAX_BYTES + 2, stdin) != NULL)
-        length = strlen (buffer);
-      if (restore)
-        tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
-    }
-  else
-    {
-      ssize_t n;
-
-      while (length < SECRET_MAX_BYTES + 1 &&
-             (n = read (STDIN_FILENO, buffer + length, SECRET_MAX_BYTES + 1 - length)) != 0)
-        {
-          if (n < 0)
-            {
-              if (errno == EINTR)
-                continue;
-              break;
-            }
-          length += (gsize) n;
-        }
-    }
+  char *buffer = sy_cli_read_stdin (_("Webhook secret: "), SECRET_MAX_BYTES, &length);
+  SyCliSecret *secret = NULL;
 
   if (length > 0 && buffer[length - 1] == '\n')
     length--;
@@ -91,8 +55,7 @@ read_secret_from_stdin (const char  *command,
       secret[length] = '\0';
     }
 
-  explicit_bzero (buffer, SECRET_MAX_BYTES + 2);
-  g_free (buffer);
+  sy_cli_stdin_free (buffer, SECRET_MAX_BYTES);
   return secret;
 }
 
