@@ -169,20 +169,9 @@ delete_certificate_work (sqlite3     *db,
                          GError     **error)
 {
   Request *request = data;
-  sqlite3_stmt *statement = NULL;
-  gboolean ok;
 
-  ok = sqlite3_prepare_v2 (db, "DELETE FROM certificates WHERE connection_id = ?1",
-                           -1, &statement, NULL) == SQLITE_OK;
-  if (ok)
-    {
-      sqlite3_bind_text (statement, 1, request->connection_id, -1, SQLITE_STATIC);
-      ok = sqlite3_step (statement) == SQLITE_DONE;
-    }
-  if (!ok)
-    sy_state_store_set_sqlite_error (error, db, path);
-  sqlite3_finalize (statement);
-  return ok ? GINT_TO_POINTER (TRUE) : NULL;
+  return sy_state_store_exec_with_text (db, path, "DELETE FROM certificates WHERE connection_id = ?1",
+                                        request->connection_id, error) ? GINT_TO_POINTER (TRUE) : NULL;
 }
 
 void

@@ -47,6 +47,14 @@ void      sy_state_store_set_sqlite_error (GError         **error,
                                            sqlite3         *db,
                                            const char      *path);
 
+/* Runs sql, a statement with one parameter, ?1, bound to text (e.g.
+ * "DELETE FROM t WHERE connection_id = ?1"); the error names the file. */
+gboolean  sy_state_store_exec_with_text (sqlite3         *db,
+                                         const char      *path,
+                                         const char      *sql,
+                                         const char      *text,
+                                         GError         **error);
+
 /* The directory state.db lives in (for lock files). */
 const char *sy_state_store_get_dir    (SyStateStore        *self);
 

@@ -206,6 +206,28 @@ op_free (Op *op)
 
 /* sqlite3 reports through the handle; every error names the file, as the
  * user may have several (one per --state-dir). */
+gboolean
+sy_state_store_exec_with_text (sqlite3     *db,
+                               const char  *path,
+                               const char  *sql,
+                               const char  *text,
+                               GError     **error)
+{
+  sqlite3_stmt *statement = NULL;
+  gboolean ok;
+
+  ok = sqlite3_prepare_v2 (db, sql, -1, &statement, NULL) == SQLITE_OK;
+  if (ok)
+    {
+      sqlite3_bind_text (statement, 1, text, -1, SQLITE_STATIC);
+      ok = sqlite3_step (statement) == SQLITE_DONE;
+    }
+  if (!ok)
+    sy_state_store_set_sqlite_error (error, db, path);
+  sqlite3_finalize (statement);
+  return ok;
+}
+
 void
 sy_state_store_set_sqlite_error (GError     **error,
                                  sqlite3     *db,
