@@ -414,6 +414,16 @@ test_burst_of_changes_coalesces (void)
   g_assert_cmpuint (fixture.started, ==, 2);
   g_assert_cmpuint (fixture.queued, ==, 1);
 
+  /* The queued run waits for the changes to be quiet for a second, each
+   * one starting the wait again, and for ten seconds at the most. */
+  wait_finished (&fixture, 2);
+  g_assert_cmpuint (fixture.started, ==, 2);
+  sy_clock_advance (fixture.clock, G_USEC_PER_SEC / 2);
+  sy_automation_notify_change (fixture.automation, "wms", SOURCE_ENTITY);
+  sy_clock_advance (fixture.clock, G_USEC_PER_SEC / 2);
+  g_assert_cmpuint (fixture.started, ==, 2);
+  sy_clock_advance (fixture.clock, G_USEC_PER_SEC / 2);
+  g_assert_cmpuint (fixture.started, ==, 3);
   wait_finished (&fixture, 3);
   g_assert_cmpuint (fixture.started, ==, 3);
   g_assert_cmpuint (fixture.queued, ==, 1);
@@ -510,7 +520,8 @@ test_stop_then_resume (void)
   assert_no_run_errors (&fixture);
   g_assert_cmpint (((SySyncRun *) g_ptr_array_index (fixture.runs, 1))->id, ==, stopped_id);
   g_assert_cmpint (((SySyncRun *) g_ptr_array_index (fixture.runs, 1))->state, ==, SY_SYNC_RUN_STATE_FINISHED);
-  /* Then the change's run, a new one. */
+  /* Then the change's run, a new one, once changes have been quiet. */
+  sy_clock_advance (fixture.clock, G_USEC_PER_SEC);
   wait_finished (&fixture, 3);
   assert_no_run_errors (&fixture);
   g_assert_cmpuint (fixture.started, ==, 3);

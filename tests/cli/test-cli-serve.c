@@ -591,7 +591,8 @@ set_flag (gpointer user_data)
 static void
 run_in_step_with_sandbox_deliveries (const char  *records,
                                      const guint *touches,
-                                     guint        n_touches)
+                                     guint        n_touches,
+                                     guint        max_runs)
 {
   const char *secret = "serve-test-sandbox-webhook-secret";
   guint port = free_loopback_port ();
@@ -693,7 +694,8 @@ run_in_step_with_sandbox_deliveries (const char  *records,
 
   runs = list_runs (&fixture);
   g_assert_cmpuint (runs->len, >=, 2);
-  g_assert_cmpuint (runs->len, <=, n_touched + 1);
+  g_test_message ("%u runs for %u changes", runs->len, n_touched);
+  g_assert_cmpuint (runs->len, <=, MIN (n_touched + 1, max_runs));
   for (guint i = 0; i < runs->len; i++)
     {
       SySyncRun *run = g_ptr_array_index (runs, i);
@@ -714,7 +716,7 @@ test_in_step_with_sandbox_deliveries (void)
 {
   const guint touches[] = { 7, 5, 9, 3, 6 };
 
-  run_in_step_with_sandbox_deliveries ("40", touches, G_N_ELEMENTS (touches));
+  run_in_step_with_sandbox_deliveries ("40", touches, G_N_ELEMENTS (touches), G_MAXUINT);
 }
 
 /* The issue's burst: a thousand changes of the warehouse, each one a
@@ -724,7 +726,9 @@ test_burst_of_a_thousand_deliveries (void)
 {
   const guint touches[] = { 400, 250, 350 };
 
-  run_in_step_with_sandbox_deliveries ("400", touches, G_N_ELEMENTS (touches));
+  /* Bursts coalesce: a handful of runs (here three), not a thousand; the
+   * bound leaves room for a slow machine, where quiet gaps come sooner. */
+  run_in_step_with_sandbox_deliveries ("400", touches, G_N_ELEMENTS (touches), 20);
 }
 
 static void

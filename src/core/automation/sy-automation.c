@@ -17,6 +17,14 @@
  * the wall clock without moving the monotonic one. */
 #define MAX_TIMER_US ((gint64) 5 * 60 * G_USEC_PER_SEC)
 
+/* Changes keep coming while a run goes: a sender delivers a burst over
+ * seconds, not at once. The run queued behind the one going starts once
+ * they have been quiet this long (but no later than SETTLE_MAX_US after
+ * the run ended), so that a burst of a thousand deliveries makes a
+ * handful of runs, not one per trickle that came during the last. */
+#define SETTLE_QUIET_US ((gint64) 1 * G_USEC_PER_SEC)
+#define SETTLE_MAX_US ((gint64) 10 * G_USEC_PER_SEC)
+
 /* How many of a connection's newest webhook events start-up looks at for
  * one accepted since the last run: rejected ones may come in between. */
 #define RECENT_EVENTS 1000
@@ -39,6 +47,8 @@ typedef struct
   SySyncJob    *job;
   gboolean      queued;
   char         *queued_cause;
+  guint         settle_timer;  /* the queued webhook run waits for quiet */
+  gint64        settle_since;  /* monotonic µs the wait began */
 
   /* Rows of webhook_events: accepted since the last run started, and
    * those the running run covers (marked with it when it ends). */
@@ -83,6 +93,8 @@ entry_free (Entry *entry)
 {
   if (entry->timer != 0)
     sy_clock_remove_timeout (entry->self->clock, entry->timer);
+  if (entry->settle_timer != 0)
+    sy_clock_remove_timeout (entry->self->clock, entry->settle_timer);
   g_clear_object (&entry->mapping);
   g_clear_object (&entry->source);
   g_clear_object (&entry->target);
@@ -393,6 +405,35 @@ mark_covered_events (Entry     *entry,
   g_array_set_size (entry->covered_events, 0);
 }
 
+static gboolean
+on_settled (gpointer user_data)
+{
+  Entry *entry = user_data;
+  g_autofree char *queued_cause = g_steal_pointer (&entry->queued_cause);
+
+  entry->settle_timer = 0;
+  entry->queued = FALSE;
+  start_run (entry, queued_cause, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* (Re)starts the wait for quiet, unless it has waited its longest. */
+static void
+arm_settle (Entry *entry)
+{
+  SyClock *clock = entry->self->clock;
+  gint64 waited = sy_clock_get_monotonic (clock) - entry->settle_since;
+
+  if (entry->settle_timer != 0)
+    {
+      if (waited >= SETTLE_MAX_US - SETTLE_QUIET_US)
+        return;
+      sy_clock_remove_timeout (clock, entry->settle_timer);
+    }
+  entry->settle_timer = sy_clock_add_timeout (clock, MIN (SETTLE_QUIET_US, SETTLE_MAX_US - waited),
+                                              on_settled, entry);
+}
+
 static void
 run_ended (Entry      *entry,
            SySyncRun  *run,
@@ -423,8 +464,15 @@ run_ended (Entry      *entry,
     }
   if (entry->queued)
     {
-      g_autofree char *queued_cause = g_steal_pointer (&entry->queued_cause);
+      g_autofree char *queued_cause = NULL;
 
+      if (g_strcmp0 (entry->queued_cause, "webhook") == 0)
+        {
+          entry->settle_since = sy_clock_get_monotonic (self->clock);
+          arm_settle (entry);
+          return;
+        }
+      queued_cause = g_steal_pointer (&entry->queued_cause);
       entry->queued = FALSE;
       start_run (entry, queued_cause, NULL);
     }
@@ -651,8 +699,11 @@ sy_automation_request_run (SyAutomation *self,
     }
   /* Before start, a run waits for the last runs to be known: one to
    * resume comes first. */
-  if (entry->busy || !self->started)
+  if (entry->busy || !self->started || entry->settle_timer != 0)
     {
+      /* Another change while the queued run waits for quiet. */
+      if (entry->settle_timer != 0)
+        arm_settle (entry);
       /* One queued run picks up every change made until it reads the
        * source: more would only read the same records again. */
       if (!entry->queued)
@@ -928,6 +979,11 @@ sy_automation_stop_async (SyAutomation        *self,
         {
           sy_clock_remove_timeout (self->clock, entry->timer);
           entry->timer = 0;
+        }
+      if (entry->settle_timer != 0)
+        {
+          sy_clock_remove_timeout (self->clock, entry->settle_timer);
+          entry->settle_timer = 0;
         }
       g_clear_pointer (&entry->due, g_date_time_unref);
       entry->queued = FALSE;
