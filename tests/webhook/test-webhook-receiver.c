@@ -559,6 +559,33 @@ test_settings (Fixture       *fixture,
   g_assert_cmpstr (fixture->last_entity, ==, "erp/customers");
 }
 
+/* apideck signs the body's canonical form, so a captured delivery with
+ * neither id nor time, re-spaced and re-ordered, still matches: it must
+ * still count as the same delivery. */
+static void
+test_apideck_respaced_repeat (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  const char *texts[] = {
+    "{\"type\": \"record.updated\", \"entity\": \"wms/sales-orders\", \"key\": \"SO-91\"}",
+    "{\"key\":\"SO-91\",\"entity\":\"wms/sales-orders\",   \"type\":\"record.updated\"}\n",
+  };
+
+  sy_webhook_settings_set (fixture->connection, SY_WEBHOOK_SCHEME_APIDECK, NULL);
+  start_receiver (fixture);
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr(GBytes) body = g_bytes_new_static (texts[i], strlen (texts[i]));
+      g_autofree char *signature = sy_webhook_sign (SY_WEBHOOK_SCHEME_APIDECK, SECRET, body, 0);
+      g_auto(Answer) answer = { 0 };
+
+      post (fixture, body, sy_webhook_settings_get_header (fixture->connection), signature, &answer);
+      g_assert_cmpuint (answer.status, ==, 200);
+      g_assert_nonnull (strstr (answer.body, i == 0 ? "\"accepted\":true" : "\"duplicate\":true"));
+    }
+  g_assert_cmpuint (fixture->accepted_signals, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -578,6 +605,7 @@ main (int   argc,
   ADD ("/webhook-receiver/not-post", test_not_post, NULL);
   ADD ("/webhook-receiver/port-in-use", test_port_in_use, NULL);
   ADD ("/webhook-receiver/settings", test_settings, "not started");
+  ADD ("/webhook-receiver/apideck-respaced-repeat", test_apideck_respaced_repeat, "not started");
 #undef ADD
 
   return g_test_run ();

@@ -849,8 +849,13 @@ on_events_listed (GObject      *source_object,
           {
             /* Stored (and answered) but maybe never acted on: the process
              * stopped first. One run catches up with all of them. */
-            entry->queued = TRUE;
-            entry->queued_cause = g_strdup ("webhook");
+            /* A change announced while start-up went on may have queued
+             * a run already: it is the same catching up. */
+            if (!entry->queued)
+              {
+                entry->queued = TRUE;
+                entry->queued_cause = g_strdup ("webhook");
+              }
             break;
           }
       }

@@ -209,10 +209,9 @@ canonical_node (GString  *out,
     }
 }
 
-/* The bytes the scheme's HMAC covers. */
-static GBytes *
-signed_bytes (SyWebhookScheme  scheme,
-              GBytes          *body)
+GBytes *
+sy_webhook_signed_bytes (SyWebhookScheme  scheme,
+                         GBytes          *body)
 {
   g_autoptr(JsonParser) parser = NULL;
   const char *data;
@@ -242,7 +241,7 @@ compute_digest (SyWebhookScheme  scheme,
                 guint8           digest[DIGEST_LEN])
 {
   g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) secret, strlen (secret));
-  g_autoptr(GBytes) covered = signed_bytes (scheme, body);
+  g_autoptr(GBytes) covered = sy_webhook_signed_bytes (scheme, body);
   gsize size;
   const guchar *data = g_bytes_get_data (covered, &size);
   gsize digest_len = DIGEST_LEN;

@@ -39,6 +39,12 @@ const char *sy_webhook_scheme_to_string      (SyWebhookScheme  scheme);
 /* "X-Signature" for makini. */
 const char *sy_webhook_scheme_default_header (SyWebhookScheme  scheme);
 
+/* The bytes a scheme's HMAC covers: the body as it came, or (apideck) its
+ * canonical form, keys sorted, no spaces. Two bodies with the same signed
+ * bytes are the same delivery, however they are spaced. */
+GBytes     *sy_webhook_signed_bytes          (SyWebhookScheme  scheme,
+                                              GBytes          *body);
+
 /* The signature a sender puts in the header (for the sandbox, tests and the
  * GUI's example). None of the four schemes signs a timestamp, so
  * `timestamp` does not change the result; it is part of the call so that a
