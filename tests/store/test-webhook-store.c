@@ -192,6 +192,46 @@ test_rejected_bounded (Fixture       *fixture,
   g_assert_cmpstr (((SyWebhookEvent *) g_ptr_array_index (events, 0))->body_hash, ==, "0207");
 }
 
+/* Accepted deliveries older than a month go (checked every 256th row);
+ * the recent ones stay, still recognised as repeats. */
+static void
+test_accepted_bounded (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(SyWebhookEvent) old = make_event ("conn-a", "evt-old", "0ld0", SY_WEBHOOK_VERDICT_ACCEPTED);
+  g_autoptr(SyWebhookEvent) recent = make_event ("conn-a", "evt-recent", "4ece", SY_WEBHOOK_VERDICT_ACCEPTED);
+  g_autoptr(SyWebhookEvent) other = make_event ("conn-b", "evt-other", "07e4", SY_WEBHOOK_VERDICT_ACCEPTED);
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GError) error = NULL;
+
+  old->received_at = g_get_real_time () / G_USEC_PER_SEC - 40 * 24 * 60 * 60;
+  other->received_at = old->received_at;
+  recent->received_at = g_get_real_time () / G_USEC_PER_SEC - 2 * 24 * 60 * 60;
+  add (fixture, old, TRUE);
+  add (fixture, other, TRUE);
+  add (fixture, recent, TRUE);
+  for (guint i = 0; i < 260; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("evt-%u", i);
+      g_autofree char *hash = g_strdup_printf ("%04x", i);
+      g_autoptr(SyWebhookEvent) event = make_event ("conn-a", id, hash, SY_WEBHOOK_VERDICT_ACCEPTED);
+
+      add (fixture, event, TRUE);
+    }
+
+  events = sy_state_store_list_webhook_events (fixture->store, "conn-a", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 261);
+  for (guint i = 0; i < events->len; i++)
+    g_assert_cmpstr (((SyWebhookEvent *) g_ptr_array_index (events, i))->event_id, !=, "evt-old");
+  add (fixture, recent, FALSE);
+  /* Another connection's are its own to prune. */
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events = sy_state_store_list_webhook_events (fixture->store, "conn-b", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 1);
+}
+
 static void
 test_mark_and_delete (Fixture       *fixture,
                       gconstpointer  data)
@@ -288,6 +328,7 @@ main (int   argc,
   ADD ("/webhook-store/without-id-by-body", test_without_id_by_body);
   ADD ("/webhook-store/rejected-claims-nothing", test_rejected_claims_nothing);
   ADD ("/webhook-store/rejected-bounded", test_rejected_bounded);
+  ADD ("/webhook-store/accepted-bounded", test_accepted_bounded);
   ADD ("/webhook-store/mark-and-delete", test_mark_and_delete);
   ADD ("/webhook-store/async-burst", test_async_burst);
 #undef ADD

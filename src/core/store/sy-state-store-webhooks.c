@@ -15,6 +15,14 @@
  * forgeries cannot grow state.db without end. */
 #define REJECTED_KEPT 500
 
+/* Accepted deliveries are kept to recognise repeats (senders retry for
+ * hours, a day at most) and to show what they started: a month, so that
+ * state.db does not grow with every delivery for good. Checked on every
+ * ACCEPTED_PRUNE_EVERY-th row, which keeps the cost of the scan off the
+ * common insert. */
+#define ACCEPTED_KEPT_S ((gint64) 30 * 24 * 60 * 60)
+#define ACCEPTED_PRUNE_EVERY 256
+
 SyWebhookEvent *
 sy_webhook_event_new (void)
 {
@@ -180,6 +188,32 @@ prune_rejected (sqlite3     *db,
   return ok;
 }
 
+static gboolean
+prune_accepted (sqlite3     *db,
+                const char  *path,
+                const char  *connection_id,
+                gint64       now,
+                GError     **error)
+{
+  sqlite3_stmt *statement = NULL;
+  gboolean ok;
+
+  ok = sqlite3_prepare_v2 (db,
+                           "DELETE FROM webhook_events WHERE connection_id = ?1 AND verdict = 'accepted' "
+                           "AND received_at < ?2",
+                           -1, &statement, NULL) == SQLITE_OK;
+  if (ok)
+    {
+      sqlite3_bind_text (statement, 1, connection_id, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (statement, 2, now - ACCEPTED_KEPT_S);
+      ok = sqlite3_step (statement) == SQLITE_DONE;
+    }
+  if (!ok)
+    sy_state_store_set_sqlite_error (error, db, path);
+  sqlite3_finalize (statement);
+  return ok;
+}
+
 static gpointer
 add_event_work (sqlite3     *db,
                 const char  *path,
@@ -241,6 +275,9 @@ add_event_work (sqlite3     *db,
   result->is_new = TRUE;
 
   if (!accepted && !prune_rejected (db, path, event->connection_id, error))
+    goto out;
+  if (accepted && result->row_id % ACCEPTED_PRUNE_EVERY == 0 &&
+      !prune_accepted (db, path, event->connection_id, g_get_real_time () / G_USEC_PER_SEC, error))
     goto out;
 
   ok = exec (db, path, "COMMIT", error);
