@@ -416,11 +416,10 @@ background_settings_changed_cb (SyApplication *self)
     g_application_release (G_APPLICATION (self));
   self->held = background;
 
+  /* Turned off, it is asked again with autostart off: the portal keeps
+   * the last answer, and would go on starting Switchyard at login. */
   if (in_flatpak ())
-    {
-      if (background)
-        request_background_portal (self, autostart);
-    }
+    request_background_portal (self, autostart);
   else
     update_autostart_file (self, autostart);
 }
