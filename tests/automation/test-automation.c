@@ -587,6 +587,13 @@ test_stored_change_runs_at_start (void)
   store_event (&fixture, "wms", "orders-1", SY_WEBHOOK_VERDICT_ACCEPTED, SOURCE_ENTITY);
   store_event (&fixture, "wms", "orders-2", SY_WEBHOOK_VERDICT_ACCEPTED, SOURCE_ENTITY);
   store_event (&fixture, "wms", "forged-2", SY_WEBHOOK_VERDICT_REJECTED, SOURCE_ENTITY);
+  /* However much else came after it. */
+  for (guint i = 0; i < 1001; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("products-after-%u", i);
+
+      store_event (&fixture, "wms", id, SY_WEBHOOK_VERDICT_ACCEPTED, "wms/products");
+    }
   new_automation (&fixture, fixture.mapping);
   start_automation (&fixture);
   g_assert_cmpuint (fixture.started, ==, 1);

@@ -25,9 +25,6 @@
 #define SETTLE_QUIET_US ((gint64) 1 * G_USEC_PER_SEC)
 #define SETTLE_MAX_US ((gint64) 10 * G_USEC_PER_SEC)
 
-/* How many of a connection's newest webhook events start-up looks at for
- * one accepted since the last run: rejected ones may come in between. */
-#define RECENT_EVENTS 1000
 
 typedef struct
 {
@@ -824,41 +821,26 @@ entry_loaded (LoadData *data)
 }
 
 static void
-on_events_listed (GObject      *source_object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+on_event_found (GObject      *source_object,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   LoadData *data = user_data;
   SyAutomation *self = g_task_get_source_object (data->task);
   Entry *entry = data->entry;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) events = sy_state_store_list_webhook_events_finish (self->state, result, &error);
+  gint64 row_id = 0;
 
-  if (events == NULL)
+  if (!sy_state_store_find_accepted_webhook_event_finish (self->state, result, &row_id, &error))
     keep_first_error (data, &error);
-  else
-    for (guint i = 0; i < events->len; i++)
-      {
-        SyWebhookEvent *event = g_ptr_array_index (events, i);
-
-        /* Newest first: the rest came before. */
-        if (event->received_at < entry->last_start)
-          break;
-        if (g_strcmp0 (event->verdict, SY_WEBHOOK_VERDICT_ACCEPTED) == 0 &&
-            g_strcmp0 (event->entity, sy_mapping_get_source_entity (entry->mapping)) == 0)
-          {
-            /* Stored (and answered) but maybe never acted on: the process
-             * stopped first. One run catches up with all of them. */
-            /* A change announced while start-up went on may have queued
-             * a run already: it is the same catching up. */
-            if (!entry->queued)
-              {
-                entry->queued = TRUE;
-                entry->queued_cause = g_strdup ("webhook");
-              }
-            break;
-          }
-      }
+  /* Stored (and answered) but maybe never acted on: the process stopped
+   * first. One run catches up with all of them; a change announced while
+   * start-up went on may have queued it already. */
+  else if (row_id > 0 && !entry->queued)
+    {
+      entry->queued = TRUE;
+      entry->queued_cause = g_strdup ("webhook");
+    }
   entry_loaded (data);
 }
 
@@ -871,15 +853,19 @@ list_recent_events (LoadData *data)
   const char *name = sy_mapping_get_source_connection (entry->mapping);
   SyConnection *connection = NULL;
 
-  if (sy_mapping_get_on_changes (entry->mapping) && name != NULL)
+  if (sy_mapping_get_on_changes (entry->mapping) && name != NULL &&
+      sy_mapping_get_source_entity (entry->mapping) != NULL)
     connection = sy_connection_store_find_by_name (self->connections, name);
   if (connection == NULL)
     {
       entry_loaded (data);
       return;
     }
-  sy_state_store_list_webhook_events_async (self->state, sy_connection_get_id (connection), RECENT_EVENTS,
-                                            NULL, on_events_listed, data);
+  /* One query, whatever else the connection received since: a burst for
+   * other entities, or refusals, must not hide it. */
+  sy_state_store_find_accepted_webhook_event_async (self->state, sy_connection_get_id (connection),
+                                                    sy_mapping_get_source_entity (entry->mapping),
+                                                    entry->last_start, NULL, on_event_found, data);
 }
 
 static void

@@ -73,6 +73,8 @@ typedef struct
   guint           limit;          /* list */
   gint64          row_id;         /* mark */
   char           *triggered;      /* mark */
+  char           *entity;         /* find */
+  gint64          since;          /* find */
 } Request;
 
 static void
@@ -81,6 +83,7 @@ request_free (Request *request)
   sy_webhook_event_free (request->event);
   g_free (request->connection_id);
   g_free (request->triggered);
+  g_free (request->entity);
   g_free (request);
 }
 
@@ -291,6 +294,41 @@ out:
       return NULL;
     }
   return result;
+}
+
+static gpointer
+find_accepted_work (sqlite3     *db,
+                    const char  *path,
+                    gpointer     data,
+                    GError     **error)
+{
+  Request *request = data;
+  sqlite3_stmt *statement = NULL;
+  gint64 *row_id = g_new0 (gint64, 1);
+  int status;
+
+  if (sqlite3_prepare_v2 (db,
+                          "SELECT id FROM webhook_events WHERE connection_id = ?1 AND verdict = 'accepted' "
+                          "AND entity = ?2 AND received_at >= ?3 ORDER BY id DESC LIMIT 1",
+                          -1, &statement, NULL) != SQLITE_OK)
+    {
+      sy_state_store_set_sqlite_error (error, db, path);
+      g_free (row_id);
+      return NULL;
+    }
+  sqlite3_bind_text (statement, 1, request->connection_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (statement, 2, request->entity, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (statement, 3, request->since);
+  status = sqlite3_step (statement);
+  if (status == SQLITE_ROW)
+    *row_id = sqlite3_column_int64 (statement, 0);
+  else if (status != SQLITE_DONE)
+    {
+      sy_state_store_set_sqlite_error (error, db, path);
+      g_clear_pointer (&row_id, g_free);
+    }
+  sqlite3_finalize (statement);
+  return row_id;
 }
 
 static gpointer
@@ -505,6 +543,48 @@ sy_state_store_list_webhook_events_async (SyStateStore        *self,
                             (GDestroyNotify) request_free, (GDestroyNotify) g_ptr_array_unref,
                             sy_state_store_list_webhook_events_async,
                             cancellable, callback, user_data);
+}
+
+void
+sy_state_store_find_accepted_webhook_event_async (SyStateStore        *self,
+                                                  const char          *connection_id,
+                                                  const char          *entity,
+                                                  gint64               since,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data)
+{
+  Request *request;
+
+  g_return_if_fail (SY_IS_STATE_STORE (self));
+  g_return_if_fail (connection_id != NULL);
+  g_return_if_fail (entity != NULL);
+
+  request = connection_request_new (connection_id, 0);
+  request->entity = g_strdup (entity);
+  request->since = since;
+  sy_state_store_run_async (self, find_accepted_work, request, (GDestroyNotify) request_free, g_free,
+                            sy_state_store_find_accepted_webhook_event_async,
+                            cancellable, callback, user_data);
+}
+
+gboolean
+sy_state_store_find_accepted_webhook_event_finish (SyStateStore  *self,
+                                                   GAsyncResult  *result,
+                                                   gint64        *row_id,
+                                                   GError       **error)
+{
+  g_autofree gint64 *found = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        sy_state_store_find_accepted_webhook_event_async, FALSE);
+
+  found = sy_state_store_run_finish (self, result, error);
+  if (found == NULL)
+    return FALSE;
+  *row_id = *found;
+  return TRUE;
 }
 
 GPtrArray *

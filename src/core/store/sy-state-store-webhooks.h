@@ -74,6 +74,20 @@ GPtrArray *sy_state_store_list_webhook_events        (SyStateStore          *sel
                                                       guint                  limit,
                                                       GError               **error);
 
+/* The newest event of connection_id accepted for entity at or after
+ * since (Unix seconds): *row_id is its row, 0 when there is none. */
+void       sy_state_store_find_accepted_webhook_event_async  (SyStateStore        *self,
+                                                              const char          *connection_id,
+                                                              const char          *entity,
+                                                              gint64               since,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+gboolean   sy_state_store_find_accepted_webhook_event_finish (SyStateStore        *self,
+                                                              GAsyncResult        *result,
+                                                              gint64              *row_id,
+                                                              GError             **error);
+
 /* Records what an accepted event started (acted_at = now). An unknown row
  * is G_IO_ERROR_NOT_FOUND. */
 void      sy_state_store_mark_webhook_event_async    (SyStateStore          *self,
