@@ -17,6 +17,7 @@
 #include "sy-sync-history-list.h"
 #include "sy-sync-window.h"
 #include "sy-sync-settings.h"
+#include "sy-webhook-settings.h"
 #include "sy-window.h"
 
 #define SY_WEBSITE "https://github.com/switchyard/switchyard"
@@ -614,6 +615,35 @@ sy_application_handle_local_options (GApplication *application,
 }
 
 static void
+receivers_started_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  /* Each failure was logged and is shown on its connection's page. */
+  sy_webhook_receivers_start_enabled_finish (SY_WEBHOOK_RECEIVERS (source), result, NULL);
+}
+
+/* The receivers turned on in the Webhooks tab run again, with or without
+ * a window (started at login with --background). */
+static void
+start_enabled_receivers (SyApplication *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < n && !any; i++)
+    {
+      g_autoptr(SyConnection) connection = g_list_model_get_item (G_LIST_MODEL (self->connections), i);
+
+      any = sy_webhook_settings_get_receiver (connection, NULL, NULL);
+    }
+  if (!any || sy_application_get_webhook_receivers (self) == NULL)
+    return;
+  sy_webhook_receivers_start_enabled_async (self->webhook_receivers, self->connections, self->secrets,
+                                            self->cancellable, receivers_started_cb, NULL);
+}
+
+static void
 sy_application_startup (GApplication *application)
 {
   SyApplication *self = SY_APPLICATION (application);
@@ -702,6 +732,7 @@ sy_application_startup (GApplication *application)
   }
 
   load_automation (self);
+  start_enabled_receivers (self);
 }
 
 static void

@@ -255,6 +255,22 @@ update_receiver (SyWebhookPanel *self)
     gtk_label_set_text (self->url_label, "");
 }
 
+/* The address and port kept with the connection, while none runs. */
+static void
+update_saved_receiver (SyWebhookPanel *self)
+{
+  g_autofree char *address = NULL;
+  guint port = 0;
+
+  if (self->connection == NULL || get_receiver (self) != NULL)
+    return;
+  sy_webhook_settings_get_receiver (self->connection, &address, &port);
+  self->updating = TRUE;
+  gtk_spin_button_set_value (self->port_spin, port);
+  show_address (self, address != NULL ? address : "127.0.0.1");
+  self->updating = FALSE;
+}
+
 static void
 update_settings (SyWebhookPanel *self)
 {
@@ -428,6 +444,11 @@ show_address_error (SyWebhookPanel *self,
   gtk_widget_add_css_class (GTK_WIDGET (self->custom_address_row), "error");
 }
 
+static void save_receiver (SyWebhookPanel *self,
+                           gboolean        enabled,
+                           const char     *address,
+                           guint           port);
+
 static void
 start_receiver (SyWebhookPanel *self,
                 const char     *secret)
@@ -442,7 +463,11 @@ start_receiver (SyWebhookPanel *self,
   else if (sy_webhook_receivers_start (self->receivers, self->connection, secret, address, port, &error) == NULL)
     show_receiver_error (self, error->message);
   else
-    show_receiver_error (self, NULL);
+    {
+      show_receiver_error (self, NULL);
+      /* It runs again when the application starts next time. */
+      save_receiver (self, TRUE, address, port);
+    }
   /* "changed" updated the rest when it started; not when it failed. */
   update_receiver (self);
 }
@@ -516,8 +541,12 @@ receive_switch_cb (SyWebhookPanel *self)
     }
   else if (!active && get_receiver (self) != NULL)
     {
+      g_autofree char *address = get_address (self, NULL);
+
       show_receiver_error (self, NULL);
       sy_webhook_receivers_stop (self->receivers, sy_connection_get_id (self->connection));
+      save_receiver (self, FALSE, address,
+                     (guint) gtk_spin_button_get_value_as_int (self->port_spin));
     }
 }
 
@@ -607,6 +636,19 @@ save_settings (SyWebhookPanel  *self,
     sy_connection_store_save_async (self->connections, self->cancellable, settings_saved_cb, request_new (self));
 }
 
+/* Whether a receiver runs when the application starts (the port as
+ * chosen: 0 is a free one each time). */
+static void
+save_receiver (SyWebhookPanel *self,
+               gboolean        enabled,
+               const char     *address,
+               guint           port)
+{
+  sy_webhook_settings_set_receiver (self->connection, enabled, address, port);
+  if (self->connections != NULL)
+    sy_connection_store_save_async (self->connections, self->cancellable, settings_saved_cb, request_new (self));
+}
+
 static void
 scheme_changed_cb (SyWebhookPanel *self)
 {
@@ -668,13 +710,29 @@ copy_url_action (GtkWidget  *widget,
     gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), url);
 }
 
+/* Why the receiver the application started did not start, if it did not. */
+static void
+show_start_error (SyWebhookPanel *self)
+{
+  const GError *error;
+
+  if (self->receivers == NULL || self->connection == NULL || get_receiver (self) != NULL)
+    return;
+  error = sy_webhook_receivers_get_start_error (self->receivers, sy_connection_get_id (self->connection));
+  if (error != NULL)
+    show_receiver_error (self, error->message);
+}
+
 static void
 receivers_changed_cb (SyWebhookReceivers *receivers,
                       const char         *connection_id,
                       SyWebhookPanel     *self)
 {
   if (self->connection != NULL && g_strcmp0 (connection_id, sy_connection_get_id (self->connection)) == 0)
-    update_receiver (self);
+    {
+      show_start_error (self);
+      update_receiver (self);
+    }
 }
 
 static void
@@ -810,7 +868,9 @@ sy_webhook_panel_set_context (SyWebhookPanel     *self,
 
   self->has_secret = FALSE;
   show_receiver_error (self, NULL);
+  show_start_error (self);
   update_settings (self);
+  update_saved_receiver (self);
   update_secret_state (self);
   update_receiver (self);
   lookup_secret (self, FALSE);

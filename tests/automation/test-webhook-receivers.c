@@ -7,7 +7,9 @@
 #include "sy-catalogue.h"
 #include "sy-state-store-webhooks.h"
 #include "sy-test-support.h"
+#include "sy-error.h"
 #include "sy-webhook-receivers.h"
+#include "sy-webhook-settings.h"
 #include "sy-webhook-signature.h"
 
 /* The set of running receivers that serve and the GUI's application keep:
@@ -112,6 +114,10 @@ test_receivers (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
   g_clear_error (&error);
   g_assert_null (sy_webhook_receivers_lookup (receivers, sy_connection_get_id (erp)));
+  /* Kept until it starts or is stopped. */
+  g_assert_error (sy_webhook_receivers_get_start_error (receivers, sy_connection_get_id (erp)),
+                  G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  g_assert_null (sy_webhook_receivers_get_start_error (receivers, sy_connection_get_id (warehouse)));
   g_assert_cmpuint (seen.n_changed, ==, 3);
 
   /* A delivery is forwarded with the receiver that took it. */
@@ -134,6 +140,7 @@ test_receivers (void)
   g_assert_nonnull (sy_webhook_receivers_start (receivers, warehouse, SECRET, NULL, 0, &error));
   g_assert_nonnull (sy_webhook_receivers_start (receivers, erp, SECRET, NULL, 0, &error));
   g_assert_no_error (error);
+  g_assert_null (sy_webhook_receivers_get_start_error (receivers, sy_connection_get_id (erp)));
   sy_webhook_receivers_stop_all (receivers);
   g_assert_null (sy_webhook_receivers_lookup (receivers, sy_connection_get_id (warehouse)));
   g_assert_null (sy_webhook_receivers_lookup (receivers, sy_connection_get_id (erp)));
@@ -160,6 +167,128 @@ test_receivers (void)
   sy_test_remove_tree (dir);
 }
 
+/* A port that was free a moment ago. */
+static guint
+free_port (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return port;
+}
+
+static void
+store_secret (SySecretStore *secrets,
+              SyConnection  *connection)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sy_webhook_settings_store_secret_async (secrets, connection, SECRET, NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  g_assert_true (sy_webhook_settings_store_secret_finish (secrets, result, &error));
+  g_assert_no_error (error);
+}
+
+/* The receivers turned on are kept with their connections (through a
+ * save and a load of connections.json) and started again: one with its
+ * secret on its port; one without a secret not, with the reason kept;
+ * one not turned on not. */
+static void
+test_start_enabled (void)
+{
+  g_autofree char *dir = sy_test_make_tmpdir ("switchyard-receivers-enabled");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyStateStore) state = sy_state_store_open (dir, &error);
+  g_autoptr(SySecretStore) secrets = sy_secret_store_new_in_memory ();
+  g_autoptr(SyConnectionStore) saved = sy_connection_store_new (dir);
+  g_autoptr(SyConnectionStore) connections = sy_connection_store_new (dir);
+  g_autoptr(SyWebhookReceivers) receivers = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  const char *names[] = { "Warehouse", "ERP", "CMMS" };
+  g_autofree char *address = NULL;
+  g_autofree char *url = NULL;
+  SyConnection *warehouse;
+  SyConnection *erp;
+  SyConnection *cmms;
+  const GError *start_error;
+  guint port = free_port ();
+  guint kept_port = 1;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(SyConnection) connection = sy_connection_new (names[i], "http://127.0.0.1:9/");
+
+      g_assert_false (sy_webhook_settings_get_receiver (connection, &address, &kept_port));
+      g_assert_null (address);
+      g_assert_cmpuint (kept_port, ==, 0);
+      g_assert_true (sy_connection_store_add (saved, connection, &error));
+      g_assert_no_error (error);
+    }
+  warehouse = sy_connection_store_find_by_name (saved, "Warehouse");
+  sy_webhook_settings_set (warehouse, SY_WEBHOOK_SCHEME_RUTTER, "X-Hook-Signature");
+  sy_webhook_settings_set_receiver (warehouse, TRUE, "127.0.0.1", port);
+  /* Before any scheme: the default one's header stays in use. */
+  sy_webhook_settings_set_receiver (sy_connection_store_find_by_name (saved, "ERP"), TRUE, NULL, 0);
+  sy_webhook_settings_set_receiver (sy_connection_store_find_by_name (saved, "CMMS"), FALSE, "0.0.0.0", 8421);
+  g_assert_true (sy_connection_store_save (saved, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (sy_connection_store_load (connections, &error));
+  g_assert_no_error (error);
+  warehouse = sy_connection_store_find_by_name (connections, "Warehouse");
+  erp = sy_connection_store_find_by_name (connections, "ERP");
+  cmms = sy_connection_store_find_by_name (connections, "CMMS");
+  g_assert_true (sy_webhook_settings_get_receiver (warehouse, &address, &kept_port));
+  g_assert_cmpstr (address, ==, "127.0.0.1");
+  g_assert_cmpuint (kept_port, ==, port);
+  g_clear_pointer (&address, g_free);
+  g_assert_cmpint (sy_webhook_settings_get_scheme (warehouse), ==, SY_WEBHOOK_SCHEME_RUTTER);
+  g_assert_cmpstr (sy_webhook_settings_get_header (warehouse), ==, "X-Hook-Signature");
+  g_assert_true (sy_webhook_settings_get_receiver (erp, NULL, &kept_port));
+  g_assert_cmpuint (kept_port, ==, 0);
+  g_assert_cmpint (sy_webhook_settings_get_scheme (erp), ==, SY_WEBHOOK_SCHEME_MAKINI);
+  g_assert_cmpstr (sy_webhook_settings_get_header (erp), ==, "X-Signature");
+  g_assert_false (sy_webhook_settings_get_receiver (cmms, &address, &kept_port));
+  g_assert_cmpstr (address, ==, "0.0.0.0");
+  g_assert_cmpuint (kept_port, ==, 8421);
+
+  /* Signed as makini for the post below. */
+  sy_webhook_settings_set (warehouse, SY_WEBHOOK_SCHEME_MAKINI, NULL);
+  store_secret (secrets, warehouse);
+  store_secret (secrets, cmms);
+
+  receivers = sy_webhook_receivers_new (state, sy_catalogue_get_default ());
+  g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, "*“ERP” did not start*keyring holds no webhook secret*");
+  sy_webhook_receivers_start_enabled_async (receivers, connections, secrets, NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  g_assert_true (sy_webhook_receivers_start_enabled_finish (receivers, result, &error));
+  g_assert_no_error (error);
+  g_test_assert_expected_messages ();
+
+  g_assert_nonnull (sy_webhook_receivers_lookup (receivers, sy_connection_get_id (warehouse)));
+  g_assert_cmpuint (sy_webhook_receiver_get_port (sy_webhook_receivers_lookup (receivers, sy_connection_get_id (warehouse))),
+                    ==, port);
+  url = g_strdup_printf ("http://127.0.0.1:%u/", port);
+  g_assert_cmpuint (post (url, &error), ==, 200);
+  g_assert_no_error (error);
+
+  g_assert_null (sy_webhook_receivers_lookup (receivers, sy_connection_get_id (erp)));
+  start_error = sy_webhook_receivers_get_start_error (receivers, sy_connection_get_id (erp));
+  g_assert_error (start_error, SY_SECRET_ERROR, SY_SECRET_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (start_error->message, "ERP"));
+  g_assert_null (sy_webhook_receivers_lookup (receivers, sy_connection_get_id (cmms)));
+  g_assert_null (sy_webhook_receivers_get_start_error (receivers, sy_connection_get_id (cmms)));
+
+  g_clear_object (&receivers);
+  g_clear_object (&state);
+  sy_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -167,5 +296,6 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/automation/webhook-receivers", test_receivers);
+  g_test_add_func ("/automation/webhook-receivers/start-enabled", test_start_enabled);
   return g_test_run ();
 }

@@ -67,6 +67,8 @@ find_descendant (GtkWidget *root,
   return NULL;
 }
 
+static void start_app (Fixture *fixture);
+
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
@@ -74,7 +76,6 @@ fixture_set_up (Fixture       *fixture,
   g_autoptr(SyConnectionStore) connections = NULL;
   g_autoptr(SyConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
-  SyWindow *window;
 
   fixture->config_dir = sy_test_make_tmpdir ("switchyard-webhook-panel-config");
   fixture->state_dir = sy_test_make_tmpdir ("switchyard-webhook-panel-state");
@@ -97,6 +98,14 @@ fixture_set_up (Fixture       *fixture,
     }
 
   fixture->notifications = sy_gui_test_notifications_start ();
+  start_app (fixture);
+}
+
+static void
+start_app (Fixture *fixture)
+{
+  SyWindow *window;
+
   fixture->app = sy_gui_test_start_app (fixture->config_dir, fixture->state_dir, FALSE);
   g_assert_nonnull (sy_application_get_state_store (fixture->app));
   fixture->connection = sy_connection_store_find_by_name (sy_application_get_connection_store (fixture->app),
@@ -610,6 +619,107 @@ test_triggers (Fixture       *fixture,
   g_free (runs.mapping_name);
 }
 
+/* The application stopped and started again on the same folders (and
+ * keyring), the connection's page shown again. */
+static void
+restart_app (Fixture *fixture)
+{
+  /* As the application's shutdown does (the test's app is not run):
+   * the ports are given up, what is kept stays. */
+  sy_webhook_receivers_stop_all (sy_application_get_webhook_receivers (fixture->app));
+  sy_gui_test_stop_app (fixture->app);
+  start_app (fixture);
+}
+
+/* A port that was free a moment ago. */
+static guint
+free_port (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return port;
+}
+
+/* Turned on, the receiver runs again after a restart (as at login with
+ * --background), on the port chosen; turned off, it does not. */
+static void
+test_restart (Fixture       *fixture,
+              gconstpointer  data)
+{
+  guint port = free_port ();
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/", port);
+  g_autofree char *body = make_body ("evt_restart_1", "SO-7101");
+  g_autoptr(GError) error = NULL;
+
+  set_secret (fixture, SECRET);
+  gtk_spin_button_set_value (panel_child (fixture, "port_spin"), port);
+  gtk_switch_set_active (panel_child (fixture, "receive_switch"), TRUE);
+  SY_GUI_WAIT_FOR (get_receiver (fixture) != NULL && !sy_webhook_panel_is_busy (fixture->panel));
+  g_assert_cmpuint (sy_webhook_receiver_get_port (get_receiver (fixture)), ==, port);
+  /* Kept with the connection, the secret not. */
+  g_assert_true (tree_contains (fixture->config_dir, "\"receive\""));
+  g_assert_false (tree_contains (fixture->config_dir, SECRET));
+
+  restart_app (fixture);
+  SY_GUI_WAIT_FOR (get_receiver (fixture) != NULL && !sy_webhook_panel_is_busy (fixture->panel));
+  g_assert_cmpuint (sy_webhook_receiver_get_port (get_receiver (fixture)), ==, port);
+  g_assert_true (gtk_switch_get_active (panel_child (fixture, "receive_switch")));
+  g_assert_false (gtk_widget_get_visible (panel_child (fixture, "receiver_error_row")));
+  g_assert_cmpuint (post (url, body, SECRET, &error), ==, 200);
+  g_assert_no_error (error);
+  SY_GUI_WAIT_FOR (find_event_row (fixture, "SO-7101") != NULL);
+
+  /* Off: after a restart nothing listens, the port chosen still shown. */
+  gtk_switch_set_active (panel_child (fixture, "receive_switch"), FALSE);
+  g_assert_null (get_receiver (fixture));
+  SY_GUI_WAIT_FOR (!sy_webhook_panel_is_busy (fixture->panel));
+  restart_app (fixture);
+  g_assert_null (get_receiver (fixture));
+  g_assert_false (gtk_switch_get_active (panel_child (fixture, "receive_switch")));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (panel_child (fixture, "port_spin")), ==, (int) port);
+  g_assert_cmpuint (post (url, body, SECRET, &error), ==, 0);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+}
+
+/* Turned on, but its secret gone from the keyring meanwhile: after a
+ * restart no receiver runs, and the tab says why. */
+static void
+test_restart_without_secret (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  SySecretStore *secrets;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  AdwActionRow *error_row;
+
+  set_secret (fixture, SECRET);
+  gtk_switch_set_active (panel_child (fixture, "receive_switch"), TRUE);
+  SY_GUI_WAIT_FOR (get_receiver (fixture) != NULL && !sy_webhook_panel_is_busy (fixture->panel));
+
+  secrets = sy_application_get_secret_store (fixture->app);
+  sy_secret_store_clear_async (secrets, sy_connection_get_id (fixture->connection), SY_SECRET_KIND_WEBHOOK_SECRET,
+                               NULL, sy_test_store_result, &result);
+  SY_GUI_WAIT_FOR (result != NULL);
+  g_assert_true (sy_secret_store_clear_finish (secrets, result, &error));
+  g_assert_no_error (error);
+
+  /* Logged, without the secret. */
+  g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, "*“" CONNECTION_NAME "” did not start*keyring*");
+  restart_app (fixture);
+  error_row = panel_child (fixture, "receiver_error_row");
+  SY_GUI_WAIT_FOR (gtk_widget_get_visible (GTK_WIDGET (error_row)) && !sy_webhook_panel_is_busy (fixture->panel));
+  g_test_assert_expected_messages ();
+  g_assert_null (get_receiver (fixture));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (error_row), "keyring"));
+  g_assert_null (strstr (adw_action_row_get_subtitle (error_row), SECRET));
+  g_assert_false (gtk_switch_get_active (panel_child (fixture, "receive_switch")));
+  g_assert_false (sy_webhook_panel_has_secret (fixture->panel));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -624,6 +734,9 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/gui/webhook-panel/refresh", Fixture, NULL, fixture_set_up, test_refresh, fixture_tear_down);
   g_test_add ("/gui/webhook-panel/settings", Fixture, NULL, fixture_set_up, test_settings, fixture_tear_down);
+  g_test_add ("/gui/webhook-panel/restart", Fixture, NULL, fixture_set_up, test_restart, fixture_tear_down);
+  g_test_add ("/gui/webhook-panel/restart-without-secret", Fixture, NULL, fixture_set_up,
+              test_restart_without_secret, fixture_tear_down);
   g_test_add ("/gui/webhook-panel/triggers", Fixture, "with-mapping", fixture_set_up, test_triggers, fixture_tear_down);
   return g_test_run ();
 }

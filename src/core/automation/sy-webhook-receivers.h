@@ -7,6 +7,7 @@
 #include "sy-catalogue.h"
 #include "sy-connection.h"
 #include "sy-connection-store.h"
+#include "sy-secret-store.h"
 #include "sy-state-store.h"
 #include "sy-webhook-receiver.h"
 
@@ -56,6 +57,28 @@ void                sy_webhook_receivers_stop_all       (SyWebhookReceivers  *se
  * connection removed while its receiver ran). */
 void                sy_webhook_receivers_stop_removed   (SyWebhookReceivers  *self,
                                                          SyConnectionStore   *connections);
+/* Starts a receiver, on the address and port kept with the connection,
+ * for every connection of connections whose receiver is enabled
+ * (sy_webhook_settings_get_receiver()) and whose webhook secret is in
+ * secrets, each secret looked up asynchronously. A receiver that cannot
+ * start (no secret, port in use) is not fatal: the connection has none,
+ * the reason is logged and kept (sy_webhook_receivers_get_start_error())
+ * and "changed" is emitted for it. Finishes when every one was tried;
+ * FALSE only when cancelled. The GUI's application calls it at startup. */
+void                sy_webhook_receivers_start_enabled_async  (SyWebhookReceivers  *self,
+                                                               SyConnectionStore   *connections,
+                                                               SySecretStore       *secrets,
+                                                               GCancellable        *cancellable,
+                                                               GAsyncReadyCallback  callback,
+                                                               gpointer             user_data);
+gboolean            sy_webhook_receivers_start_enabled_finish (SyWebhookReceivers  *self,
+                                                               GAsyncResult        *result,
+                                                               GError             **error);
+/* Why the connection's last start failed (sy_webhook_receivers_start() or
+ * the enabled ones' start), or NULL: cleared when it starts or is stopped. */
+const GError       *sy_webhook_receivers_get_start_error      (SyWebhookReceivers  *self,
+                                                               const char          *connection_id);
+
 /* The connection's running receiver, or NULL. */
 SyWebhookReceiver  *sy_webhook_receivers_lookup         (SyWebhookReceivers  *self,
                                                          const char          *connection_id);

@@ -10,6 +10,10 @@
 #define OPTION_WEBHOOK "webhook"
 #define MEMBER_SCHEME  "scheme"
 #define MEMBER_HEADER  "header"
+#define MEMBER_RECEIVE "receive"
+#define MEMBER_ENABLED "enabled"
+#define MEMBER_ADDRESS "address"
+#define MEMBER_PORT    "port"
 
 /* A shared secret is a short string; anything longer is a wrong pipe. */
 #define SECRET_MAX_BYTES 4096
@@ -99,6 +103,67 @@ sy_webhook_settings_set (SyConnection    *connection,
   json_object_set_string_member (webhook, MEMBER_SCHEME, sy_webhook_scheme_to_string (scheme));
   json_object_set_string_member (webhook, MEMBER_HEADER,
                                  header != NULL ? header : sy_webhook_scheme_default_header (scheme));
+}
+
+gboolean
+sy_webhook_settings_get_receiver (SyConnection  *connection,
+                                  char         **address,
+                                  guint         *port)
+{
+  JsonObject *webhook;
+  JsonNode *node;
+  JsonObject *receive = NULL;
+  gboolean enabled = FALSE;
+  const char *text;
+  gint64 number = 0;
+
+  g_return_val_if_fail (SY_IS_CONNECTION (connection), FALSE);
+
+  webhook = webhook_options (connection);
+  node = webhook != NULL ? json_object_get_member (webhook, MEMBER_RECEIVE) : NULL;
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    receive = json_node_get_object (node);
+
+  /* A hand-edited file may hold anything: what is not right is not there. */
+  node = receive != NULL ? json_object_get_member (receive, MEMBER_ENABLED) : NULL;
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    enabled = json_node_get_boolean (node);
+  node = receive != NULL ? json_object_get_member (receive, MEMBER_PORT) : NULL;
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+    number = json_node_get_int (node);
+  text = string_member (receive, MEMBER_ADDRESS);
+
+  if (address != NULL)
+    *address = text != NULL && *text != '\0' ? g_strdup (text) : NULL;
+  if (port != NULL)
+    *port = number > 0 && number <= 65535 ? (guint) number : 0;
+  return enabled;
+}
+
+void
+sy_webhook_settings_set_receiver (SyConnection *connection,
+                                  gboolean      enabled,
+                                  const char   *address,
+                                  guint         port)
+{
+  JsonObject *webhook;
+  JsonObject *receive;
+
+  g_return_if_fail (SY_IS_CONNECTION (connection));
+  g_return_if_fail (port <= 65535);
+
+  webhook = webhook_options (connection);
+  if (webhook == NULL)
+    {
+      /* The scheme and header the connection has until now, kept. */
+      sy_webhook_settings_set (connection, sy_webhook_settings_get_scheme (connection), NULL);
+      webhook = webhook_options (connection);
+    }
+  receive = json_object_new ();
+  json_object_set_boolean_member (receive, MEMBER_ENABLED, enabled);
+  json_object_set_string_member (receive, MEMBER_ADDRESS, address != NULL ? address : "127.0.0.1");
+  json_object_set_int_member (receive, MEMBER_PORT, port);
+  json_object_set_object_member (webhook, MEMBER_RECEIVE, receive);
 }
 
 gboolean

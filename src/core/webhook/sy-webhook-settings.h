@@ -28,6 +28,20 @@ void             sy_webhook_settings_set             (SyConnection     *connecti
                                                       SyWebhookScheme   scheme,
                                                       const char       *header);
 
+/* Whether a receiver is to run for the connection whenever the GUI
+ * application runs ("webhook": {"receive": {"enabled": true, "address":
+ * "127.0.0.1", "port": 8421}}): TRUE with the address (NULL when none was
+ * kept: 127.0.0.1; free it) and the port (0: a free one each time). */
+gboolean         sy_webhook_settings_get_receiver    (SyConnection     *connection,
+                                                      char            **address,
+                                                      guint            *port);
+/* Keeps whether a receiver is to run, on address (NULL: 127.0.0.1) and
+ * port; save the connection store afterwards. */
+void             sy_webhook_settings_set_receiver    (SyConnection     *connection,
+                                                      gboolean          enabled,
+                                                      const char       *address,
+                                                      guint             port);
+
 /* Whether text can be an HTTP header name (an RFC 9110 token). */
 gboolean         sy_webhook_settings_validate_header (const char       *header,
                                                       GError          **error);
