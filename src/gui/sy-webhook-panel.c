@@ -30,6 +30,7 @@ struct _SyWebhookPanel
   SyWebhookReceivers  *receivers;
   GCancellable        *cancellable;
   guint                n_pending;
+  guint                refresh_source;  /* a refresh after deliveries */
   gboolean             has_secret;
   gboolean             updating;     /* widgets set from the model, not the user */
 
@@ -735,6 +736,16 @@ receivers_changed_cb (SyWebhookReceivers *receivers,
     }
 }
 
+static gboolean
+refresh_after_deliveries (gpointer user_data)
+{
+  SyWebhookPanel *self = user_data;
+
+  self->refresh_source = 0;
+  sy_webhook_panel_refresh (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 delivery_cb (SyWebhookReceivers *receivers,
              SyWebhookReceiver  *receiver,
@@ -745,9 +756,12 @@ delivery_cb (SyWebhookReceivers *receivers,
 {
   SyConnection *connection = sy_webhook_receiver_get_connection (receiver);
 
-  if (self->connection != NULL &&
+  /* A burst of deliveries reloads the list a few times a second, not once
+   * each: every reload is a query on the store's one worker, which the
+   * deliveries' own inserts wait behind before they are answered. */
+  if (self->connection != NULL && self->refresh_source == 0 &&
       g_strcmp0 (sy_connection_get_id (connection), sy_connection_get_id (self->connection)) == 0)
-    sy_webhook_panel_refresh (self);
+    self->refresh_source = g_timeout_add (250, refresh_after_deliveries, self);
 }
 
 /* --- GObject --------------------------------------------------------- */
@@ -758,6 +772,7 @@ sy_webhook_panel_dispose (GObject *object)
   SyWebhookPanel *self = SY_WEBHOOK_PANEL (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->refresh_source, g_source_remove);
   if (self->receivers != NULL)
     g_signal_handlers_disconnect_by_data (self->receivers, self);
   g_clear_object (&self->receivers);
