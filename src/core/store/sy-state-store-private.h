@@ -47,6 +47,21 @@ void      sy_state_store_set_sqlite_error (GError         **error,
                                            sqlite3         *db,
                                            const char      *path);
 
+/* Runs sql (no result rows); the error names the file. */
+static inline gboolean
+exec (sqlite3     *db,
+      const char  *path,
+      const char  *sql,
+      GError     **error)
+{
+  if (sqlite3_exec (db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      sy_state_store_set_sqlite_error (error, db, path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Runs sql, a statement with one parameter, ?1, bound to text (e.g.
  * "DELETE FROM t WHERE connection_id = ?1"); the error names the file. */
 gboolean  sy_state_store_exec_with_text (sqlite3         *db,

@@ -88,19 +88,6 @@ prepare (sqlite3     *db,
   return statement;
 }
 
-static inline gboolean
-exec (sqlite3     *db,
-      const char  *path,
-      const char  *sql,
-      GError     **error)
-{
-  if (sqlite3_exec (db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    {
-      sy_state_store_set_sqlite_error (error, db, path);
-      return FALSE;
-    }
-  return TRUE;
-}
 
 /* Before a failed transaction's error is reported the handle's message
  * must have been read: ROLLBACK replaces it. */

@@ -113,20 +113,6 @@ column_strdup (sqlite3_stmt *statement,
   return g_strdup ((const char *) sqlite3_column_text (statement, column));
 }
 
-static gboolean
-exec (sqlite3     *db,
-      const char  *path,
-      const char  *sql,
-      GError     **error)
-{
-  if (sqlite3_exec (db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    {
-      sy_state_store_set_sqlite_error (error, db, path);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* *row_id: the accepted row this event repeats, or 0. */
 static gboolean
 find_accepted (sqlite3               *db,
