@@ -182,7 +182,8 @@ test_parse_mends_values (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = sy_json_parse ("{\"big\": 1e4000, \"small\": -1e4000, \"fine\": 1.5,"
-                                            " \"list\": [1e999], \"text\": \"\\ud800x\"}", -1, &error);
+                                            " \"list\": [1e999], \"text\": \"\\ud800x\","
+                                            " \"exponent\": 1e40, \"negative\": -2E+300, \"tiny\": 1e-40}", -1, &error);
   g_autoptr(JsonNode) again = NULL;
   g_autofree char *written = NULL;
   JsonObject *object;
@@ -195,11 +196,22 @@ test_parse_mends_values (void)
   g_assert_true (JSON_NODE_HOLDS_NULL (json_array_get_element (json_object_get_array_member (object, "list"), 0)));
   g_assert_true (g_utf8_validate (json_object_get_string_member (object, "text"), -1, NULL));
 
+  /* json-glib would write 1e40 as "1e+40.0": it is kept one unit in the
+   * last place nearer zero, which it writes readably. */
+  g_assert_cmpfloat (json_object_get_double_member (object, "exponent"), <, 1e40);
+  g_assert_cmpfloat (json_object_get_double_member (object, "exponent"), >, 0.9999999e40);
+  g_assert_cmpfloat (json_object_get_double_member (object, "tiny"), ==, 1e-40);
+
   written = json_to_string (root, FALSE);
+  g_test_message ("%s", written);
   g_assert_null (strstr (written, "inf"));
   again = sy_json_parse (written, -1, &error);
   g_assert_no_error (error);
   g_assert_nonnull (again);
+  g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (again), "exponent"), ==,
+                     json_object_get_double_member (object, "exponent"));
+  g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (again), "negative"), ==,
+                     json_object_get_double_member (object, "negative"));
 }
 
 int

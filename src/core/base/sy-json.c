@@ -256,6 +256,26 @@ sy_json_repair_strings (JsonNode *node)
       else if (json_node_get_value_type (node) == G_TYPE_DOUBLE &&
                !isfinite (json_node_get_double (node)))
         json_node_init_null (node);
+      else if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+        {
+          /* json-glib 1.6 writes a double whose shortest form has an
+           * exponent but no point ("1e+40") with ".0" added: "1e+40.0",
+           * which nothing reads back (found by tests/fuzz). The next
+           * double towards zero, one unit in the last place away, has a
+           * point ("9.9999999999999993e+39") and is what is kept. */
+          double value = json_node_get_double (node);
+          char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+          for (guint i = 0; i < 4; i++)
+            {
+              g_ascii_dtostr (text, sizeof text, value);
+              if (strchr (text, 'e') == NULL || strchr (text, '.') != NULL)
+                break;
+              value = nextafter (value, 0.0);
+            }
+          if (value != json_node_get_double (node))
+            json_node_set_double (node, value);
+        }
       break;
 
     case JSON_NODE_NULL:
