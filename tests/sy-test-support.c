@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sys/wait.h>
 
+#include "sy-paths.h"
 #include "sy-test-support.h"
 
 char *
@@ -106,4 +108,27 @@ sy_test_files_containing (const char *dir,
 
   collect_files_containing (dir, needle, found);
   return found;
+}
+
+void
+sy_test_run_sandbox_binary (const char * const *args,
+                            int                *exit_status,
+                            char              **out,
+                            char              **err)
+{
+  g_autofree char *program = sy_paths_find_sandbox ();
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+
+  g_assert_nonnull (program);
+  g_ptr_array_add (argv, program);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &wait_status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (wait_status));
+  *exit_status = WEXITSTATUS (wait_status);
 }

@@ -24,6 +24,13 @@ void              sy_test_store_result      (GObject            *source,
  * NULL) and waits until it answers. Fails the test if it cannot start. */
 SySandboxProcess *sy_test_start_sandbox     (const char * const *extra_args);
 
+/* Runs switchyard-sandbox with args (NULL-terminated) to its end, for
+ * options it refuses or prints and exits on; its exit status and output. */
+void              sy_test_run_sandbox_binary (const char * const *args,
+                                              int                *exit_status,
+                                              char              **out,
+                                              char              **err);
+
 /* Every regular file under dir (recursively) whose bytes contain needle. */
 GPtrArray        *sy_test_files_containing  (const char         *dir,
                                              const char         *needle);

@@ -1402,29 +1402,6 @@ test_touch (void)
 }
 
 static void
-run_sandbox_binary (const char * const *args,
-                    int                *exit_status,
-                    char              **out,
-                    char              **err)
-{
-  g_autofree char *program = sy_paths_find_sandbox ();
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  int wait_status = 0;
-
-  g_assert_nonnull (program);
-  g_ptr_array_add (argv, program);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &wait_status, &error);
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  *exit_status = WEXITSTATUS (wait_status);
-}
-
-static void
 test_bad_options (void)
 {
   const char * const *cases[] = {
@@ -1449,7 +1426,7 @@ test_bad_options (void)
       g_autofree char *err = NULL;
       int status = -1;
 
-      run_sandbox_binary (cases[i], &status, &out, &err);
+      sy_test_run_sandbox_binary (cases[i], &status, &out, &err);
       g_assert_cmpint (status, ==, 2);
       g_assert_cmpstr (out, ==, "");
       g_assert_true (g_str_has_prefix (err, "switchyard-sandbox: "));
@@ -1460,7 +1437,7 @@ test_bad_options (void)
     g_autofree char *err = NULL;
     int status = -1;
 
-    run_sandbox_binary ((const char * const[]) { "--help", NULL }, &status, &out, &err);
+    sy_test_run_sandbox_binary ((const char * const[]) { "--help", NULL }, &status, &out, &err);
     g_assert_cmpint (status, ==, 0);
     g_assert_nonnull (strstr (out, "--pagination"));
     g_assert_nonnull (strstr (out, "--webhook-secret-file"));
