@@ -569,7 +569,7 @@ parse_body_object (SySandboxServer   *self,
     }
 
   root = json_parser_get_root (parser);
-  if (!JSON_NODE_HOLDS_OBJECT (root))
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       respond_error (self, msg, 422, request_id, "The request body must be a JSON object.", NULL);
       return NULL;

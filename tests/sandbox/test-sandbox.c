@@ -683,6 +683,8 @@ test_validation (void)
   g_autoptr(Answer) e = call (sandbox, "POST", "/api/erp/sales-orders", "erp", "{\"orderNumber\": ");
   g_autoptr(Answer) f = call (sandbox, "POST", "/api/erp/sales-orders", "erp", "[1, 2]");
   g_autoptr(Answer) g = call (sandbox, "POST", "/api/erp/customers", "erp", "{\"code\": \"X\"}");
+  /* White space alone parses as a document with no value at all. */
+  g_autoptr(Answer) h = call (sandbox, "POST", "/api/erp/sales-orders", "erp", " \r\n ");
   g_autoptr(Answer) count = call (sandbox, "GET", "/api/erp/sales-orders", "erp", NULL);
 
   assert_field_error (a, "orderNumber");
@@ -694,6 +696,7 @@ test_validation (void)
   assert_json_error (e, 400);
   assert_json_error (f, 422);
   assert_field_error (g, "name");
+  assert_json_error (h, 422);
   /* Nothing rejected was stored. */
   g_assert_cmpuint (json_array_get_length (answer_data (count)), ==, 0);
 }

@@ -256,6 +256,7 @@ parse_ready_line (SySandboxProcess  *self,
                   GError           **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
   JsonObject *object;
   JsonObject *tokens;
   const char *url;
@@ -263,10 +264,11 @@ parse_ready_line (SySandboxProcess  *self,
   const char *erp;
 
   if (!sy_json_parser_load (parser, line, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      (root = json_parser_get_root (parser)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (root))
     goto garbage;
 
-  object = json_node_get_object (json_parser_get_root (parser));
+  object = json_node_get_object (root);
   url = json_object_get_string_member_with_default (object, "url", NULL);
   if (!json_object_has_member (object, "tokens") ||
       !JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "tokens")))

@@ -243,10 +243,13 @@ append_json_row (GString      *out,
   if (field_errors != NULL)
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonNode *parsed;
 
+      /* Text of only white space parses, with no root at all. */
       if (json_parser_load_from_data (parser, field_errors, -1, NULL) &&
-          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-        field_errors_node = json_node_copy (json_parser_get_root (parser));
+          (parsed = json_parser_get_root (parser)) != NULL &&
+          JSON_NODE_HOLDS_OBJECT (parsed))
+        field_errors_node = json_node_copy (parsed);
     }
 
   json_builder_begin_object (builder);
