@@ -183,6 +183,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) shown_rows = g_hash_table_new (NULL, NULL);
   GHashTableIter iter;
   gpointer value;
   JsonArray *array;
@@ -230,28 +231,32 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     {
       GPtrArray *row = g_ptr_array_index (rows, i);
       SySyncResult *result;
-      g_autofree char *message = NULL;
 
       if (row->len != 8)
         abort ();
       if (i == 0)
         continue;
-      /* Find the record by what its key reads as. */
+      /* Find the record by what its key and message read as. Two keys can
+       * read the same ("-" is defused to "'-", which is also how "'-"
+       * itself reads): the CSV is for people, the JSON export is exact. */
       g_hash_table_iter_init (&iter, last);
       result = NULL;
-      while (g_hash_table_iter_next (&iter, NULL, &value))
+      while (result == NULL && g_hash_table_iter_next (&iter, NULL, &value))
         {
-          g_autofree char *shown = csv_expected (((SySyncResult *) value)->source_key);
+          SySyncResult *candidate = value;
+          g_autofree char *shown = csv_expected (candidate->source_key);
+          g_autofree char *message = csv_expected (candidate->message);
 
-          if (((SySyncResult *) value)->outcome == SY_SYNC_OUTCOME_FAILED &&
-              strcmp (shown, g_ptr_array_index (row, 0)) == 0)
-            result = value;
+          if (candidate->outcome == SY_SYNC_OUTCOME_FAILED &&
+              strcmp (shown, g_ptr_array_index (row, 0)) == 0 &&
+              strcmp (message, g_ptr_array_index (row, 3)) == 0 &&
+              !g_hash_table_contains (shown_rows, candidate))
+            result = candidate;
         }
-      if (result == NULL)
+      /* Each failed record is exactly one row. */
+      if (result == NULL || !g_hash_table_add (shown_rows, result))
         abort ();
-      message = csv_expected (result->message);
-      if (strcmp (message, g_ptr_array_index (row, 3)) != 0 ||
-          strcmp ("erp/sales-orders", g_ptr_array_index (row, 1)) != 0)
+      if (strcmp ("erp/sales-orders", g_ptr_array_index (row, 1)) != 0)
         abort ();
     }
 
