@@ -119,14 +119,18 @@ generated_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(SyGenerateCertificateDialog) self = user_data;
+  GWeakRef *dialog_ref = user_data;
+  g_autoptr(SyGenerateCertificateDialog) self = g_weak_ref_get (dialog_ref);
   g_autoptr(SyPrivateKey) key = NULL;
   g_autoptr(SyCertificate) certificate = NULL;
   g_autoptr(GError) error = NULL;
 
+  g_weak_ref_clear (dialog_ref);
+  g_free (dialog_ref);
+
   certificate = sy_certificate_generate_finish (result, &key, &error);
   /* A key finished just as the user cancelled is dropped all the same. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+  if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
       || self->cancellable == NULL || g_cancellable_is_cancelled (self->cancellable))
     return;
 
@@ -148,6 +152,7 @@ static void
 generate_clicked_cb (SyGenerateCertificateDialog *self)
 {
   g_autofree char *subject = sy_generate_certificate_dialog_get_subject (self);
+  GWeakRef *dialog_ref;
 
   if (self->busy || subject == NULL)
     return;
@@ -155,12 +160,20 @@ generate_clicked_cb (SyGenerateCertificateDialog *self)
   set_error (self, NULL);
   set_busy (self, TRUE);
   self->cancellable = g_cancellable_new ();
+
+  /* Weak: a dialog closed while its key is being made (RSA-4096 takes
+   * seconds) must go then, while the window it is transient for is still
+   * there. Kept until the key came, it could outlive that window, and a
+   * GTK 4.8 window destroyed with its parent keeps pointing at the parent:
+   * finalized after it, it disconnects its handlers from freed memory. */
+  dialog_ref = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (dialog_ref, self);
   sy_certificate_generate_async (sy_generate_certificate_dialog_get_key_spec (self),
                                  subject,
                                  sy_generate_certificate_dialog_get_days (self),
                                  self->cancellable,
                                  generated_cb,
-                                 g_object_ref (self));
+                                 dialog_ref);
 }
 
 static void
