@@ -206,8 +206,10 @@ test_async_pause_and_cancel (void)
   g_assert_cmpint (g_array_index (acquired.times, gint64, 0) - start, >=, 150000);
 
   /* A waiter cancelled during a long pause leaves at once, empty-handed;
-   * the one behind it still gets its turn when the pause ends. */
-  sy_rate_limiter_pause (limiter, 200);
+   * the one behind it still gets its turn when the pause ends. Long: a
+   * machine that stalls this test for the whole pause would see both
+   * leave in one iteration (once under the sanitizers with 200 ms). */
+  sy_rate_limiter_pause (limiter, 3000);
   acquired.pending = 2;
   sy_rate_limiter_acquire_async (limiter, cancellable, on_acquired, &acquired);
   sy_rate_limiter_acquire_async (limiter, NULL, on_acquired, &acquired);
