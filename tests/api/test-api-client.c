@@ -791,6 +791,32 @@ deep_handler (TestServer        *server,
   respond (message, status, "application/json", deep);
 }
 
+static void
+huge_integer_handler (TestServer        *server,
+                      SoupServerMessage *message,
+                      guint              hit)
+{
+  respond (message, SOUP_STATUS_OK, "application/json",
+           "{\"data\": [{\"key\": \"1\", \"quantity\": 9223372036854775808}]}");
+}
+
+/* json-glib would read the quantity as -9223372036854775808, without an
+ * error, and a sync would write that on: the answer is refused instead. */
+static void
+test_huge_integer_answer (void)
+{
+  g_autoptr(TestServer) server = test_server_new (huge_integer_handler);
+  g_autoptr(SyApiClient) client = new_client (server->url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  node = get_sync (client, "/records", NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, SY_API_ERROR, SY_API_ERROR_INVALID_RESPONSE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "too large to be kept exactly"));
+}
+
 /* json-glib recurses once per level: 100,000 levels (200 KB) overflowed
  * the stack of every command that read such an answer. */
 static void
@@ -1593,6 +1619,7 @@ main (int   argc,
   g_test_add_func ("/api-client/odd-error-bodies", test_odd_error_bodies);
   g_test_add_func ("/api-client/big-body", test_big_body);
   g_test_add_func ("/api-client/deep-answer", test_deep_answer);
+  g_test_add_func ("/api-client/huge-integer-answer", test_huge_integer_answer);
   g_test_add_func ("/api-client/endless-answer", test_endless_answer);
   g_test_add_func ("/api-client/endless-error-answer", test_endless_error_answer);
   g_test_add_func ("/api-client/huge-declared-answer", test_huge_declared_answer);

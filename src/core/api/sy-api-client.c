@@ -427,6 +427,9 @@ return_parsed_body (GTask        *task,
   if (g_error_matches (parse_error, SY_JSON_ERROR, SY_JSON_ERROR_TOO_DEEP))
     g_string_append_printf (text, _("The server’s answer to %s nests lists and objects more than %u levels deep; it was not read. Check that the address points at the API."),
                             request->path, SY_JSON_MAX_DEPTH);
+  else if (g_error_matches (parse_error, SY_JSON_ERROR, SY_JSON_ERROR_NUMBER_TOO_LARGE))
+    g_string_append_printf (text, _("The server’s answer to %s holds a whole number too large to be kept exactly; it was not read, so that no wrong value is written on."),
+                            request->path);
   else if (content_type != NULL)
     g_string_append_printf (text, _("The server’s answer to %s is not JSON (HTTP %u, %s). Check that the address points at the API."),
                             request->path, status, content_type);

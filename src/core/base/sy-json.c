@@ -186,6 +186,108 @@ sy_json_check_depth (const char  *data,
   return TRUE;
 }
 
+/* Whether the integer written as digits (no sign, no leading zeros)
+ * fits in a gint64, negative or not: compared as text, since converting
+ * it is what goes wrong. */
+static gboolean
+integer_digits_fit (const char *digits,
+                    gsize       n_digits,
+                    gboolean    negative)
+{
+  const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
+  gsize limit_digits = strlen (limit);
+
+  if (n_digits != limit_digits)
+    return n_digits < limit_digits;
+  return strncmp (digits, limit, n_digits) <= 0;
+}
+
+/* Follows json-glib's scanner as sy_json_check_depth() does: strings and
+ * C comments are skipped, and a number starts where no name or number
+ * goes on. */
+gboolean
+sy_json_check_integers (const char  *data,
+                        gssize       length,
+                        guint       *bad_line,
+                        GError     **error)
+{
+  const char *p;
+  const char *end;
+  guint line = 1;
+
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (data == NULL)
+    return TRUE;
+
+  end = data + (length < 0 ? strlen (data) : (gsize) length);
+  for (p = data; p < end; p++)
+    {
+      if (*p == '\n')
+        line++;
+      else if (*p == '"')
+        {
+          for (p++; p < end && *p != '"'; p++)
+            {
+              if (*p == '\\' && p + 1 < end)
+                p++;
+              if (*p == '\n')
+                line++;
+            }
+        }
+      else if (*p == '\'')
+        {
+          for (p++; p < end && *p != '\''; p++)
+            if (*p == '\n')
+              line++;
+        }
+      else if (*p == '/' && p + 1 < end && p[1] == '*')
+        {
+          for (p += 2; p < end && !(*p == '*' && p + 1 < end && p[1] == '/'); p++)
+            if (*p == '\n')
+              line++;
+          if (p < end)
+            p++;
+        }
+      else if ((g_ascii_isdigit (*p) || *p == '-') &&
+               (p == data || !(g_ascii_isalnum (p[-1]) || p[-1] == '_' || p[-1] == '.')))
+        {
+          gboolean negative = *p == '-';
+          const char *digits;
+          const char *q;
+
+          q = negative ? p + 1 : p;
+          while (q < end && *q == '0')
+            q++;
+          digits = q;
+          while (q < end && g_ascii_isdigit (*q))
+            q++;
+          /* A fraction or an exponent makes it a double. */
+          if (q < end && (*q == '.' || *q == 'e' || *q == 'E'))
+            {
+              while (q < end && (g_ascii_isalnum (*q) || *q == '.' || *q == '+' || *q == '-'))
+                q++;
+            }
+          else if (!integer_digits_fit (digits, (gsize) (q - digits), negative))
+            {
+              if (bad_line != NULL)
+                *bad_line = line;
+              g_set_error (error, SY_JSON_ERROR, SY_JSON_ERROR_NUMBER_TOO_LARGE,
+                           _("The data holds a whole number too large to be kept exactly (line %u)."),
+                           line);
+              return FALSE;
+            }
+          p = q - 1;
+        }
+
+      if (p >= end)
+        break;
+    }
+
+  return TRUE;
+}
+
 /* json-glib turns an escaped lone surrogate ("\ud800") into bytes that
  * are not UTF-8 (found by tests/fuzz). Written out again they make a file
  * nothing reads (a saved connections.json would be moved aside as broken
@@ -295,7 +397,8 @@ sy_json_parser_load (JsonParser  *parser,
 
   g_return_val_if_fail (JSON_IS_PARSER (parser), FALSE);
 
-  if (!sy_json_check_depth (data, length, SY_JSON_MAX_DEPTH, NULL, error))
+  if (!sy_json_check_depth (data, length, SY_JSON_MAX_DEPTH, NULL, error) ||
+      !sy_json_check_integers (data, length, NULL, error))
     return FALSE;
   if (!json_parser_load_from_data (parser, data != NULL ? data : "", length, &local_error))
     {
