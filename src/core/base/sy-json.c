@@ -97,6 +97,49 @@ sy_json_quote_server_text (const char *text,
   return g_string_free (g_steal_pointer (&collapsed), FALSE);
 }
 
+/* When p is at the start of a string in double quotes (with backslash
+ * escapes) or in single quotes (without), or of a C comment, as json-glib's
+ * scanner reads them: the last byte of it, counting its lines into *line.
+ * Otherwise p itself. Either may be end at most. */
+static const char *
+skip_string_or_comment (const char *p,
+                        const char *end,
+                        guint      *line)
+{
+  switch (*p)
+    {
+    case '"':
+      for (p++; p < end && *p != '"'; p++)
+        {
+          if (*p == '\\' && p + 1 < end)
+            p++;
+          if (*p == '\n')
+            (*line)++;
+        }
+      return p;
+
+    case '\'':
+      for (p++; p < end && *p != '\''; p++)
+        if (*p == '\n')
+          (*line)++;
+      return p;
+
+    case '/':
+      if (p + 1 < end && p[1] == '*')
+        {
+          for (p += 2; p < end && !(*p == '*' && p + 1 < end && p[1] == '/'); p++)
+            if (*p == '\n')
+              (*line)++;
+          if (p < end)
+            p++;
+        }
+      return p;
+
+    default:
+      return p;
+    }
+}
+
 /* Follows json-glib's scanner where it matters for nesting: strings in
  * double quotes (with backslash escapes) and in single quotes (without),
  * and C comments, all of which may hold brackets that do not nest. A
@@ -130,30 +173,9 @@ sy_json_check_depth (const char  *data,
           break;
 
         case '"':
-          for (p++; p < end && *p != '"'; p++)
-            {
-              if (*p == '\\' && p + 1 < end)
-                p++;
-              if (*p == '\n')
-                line++;
-            }
-          break;
-
         case '\'':
-          for (p++; p < end && *p != '\''; p++)
-            if (*p == '\n')
-              line++;
-          break;
-
         case '/':
-          if (p + 1 < end && p[1] == '*')
-            {
-              for (p += 2; p < end && !(*p == '*' && p + 1 < end && p[1] == '/'); p++)
-                if (*p == '\n')
-                  line++;
-              if (p < end)
-                p++;
-            }
+          p = skip_string_or_comment (p, end, &line);
           break;
 
         case '[':
@@ -226,30 +248,8 @@ sy_json_check_integers (const char  *data,
     {
       if (*p == '\n')
         line++;
-      else if (*p == '"')
-        {
-          for (p++; p < end && *p != '"'; p++)
-            {
-              if (*p == '\\' && p + 1 < end)
-                p++;
-              if (*p == '\n')
-                line++;
-            }
-        }
-      else if (*p == '\'')
-        {
-          for (p++; p < end && *p != '\''; p++)
-            if (*p == '\n')
-              line++;
-        }
-      else if (*p == '/' && p + 1 < end && p[1] == '*')
-        {
-          for (p += 2; p < end && !(*p == '*' && p + 1 < end && p[1] == '/'); p++)
-            if (*p == '\n')
-              line++;
-          if (p < end)
-            p++;
-        }
+      else if (*p == '"' || *p == '\'' || *p == '/')
+        p = skip_string_or_comment (p, end, &line);
       else if ((g_ascii_isdigit (*p) || *p == '-') &&
                (p == data || !(g_ascii_isalnum (p[-1]) || p[-1] == '_' || p[-1] == '.')))
         {
