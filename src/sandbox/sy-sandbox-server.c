@@ -433,10 +433,13 @@ answer_list (SySandboxServer   *self,
   g_autoptr(SySandboxQuery) query = NULL;
   g_autoptr(GPtrArray) matches = NULL;
   guint64 per_page, page, offset = 0, total, end;
+  gboolean per_page_valid, page_valid;
   GString *body;
 
-  if (!parse_count_param (params, "per_page", DEFAULT_PER_PAGE, &per_page, field_errors) |
-      !parse_count_param (params, "page", 1, &page, field_errors))
+  /* Both are parsed, so that both are named when both are wrong. */
+  per_page_valid = parse_count_param (params, "per_page", DEFAULT_PER_PAGE, &per_page, field_errors);
+  page_valid = parse_count_param (params, "page", 1, &page, field_errors);
+  if (!per_page_valid || !page_valid)
     {
       respond_invalid (self, msg, request_id, field_errors);
       return;

@@ -257,6 +257,7 @@ test_per_page (void)
   g_autoptr(Answer) bad_page = call (sandbox, "GET", "/api/wms/sales-orders?page=-1", "wms", NULL);
   g_autoptr(Answer) zero = call (sandbox, "GET", "/api/wms/sales-orders?per_page=0", "wms", NULL);
   g_autoptr(Answer) full = call (sandbox, "GET", "/api/wms/sales-orders?per_page=14", "wms", NULL);
+  g_autoptr(Answer) both_bad = call (sandbox, "GET", "/api/wms/sales-orders?per_page=ten&page=-1", "wms", NULL);
 
   g_assert_cmpuint (json_array_get_length (answer_data (clamped)), ==, 500);
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (answer_object (clamped), "meta"),
@@ -269,6 +270,9 @@ test_per_page (void)
   assert_field_error (not_number, "per_page");
   assert_field_error (bad_page, "page");
   assert_field_error (zero, "per_page");
+  /* Both are named, not only the first. */
+  assert_field_error (both_bad, "per_page");
+  assert_field_error (both_bad, "page");
 }
 
 static void

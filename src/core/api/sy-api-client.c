@@ -770,7 +770,7 @@ on_attempt_abandoned (gpointer user_data)
 static void
 cancel_attempt (GTask *task)
 {
-  g_autoptr(GTask) hold = g_object_ref (task);
+  g_autoptr(GTask) hold G_GNUC_UNUSED = g_object_ref (task);
   Request *request = g_task_get_task_data (task);
 
   if (request->attempt_cancellable == NULL)

@@ -229,7 +229,7 @@ next_at_time (Entry     *entry,
               GDateTime *reference)
 {
   const char * const *times = sy_mapping_get_at_times (entry->mapping);
-  GTimeZone *timezone = sy_clock_get_timezone (entry->self->clock);
+  GTimeZone *zone = sy_clock_get_timezone (entry->self->clock);
   GDateTime *best = NULL;
 
   /* Two days ahead covers every time; three for a day a change of zone
@@ -245,7 +245,7 @@ next_at_time (Entry     *entry,
 
           if (!sy_mapping_parse_time (times[i], &hour, &minute))
             continue;
-          candidate = g_date_time_new (timezone, g_date_time_get_year (date), g_date_time_get_month (date),
+          candidate = g_date_time_new (zone, g_date_time_get_year (date), g_date_time_get_month (date),
                                        g_date_time_get_day_of_month (date), (int) hour, (int) minute, 0);
           if (candidate != NULL && g_date_time_compare (candidate, reference) > 0 &&
               (best == NULL || g_date_time_compare (candidate, best) < 0))

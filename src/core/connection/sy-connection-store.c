@@ -517,7 +517,7 @@ save_job_write (SyConnectionStore  *self,
                 SaveJob            *job,
                 GError            **error)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->write_lock);
+  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&self->write_lock);
   g_autoptr(GError) local_error = NULL;
 
   /* A newer snapshot is already on disk: writing this one would undo it. */

@@ -264,7 +264,8 @@ on_lookup_answer (GObject      *source,
   SySyncJob *self = record->batch->job;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonArray) page = NULL;
-  g_autoptr(SyPageIterator) lookup = g_steal_pointer (&record->lookup);
+  /* Dropped when the answer has been handled. */
+  g_autoptr(SyPageIterator) lookup G_GNUC_UNUSED = g_steal_pointer (&record->lookup);
   const char *match_field = sy_mapping_get_match_target (self->mapping);
 
   page = sy_page_iterator_next_finish (SY_PAGE_ITERATOR (source), result, &error);
