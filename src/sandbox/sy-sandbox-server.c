@@ -184,6 +184,15 @@ drop_delayed (gpointer user_data)
 #define ARRIVAL_KEY "sy-sandbox-arrival"
 #define COUNTED_KEY "sy-sandbox-counted"
 
+static void
+stamp_arrival (SoupServerMessage *msg,
+               gpointer           user_data)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_object_set_data_full (G_OBJECT (msg), ARRIVAL_KEY, g_memdup2 (&now, sizeof now), g_free);
+}
+
 /* --latency-ms is the time from a request's arrival to its answer, as a
  * client sees a remote server's: the time spent reading and handling the
  * request is part of it, not added to it. */
@@ -193,10 +202,9 @@ on_request_started (SoupServer        *server,
                     gpointer           user_data)
 {
   SySandboxServer *self = user_data;
-  gint64 now = g_get_monotonic_time ();
   GSocket *socket = soup_server_message_get_socket (msg);
 
-  g_object_set_data_full (G_OBJECT (msg), ARRIVAL_KEY, g_memdup2 (&now, sizeof now), g_free);
+  stamp_arrival (msg, NULL);
 
   /* libsoup 3.2 has no signal for a new connection, but it starts the
    * first message of each one as it accepts it, before any TLS handshake
@@ -208,6 +216,11 @@ on_request_started (SoupServer        *server,
     {
       g_object_set_data (G_OBJECT (socket), COUNTED_KEY, GINT_TO_POINTER (TRUE));
       self->accepted++;
+      /* That first message starts at the accept, so over TLS its request
+       * arrives only after the handshake: the latency runs from then, as a
+       * remote server's would, rather than hiding the handshake. */
+      if (soup_server_is_https (server))
+        g_signal_connect (msg, "got-headers", G_CALLBACK (stamp_arrival), NULL);
     }
 
   /* A next request on a kept-alive connection: libsoup's again. */
