@@ -249,7 +249,9 @@ sy_sandbox_webhooks_new (const char *url,
   self->repeat_rate = repeat_rate;
   self->switch_rand = g_rand_new_with_seed (seed ^ 0x3eb4007u);
   self->run_id = g_strdup_printf ("%08x", g_rand_int (id_rand));
+  /* No idle timeout: see sy_api_client_new() for the deliveries it loses. */
   self->session = soup_session_new_with_options ("timeout", TIMEOUT_S,
+                                                 "idle-timeout", 0,
                                                  "max-conns-per-host", MAX_CONNECTIONS,
                                                  "user-agent", "switchyard-sandbox ",
                                                  NULL);

@@ -9,7 +9,7 @@
 #include <gnutls/x509.h>
 #include <libsoup/soup.h>
 
-#include "sy-api-client.h"
+#include "sy-api-client-private.h"
 #include "sy-test-support.h"
 
 #define TEST_TOKEN "sy-test-token-5f0c2a9d1e"
@@ -791,6 +791,32 @@ deep_handler (TestServer        *server,
   respond (message, status, "application/json", deep);
 }
 
+static void
+huge_integer_handler (TestServer        *server,
+                      SoupServerMessage *message,
+                      guint              hit)
+{
+  respond (message, SOUP_STATUS_OK, "application/json",
+           "{\"data\": [{\"key\": \"1\", \"quantity\": 9223372036854775808}]}");
+}
+
+/* json-glib would read the quantity as -9223372036854775808, without an
+ * error, and a sync would write that on: the answer is refused instead. */
+static void
+test_huge_integer_answer (void)
+{
+  g_autoptr(TestServer) server = test_server_new (huge_integer_handler);
+  g_autoptr(SyApiClient) client = new_client (server->url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  node = get_sync (client, "/records", NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, SY_API_ERROR, SY_API_ERROR_INVALID_RESPONSE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "too large to be kept exactly"));
+}
+
 /* json-glib recurses once per level: 100,000 levels (200 KB) overflowed
  * the stack of every command that read such an answer. */
 static void
@@ -1107,6 +1133,99 @@ test_cancel_during_backoff (void)
   node = get_sync (client, "/api/wms/sales-orders", cancellable, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpuint (server->hits, ==, 1);
+}
+
+static void
+created_handler (TestServer        *server,
+                 SoupServerMessage *message,
+                 guint              hit)
+{
+  respond (message, 201, "application/json", "{\"data\": {\"key\": \"1\"}}");
+}
+
+typedef struct
+{
+  SyApiClient   *client;
+  GAsyncResult **result;
+} StallData;
+
+/* The request goes out, and the main loop is held up for a second: the
+ * connection's idle timer expires meanwhile, and libsoup then handles the
+ * new request and the idle timer in the same iteration, in that order. */
+static gboolean
+send_then_stall (gpointer user_data)
+{
+  StallData *data = user_data;
+  g_autoptr(JsonNode) body = json_from_string ("{\"code\": \"SO-1\"}", NULL);
+
+  sy_api_client_send_async (data->client, "POST", "/api/erp/sales-orders", body, NULL, sy_test_store_result,
+                            data->result);
+  g_usleep (G_USEC_PER_SEC);
+  return G_SOURCE_REMOVE;
+}
+
+/* A create sent on a kept-alive connection just as its idle timeout is
+ * reached. Returns how the create ended. */
+static JsonNode *
+create_at_idle_timeout (TestServer   *server,
+                        SyApiClient  *client,
+                        guint         idle_timeout_s,
+                        GError      **error)
+{
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  StallData data = { client, &result };
+
+  /* Opens the connection that then sits idle. */
+  first = send_sync (client, "POST", "/api/erp/sales-orders", "{\"code\": \"SO-0\"}", error);
+  g_assert_nonnull (first);
+  g_timeout_add (idle_timeout_s * 1000 - 500, send_then_stall, &data);
+  sy_test_await (&result);
+  return sy_api_client_send_finish (client, result, error);
+}
+
+/* libsoup 3.2 (to 3.6 at least) disconnects a connection whose idle
+ * timer expires while a request is being put on it; the request then
+ * never ends, not even when cancelled. A sync hung on it after a minute's
+ * Retry-After. The client sets no idle timeout, and an attempt that does
+ * not end after it was cancelled is left behind, so that the request ends. */
+static void
+test_lost_attempt (void)
+{
+  g_autoptr(TestServer) server = test_server_new (created_handler);
+  g_autoptr(SyApiClient) client = new_client (server->url);
+  g_autoptr(SyApiClient) idle_client = new_client (server->url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  /* As the client is made: no idle timeout, nothing lost. */
+  sy_api_client_set_timeout (client, 2);
+  node = create_at_idle_timeout (server, client, 2, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  g_assert_cmpuint (server->hits, ==, 2);
+  g_assert_cmpuint (sy_api_client_get_abandoned_attempts (client), ==, 0);
+  g_clear_pointer (&node, json_node_unref);
+
+  /* libsoup's default idle timeout (set before a connection is made, as
+   * each takes it from the session) brings the loss back: the create ends
+   * all the same, as a request without an answer. A create is not sent
+   * again by the client (the sync job looks it up first). */
+  sy_api_client_set_timeout (idle_client, 2);
+  sy_api_client_set_idle_timeout (idle_client, 2);
+  node = create_at_idle_timeout (server, idle_client, 2, &error);
+  g_assert_null (node);
+  g_assert_error (error, SY_API_ERROR, SY_API_ERROR_NETWORK);
+  g_test_message ("%s", error->message);
+  g_assert_cmpuint (sy_api_client_get_abandoned_attempts (idle_client), ==, 1);
+  g_assert_cmpuint (server->hits, ==, 3);
+  g_clear_error (&error);
+
+  /* The client goes on working. */
+  node = send_sync (idle_client, "POST", "/api/erp/sales-orders", "{\"code\": \"SO-2\"}", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  g_assert_cmpuint (server->hits, ==, 4);
 }
 
 static void
@@ -1593,6 +1712,7 @@ main (int   argc,
   g_test_add_func ("/api-client/odd-error-bodies", test_odd_error_bodies);
   g_test_add_func ("/api-client/big-body", test_big_body);
   g_test_add_func ("/api-client/deep-answer", test_deep_answer);
+  g_test_add_func ("/api-client/huge-integer-answer", test_huge_integer_answer);
   g_test_add_func ("/api-client/endless-answer", test_endless_answer);
   g_test_add_func ("/api-client/endless-error-answer", test_endless_error_answer);
   g_test_add_func ("/api-client/huge-declared-answer", test_huge_declared_answer);
@@ -1600,6 +1720,7 @@ main (int   argc,
   g_test_add_func ("/api-client/cancel-in-flight", test_cancel_in_flight);
   g_test_add_func ("/api-client/cancel-during-backoff", test_cancel_during_backoff);
   g_test_add_func ("/api-client/timeout", test_timeout);
+  g_test_add_func ("/api-client/lost-attempt", test_lost_attempt);
   g_test_add_func ("/api-client/connect-timeout", test_connect_timeout);
   g_test_add_func ("/api-client/connection-refused", test_connection_refused);
   g_test_add_func ("/api-client/dropped-connection", test_dropped_connection);

@@ -214,6 +214,54 @@ test_parse_mends_values (void)
                      json_object_get_double_member (object, "negative"));
 }
 
+/* json-glib 1.6 reads a whole number beyond 64 bits as a wrong one, with
+ * no error (9223372036854775808 as its negative, longer ones as -1): such
+ * a document is refused, and the line of the number said. */
+static void
+test_parse_refuses_wrapping_integers (void)
+{
+  static const char * const refused[] = {
+    "[9223372036854775808]",
+    "[-9223372036854775809]",
+    "{\"id\": 123456789012345678901234567890}",
+    "[18446744073709551615]",
+    "[1, 2,\n 99999999999999999999]",
+  };
+  guint line = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) root = sy_json_parse (refused[i], -1, &error);
+
+      g_test_message ("%s", refused[i]);
+      g_assert_null (root);
+      g_assert_error (error, SY_JSON_ERROR, SY_JSON_ERROR_NUMBER_TOO_LARGE);
+    }
+  g_assert_false (sy_json_check_integers ("{\n\"a\": 1,\n\"b\": -99999999999999999999\n}", -1, &line, NULL));
+  g_assert_cmpuint (line, ==, 3);
+
+  /* The limits themselves, leading zeros, doubles, and digits in strings,
+   * comments and names are kept. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) root = sy_json_parse ("{\"max\": 9223372036854775807, \"min\": -9223372036854775808,"
+                                              " \"text\": \"99999999999999999999\", \"double\": 99999999999999999999.5,"
+                                              " \"exponent\": 1e30, \"big_exponent\": 12345678901234567890123e-3,"
+                                              " \"k99999999999999999999\": 0 /* 99999999999999999999 */}", -1, &error);
+    JsonObject *object;
+
+    g_assert_no_error (error);
+    object = json_node_get_object (root);
+    g_assert_cmpint (json_object_get_int_member (object, "max"), ==, G_MAXINT64);
+    g_assert_cmpint (json_object_get_int_member (object, "min"), ==, G_MININT64);
+    g_assert_cmpstr (json_object_get_string_member (object, "text"), ==, "99999999999999999999");
+    g_assert_cmpfloat (json_object_get_double_member (object, "double"), >, 9.9e19);
+    g_assert_cmpfloat (json_object_get_double_member (object, "big_exponent"), >, 1.2e19);
+  }
+  g_assert_true (sy_json_check_integers ("[0000000000000000000000001, -0, 0]", -1, NULL, NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -228,6 +276,7 @@ main (int   argc,
   g_test_add_func ("/json/parse-refuses-deep-nesting", test_parse_refuses_deep_nesting);
   g_test_add_func ("/json/parse-errors", test_parse_errors);
   g_test_add_func ("/json/parse-mends-values", test_parse_mends_values);
+  g_test_add_func ("/json/parse-refuses-wrapping-integers", test_parse_refuses_wrapping_integers);
 
   return g_test_run ();
 }

@@ -232,6 +232,15 @@ test_invalid_json (void)
   g_assert_true (g_str_has_prefix (error->message, "broken.json:3: "));
   g_clear_error (&error);
 
+  /* A constant json-glib would read as another number is named with its
+   * line, not kept wrong. */
+  g_assert_null (sy_mapping_new_from_data ("{\n  \"version\": 1,\n  \"name\": \"x\",\n  \"fields\": [{\"target\": \"id\",\n"
+                                           "    \"constant\": 9223372036854775808}]\n}\n", -1, "huge.json", &error));
+  g_assert_error (error, SY_MAPPING_ERROR, SY_MAPPING_ERROR_PARSE);
+  g_assert_cmpuint (sy_mapping_error_get_line (error), ==, 5);
+  g_assert_true (g_str_has_prefix (error->message, "huge.json:5: "));
+  g_clear_error (&error);
+
   g_assert_null (sy_mapping_new_from_data ("", 0, "empty.json", &error));
   g_assert_error (error, SY_MAPPING_ERROR, SY_MAPPING_ERROR_INVALID);
   g_clear_error (&error);

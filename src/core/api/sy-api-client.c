@@ -8,7 +8,7 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
-#include "sy-api-client.h"
+#include "sy-api-client-private.h"
 #include "sy-api-error-private.h"
 #include "sy-api-url-private.h"
 #include "sy-backoff.h"
@@ -37,6 +37,9 @@
 #define SY_API_DEFAULT_MAX_RETRIES 4
 #define SY_API_DEFAULT_BASE_DELAY_MS 250
 #define SY_API_DEFAULT_TIMEOUT_S 30
+/* How long a cancelled attempt may take to end before it is left behind
+ * (see on_attempt_abandoned). */
+#define SY_API_ABANDON_GRACE_S 5
 
 struct _SyApiClient
 {
@@ -49,6 +52,7 @@ struct _SyApiClient
   guint        max_retries;
   guint        base_delay_ms;
   guint        timeout_s;
+  guint        abandoned_attempts;
 };
 
 G_DEFINE_FINAL_TYPE (SyApiClient, sy_api_client, G_TYPE_OBJECT)
@@ -70,6 +74,9 @@ typedef struct
   GSource      *connect_source;
   GSource      *wait_source;
   GSource      *cancel_source;
+  GSource      *abandon_source;
+  /* The attempt whose answer is awaited from libsoup, 0 when none. */
+  guint         live_attempt;
   gboolean      timed_out;
   gboolean      connect_timed_out;
 } Request;
@@ -91,6 +98,41 @@ request_clear_sources (Request *request)
   source_clear (&request->connect_source);
   source_clear (&request->wait_source);
   source_clear (&request->cancel_source);
+  source_clear (&request->abandon_source);
+}
+
+/* What a libsoup callback gets instead of the task: an attempt that was
+ * left behind may still call back after the request retried or ended. */
+typedef struct
+{
+  GWeakRef task;
+  guint    attempt;
+} AttemptToken;
+
+static AttemptToken *
+attempt_token_new (GTask *task,
+                   guint  attempt)
+{
+  AttemptToken *token = g_new0 (AttemptToken, 1);
+
+  g_weak_ref_init (&token->task, task);
+  token->attempt = attempt;
+  return token;
+}
+
+/* The token's task, or NULL when the attempt is no longer the one awaited. */
+static GTask *
+attempt_token_take_task (AttemptToken *token)
+{
+  GTask *task = g_weak_ref_get (&token->task);
+  guint attempt = token->attempt;
+
+  g_weak_ref_clear (&token->task);
+  g_free (token);
+
+  if (task != NULL && ((Request *) g_task_get_task_data (task))->live_attempt != attempt)
+    g_clear_object (&task);
+  return task;
 }
 
 static void
@@ -174,9 +216,16 @@ sy_api_client_new (const char  *base_url,
    * nothing here ever accepts a certificate the system refuses. */
   user_agent = g_strdup_printf ("Switchyard/%s", PACKAGE_VERSION);
   /* libsoup allows two connections per host by default: a sync job's
-   * writes in flight, plus a lookup or two, need one each. */
+   * writes in flight, plus a lookup or two, need one each.
+   * No idle timeout: in libsoup 3.2 (up to 3.6 at least) a connection's
+   * idle timer that expires while a request is being put on it
+   * disconnects it under the request, which then never ends, not even
+   * when cancelled. A sync meets that exactly after a pause as long as the
+   * timeout (a minute, the usual Retry-After). Idle connections are closed
+   * by the server instead; libsoup notices that before reusing one. */
   self->session = soup_session_new_with_options ("user-agent", user_agent,
                                                  "timeout", self->timeout_s,
+                                                 "idle-timeout", 0,
                                                  "max-conns", 2 * SY_SYNC_CONCURRENCY_MAX + 8,
                                                  "max-conns-per-host", SY_SYNC_CONCURRENCY_MAX + 4,
                                                  NULL);
@@ -224,6 +273,23 @@ sy_api_client_set_timeout (SyApiClient *self,
 
   self->timeout_s = timeout_s;
   g_object_set (self->session, "timeout", timeout_s, NULL);
+}
+
+void
+sy_api_client_set_idle_timeout (SyApiClient *self,
+                                guint        idle_timeout_s)
+{
+  g_return_if_fail (SY_IS_API_CLIENT (self));
+
+  g_object_set (self->session, "idle-timeout", idle_timeout_s, NULL);
+}
+
+guint
+sy_api_client_get_abandoned_attempts (SyApiClient *self)
+{
+  g_return_val_if_fail (SY_IS_API_CLIENT (self), 0);
+
+  return self->abandoned_attempts;
 }
 
 void
@@ -427,6 +493,9 @@ return_parsed_body (GTask        *task,
   if (g_error_matches (parse_error, SY_JSON_ERROR, SY_JSON_ERROR_TOO_DEEP))
     g_string_append_printf (text, _("The server’s answer to %s nests lists and objects more than %u levels deep; it was not read. Check that the address points at the API."),
                             request->path, SY_JSON_MAX_DEPTH);
+  else if (g_error_matches (parse_error, SY_JSON_ERROR, SY_JSON_ERROR_NUMBER_TOO_LARGE))
+    g_string_append_printf (text, _("The server’s answer to %s holds a whole number too large to be kept exactly; it was not read, so that no wrong value is written on."),
+                            request->path);
   else if (content_type != NULL)
     g_string_append_printf (text, _("The server’s answer to %s is not JSON (HTTP %u, %s). Check that the address points at the API."),
                             request->path, status, content_type);
@@ -545,7 +614,9 @@ attempt_end (Request *request)
 {
   source_clear (&request->timeout_source);
   source_clear (&request->connect_source);
+  source_clear (&request->abandon_source);
   g_clear_object (&request->attempt_cancellable);
+  request->live_attempt = 0;
 }
 
 /* A failure while sending or reading: the caller cancelled, or the
@@ -578,8 +649,8 @@ on_body_read (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  GTask *task = user_data;
-  Request *request = g_task_get_task_data (task);
+  g_autoptr(GTask) task = attempt_token_take_task (user_data);
+  Request *request;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(SoupMessage) message = NULL;
@@ -587,6 +658,9 @@ on_body_read (GObject      *source,
   guint status;
 
   bytes = sy_http_body_read_finish (result, &truncated, &error);
+  if (task == NULL)
+    return;
+  request = g_task_get_task_data (task);
   if (bytes == NULL)
     {
       attempt_failed (task, error);
@@ -621,8 +695,8 @@ on_sent (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  GTask *task = user_data;
-  Request *request = g_task_get_task_data (task);
+  g_autoptr(GTask) task = attempt_token_take_task (user_data);
+  Request *request;
   g_autoptr(GError) error = NULL;
   g_autoptr(GInputStream) stream = NULL;
   g_autofree char *request_id = NULL;
@@ -630,6 +704,14 @@ on_sent (GObject      *source,
   guint status;
 
   stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (task == NULL)
+    {
+      /* An attempt left behind: what it brought is not wanted. */
+      if (stream != NULL)
+        g_input_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      return;
+    }
+  request = g_task_get_task_data (task);
   /* Connected: from here on only the overall deadline counts. */
   source_clear (&request->connect_source);
   if (stream == NULL)
@@ -655,7 +737,54 @@ on_sent (GObject      *source,
       return;
     }
 
-  sy_http_body_read_async (stream, request->body_limit, request->attempt_cancellable, on_body_read, task);
+  sy_http_body_read_async (stream, request->body_limit, request->attempt_cancellable, on_body_read,
+                           attempt_token_new (task, request->live_attempt));
+}
+
+/* libsoup 3.2 can lose a message: cancelled, it never calls back, with
+ * neither the answer nor the cancellation (see the idle timeout in
+ * sy_api_client_new(); that cause is avoided, others may remain). The
+ * request must still end: the attempt is left behind, and its callback,
+ * should it ever come, finds that it is no longer the one awaited. */
+static gboolean
+on_attempt_abandoned (gpointer user_data)
+{
+  GTask *task = user_data;
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                                 "The cancelled request did not end");
+
+  g_clear_pointer (&request->abandon_source, g_source_unref);
+  ((SyApiClient *) g_task_get_source_object (task))->abandoned_attempts++;
+  g_debug ("%s %s: the cancelled attempt did not end within %u s; leaving it behind", request->method,
+           request->path, SY_API_ABANDON_GRACE_S);
+  if (request->message != NULL)
+    g_signal_handlers_disconnect_by_data (request->message, task);
+  attempt_failed (task, error);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Cancels the attempt under way; it ends through its callback, or is left
+ * behind when that does not come. */
+static void
+cancel_attempt (GTask *task)
+{
+  g_autoptr(GTask) hold = g_object_ref (task);
+  Request *request = g_task_get_task_data (task);
+
+  if (request->attempt_cancellable == NULL)
+    return;
+
+  /* The callback may run in here and end the request. */
+  g_cancellable_cancel (request->attempt_cancellable);
+  if (request->live_attempt != 0 && request->abandon_source == NULL)
+    {
+      request->abandon_source = g_timeout_source_new_seconds (SY_API_ABANDON_GRACE_S);
+      g_source_set_name (request->abandon_source, "[switchyard] api abandon attempt");
+      g_source_set_callback (request->abandon_source, on_attempt_abandoned, task, NULL);
+      g_source_attach (request->abandon_source, g_task_get_context (task));
+    }
 }
 
 static gboolean
@@ -667,8 +796,7 @@ on_connect_timeout (gpointer user_data)
   request->timed_out = TRUE;
   request->connect_timed_out = TRUE;
   g_clear_pointer (&request->connect_source, g_source_unref);
-  if (request->attempt_cancellable != NULL)
-    g_cancellable_cancel (request->attempt_cancellable);
+  cancel_attempt (task);
 
   return G_SOURCE_REMOVE;
 }
@@ -693,8 +821,8 @@ on_attempt_timeout (gpointer user_data)
 
   request->timed_out = TRUE;
   g_clear_pointer (&request->timeout_source, g_source_unref);
-  if (request->attempt_cancellable != NULL)
-    g_cancellable_cancel (request->attempt_cancellable);
+  g_debug ("%s %s: no answer in time, cancelling the attempt", request->method, request->path);
+  cancel_attempt (task);
 
   return G_SOURCE_REMOVE;
 }
@@ -711,7 +839,7 @@ on_caller_cancelled (GCancellable *cancellable,
   if (request->attempt_cancellable != NULL)
     {
       /* The send callback will see the cancellation and return it. */
-      g_cancellable_cancel (request->attempt_cancellable);
+      cancel_attempt (task);
     }
   else if (request->wait_source != NULL)
     {
@@ -771,6 +899,7 @@ start_attempt (GTask *task)
     soup_message_set_request_body_from_bytes (request->message, "application/json", request->body);
 
   request->attempt_cancellable = g_cancellable_new ();
+  request->live_attempt = request->attempts;
 
   /* libsoup's own timeout only notices a server that goes silent; one
    * that trickles a byte now and then is stopped by this deadline, which
@@ -793,7 +922,7 @@ start_attempt (GTask *task)
                            G_PRIORITY_DEFAULT,
                            request->attempt_cancellable,
                            on_sent,
-                           task);
+                           attempt_token_new (task, request->live_attempt));
 }
 
 static int

@@ -326,6 +326,9 @@ append_field_errors (GString    *message,
     {
       const char * const *messages = g_hash_table_lookup (field_errors, fields[i]);
       g_autoptr(GString) joined = g_string_new (NULL);
+      /* The server names the field: its name is server text like the rest
+       * (a control character in it reached the message; found by fuzzing). */
+      g_autofree char *field = sy_json_quote_server_text (fields[i], -1);
 
       for (guint j = 0; messages != NULL && messages[j] != NULL; j++)
         {
@@ -338,7 +341,7 @@ append_field_errors (GString    *message,
         g_string_truncate (joined, joined->len - 1);
 
       g_string_append_c (message, ' ');
-      g_string_append_printf (message, _("%s: %s."), fields[i], joined->len > 0 ? joined->str : _("invalid"));
+      g_string_append_printf (message, _("%s: %s."), field != NULL ? field : "?", joined->len > 0 ? joined->str : _("invalid"));
     }
   if (n_fields > 5)
     {

@@ -97,17 +97,107 @@ sy_json_quote_server_text (const char *text,
   return g_string_free (g_steal_pointer (&collapsed), FALSE);
 }
 
-/* Follows json-glib's scanner where it matters for nesting: strings in
- * double quotes (with backslash escapes) and in single quotes (without),
- * and C comments, all of which may hold brackets that do not nest. A
- * bracket the scan counts that the parser would not only makes the check
- * stricter; the reverse cannot happen. */
-gboolean
-sy_json_check_depth (const char  *data,
-                     gssize       length,
-                     guint        max_depth,
-                     guint       *bad_line,
-                     GError     **error)
+/* When p is at the start of a string in double quotes (with backslash
+ * escapes) or in single quotes (without), or of a C comment, as json-glib's
+ * scanner reads them: the last byte of it, counting its lines into *line.
+ * Otherwise p itself. Either may be end at most. */
+static const char *
+skip_string_or_comment (const char *p,
+                        const char *end,
+                        guint      *line)
+{
+  switch (*p)
+    {
+    case '"':
+      for (p++; p < end && *p != '"'; p++)
+        {
+          if (*p == '\\' && p + 1 < end)
+            p++;
+          if (*p == '\n')
+            (*line)++;
+        }
+      return p;
+
+    case '\'':
+      for (p++; p < end && *p != '\''; p++)
+        if (*p == '\n')
+          (*line)++;
+      return p;
+
+    case '/':
+      if (p + 1 < end && p[1] == '*')
+        {
+          for (p += 2; p < end && !(*p == '*' && p + 1 < end && p[1] == '/'); p++)
+            if (*p == '\n')
+              (*line)++;
+          if (p < end)
+            p++;
+        }
+      return p;
+
+    default:
+      return p;
+    }
+}
+
+/* Whether the integer written as digits (no sign, no leading zeros)
+ * fits in a gint64, negative or not: compared as text, since converting
+ * it is what goes wrong. */
+static gboolean
+integer_digits_fit (const char *digits,
+                    gsize       n_digits,
+                    gboolean    negative)
+{
+  const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
+  gsize limit_digits = strlen (limit);
+
+  if (n_digits != limit_digits)
+    return n_digits < limit_digits;
+  return strncmp (digits, limit, n_digits) <= 0;
+}
+
+/* When p is at a number (a digit or '-' where no name or number goes on):
+ * the byte after it, and in *fits whether it is a double or a whole
+ * number that fits in 64 bits. */
+static const char *
+skip_number (const char *p,
+             const char *end,
+             gboolean   *fits)
+{
+  gboolean negative = *p == '-';
+  const char *digits;
+  const char *q = negative ? p + 1 : p;
+
+  while (q < end && *q == '0')
+    q++;
+  digits = q;
+  while (q < end && g_ascii_isdigit (*q))
+    q++;
+  /* A fraction or an exponent makes it a double. */
+  if (q < end && (*q == '.' || *q == 'e' || *q == 'E'))
+    {
+      while (q < end && (g_ascii_isalnum (*q) || *q == '.' || *q == '+' || *q == '-'))
+        q++;
+      *fits = TRUE;
+    }
+  else
+    *fits = integer_digits_fit (digits, (gsize) (q - digits), negative);
+  return q;
+}
+
+/* One pass for both checks, following json-glib's scanner where it
+ * matters: strings in double quotes (with backslash escapes) and in single
+ * quotes (without), and C comments, may hold brackets that do not nest
+ * and digits that are not numbers. A bracket the scan counts that the
+ * parser would not only makes the check stricter; the reverse cannot
+ * happen. */
+static gboolean
+check_text (const char  *data,
+            gssize       length,
+            guint        max_depth,
+            gboolean     check_integers,
+            guint       *bad_line,
+            GError     **error)
 {
   const char *p;
   const char *end;
@@ -130,30 +220,9 @@ sy_json_check_depth (const char  *data,
           break;
 
         case '"':
-          for (p++; p < end && *p != '"'; p++)
-            {
-              if (*p == '\\' && p + 1 < end)
-                p++;
-              if (*p == '\n')
-                line++;
-            }
-          break;
-
         case '\'':
-          for (p++; p < end && *p != '\''; p++)
-            if (*p == '\n')
-              line++;
-          break;
-
         case '/':
-          if (p + 1 < end && p[1] == '*')
-            {
-              for (p += 2; p < end && !(*p == '*' && p + 1 < end && p[1] == '/'); p++)
-                if (*p == '\n')
-                  line++;
-              if (p < end)
-                p++;
-            }
+          p = skip_string_or_comment (p, end, &line);
           break;
 
         case '[':
@@ -176,6 +245,22 @@ sy_json_check_depth (const char  *data,
           break;
 
         default:
+          if (check_integers && (g_ascii_isdigit (*p) || *p == '-') &&
+              (p == data || !(g_ascii_isalnum (p[-1]) || p[-1] == '_' || p[-1] == '.')))
+            {
+              gboolean fits;
+
+              p = skip_number (p, end, &fits) - 1;
+              if (!fits)
+                {
+                  if (bad_line != NULL)
+                    *bad_line = line;
+                  g_set_error (error, SY_JSON_ERROR, SY_JSON_ERROR_NUMBER_TOO_LARGE,
+                               _("The data holds a whole number too large to be kept exactly (line %u)."),
+                               line);
+                  return FALSE;
+                }
+            }
           break;
         }
 
@@ -184,6 +269,25 @@ sy_json_check_depth (const char  *data,
     }
 
   return TRUE;
+}
+
+gboolean
+sy_json_check_depth (const char  *data,
+                     gssize       length,
+                     guint        max_depth,
+                     guint       *bad_line,
+                     GError     **error)
+{
+  return check_text (data, length, max_depth, FALSE, bad_line, error);
+}
+
+gboolean
+sy_json_check_integers (const char  *data,
+                        gssize       length,
+                        guint       *bad_line,
+                        GError     **error)
+{
+  return check_text (data, length, G_MAXUINT, TRUE, bad_line, error);
 }
 
 /* json-glib turns an escaped lone surrogate ("\ud800") into bytes that
@@ -295,7 +399,8 @@ sy_json_parser_load (JsonParser  *parser,
 
   g_return_val_if_fail (JSON_IS_PARSER (parser), FALSE);
 
-  if (!sy_json_check_depth (data, length, SY_JSON_MAX_DEPTH, NULL, error))
+  /* Both checks in one pass: pages can be tens of megabytes. */
+  if (!check_text (data, length, SY_JSON_MAX_DEPTH, TRUE, NULL, error))
     return FALSE;
   if (!json_parser_load_from_data (parser, data != NULL ? data : "", length, &local_error))
     {

@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 typedef enum
 {
   SY_JSON_ERROR_TOO_DEEP,
+  SY_JSON_ERROR_NUMBER_TOO_LARGE,
 } SyJsonError;
 
 GQuark      sy_json_error_quark          (void);
@@ -53,8 +54,20 @@ gboolean    sy_json_check_depth          (const char  *data,
                                           guint       *bad_line,
                                           GError     **error);
 
+/* Checks, without parsing, that every whole number in data fits in 64
+ * bits: json-glib 1.6 reads a larger one without an error as a wrong value
+ * (9223372036854775808 as -9223372036854775808, longer ones as -1), which
+ * would be written on to a target as if it were the record's. On failure
+ * sets SY_JSON_ERROR_NUMBER_TOO_LARGE and the number's line in bad_line
+ * (may be NULL). Numbers with a fraction or an exponent are doubles and
+ * not checked. length -1: nul-terminated. */
+gboolean    sy_json_check_integers       (const char  *data,
+                                          gssize       length,
+                                          guint       *bad_line,
+                                          GError     **error);
+
 /* json_parser_load_from_data() after sy_json_check_depth() with
- * SY_JSON_MAX_DEPTH. */
+ * SY_JSON_MAX_DEPTH and sy_json_check_integers(). */
 gboolean    sy_json_parser_load          (JsonParser  *parser,
                                           const char  *data,
                                           gssize       length,

@@ -237,9 +237,12 @@ sy_netsuite_login_init (SyNetsuiteLogin *self)
 {
   g_autofree char *user_agent = g_strdup_printf ("Switchyard/%s", PACKAGE_VERSION);
 
-  /* TLS verification stays libsoup's default (the system trust store). */
+  /* TLS verification stays libsoup's default (the system trust store).
+   * No idle timeout, for the reason given in sy_api_client_new(): a
+   * request put on a connection as its idle timer expires is lost. */
   self->session = soup_session_new_with_options ("user-agent", user_agent,
                                                  "timeout", REQUEST_TIMEOUT_S,
+                                                 "idle-timeout", 0,
                                                  NULL);
   self->timeout_s = REQUEST_TIMEOUT_S;
 }

@@ -315,6 +315,12 @@ sy_mapping_new_from_data (const char  *data,
         g_propagate_error (error, sy_mapping_error_new_at (SY_MAPPING_ERROR_PARSE, filename, line, 0, reason));
         return NULL;
       }
+    if (!sy_json_check_integers (data, length, &line, NULL))
+      {
+        g_propagate_error (error, sy_mapping_error_new_at (SY_MAPPING_ERROR_PARSE, filename, line, 0,
+                                                           _("a whole number is too large to be kept exactly; write it as text, in quotes")));
+        return NULL;
+      }
   }
 
   sy_mapping_locator_attach (locator, parser);

@@ -419,12 +419,9 @@ end_run (SySyncJob *self)
   else
     state = SY_SYNC_RUN_STATE_FINISHED;
 
-  step = g_task_new (self, NULL, NULL, NULL);
   if (self->run_id == 0)
     {
       /* It failed before the run existed: nothing to record. */
-      g_autoptr(GTask) owned = step;
-
       g_clear_pointer (&self->lock, sy_sync_lock_free);
       if (self->fatal != NULL)
         {
@@ -440,13 +437,14 @@ end_run (SySyncJob *self)
       return;
     }
 
+  step = g_task_new (self, NULL, NULL, NULL);
   sy_state_store_set_run_state_async (self->store, self->run_id, state, message, NULL,
                                       on_final_state_set, step);
 }
 
 void
 sy_sync_job_set_fatal (SySyncJob    *self,
-           const GError *error)
+                       const GError *error)
 {
   if (self->fatal != NULL || self->cancelled)
     return;
