@@ -12,6 +12,7 @@
 
 #include "sy-sandbox-data.h"
 #include "sy-sandbox-server.h"
+#include "sy-sandbox-tls.h"
 #include "sy-sandbox-webhooks.h"
 
 #define EXIT_USAGE 2
@@ -37,9 +38,11 @@ check_rate (const char  *option,
 }
 
 /* The first line of standard output is the contract with whoever started
- * us: where we listen and the tokens of the two seeded connections. */
+ * us: where we listen, the tokens of the two seeded connections and, with
+ * --tls, the CA certificate to trust. */
 static void
-announce (SySandboxServer *server)
+announce (SySandboxServer *server,
+          SySandboxTls    *tls)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
@@ -56,6 +59,11 @@ announce (SySandboxServer *server)
   json_builder_set_member_name (builder, "erp");
   json_builder_add_string_value (builder, sy_sandbox_server_get_token (server, "erp"));
   json_builder_end_object (builder);
+  if (tls != NULL)
+    {
+      json_builder_set_member_name (builder, "ca");
+      json_builder_add_string_value (builder, sy_sandbox_tls_get_ca_file (tls));
+    }
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -82,6 +90,7 @@ main (int   argc,
   g_autofree char *webhook_secret_file = NULL;
   g_autofree char *webhook_secret = NULL;
   g_autofree char *webhook_header = NULL;
+  gboolean tls = FALSE;
   const GOptionEntry entries[] = {
     { "port", 0, 0, G_OPTION_ARG_INT, &port,
       N_("Port on 127.0.0.1 to listen on (0: a free port)"), N_("N") },
@@ -103,6 +112,9 @@ main (int   argc,
       N_("Share of warehouse sales orders the ERP rejects"), N_("F") },
     { "pagination", 0, 0, G_OPTION_ARG_STRING, &pagination,
       N_("Pagination style of lists: pages (default) or cursor"), N_("pages|cursor") },
+    { "tls", 0, 0, G_OPTION_ARG_NONE, &tls,
+      N_("Serve HTTPS with a certificate from a throw-away CA made at start; the first line "
+         "names the CA file to trust (\"ca\"), which is removed at exit"), NULL },
     { "webhook-url", 0, 0, G_OPTION_ARG_STRING, &webhook_url,
       N_("After each create, update and touch, POST a signed delivery about the record to this URL "
          "(needs --webhook-secret-file)"), N_("URL") },
@@ -124,6 +136,7 @@ main (int   argc,
   g_autoptr(SySandboxData) data = NULL;
   g_autoptr(SySandboxServer) server = NULL;
   g_autoptr(SySandboxWebhooks) webhooks = NULL;
+  g_autoptr(SySandboxTls) sandbox_tls = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   SySandboxServerOptions options = { 0 };
   guint sigterm_id, sigint_id;
@@ -263,6 +276,16 @@ main (int   argc,
                                           webhook_forge_rate, webhook_repeat_rate, (guint32) seed);
       sy_sandbox_server_set_webhooks (server, webhooks);
     }
+  if (tls)
+    {
+      sandbox_tls = sy_sandbox_tls_new (&error);
+      if (sandbox_tls == NULL)
+        {
+          g_printerr (_("switchyard-sandbox: cannot serve HTTPS: %s\n"), error->message);
+          return 1;
+        }
+      sy_sandbox_server_set_tls_certificate (server, sy_sandbox_tls_get_certificate (sandbox_tls));
+    }
   if (!sy_sandbox_server_listen (server, port, &error))
     {
       g_printerr (_("switchyard-sandbox: cannot listen on 127.0.0.1:%d: %s\n"), port, error->message);
@@ -273,7 +296,7 @@ main (int   argc,
   sigterm_id = g_unix_signal_add (SIGTERM, quit_on_signal, loop);
   sigint_id = g_unix_signal_add (SIGINT, quit_on_signal, loop);
 
-  announce (server);
+  announce (server, sandbox_tls);
   g_main_loop_run (loop);
 
   g_source_remove (sigterm_id);

@@ -34,6 +34,7 @@ answer_stats (SySandboxServer   *self,
   JsonObject *methods = json_object_new ();
   JsonObject *writes = json_object_new ();
   JsonObject *entities = json_object_new ();
+  JsonObject *connections;
   const char * const *names = sy_sandbox_data_get_entity_names (self->data);
   char *body;
 
@@ -70,6 +71,9 @@ answer_stats (SySandboxServer   *self,
   json_object_set_object_member (stats, "requests", requests);
   json_object_set_object_member (stats, "methods", methods);
   json_object_set_object_member (stats, "writes", writes);
+  connections = json_object_new ();
+  json_object_set_int_member (connections, "accepted", self->accepted);
+  json_object_set_object_member (stats, "connections", connections);
   json_object_set_int_member (stats, "dropped_connections", self->dropped);
   json_object_set_int_member (stats, "dropped_after_processing", self->dropped_after);
   json_object_set_int_member (stats, "dropped_after_write", self->dropped_after_write);

@@ -32,6 +32,7 @@ struct _SySandboxServer
 
   GHashTable *status_counts;   /* status → count */
   GHashTable *method_counts;   /* interned method → count, every /api request */
+  guint64 accepted;            /* connections accepted (TLS: handshakes begun) */
   guint64 dropped;             /* every connection closed unanswered */
   guint64 dropped_after;       /* of those, closed after the request was carried out */
   guint64 dropped_after_write; /* of those, a create or update that was stored */

@@ -182,6 +182,16 @@ drop_delayed (gpointer user_data)
 }
 
 #define ARRIVAL_KEY "sy-sandbox-arrival"
+#define COUNTED_KEY "sy-sandbox-counted"
+
+static void
+stamp_arrival (SoupServerMessage *msg,
+               gpointer           user_data)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_object_set_data_full (G_OBJECT (msg), ARRIVAL_KEY, g_memdup2 (&now, sizeof now), g_free);
+}
 
 /* --latency-ms is the time from a request's arrival to its answer, as a
  * client sees a remote server's: the time spent reading and handling the
@@ -191,9 +201,31 @@ on_request_started (SoupServer        *server,
                     SoupServerMessage *msg,
                     gpointer           user_data)
 {
-  gint64 now = g_get_monotonic_time ();
+  SySandboxServer *self = user_data;
+  GSocket *socket = soup_server_message_get_socket (msg);
 
-  g_object_set_data_full (G_OBJECT (msg), ARRIVAL_KEY, g_memdup2 (&now, sizeof now), g_free);
+  stamp_arrival (msg, NULL);
+
+  /* libsoup 3.2 has no signal for a new connection, but it starts the
+   * first message of each one as it accepts it, before any TLS handshake
+   * (which may then fail), and every connection has a GSocket of its own:
+   * the first message seen on a socket counts the connection. A mark on
+   * the socket, not a table of sockets, so that a freed socket's address
+   * reused by the next one cannot hide it. */
+  if (socket != NULL && g_object_get_data (G_OBJECT (socket), COUNTED_KEY) == NULL)
+    {
+      g_object_set_data (G_OBJECT (socket), COUNTED_KEY, GINT_TO_POINTER (TRUE));
+      self->accepted++;
+      /* That first message starts at the accept, so over TLS its request
+       * arrives only after the handshake: the latency runs from then, as a
+       * remote server's would, rather than hiding the handshake. */
+      if (soup_server_is_https (server))
+        g_signal_connect (msg, "got-headers", G_CALLBACK (stamp_arrival), NULL);
+    }
+
+  /* A next request on a kept-alive connection: libsoup's again. */
+  if (socket != NULL)
+    g_hash_table_remove (self->idle_watches, socket);
 }
 
 static gboolean
@@ -891,11 +923,19 @@ handle_request (SoupServer        *server,
 }
 
 /* libsoup 3.2's server never closes a keep-alive connection that its
- * client closes between two requests: each one stays in CLOSE_WAIT and
- * holds a descriptor until the process runs out of them and stops
- * accepting (a sync of 100,000 records did). So between requests the
- * sandbox watches the socket itself and closes it when the client has
- * gone. */
+ * client closes between two requests: it reads the end of the stream as
+ * a request that failed before it started, finishes it unseen and stops
+ * watching the connection, which stays in CLOSE_WAIT and holds a
+ * descriptor until the process runs out of them and stops accepting (a
+ * sync of 100,000 records did). So between requests the sandbox watches
+ * the socket itself and closes it when the client has gone.
+ *
+ * Bytes waiting are not proof of a next request: over TLS the client's
+ * goodbye (close_notify) comes as bytes before the end of the stream, and
+ * libsoup swallows it the same way. So the watch lasts until libsoup
+ * starts reading a next request (on_request_started() ends it); bytes
+ * that are not one are gone once libsoup has read them, and the end of
+ * the stream behind them is then seen here. */
 static gboolean
 on_idle_socket_ready (GSocket      *socket,
                       GIOCondition  condition,
@@ -908,11 +948,10 @@ on_idle_socket_ready (GSocket      *socket,
   if (!g_socket_is_closed (socket))
     {
       received = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+      if (received > 0 ||
+          (received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)))
         return G_SOURCE_CONTINUE;
-      /* A next request (received > 0) is libsoup's to read. */
-      if (received <= 0)
-        g_socket_close (socket, NULL);
+      g_socket_close (socket, NULL);
     }
 
   g_hash_table_remove (self->idle_watches, socket);
@@ -962,6 +1001,15 @@ sy_sandbox_server_new (SySandboxData                *data,
   return self;
 }
 
+void
+sy_sandbox_server_set_tls_certificate (SySandboxServer *self,
+                                       GTlsCertificate *certificate)
+{
+  g_return_if_fail (self->url == NULL);
+
+  soup_server_set_tls_certificate (self->server, certificate);
+}
+
 gboolean
 sy_sandbox_server_listen (SySandboxServer  *self,
                           guint             port,
@@ -982,12 +1030,15 @@ sy_sandbox_server_listen (SySandboxServer  *self,
   g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
   if (!g_socket_bind (socket, address, TRUE, error) ||
       !g_socket_listen (socket, error) ||
-      !soup_server_listen_socket (self->server, socket, 0, error))
+      !soup_server_listen_socket (self->server, socket,
+                                  soup_server_get_tls_certificate (self->server) != NULL ?
+                                  SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return FALSE;
 
   uris = soup_server_get_uris (self->server);
   g_return_val_if_fail (uris != NULL, FALSE);
-  self->url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  self->url = g_strdup_printf ("%s://127.0.0.1:%d", soup_server_is_https (self->server) ? "https" : "http",
+                               g_uri_get_port (uris->data));
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
   return TRUE;

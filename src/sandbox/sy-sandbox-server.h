@@ -24,11 +24,14 @@ G_DECLARE_FINAL_TYPE (SySandboxServer, sy_sandbox_server, SY, SANDBOX_SERVER, GO
 
 SySandboxServer *sy_sandbox_server_new       (SySandboxData                *data,
                                               const SySandboxServerOptions *options);
+/* Serve HTTPS with this certificate (and its key); before listening. */
+void             sy_sandbox_server_set_tls_certificate (SySandboxServer    *self,
+                                                        GTlsCertificate    *certificate);
 /* Listens on 127.0.0.1 only; port 0 picks a free one. */
 gboolean         sy_sandbox_server_listen    (SySandboxServer              *self,
                                               guint                         port,
                                               GError                      **error);
-/* "http://127.0.0.1:PORT", once listening. */
+/* "http://127.0.0.1:PORT" ("https://" with a certificate), once listening. */
 const char      *sy_sandbox_server_get_url   (SySandboxServer              *self);
 /* The bearer token of the seeded connection "wms" or "erp". */
 const char      *sy_sandbox_server_get_token (SySandboxServer              *self,

@@ -200,6 +200,7 @@ start_fake_sandbox_within (const char  *script,
     {
       g_assert_null (sy_sandbox_process_get_url (sandbox));
       g_assert_null (sy_sandbox_process_get_token (sandbox, "wms"));
+      g_assert_null (sy_sandbox_process_get_ca_file (sandbox));
     }
 
   if (real_sandbox != NULL)
@@ -235,6 +236,27 @@ test_incomplete_first_line (void)
   g_assert_false (start_fake_sandbox ("#!/bin/sh\necho '{\"url\": \"http://127.0.0.1:1\"}'\nexec sleep 30\n",
                                       &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+}
+
+/* "ca" and an https url come together (--tls) or not at all: a line
+ * with one and not the other, or a relative CA path, is refused. */
+static void
+test_tls_first_line_mismatch (void)
+{
+  static const char * const lines[] = {
+    "{\"url\": \"https://127.0.0.1:1\", \"tokens\": {\"wms\": \"a\", \"erp\": \"b\"}}",
+    "{\"url\": \"http://127.0.0.1:1\", \"tokens\": {\"wms\": \"a\", \"erp\": \"b\"}, \"ca\": \"/tmp/ca.pem\"}",
+    "{\"url\": \"https://127.0.0.1:1\", \"tokens\": {\"wms\": \"a\", \"erp\": \"b\"}, \"ca\": \"ca.pem\"}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *script = g_strdup_printf ("#!/bin/sh\necho '%s'\nexec sleep 30\n", lines[i]);
+
+      g_assert_false (start_fake_sandbox (script, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+    }
 }
 
 /* 100,000 nested lists on one line: json-glib alone would overflow the
@@ -306,6 +328,7 @@ main (int   argc,
   g_test_add_func ("/sandbox-process/bad-arguments", test_bad_arguments_fail_clearly);
   g_test_add_func ("/sandbox-process/garbage-first-line", test_garbage_first_line);
   g_test_add_func ("/sandbox-process/incomplete-first-line", test_incomplete_first_line);
+  g_test_add_func ("/sandbox-process/tls-first-line-mismatch", test_tls_first_line_mismatch);
   g_test_add_func ("/sandbox-process/deep-first-line", test_deep_first_line);
   g_test_add_func ("/sandbox-process/exits-early", test_exits_early);
   g_test_add_func ("/sandbox-process/silent-times-out", test_silent_times_out);

@@ -32,6 +32,7 @@ struct _SySandboxProcess
   char *url;
   char *wms_token;
   char *erp_token;
+  char *ca_file;
 };
 
 G_DEFINE_FINAL_TYPE (SySandboxProcess, sy_sandbox_process, G_TYPE_OBJECT)
@@ -143,6 +144,7 @@ sy_sandbox_process_stop (SySandboxProcess *self)
   g_clear_pointer (&self->url, g_free);
   g_clear_pointer (&self->wms_token, g_free);
   g_clear_pointer (&self->erp_token, g_free);
+  g_clear_pointer (&self->ca_file, g_free);
 }
 
 static void
@@ -164,6 +166,7 @@ sy_sandbox_process_finalize (GObject *object)
   g_free (self->url);
   g_free (self->wms_token);
   g_free (self->erp_token);
+  g_free (self->ca_file);
 
   G_OBJECT_CLASS (sy_sandbox_process_parent_class)->finalize (object);
 }
@@ -262,6 +265,7 @@ parse_ready_line (SySandboxProcess  *self,
   const char *url;
   const char *wms;
   const char *erp;
+  const char *ca_file;
 
   if (!sy_json_parser_load (parser, line, -1, NULL) ||
       (root = json_parser_get_root (parser)) == NULL ||
@@ -277,8 +281,13 @@ parse_ready_line (SySandboxProcess  *self,
   wms = json_object_get_string_member_with_default (tokens, "wms", NULL);
   erp = json_object_get_string_member_with_default (tokens, "erp", NULL);
 
-  if (url == NULL || !g_str_has_prefix (url, "http://") || wms == NULL || erp == NULL ||
-      *wms == '\0' || *erp == '\0')
+  /* "ca" comes with --tls, and only then. */
+  ca_file = json_object_get_string_member_with_default (object, "ca", NULL);
+
+  if (url == NULL || wms == NULL || erp == NULL || *wms == '\0' || *erp == '\0')
+    goto garbage;
+  if (ca_file == NULL ? !g_str_has_prefix (url, "http://")
+                      : !g_str_has_prefix (url, "https://") || !g_path_is_absolute (ca_file))
     goto garbage;
 
   g_free (self->url);
@@ -287,6 +296,8 @@ parse_ready_line (SySandboxProcess  *self,
   self->wms_token = g_strdup (wms);
   g_free (self->erp_token);
   self->erp_token = g_strdup (erp);
+  g_free (self->ca_file);
+  self->ca_file = g_strdup (ca_file);
   return TRUE;
 
 garbage:
@@ -503,4 +514,12 @@ sy_sandbox_process_get_token (SySandboxProcess *self,
   if (g_str_equal (connection, "erp"))
     return self->erp_token;
   return NULL;
+}
+
+const char *
+sy_sandbox_process_get_ca_file (SySandboxProcess *self)
+{
+  g_return_val_if_fail (SY_IS_SANDBOX_PROCESS (self), NULL);
+
+  return self->ca_file;
 }

@@ -26,11 +26,14 @@ gboolean          sy_sandbox_process_start_sync    (SySandboxProcess    *self,
                                                     GCancellable        *cancellable,
                                                     GError             **error);
 
-/* "http://127.0.0.1:PORT", once started. */
+/* "http://127.0.0.1:PORT" ("https://" with --tls), once started. */
 const char       *sy_sandbox_process_get_url       (SySandboxProcess    *self);
 /* The token of the seeded connection "wms" or "erp", once started. */
 const char       *sy_sandbox_process_get_token     (SySandboxProcess    *self,
                                                     const char          *connection);
+/* With --tls among the extra arguments: the absolute path of the CA
+ * certificate (PEM) to trust, once started; else NULL. */
+const char       *sy_sandbox_process_get_ca_file   (SySandboxProcess    *self);
 void              sy_sandbox_process_stop          (SySandboxProcess    *self);
 
 G_END_DECLS
