@@ -12,7 +12,7 @@
 #include "sy-api-error-private.h"
 #include "sy-api-url-private.h"
 #include "sy-backoff.h"
-#include "sy-http-body.h"
+#include "sy-http-exchange.h"
 #include "sy-json.h"
 #include "sy-sync-types.h"
 
@@ -53,6 +53,7 @@ struct _SyApiClient
   guint        base_delay_ms;
   guint        timeout_s;
   guint        abandoned_attempts;
+  guint        late_answers;
 };
 
 G_DEFINE_FINAL_TYPE (SyApiClient, sy_api_client, G_TYPE_OBJECT)
@@ -68,7 +69,7 @@ typedef struct
   guint         attempts;
 
   SoupMessage  *message;
-  gsize         body_limit;
+  SyHttpExchange *exchange;
   GCancellable *attempt_cancellable;
   GSource      *timeout_source;
   GSource      *connect_source;
@@ -106,6 +107,7 @@ request_clear_sources (Request *request)
 typedef struct
 {
   GWeakRef task;
+  GWeakRef client;
   guint    attempt;
 } AttemptToken;
 
@@ -116,6 +118,7 @@ attempt_token_new (GTask *task,
   AttemptToken *token = g_new0 (AttemptToken, 1);
 
   g_weak_ref_init (&token->task, task);
+  g_weak_ref_init (&token->client, g_task_get_source_object (task));
   token->attempt = attempt;
   return token;
 }
@@ -128,6 +131,7 @@ attempt_token_take_task (AttemptToken *token)
   guint attempt = token->attempt;
 
   g_weak_ref_clear (&token->task);
+  g_weak_ref_clear (&token->client);
   g_free (token);
 
   if (task != NULL && ((Request *) g_task_get_task_data (task))->live_attempt != attempt)
@@ -140,6 +144,7 @@ request_free (Request *request)
 {
   request_clear_sources (request);
   g_clear_object (&request->message);
+  g_clear_object (&request->exchange);
   g_clear_object (&request->attempt_cancellable);
   g_clear_pointer (&request->uri, g_uri_unref);
   g_clear_pointer (&request->body, g_bytes_unref);
@@ -290,6 +295,22 @@ sy_api_client_get_abandoned_attempts (SyApiClient *self)
   g_return_val_if_fail (SY_IS_API_CLIENT (self), 0);
 
   return self->abandoned_attempts;
+}
+
+guint
+sy_api_client_get_late_answers (SyApiClient *self)
+{
+  g_return_val_if_fail (SY_IS_API_CLIENT (self), 0);
+
+  return self->late_answers;
+}
+
+guint
+sy_api_client_get_max_connections_per_host (SyApiClient *self)
+{
+  g_return_val_if_fail (SY_IS_API_CLIENT (self), 0);
+
+  return soup_session_get_max_conns_per_host (self->session);
 }
 
 void
@@ -599,7 +620,7 @@ static GError *
 too_large_error (Request *request,
                  guint    status)
 {
-  g_autofree char *limit = g_format_size (request->body_limit);
+  g_autofree char *limit = g_format_size (SY_API_MAX_BODY);
   g_autoptr(GString) text = g_string_new (NULL);
 
   g_string_append_printf (text, _("The server’s answer to %s is too large (more than %s). Reading stopped there; check that the address points at the API."),
@@ -616,6 +637,7 @@ attempt_end (Request *request)
   source_clear (&request->connect_source);
   source_clear (&request->abandon_source);
   g_clear_object (&request->attempt_cancellable);
+  g_clear_object (&request->exchange);
   request->live_attempt = 0;
 }
 
@@ -645,21 +667,29 @@ attempt_failed (GTask  *task,
 }
 
 static void
-on_body_read (GObject      *source,
+on_exchanged (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(GTask) task = attempt_token_take_task (user_data);
+  AttemptToken *token = user_data;
+  g_autoptr(SyApiClient) self = g_weak_ref_get (&token->client);
+  g_autoptr(GTask) task = attempt_token_take_task (token);
   Request *request;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(SoupMessage) message = NULL;
+  g_autofree char *request_id = NULL;
   gboolean truncated = FALSE;
   guint status;
 
-  bytes = sy_http_body_read_finish (result, &truncated, &error);
+  bytes = sy_http_exchange_run_finish (SY_HTTP_EXCHANGE (source), result, &truncated, &error);
   if (task == NULL)
-    return;
+    {
+      /* An attempt left behind ends here too: what it brought is not wanted. */
+      if (self != NULL)
+        self->late_answers++;
+      return;
+    }
   request = g_task_get_task_data (task);
   if (bytes == NULL)
     {
@@ -670,6 +700,9 @@ on_body_read (GObject      *source,
   message = g_steal_pointer (&request->message);
   attempt_end (request);
   status = soup_message_get_status (message);
+  request_id = sy_api_header_request_id (message);
+  g_debug ("%s %s -> %u (request id %s)", request->method, request->path, status,
+           request_id ? request_id : "none");
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
@@ -680,65 +713,13 @@ on_body_read (GObject      *source,
 
   if (truncated)
     {
-      g_debug ("%s %s: answer larger than %" G_GSIZE_FORMAT " bytes", request->method, request->path,
-               request->body_limit);
+      g_debug ("%s %s: answer larger than %d bytes", request->method, request->path, SY_API_MAX_BODY);
       /* Not retried: the same request would bring the same answer. */
       request_return_error (task, too_large_error (request, status));
       return;
     }
 
   handle_success (task, message, bytes);
-}
-
-static void
-on_sent (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr(GTask) task = attempt_token_take_task (user_data);
-  Request *request;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GInputStream) stream = NULL;
-  g_autofree char *request_id = NULL;
-  goffset declared;
-  guint status;
-
-  stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
-  if (task == NULL)
-    {
-      /* An attempt left behind: what it brought is not wanted. */
-      if (stream != NULL)
-        g_input_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-      return;
-    }
-  request = g_task_get_task_data (task);
-  /* Connected: from here on only the overall deadline counts. */
-  source_clear (&request->connect_source);
-  if (stream == NULL)
-    {
-      attempt_failed (task, error);
-      return;
-    }
-
-  status = soup_message_get_status (request->message);
-  request_id = sy_api_header_request_id (request->message);
-  g_debug ("%s %s -> %u (request id %s)", request->method, request->path, status,
-           request_id ? request_id : "none");
-
-  request->body_limit = SOUP_STATUS_IS_SUCCESSFUL (status) ? SY_API_MAX_BODY : SY_API_MAX_ERROR_BODY;
-  declared = soup_message_headers_get_content_length (soup_message_get_response_headers (request->message));
-  if (SOUP_STATUS_IS_SUCCESSFUL (status) && declared > 0 && (guint64) declared > request->body_limit)
-    {
-      /* Closing unread drops the connection rather than reading it all. */
-      g_input_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-      attempt_end (request);
-      g_clear_object (&request->message);
-      request_return_error (task, too_large_error (request, status));
-      return;
-    }
-
-  sy_http_body_read_async (stream, request->body_limit, request->attempt_cancellable, on_body_read,
-                           attempt_token_new (task, request->live_attempt));
 }
 
 /* libsoup 3.2 can lose a message: cancelled, it never calls back, with
@@ -758,8 +739,6 @@ on_attempt_abandoned (gpointer user_data)
   ((SyApiClient *) g_task_get_source_object (task))->abandoned_attempts++;
   g_debug ("%s %s: the cancelled attempt did not end within %u s; leaving it behind", request->method,
            request->path, SY_API_ABANDON_GRACE_S);
-  if (request->message != NULL)
-    g_signal_handlers_disconnect_by_data (request->message, task);
   attempt_failed (task, error);
 
   return G_SOURCE_REMOVE;
@@ -793,24 +772,17 @@ on_connect_timeout (gpointer user_data)
   GTask *task = user_data;
   Request *request = g_task_get_task_data (task);
 
+  g_clear_pointer (&request->connect_source, g_source_unref);
+  /* The request is on a connection (new or kept alive) once its headers
+   * are written: from there on only the overall deadline counts. */
+  if (request->exchange != NULL && sy_http_exchange_get_request_sent (request->exchange))
+    return G_SOURCE_REMOVE;
+
   request->timed_out = TRUE;
   request->connect_timed_out = TRUE;
-  g_clear_pointer (&request->connect_source, g_source_unref);
   cancel_attempt (task);
 
   return G_SOURCE_REMOVE;
-}
-
-/* The request is on a connection (new or kept alive) once its headers
- * are written: the connect timeout has done its job. */
-static void
-on_wrote_headers (SoupMessage *message,
-                  gpointer     user_data)
-{
-  GTask *task = user_data;
-  Request *request = g_task_get_task_data (task);
-
-  source_clear (&request->connect_source);
 }
 
 static gboolean
@@ -864,39 +836,29 @@ start_attempt (GTask *task)
   request->timed_out = FALSE;
   request->connect_timed_out = FALSE;
   request->message = soup_message_new_from_uri (request->method, request->uri);
-  g_signal_connect_object (request->message, "wrote-headers", G_CALLBACK (on_wrote_headers), task, 0);
   soup_message_add_flags (request->message, SOUP_MESSAGE_NO_REDIRECT);
 
   headers = soup_message_get_request_headers (request->message);
   soup_message_headers_replace (headers, "Accept", "application/json");
-  /* By default libsoup opens a new connection for every POST, as reusing
-   * one risks a silent resend. That resend only ever happens for methods
-   * that are idempotent by definition (libsoup checks the method, not this
-   * flag, before restarting a request whose kept-alive connection was
-   * closed under it), so the flag only lets a create reuse a kept-alive
-   * connection: no handshake per record, and no idle connections piling up
-   * over a long sync. A create that fails on such a connection ends with a
-   * network error, which the caller treats as an unknown outcome. */
+  /* Every request may go on a kept-alive connection: one handshake per
+   * connection, not per request, and no idle connections piling up over a
+   * long sync. By default libsoup opens a new connection for every POST,
+   * as reusing one risks a silent resend. That resend only ever happens
+   * for methods that are idempotent by definition (libsoup checks the
+   * method, not this flag, before restarting a request whose kept-alive
+   * connection was closed under it), so the flag only lets a create reuse
+   * a connection. A create that fails on such a connection ends with a
+   * network error, which the caller treats as an unknown outcome; a GET or
+   * PUT is sent again by libsoup, within the exchange (see
+   * sy-http-exchange.c for why that must not be the asynchronous API). */
   if (g_str_equal (request->method, "POST"))
     soup_message_add_flags (request->message, SOUP_MESSAGE_IDEMPOTENT);
-  /* GET and PUT go on a connection of their own. libsoup 3.2 restarts an
-   * idempotent request by itself when a kept-alive connection is closed
-   * under it, and that path can complete the message twice and crash
-   * (run_until_read_done() holds no reference on its queue item; seen
-   * with a server dropping connections, as switchyard-sandbox
-   * --drop-rate does and real servers do at their keep-alive timeout).
-   * On a new connection there is nothing to restart: the failure comes
-   * back to us, and GET and PUT are retried here anyway. */
-  else
-    soup_message_add_flags (request->message, SOUP_MESSAGE_NEW_CONNECTION);
   if (self->token != NULL && *self->token != '\0')
     {
       authorization = g_strconcat ("Bearer ", self->token, NULL);
       soup_message_headers_replace (headers, "Authorization", authorization);
       memset (authorization, 0, strlen (authorization));
     }
-  if (request->body != NULL)
-    soup_message_set_request_body_from_bytes (request->message, "application/json", request->body);
 
   request->attempt_cancellable = g_cancellable_new ();
   request->live_attempt = request->attempts;
@@ -917,12 +879,10 @@ start_attempt (GTask *task)
       g_source_attach (request->connect_source, g_task_get_context (task));
     }
 
-  soup_session_send_async (self->session,
-                           request->message,
-                           G_PRIORITY_DEFAULT,
-                           request->attempt_cancellable,
-                           on_sent,
-                           attempt_token_new (task, request->live_attempt));
+  request->exchange = sy_http_exchange_new (self->session, request->message, "application/json", request->body,
+                                            SY_API_MAX_BODY, SY_API_MAX_ERROR_BODY);
+  sy_http_exchange_run_async (request->exchange, request->attempt_cancellable, on_exchanged,
+                              attempt_token_new (task, request->live_attempt));
 }
 
 static int

@@ -109,3 +109,39 @@ sy_http_body_read_finish (GAsyncResult  *result,
     *truncated = ((BodyRead *) g_task_get_task_data (task))->truncated;
   return g_task_propagate_pointer (task, error);
 }
+
+GBytes *
+sy_http_body_read (GInputStream  *stream,
+                   gsize          max_size,
+                   gboolean      *truncated,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  g_autoptr(GByteArray) received = g_byte_array_new ();
+  g_autofree guint8 *chunk = g_malloc (READ_CHUNK);
+
+  g_return_val_if_fail (G_IS_INPUT_STREAM (stream), NULL);
+
+  if (truncated != NULL)
+    *truncated = FALSE;
+
+  for (;;)
+    {
+      gssize size = g_input_stream_read (stream, chunk, READ_CHUNK, cancellable, error);
+
+      if (size < 0)
+        return NULL;
+      if (size == 0)
+        break;
+      if (received->len + (gsize) size > max_size)
+        {
+          g_byte_array_append (received, chunk, max_size - received->len);
+          if (truncated != NULL)
+            *truncated = TRUE;
+          break;
+        }
+      g_byte_array_append (received, chunk, size);
+    }
+
+  return g_byte_array_free_to_bytes (g_steal_pointer (&received));
+}

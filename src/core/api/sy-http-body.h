@@ -17,5 +17,11 @@ void    sy_http_body_read_async  (GInputStream         *stream,
 GBytes *sy_http_body_read_finish (GAsyncResult         *result,
                                   gboolean             *truncated,
                                   GError              **error);
+/* The same, blocking, for a worker thread; leaves closing to the caller. */
+GBytes *sy_http_body_read        (GInputStream         *stream,
+                                  gsize                 max_size,
+                                  gboolean             *truncated,
+                                  GCancellable         *cancellable,
+                                  GError              **error);
 
 G_END_DECLS
