@@ -122,10 +122,17 @@ sy_cli_add_connection (SyCliFixture *fixture,
                        const char   *system)
 {
   g_autofree char *input = g_strconcat (sy_sandbox_process_get_token (fixture->sandbox, system), "\n", NULL);
+  const char *ca_file = sy_sandbox_process_get_ca_file (fixture->sandbox);
   g_auto(SyCliRun) run = { 0 };
 
-  sy_cli_run (fixture, input, &run, "connection", "add", name,
-              "--url", sy_sandbox_process_get_url (fixture->sandbox), "--token-stdin");
+  /* A sandbox started with --tls signs with a CA of its own, which the
+   * connection has to trust (as a user would with a private CA). */
+  if (ca_file != NULL)
+    sy_cli_run (fixture, input, &run, "connection", "add", name,
+                "--url", sy_sandbox_process_get_url (fixture->sandbox), "--token-stdin", "--ca-file", ca_file);
+  else
+    sy_cli_run (fixture, input, &run, "connection", "add", name,
+                "--url", sy_sandbox_process_get_url (fixture->sandbox), "--token-stdin");
   g_assert_cmpint (run.status, ==, 0);
 }
 
