@@ -6,7 +6,9 @@
 #include "sy-http-body.h"
 #include "sy-http-exchange.h"
 
-/* Each request in flight holds a worker thread while it waits for its
+/* Why threads: libsoup's asynchronous API crashes on requests it restarts
+ * (docs/architecture.md §4, "Connections and libsoup").
+ * Each request in flight holds a worker thread while it waits for its
  * answer. A sync has at most 32 writes in flight, plus a page read ahead
  * and the lookups of a batch; the rest of the application a few more.
  * Past this, requests queue for a thread (their deadlines still run). */
