@@ -124,8 +124,15 @@ sy_cli_add_connection (SyCliFixture *fixture,
   g_autofree char *input = g_strconcat (sy_sandbox_process_get_token (fixture->sandbox, system), "\n", NULL);
   g_auto(SyCliRun) run = { 0 };
 
-  sy_cli_run (fixture, input, &run, "connection", "add", name,
-              "--url", sy_sandbox_process_get_url (fixture->sandbox), "--token-stdin");
+  const char *ca_file = sy_sandbox_process_get_ca_file (fixture->sandbox);
+
+  /* A sandbox with --tls is trusted through its throw-away CA alone. */
+  if (ca_file != NULL)
+    sy_cli_run (fixture, input, &run, "connection", "add", name,
+                "--url", sy_sandbox_process_get_url (fixture->sandbox), "--ca-file", ca_file, "--token-stdin");
+  else
+    sy_cli_run (fixture, input, &run, "connection", "add", name,
+                "--url", sy_sandbox_process_get_url (fixture->sandbox), "--token-stdin");
   g_assert_cmpint (run.status, ==, 0);
 }
 

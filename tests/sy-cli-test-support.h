@@ -64,7 +64,8 @@ void       sy_cli_run_argv                (SyCliFixture       *fixture,
 
 /* `connection add NAME --url SANDBOX --token-stdin` with the token of the
  * sandbox's seeded system ("wms", "erp") on standard input, as a user
- * would paste it; asserts it succeeds. */
+ * would paste it (and `--ca-file CA` for a sandbox started with --tls);
+ * asserts it succeeds. */
 void       sy_cli_add_connection          (SyCliFixture       *fixture,
                                            const char         *name,
                                            const char         *system);
