@@ -22,6 +22,27 @@ compare_statuses (gconstpointer a,
   return (int) GPOINTER_TO_UINT (*(gconstpointer const *) a) - (int) GPOINTER_TO_UINT (*(gconstpointer const *) b);
 }
 
+/* {"wms": {"max", "max_reads", "max_writes"}, "erp": {...},
+ * "reads_beside_writes"}: how far the client overlapped its requests. */
+static JsonObject *
+in_flight_stats (SySandboxServer *self)
+{
+  static const char * const names[SY_SANDBOX_N_CONNECTIONS] = { "wms", "erp" };
+  JsonObject *in_flight = json_object_new ();
+
+  for (guint i = 0; i < SY_SANDBOX_N_CONNECTIONS; i++)
+    {
+      JsonObject *counts = json_object_new ();
+
+      json_object_set_int_member (counts, "max", self->concurrency[i].max_all);
+      json_object_set_int_member (counts, "max_reads", self->concurrency[i].max_reads);
+      json_object_set_int_member (counts, "max_writes", self->concurrency[i].max_writes);
+      json_object_set_object_member (in_flight, names[i], counts);
+    }
+  json_object_set_int_member (in_flight, "reads_beside_writes", self->reads_beside_writes);
+  return in_flight;
+}
+
 static void
 answer_stats (SySandboxServer   *self,
               SoupServerMessage *msg)
@@ -78,6 +99,7 @@ answer_stats (SySandboxServer   *self,
   json_object_set_int_member (stats, "dropped_after_processing", self->dropped_after);
   json_object_set_int_member (stats, "dropped_after_write", self->dropped_after_write);
   json_object_set_object_member (stats, "entities", entities);
+  json_object_set_object_member (stats, "in_flight", in_flight_stats (self));
   json_object_set_int_member (stats, "invalid_source_records",
                               sy_sandbox_data_get_invalid_source_records (self->data));
   sy_sandbox_netsuite_add_stats (self->netsuite, stats);

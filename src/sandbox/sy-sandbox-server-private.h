@@ -12,6 +12,27 @@ G_BEGIN_DECLS
 
 /* What sy-sandbox-server.c shares with sy-sandbox-inspection.c. */
 
+/* How many API requests of one connection ("wms", "erp") were being
+ * handled at once, at most: from the moment the sandbox takes a request
+ * up to the release of its answer (--latency-ms holds it that long) or the
+ * drop of its connection. So a test can see that a client overlaps its
+ * requests without timing it. */
+typedef struct
+{
+  guint reads;        /* GET now */
+  guint writes;       /* POST, PUT, PATCH now */
+  guint max_all;
+  guint max_reads;
+  guint max_writes;
+} SySandboxConcurrency;
+
+enum
+{
+  SY_SANDBOX_CONNECTION_WMS,
+  SY_SANDBOX_CONNECTION_ERP,
+  SY_SANDBOX_N_CONNECTIONS
+};
+
 struct _SySandboxServer
 {
   GObject parent_instance;
@@ -42,6 +63,9 @@ struct _SySandboxServer
   GHashTable *delayed;         /* SoupServerMessage → GSource, held back by --latency-ms */
   GHashTable *idle_watches;    /* GSocket → GSource, keep-alive connections between requests */
   SySandboxWebhooks *webhooks; /* NULL without --webhook-url */
+  GHashTable *in_flight;       /* SoupServerMessage → InFlight, API requests being handled */
+  SySandboxConcurrency concurrency[SY_SANDBOX_N_CONNECTIONS];
+  guint64 reads_beside_writes; /* GETs in flight at a moment a write was */
 };
 
 char *sy_sandbox_server_generate_json     (JsonNode          *node);

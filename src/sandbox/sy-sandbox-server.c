@@ -46,6 +46,7 @@ sy_sandbox_server_dispose (GObject *object)
     soup_server_disconnect (self->server);
   g_clear_pointer (&self->delayed, g_hash_table_unref);
   g_clear_pointer (&self->idle_watches, g_hash_table_unref);
+  g_clear_pointer (&self->in_flight, g_hash_table_unref);
   g_clear_object (&self->server);
   g_clear_object (&self->data);
   g_clear_object (&self->netsuite);
@@ -88,6 +89,7 @@ sy_sandbox_server_init (SySandboxServer *self)
   self->rate_windows = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, free_time_queue);
   self->delayed = g_hash_table_new_full (NULL, NULL, g_object_unref, destroy_delay);
   self->idle_watches = g_hash_table_new_full (NULL, NULL, g_object_unref, destroy_delay);
+  self->in_flight = g_hash_table_new_full (NULL, NULL, g_object_unref, g_free);
 }
 
 /* Tokens and request ids come from a rand seeded from /dev/urandom: new
@@ -121,6 +123,100 @@ sy_sandbox_server_object_to_json (JsonObject *object)
   return sy_sandbox_server_generate_json (node);
 }
 
+/* --- requests in flight, for /__sandbox/stats's "in_flight" ----------- */
+
+typedef struct
+{
+  guint    connection;  /* SY_SANDBOX_CONNECTION_* */
+  gboolean write;
+  gboolean beside;      /* a GET counted in reads_beside_writes */
+} InFlight;
+
+static guint
+writes_in_flight (SySandboxServer *self)
+{
+  guint writes = 0;
+
+  for (guint i = 0; i < SY_SANDBOX_N_CONNECTIONS; i++)
+    writes += self->concurrency[i].writes;
+  return writes;
+}
+
+/* An API request of a known token is taken: it counts until
+ * in_flight_end(). Other requests (no token, a wrong one) are answered
+ * before anything else and are not counted. */
+static void
+in_flight_begin (SySandboxServer   *self,
+                 SoupServerMessage *msg,
+                 const char        *connection)
+{
+  const char *method = soup_server_message_get_method (msg);
+  SySandboxConcurrency *counts;
+  InFlight *entry;
+
+  if (g_strcmp0 (connection, "wms") != 0 && g_strcmp0 (connection, "erp") != 0)
+    return;
+  if (!g_str_equal (method, "GET") && !g_str_equal (method, "POST") && !g_str_equal (method, "PUT") &&
+      !g_str_equal (method, "PATCH"))
+    return;
+
+  entry = g_new0 (InFlight, 1);
+  entry->connection = g_str_equal (connection, "wms") ? SY_SANDBOX_CONNECTION_WMS : SY_SANDBOX_CONNECTION_ERP;
+  entry->write = !g_str_equal (method, "GET");
+  counts = &self->concurrency[entry->connection];
+
+  if (entry->write)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      /* The GETs already in flight now overlap a write. */
+      g_hash_table_iter_init (&iter, self->in_flight);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          InFlight *other = value;
+
+          if (!other->write && !other->beside)
+            {
+              other->beside = TRUE;
+              self->reads_beside_writes++;
+            }
+        }
+      counts->writes++;
+    }
+  else
+    {
+      if (writes_in_flight (self) > 0)
+        {
+          entry->beside = TRUE;
+          self->reads_beside_writes++;
+        }
+      counts->reads++;
+    }
+
+  counts->max_reads = MAX (counts->max_reads, counts->reads);
+  counts->max_writes = MAX (counts->max_writes, counts->writes);
+  counts->max_all = MAX (counts->max_all, counts->reads + counts->writes);
+  g_hash_table_replace (self->in_flight, g_object_ref (msg), entry);
+}
+
+/* The request's answer is released, or its connection dropped; a second
+ * call does nothing. */
+static void
+in_flight_end (SySandboxServer   *self,
+               SoupServerMessage *msg)
+{
+  InFlight *entry = g_hash_table_lookup (self->in_flight, msg);
+
+  if (entry == NULL)
+    return;
+  if (entry->write)
+    self->concurrency[entry->connection].writes--;
+  else
+    self->concurrency[entry->connection].reads--;
+  g_hash_table_remove (self->in_flight, msg);
+}
+
 /* Holds an answer back for --latency-ms without blocking other requests. */
 static gboolean
 release_delayed (gpointer user_data)
@@ -128,6 +224,7 @@ release_delayed (gpointer user_data)
   SoupServerMessage *msg = user_data;
   SySandboxServer *self = g_object_get_data (G_OBJECT (msg), "sy-sandbox-server");
 
+  in_flight_end (self, msg);
   soup_server_message_unpause (msg);
   g_hash_table_remove (self->delayed, msg);
   return G_SOURCE_REMOVE;
@@ -159,8 +256,10 @@ static void
 drop_connection (SySandboxServer   *self,
                  SoupServerMessage *msg)
 {
-  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
+  g_autoptr(GIOStream) stream = NULL;
 
+  in_flight_end (self, msg);
+  stream = soup_server_message_steal_connection (msg);
   self->dropped++;
   if (stream != NULL)
     g_io_stream_close (stream, NULL, NULL);
@@ -297,6 +396,8 @@ respond (SySandboxServer   *self,
 
   if (self->options.latency_ms > 0)
     hold_back (self, msg, release_delayed);
+  else
+    in_flight_end (self, msg);
 }
 
 static void
@@ -790,6 +891,11 @@ handle_api (SySandboxServer   *self,
   guint retry_after = 0;
 
   count_method (self, method);
+  {
+    const char *bearer;
+
+    in_flight_begin (self, msg, connection_for_token (self, msg, &bearer));
+  }
 
   /* The switches are drawn for every request, in the same order, so that
    * a sequential client sees the same failures on every run. Half of the
@@ -967,6 +1073,9 @@ on_request_finished (SoupServer        *server,
   GSocket *socket = soup_server_message_get_socket (msg);
   GSource *watch;
 
+  /* Whatever way its answer went. */
+  in_flight_end (self, msg);
+
   if (socket == NULL || g_socket_is_closed (socket))
     return;
 
@@ -974,6 +1083,14 @@ on_request_finished (SoupServer        *server,
   g_source_set_callback (watch, (GSourceFunc) G_CALLBACK (on_idle_socket_ready), self, NULL);
   g_source_attach (watch, NULL);
   g_hash_table_replace (self->idle_watches, g_object_ref (socket), watch);
+}
+
+static void
+on_request_aborted (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  in_flight_end (user_data, msg);
 }
 
 SySandboxServer *
@@ -997,6 +1114,7 @@ sy_sandbox_server_new (SySandboxData                *data,
   soup_server_add_handler (self->server, NULL, handle_request, self, NULL);
   g_signal_connect (self->server, "request-started", G_CALLBACK (on_request_started), self);
   g_signal_connect (self->server, "request-finished", G_CALLBACK (on_request_finished), self);
+  g_signal_connect (self->server, "request-aborted", G_CALLBACK (on_request_aborted), self);
 
   return self;
 }

@@ -958,6 +958,94 @@ test_latency (void)
 }
 
 
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  guint *pending = user_data;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_assert_no_error (error);
+  (*pending)--;
+}
+
+/* stats "in_flight" member path, e.g. ("erp", "max_reads"); connection
+ * NULL for a member of in_flight itself. */
+static gint64
+in_flight_stat (SySandboxProcess *sandbox,
+                const char       *connection,
+                const char       *member)
+{
+  g_autoptr(Answer) holder = NULL;
+  JsonObject *in_flight = json_object_get_object_member (get_stats (sandbox, &holder), "in_flight");
+
+  g_assert_nonnull (in_flight);
+  if (connection != NULL)
+    in_flight = json_object_get_object_member (in_flight, connection);
+  g_assert_nonnull (in_flight);
+  g_assert_true (json_object_has_member (in_flight, member));
+  return json_object_get_int_member (in_flight, member);
+}
+
+/* "in_flight" counts what the sandbox held at once: three GETs and a POST
+ * of erp and a GET of wms sent together, each held for --latency-ms. */
+static void
+test_in_flight (void)
+{
+  g_autoptr(SySandboxProcess) sandbox = start ("--latency-ms", "500", NULL);
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 20, "max-conns-per-host", 10, NULL);
+  g_autofree char *body = valid_order (sandbox, "F-1");
+  const struct { const char *method, *path, *connection; } requests[] = {
+    { "GET", "/api/erp/products", "erp" },
+    { "GET", "/api/erp/customers", "erp" },
+    { "GET", "/api/erp/products?page=2", "erp" },
+    { "POST", "/api/erp/sales-orders", "erp" },
+    { "GET", "/api/wms/products", "wms" },
+  };
+  guint pending = G_N_ELEMENTS (requests);
+
+  /* valid_order()'s two GETs went one after the other. */
+  g_assert_cmpint (in_flight_stat (sandbox, "erp", "max_reads"), ==, 1);
+  g_assert_cmpint (in_flight_stat (sandbox, NULL, "reads_beside_writes"), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
+    {
+      g_autofree char *url = g_strconcat (sy_sandbox_process_get_url (sandbox), requests[i].path, NULL);
+      g_autofree char *authorization = g_strconcat ("Bearer ", sy_sandbox_process_get_token (sandbox, requests[i].connection),
+                                                    NULL);
+      g_autoptr(SoupMessage) msg = soup_message_new (requests[i].method, url);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", authorization);
+      if (g_str_equal (requests[i].method, "POST"))
+        {
+          g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
+          soup_message_set_request_body_from_bytes (msg, "application/json", request);
+        }
+      soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_sent, &pending);
+    }
+  while (pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpint (in_flight_stat (sandbox, "erp", "max_reads"), ==, 3);
+  g_assert_cmpint (in_flight_stat (sandbox, "erp", "max_writes"), ==, 1);
+  g_assert_cmpint (in_flight_stat (sandbox, "erp", "max"), ==, 4);
+  g_assert_cmpint (in_flight_stat (sandbox, "wms", "max_reads"), ==, 1);
+  g_assert_cmpint (in_flight_stat (sandbox, "wms", "max_writes"), ==, 0);
+  /* Every GET of the burst was held while the POST was. */
+  g_assert_cmpint (in_flight_stat (sandbox, NULL, "reads_beside_writes"), ==, 4);
+
+  /* A request alone overlaps nothing: the counts stay. */
+  {
+    g_autoptr(Answer) alone = call (sandbox, "GET", "/api/erp/products", "erp", NULL);
+    g_assert_cmpuint (alone->status, ==, 200);
+  }
+  g_assert_cmpint (in_flight_stat (sandbox, "erp", "max"), ==, 4);
+  g_assert_cmpint (in_flight_stat (sandbox, NULL, "reads_beside_writes"), ==, 4);
+}
+
 /* An idempotent request sent again until an answer comes: for sandboxes
  * that drop connections. */
 static Answer *
@@ -1591,6 +1679,7 @@ main (int   argc,
   g_test_add_func ("/sandbox/fail-rate", test_fail_rate);
   g_test_add_func ("/sandbox/drop-rate", test_drop_rate);
   g_test_add_func ("/sandbox/latency", test_latency);
+  g_test_add_func ("/sandbox/in-flight", test_in_flight);
   g_test_add_func ("/sandbox/drop-after-write", test_drop_after_write);
   g_test_add_func ("/sandbox/lookup-by-field", test_lookup_by_field);
   g_test_add_func ("/sandbox/cursor-incremental", test_cursor_incremental);

@@ -384,6 +384,11 @@ sy_sync_source_request_pages (SySyncJob *self)
       return;
     }
 
+  /* Read ahead: the next page is asked for as soon as fewer than
+   * MAX_PAGES wait, whatever the batches are doing, so that it arrives
+   * while the records before it are written. */
+  g_debug ("Reading a source page: %u held, %u batches open, %u requests in flight",
+           g_queue_get_length (&self->pages), g_queue_get_length (&self->batches), self->in_flight);
   self->page_pending = TRUE;
   sy_page_iterator_next_async (self->iterator, self->cancellable, on_page, g_object_ref (self));
 }

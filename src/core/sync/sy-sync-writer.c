@@ -337,6 +337,10 @@ record_send (Record *record)
                                                 _("The record may have been created by an earlier attempt, but its match field is empty, so that cannot be checked. Check the target by hand.")));
           return;
         }
+      /* Each record looks itself up: the lookups of a batch go out
+       * together, as many as --concurrency lets through. */
+      g_debug ("Looking up “%s” in the target before creating it: %u requests in flight",
+               record->source_key, self->in_flight);
       record->lookup = sy_page_iterator_new (self->target, sy_mapping_get_target_entity (self->mapping),
                                              LOOKUP_PER_PAGE);
       sy_page_iterator_add_filter (record->lookup, sy_mapping_get_match_target (self->mapping), NULL,
