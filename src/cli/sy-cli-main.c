@@ -8,6 +8,7 @@
 
 #include "sy-cli-context.h"
 #include "sy-cli-groups.h"
+#include "sy-http-exchange.h"
 
 typedef struct
 {
@@ -65,6 +66,7 @@ main (int    argc,
    * G_MESSAGES_DEBUG=all would corrupt it. */
   g_log_writer_default_set_use_stderr (TRUE);
 
+  sy_http_exchange_configure_process ();
   setlocale (LC_ALL, "");
   /* The build tree keeps its catalogues outside LOCALEDIR; tests point
    * here so that a translation can be checked before it is installed. */

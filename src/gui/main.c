@@ -5,6 +5,7 @@
 #include <locale.h>
 
 #include "sy-application.h"
+#include "sy-http-exchange.h"
 
 int
 main (int   argc,
@@ -13,6 +14,7 @@ main (int   argc,
   g_autoptr(SyApplication) app = NULL;
   const char *localedir;
 
+  sy_http_exchange_configure_process ();
   setlocale (LC_ALL, "");
   /* The build tree keeps its catalogues outside LOCALEDIR; tests point
    * here so that a translation can be checked before it is installed. */

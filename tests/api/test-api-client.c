@@ -1262,9 +1262,6 @@ on_silent_accept (GObject      *source,
     }
 }
 
-/* A server that takes the TCP connection and then says nothing: the TLS
- * handshake never ends. That is a connection that cannot be made, told
- * apart from an answer that is slow, and within half the deadline. */
 /* Answers the first request, and drops the connection under the second
  * without answering it, after reading it whole: what a server closing a
  * kept-alive connection does. */
@@ -1407,6 +1404,9 @@ test_attempt_left_behind (void)
   server->data = NULL;
 }
 
+/* A server that takes the TCP connection and then says nothing: the TLS
+ * handshake never ends. That is a connection that cannot be made, told
+ * apart from an answer that is slow, and within half the deadline. */
 static void
 test_connect_timeout (void)
 {

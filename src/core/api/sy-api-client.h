@@ -33,7 +33,9 @@ void         sy_api_client_set_token            (SyApiClient         *self,
 void         sy_api_client_set_retry_policy     (SyApiClient         *self,
                                                  guint                max_retries,
                                                  guint                base_delay_ms);
-/* Per-request timeout in seconds (default 30). */
+/* Per-request timeout in seconds (default 30). Like the TLS database
+ * below, set before the first request: requests run on worker threads,
+ * and libsoup's session settings are not safe to change under them. */
 void         sy_api_client_set_timeout          (SyApiClient         *self,
                                                  guint                timeout_s);
 

@@ -65,7 +65,9 @@ sy_http_exchange_finalize (GObject *object)
   /* The last reference may be dropped on the worker thread. The session
    * is let go on the context that uses it: were it the last reference (its
    * client gone while an abandoned attempt ran on), libsoup would tear it
-   * down on a thread whose sources it does not own. */
+   * down on a thread whose sources it does not own. On a worker the
+   * thread-default context is its own (worker_context()), so this is
+   * queued for the main loop, never run here. */
   leftovers->session = g_steal_pointer (&self->session);
   leftovers->message = g_steal_pointer (&self->message);
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, release_leftovers, leftovers, NULL);
@@ -83,6 +85,19 @@ sy_http_exchange_class_init (SyHttpExchangeClass *klass)
 static void
 sy_http_exchange_init (SyHttpExchange *self)
 {
+}
+
+void
+sy_http_exchange_configure_process (void)
+{
+  /* HTTP/2's gain is many requests on one connection; libsoup 3.2 shares an
+   * HTTP/2 connection only among requests of the thread that opened it, and
+   * here each request in flight has its own thread. Measured over the TLS
+   * sandbox (bench-tls, 2,000 records), HTTP/2 was no faster at concurrency
+   * 8 or 32, and no test server speaks it by default: HTTP/1.1 it is.
+   * SWITCHYARD_HTTP2=1 leaves libsoup's choice, to measure again. */
+  if (g_strcmp0 (g_getenv ("SWITCHYARD_HTTP2"), "1") != 0)
+    g_setenv ("SOUP_FORCE_HTTP1", "1", TRUE);
 }
 
 /* Emitted on the worker thread. */
@@ -241,15 +256,21 @@ on_async_sent (GObject      *source,
 }
 
 static void
-run_in_worker (gpointer data,
-               gpointer pool_data)
+exchange_in_worker (GTask *task)
 {
-  g_autoptr(GTask) task = data;
   SyHttpExchange *self = g_task_get_source_object (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(GInputStream) stream = NULL;
   GError *error = NULL;
   GBytes *bytes;
+
+  /* Cancelled while it waited for a thread (or left behind): a request
+   * sent now would only take a kept-alive connection to fail on it. */
+  if (g_cancellable_set_error_if_cancelled (cancellable, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
 
   /* libsoup's synchronous path restarts a request whose kept-alive
    * connection was closed under it within this one call; its
@@ -264,11 +285,48 @@ run_in_worker (gpointer data,
     }
 
   bytes = read_answer (self, stream, cancellable, &error);
-  g_input_stream_close (stream, NULL, NULL);
+  /* Closing also finishes writing the request; a server that answered
+   * early and stopped reading would otherwise hold it to the timeout. */
+  g_input_stream_close (stream, cancellable, NULL);
   if (bytes == NULL)
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
+}
+
+/* Each worker thread's own main context, never iterated. libsoup 3.2
+ * attaches a few things to the thread-default context, which on a worker
+ * would otherwise be the main one: a host's keep-alive timer (which frees
+ * the host without libsoup's lock when it fires: fixed in 3.3.0) and, when
+ * the last reference to an exchange goes on the worker, the release of the
+ * session (see sy_http_exchange_finalize()), which must happen on the main
+ * thread. Here the timer never fires (hosts go with the session) and the
+ * release is queued for the main loop. */
+static GMainContext *
+worker_context (void)
+{
+  static GPrivate context_key = G_PRIVATE_INIT ((GDestroyNotify) g_main_context_unref);
+  GMainContext *context = g_private_get (&context_key);
+
+  if (context == NULL)
+    {
+      context = g_main_context_new ();
+      g_private_set (&context_key, context);
+    }
+  return context;
+}
+
+static void
+run_in_worker (gpointer data,
+               gpointer pool_data)
+{
+  GMainContext *context = worker_context ();
+  GTask *task = data;
+
+  g_main_context_push_thread_default (context);
+  exchange_in_worker (task);
+  g_object_unref (task);
+  g_main_context_pop_thread_default (context);
 }
 
 static GThreadPool *
@@ -307,8 +365,9 @@ sy_http_exchange_run_async (SyHttpExchange      *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sy_http_exchange_run_async);
   g_task_set_name (task, "[switchyard] http exchange");
-  /* An answer that arrived is worth more than the cancellation that came
-   * too late to stop it: a create's outcome is then known. */
+  /* An answer that arrived is worth more than a deadline that came too
+   * late to stop it: a create's outcome is then known. (A caller's cancel
+   * still wins: the request's own task checks its cancellable.) */
   g_task_set_check_cancellable (task, FALSE);
 
   if (use_async_api ())

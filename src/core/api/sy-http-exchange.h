@@ -9,6 +9,11 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (SyHttpExchange, sy_http_exchange, SY, HTTP_EXCHANGE, GObject)
 
+/* Settles, for the whole process, what libsoup only reads from the
+ * environment: HTTP/1.1 even where a server offers HTTP/2. Call at the
+ * start of main(), before any thread exists. */
+void            sy_http_exchange_configure_process (void);
+
 /* One request and its answer, sent with libsoup's synchronous API on a
  * worker thread and finished on the caller's main context. Why not the
  * asynchronous API: see docs/architecture.md, "Connections and libsoup". */
