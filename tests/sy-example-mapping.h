@@ -9,4 +9,9 @@ G_BEGIN_DECLS
  * so that tests can name the line of each part. */
 extern const char sy_example_mapping[];
 
+/* The example plus a rule that copies the shipment addressee, the field
+ * switchyard-sandbox's /__sandbox/touch changes: a touched order then
+ * maps to a new payload and is written again. */
+char *sy_example_mapping_with_addressee (void);
+
 G_END_DECLS

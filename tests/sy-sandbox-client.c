@@ -133,3 +133,20 @@ sy_sandbox_client_duplicates (SySandboxProcess *sandbox,
 
   return json_object_get_int_member (json_node_get_object (root), "duplicates");
 }
+
+gint64
+sy_sandbox_client_in_flight (SySandboxProcess *sandbox,
+                             SoupSession      *session,
+                             const char       *connection,
+                             const char       *member)
+{
+  g_autoptr(JsonNode) root = sy_sandbox_client_inspect (sandbox, session, "GET", "/__sandbox/stats");
+  JsonObject *in_flight = json_object_get_object_member (json_node_get_object (root), "in_flight");
+
+  g_assert_nonnull (in_flight);
+  if (connection != NULL)
+    in_flight = json_object_get_object_member (in_flight, connection);
+  g_assert_nonnull (in_flight);
+  g_assert_true (json_object_has_member (in_flight, member));
+  return json_object_get_int_member (in_flight, member);
+}

@@ -34,6 +34,12 @@ JsonNode  *sy_sandbox_client_inspect  (SySandboxProcess *sandbox,
                                        SoupSession      *session,
                                        const char       *method,
                                        const char       *path_and_query);
+/* /__sandbox/stats' in_flight.<connection>.<member>, or in_flight.<member>
+ * when connection is NULL (e.g. "erp", "max_reads"). */
+gint64     sy_sandbox_client_in_flight (SySandboxProcess *sandbox,
+                                        SoupSession      *session,
+                                        const char       *connection,
+                                        const char       *member);
 /* /__sandbox/stats' entities.<entity>.count. */
 gint64     sy_sandbox_client_count    (SySandboxProcess *sandbox,
                                        SoupSession      *session,

@@ -9,6 +9,7 @@
 
 #include "sy-bench-sync-support.h"
 #include "sy-cli-test-support.h"
+#include "sy-example-mapping.h"
 #include "sy-sandbox-client.h"
 #include "sy-test-support.h"
 
@@ -36,30 +37,6 @@
 /* Issue 15's hard line, for a 2,000-record run. */
 #define HARD_LINE_UPDATE_SHARE 0.9
 #define HARD_LINE_CONNECTIONS 40
-
-/* The example mapping plus the field /__sandbox/touch edits (the shipment
- * addressee), so that a touch changes what the target must hold and every
- * touched order is written again. */
-static const char bench_mapping[] =
-  "{\n"
-  "  \"version\": 1,\n"
-  "  \"name\": \"Mintsoft orders to NetSuite, with the addressee\",\n"
-  "  \"source\": {\"connection\": \"mintsoft\", \"entity\": \"wms/sales-orders\"},\n"
-  "  \"target\": {\"connection\": \"netsuite\", \"entity\": \"erp/sales-orders\"},\n"
-  "  \"match\": {\"source\": \"key\", \"target\": \"code\"},\n"
-  "  \"fields\": [\n"
-  "    {\"target\": \"code\", \"source\": \"key\"},\n"
-  "    {\"target\": \"orderNumber\", \"source\": \"orderNumber\", \"required\": true},\n"
-  "    {\"target\": \"date\", \"source\": \"date\", \"transform\": {\"date\": {\"to\": \"%Y-%m-%d\"}}},\n"
-  "    {\"target\": \"currencyKey\", \"source\": \"currencyKey\", \"transform\": {\"lookup\": {\"GBP\": \"1\"}}, \"default\": \"1\"},\n"
-  "    {\"target\": \"memo\", \"template\": \"Mintsoft order {orderNumber}\"},\n"
-  "    {\"target\": \"statusKey\", \"value\": \"pending\"},\n"
-  "    {\"target\": \"shipmentAddress.addressee\", \"source\": \"shipmentAddress.addressee\"},\n"
-  "    {\"target\": \"lines\", \"source\": \"lines\", \"each\": [\n"
-  "      {\"target\": \"productKey\", \"source\": \"productKey\"},\n"
-  "      {\"target\": \"quantity\", \"source\": \"quantity\", \"transform\": {\"number\": {\"scale\": 0}}}]}\n"
-  "  ]\n"
-  "}\n";
 
 typedef struct
 {
@@ -137,6 +114,7 @@ bench_start (Bench          *bench,
   g_autofree char *prefix = g_strdup_printf ("bench-tls-%s", scenario->name);
   g_autoptr(GPtrArray) sandbox_args = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
+  g_autofree char *mapping = NULL;
 
   g_ptr_array_add (sandbox_args, (gpointer) "--records");
   g_ptr_array_add (sandbox_args, records);
@@ -156,7 +134,8 @@ bench_start (Bench          *bench,
   sy_cli_add_connection (&bench->cli, "netsuite", "erp");
 
   bench->mapping_path = g_build_filename (bench->cli.work_dir, "orders.json", NULL);
-  g_file_set_contents (bench->mapping_path, bench_mapping, -1, &error);
+  mapping = sy_example_mapping_with_addressee ();
+  g_file_set_contents (bench->mapping_path, mapping, -1, &error);
   g_assert_no_error (error);
 }
 

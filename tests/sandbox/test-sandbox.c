@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 
 #include "sy-paths.h"
+#include "sy-sandbox-client.h"
 #include "sy-test-support.h"
 
 /* Every test talks real HTTP to a switchyard-sandbox of its own. */
@@ -979,15 +980,9 @@ in_flight_stat (SySandboxProcess *sandbox,
                 const char       *connection,
                 const char       *member)
 {
-  g_autoptr(Answer) holder = NULL;
-  JsonObject *in_flight = json_object_get_object_member (get_stats (sandbox, &holder), "in_flight");
+  g_autoptr(SoupSession) session = soup_session_new ();
 
-  g_assert_nonnull (in_flight);
-  if (connection != NULL)
-    in_flight = json_object_get_object_member (in_flight, connection);
-  g_assert_nonnull (in_flight);
-  g_assert_true (json_object_has_member (in_flight, member));
-  return json_object_get_int_member (in_flight, member);
+  return sy_sandbox_client_in_flight (sandbox, session, connection, member);
 }
 
 /* "in_flight" counts what the sandbox held at once: three GETs and a POST

@@ -109,9 +109,6 @@ fixture_set_up (Fixture       *fixture,
   const char * const sandbox_args[] = { "--records", G_STRINGIFY (N_RECORDS), "--latency-ms", "3",
                                         "--fail-rate", "0.02", "--drop-rate", "0.01",
                                         "--rate-limit", "12000", NULL };
-  g_autoptr(JsonNode) root = sy_test_parse_json (sy_example_mapping);
-  JsonArray *fields = json_object_get_array_member (json_node_get_object (root), "fields");
-  g_autoptr(JsonObject) rule = json_object_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *mapping = NULL;
 
@@ -124,10 +121,7 @@ fixture_set_up (Fixture       *fixture,
 
   /* The example, plus the field /__sandbox/touch edits, so that an edit
    * changes what the target must hold. */
-  json_object_set_string_member (rule, "target", "shipmentAddress.addressee");
-  json_object_set_string_member (rule, "source", "shipmentAddress.addressee");
-  json_array_add_object_element (fields, g_steal_pointer (&rule));
-  mapping = json_to_string (root, TRUE);
+  mapping = sy_example_mapping_with_addressee ();
 
   fixture->mapping_path = g_build_filename (fixture->cli.work_dir, "orders.json", NULL);
   g_file_set_contents (fixture->mapping_path, mapping, -1, &error);

@@ -7,6 +7,7 @@
 #include "sy-page-iterator.h"
 #include "sy-state-store-sync.h"
 #include "sy-sync-job.h"
+#include "sy-sandbox-client.h"
 #include "sy-test-support.h"
 
 /* The sync job against a real switchyard-sandbox and a real state.db:
@@ -889,15 +890,7 @@ in_flight_stat (Fixture    *fixture,
                 const char *connection,
                 const char *member)
 {
-  g_autoptr(JsonNode) stats = inspect (fixture, "/__sandbox/stats");
-  JsonObject *in_flight = json_object_get_object_member (json_node_get_object (stats), "in_flight");
-
-  g_assert_nonnull (in_flight);
-  if (connection != NULL)
-    in_flight = json_object_get_object_member (in_flight, connection);
-  g_assert_nonnull (in_flight);
-  g_assert_true (json_object_has_member (in_flight, member));
-  return json_object_get_int_member (in_flight, member);
+  return sy_sandbox_client_in_flight (fixture->sandbox, fixture->inspection, connection, member);
 }
 
 /* The next source page is read while the batches before it are written,

@@ -72,19 +72,7 @@ start (Fixture            *fixture,
   sy_cli_add_connection (&fixture->cli, "mintsoft", "wms");
   sy_cli_add_connection (&fixture->cli, "netsuite", "erp");
 
-  if (with_addressee)
-    {
-      g_autoptr(JsonNode) root = sy_test_parse_json (sy_example_mapping);
-      JsonArray *fields = json_object_get_array_member (json_node_get_object (root), "fields");
-      g_autoptr(JsonObject) rule = json_object_new ();
-
-      json_object_set_string_member (rule, "target", "shipmentAddress.addressee");
-      json_object_set_string_member (rule, "source", "shipmentAddress.addressee");
-      json_array_add_object_element (fields, g_steal_pointer (&rule));
-      mapping = json_to_string (root, TRUE);
-    }
-  else
-    mapping = g_strdup (sy_example_mapping);
+  mapping = with_addressee ? sy_example_mapping_with_addressee () : g_strdup (sy_example_mapping);
 
   fixture->mapping_path = g_build_filename (fixture->cli.work_dir, "orders.json", NULL);
   g_file_set_contents (fixture->mapping_path, mapping, -1, &error);
