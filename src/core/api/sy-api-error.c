@@ -126,6 +126,12 @@ field_errors_add (GHashTable *field_errors,
                   JsonNode   *messages)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  /* A field's name is server text too: JSON's \ud800 alone decodes to
+   * bytes that are not UTF-8 (found by fuzz-api-answer). */
+  g_autofree char *name = sy_json_quote_server_text (field, -1);
+
+  if (name == NULL)
+    return;
 
   if (JSON_NODE_HOLDS_ARRAY (messages))
     {
@@ -160,7 +166,7 @@ field_errors_add (GHashTable *field_errors,
     }
 
   g_hash_table_insert (field_errors,
-                       g_strdup (field),
+                       g_steal_pointer (&name),
                        g_strv_builder_end (builder));
 }
 
