@@ -23,6 +23,28 @@ body_read_free (BodyRead *read)
   g_free (read);
 }
 
+/* Appends what was read, up to max_size in all. Whether the body is
+ * complete: an empty read (its end) or one that passed max_size, which
+ * sets *truncated. Shared by the asynchronous and blocking readers. */
+static gboolean
+body_append (GByteArray   *received,
+             const guint8 *data,
+             gsize         size,
+             gsize         max_size,
+             gboolean     *truncated)
+{
+  if (size == 0)
+    return TRUE;
+  if (received->len + size > max_size)
+    {
+      g_byte_array_append (received, data, max_size - received->len);
+      *truncated = TRUE;
+      return TRUE;
+    }
+  g_byte_array_append (received, data, size);
+  return FALSE;
+}
+
 static void read_chunk (GTask *task);
 
 static void
@@ -34,7 +56,6 @@ on_chunk (GObject      *source,
   BodyRead *read = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  gsize size;
 
   if (chunk == NULL)
     {
@@ -42,21 +63,14 @@ on_chunk (GObject      *source,
       return;
     }
 
-  size = g_bytes_get_size (chunk);
-  if (size > 0 && read->received->len + size > read->max_size)
-    {
-      g_byte_array_append (read->received, g_bytes_get_data (chunk, NULL), read->max_size - read->received->len);
-      read->truncated = TRUE;
-      size = 0;
-    }
-  if (size == 0)
+  if (body_append (read->received, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk), read->max_size,
+                   &read->truncated))
     {
       g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&read->received)),
                              (GDestroyNotify) g_bytes_unref);
       return;
     }
 
-  g_byte_array_append (read->received, g_bytes_get_data (chunk, NULL), size);
   read_chunk (g_steal_pointer (&task));
 }
 
@@ -119,29 +133,20 @@ sy_http_body_read (GInputStream  *stream,
 {
   g_autoptr(GByteArray) received = g_byte_array_new ();
   g_autofree guint8 *chunk = g_malloc (READ_CHUNK);
+  gboolean cut = FALSE;
+  gssize size;
 
   g_return_val_if_fail (G_IS_INPUT_STREAM (stream), NULL);
 
-  if (truncated != NULL)
-    *truncated = FALSE;
-
-  for (;;)
+  do
     {
-      gssize size = g_input_stream_read (stream, chunk, READ_CHUNK, cancellable, error);
-
+      size = g_input_stream_read (stream, chunk, READ_CHUNK, cancellable, error);
       if (size < 0)
         return NULL;
-      if (size == 0)
-        break;
-      if (received->len + (gsize) size > max_size)
-        {
-          g_byte_array_append (received, chunk, max_size - received->len);
-          if (truncated != NULL)
-            *truncated = TRUE;
-          break;
-        }
-      g_byte_array_append (received, chunk, size);
     }
+  while (!body_append (received, chunk, size, max_size, &cut));
 
+  if (truncated != NULL)
+    *truncated = cut;
   return g_byte_array_free_to_bytes (g_steal_pointer (&received));
 }
