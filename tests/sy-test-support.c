@@ -132,3 +132,23 @@ sy_test_run_sandbox_binary (const char * const *args,
   g_assert_true (WIFEXITED (wait_status));
   *exit_status = WEXITSTATUS (wait_status);
 }
+
+guint
+sy_test_count_dir_entries (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint count = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    count++;
+  return count;
+}
+
+guint
+sy_test_count_open_files (const char *pid)
+{
+  g_autofree char *path = g_build_filename ("/proc", pid, "fd", NULL);
+
+  return sy_test_count_dir_entries (path);
+}

@@ -9,6 +9,10 @@ G_BEGIN_DECLS
 
 /* A new empty directory under the test's temporary directory. */
 char             *sy_test_make_tmpdir       (const char         *prefix);
+/* How many entries a directory holds (asserting that it opens), and how
+ * many descriptors process pid has open (its /proc/PID/fd). */
+guint             sy_test_count_dir_entries (const char         *path);
+guint             sy_test_count_open_files  (const char         *pid);
 /* Removes a directory tree made by sy_test_make_tmpdir(). */
 void              sy_test_remove_tree       (const char         *path);
 

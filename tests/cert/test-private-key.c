@@ -412,18 +412,6 @@ file_mode (const char *path)
   return st.st_mode & 07777;
 }
 
-static guint
-count_entries (const char *dir_path)
-{
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  guint count = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    count++;
-  return count;
-}
-
 static void
 test_export (void)
 {
@@ -466,7 +454,7 @@ test_export (void)
   g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
   g_assert_true (g_str_equal (contents, pem));
   /* No temporary file is left behind. */
-  g_assert_cmpuint (count_entries (dir), ==, 1);
+  g_assert_cmpuint (sy_test_count_dir_entries (dir), ==, 1);
 
   reread = cert_test_load_key (dir, "key.pem");
   g_assert_cmpuint (sy_private_key_get_bits (reread), ==, 3072);

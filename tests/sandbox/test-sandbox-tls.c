@@ -290,19 +290,6 @@ test_connections_counted (gconstpointer data)
   g_assert_cmpint (after - before, ==, 1 + 1);
 }
 
-static guint
-count_open_files (const char *pid)
-{
-  g_autofree char *path = g_build_filename ("/proc", pid, "fd", NULL);
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  guint count = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    count++;
-  return count;
-}
-
 /* A client that closes its kept-alive TLS connection says goodbye first
  * (close_notify), which libsoup 3.2's server reads as a failed request
  * and then forgets the connection: the sandbox must still close each one
@@ -322,7 +309,7 @@ test_closed_keepalive_connections (void)
                  NULL);
   guint before, after = 0;
 
-  before = count_open_files (pid);
+  before = sy_test_count_open_files (pid);
   for (guint i = 0; i < 100; i++)
     {
       /* A session of its own each time: closed after its one request. */
@@ -341,7 +328,7 @@ test_closed_keepalive_connections (void)
     {
       while (g_main_context_iteration (NULL, FALSE))
         ;
-      after = count_open_files (pid);
+      after = sy_test_count_open_files (pid);
       if (after <= before + 2)
         break;
       g_usleep (10 * 1000);

@@ -958,7 +958,6 @@ test_latency (void)
   g_assert_cmpint (elapsed, >=, 400 * 1000);
 }
 
-
 static void
 on_sent (GObject      *source,
          GAsyncResult *result,
@@ -1577,20 +1576,6 @@ test_sigterm_exits_cleanly (void)
   g_assert_cmpint (g_subprocess_get_exit_status (child), ==, 0);
 }
 
-
-static guint
-count_open_files (const char *pid)
-{
-  g_autofree char *path = g_build_filename ("/proc", pid, "fd", NULL);
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  guint count = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    count++;
-  return count;
-}
-
 /* Clients that keep a connection alive and then close it between two
  * requests (every SoupSession that goes away does) must not leave the
  * sandbox holding a descriptor each: libsoup 3.2's server alone would, and
@@ -1623,7 +1608,7 @@ test_closed_keepalive_connections (void)
   token = json_object_get_string_member (json_object_get_object_member (json_node_get_object (announced), "tokens"),
                                          "wms");
 
-  before = count_open_files (pid);
+  before = sy_test_count_open_files (pid);
   for (guint i = 0; i < 200; i++)
     {
       /* A session of its own each time: closed after its one request. */
@@ -1636,7 +1621,7 @@ test_closed_keepalive_connections (void)
     {
       while (g_main_context_iteration (NULL, FALSE))
         ;
-      after = count_open_files (pid);
+      after = sy_test_count_open_files (pid);
       if (after <= before + 2)
         break;
       g_usleep (10 * 1000);

@@ -1422,18 +1422,6 @@ export_file (Fixture            *fixture,
   return sy_state_store_export_failures_finish (fixture->store, result, error);
 }
 
-static guint
-count_files (const char *dir)
-{
-  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (handle);
-  while (g_dir_read_name (handle) != NULL)
-    n++;
-  return n;
-}
-
 static void
 test_export_file_async (Fixture       *fixture,
                         gconstpointer  data)
@@ -1456,7 +1444,7 @@ test_export_file_async (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
   assert_json_export (contents);
-  g_assert_cmpuint (count_files (export_dir), ==, 1);
+  g_assert_cmpuint (sy_test_count_dir_entries (export_dir), ==, 1);
 
   g_assert_true (export_file (fixture, id, SY_SYNC_EXPORT_CSV, file, NULL, &error));
   g_assert_no_error (error);
@@ -1475,7 +1463,7 @@ test_export_file_async (Fixture       *fixture,
   g_clear_pointer (&contents, g_free);
   g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
   g_assert_cmpstr (contents, ==, streamed);
-  g_assert_cmpuint (count_files (export_dir), ==, 1);
+  g_assert_cmpuint (sy_test_count_dir_entries (export_dir), ==, 1);
 
   /* A directory that is not there: the message names the file. */
   {
