@@ -49,6 +49,8 @@ struct _SyApiClient
   GUri        *base_uri;
   char        *base_url;
   char        *token;
+  /* When set, lends the token instead of the one above. */
+  SyApiAuthenticator *authenticator;
   guint        max_retries;
   guint        base_delay_ms;
   guint        timeout_s;
@@ -64,6 +66,12 @@ typedef struct
   GUri         *uri;
   char         *path;
   GBytes       *body;
+  const char   *body_type;
+  /* The bearer token of the last attempt, to tell the authenticator
+   * which token a 401 refused. */
+  char         *sent_token;
+  gboolean      refreshed_ahead;
+  gboolean      refreshed_after_refusal;
   gboolean      idempotent;
   gboolean      body_required;
   guint         attempts;
@@ -140,6 +148,14 @@ attempt_token_take_task (AttemptToken *token)
 }
 
 static void
+wipe_string (char **text)
+{
+  if (*text != NULL)
+    memset (*text, 0, strlen (*text));
+  g_clear_pointer (text, g_free);
+}
+
+static void
 request_free (Request *request)
 {
   request_clear_sources (request);
@@ -148,6 +164,7 @@ request_free (Request *request)
   g_clear_object (&request->attempt_cancellable);
   g_clear_pointer (&request->uri, g_uri_unref);
   g_clear_pointer (&request->body, g_bytes_unref);
+  wipe_string (&request->sent_token);
   g_free (request->method);
   g_free (request->path);
   g_free (request);
@@ -161,9 +178,8 @@ sy_api_client_finalize (GObject *object)
   g_clear_object (&self->session);
   g_clear_pointer (&self->base_uri, g_uri_unref);
   g_free (self->base_url);
-  if (self->token != NULL)
-    memset (self->token, 0, strlen (self->token));
-  g_free (self->token);
+  wipe_string (&self->token);
+  g_clear_object (&self->authenticator);
 
   G_OBJECT_CLASS (sy_api_client_parent_class)->finalize (object);
 }
@@ -256,6 +272,23 @@ sy_api_client_set_token (SyApiClient *self,
     memset (self->token, 0, strlen (self->token));
   g_free (self->token);
   self->token = g_strdup (token);
+}
+
+void
+sy_api_client_set_authenticator (SyApiClient        *self,
+                                 SyApiAuthenticator *authenticator)
+{
+  g_return_if_fail (SY_IS_API_CLIENT (self));
+  g_return_if_fail (authenticator == NULL || SY_IS_API_AUTHENTICATOR (authenticator));
+
+  g_set_object (&self->authenticator, authenticator);
+}
+
+SyApiAuthenticator *
+sy_api_client_get_authenticator (SyApiClient *self)
+{
+  g_return_val_if_fail (SY_IS_API_CLIENT (self), NULL);
+  return self->authenticator;
 }
 
 void
@@ -398,6 +431,7 @@ backoff_delay_ms (SyApiClient *self,
 }
 
 static void start_attempt (GTask *task);
+static void refresh_then_start (GTask *task);
 
 static gboolean
 on_wait_done (gpointer user_data)
@@ -704,6 +738,17 @@ on_exchanged (GObject      *source,
   g_debug ("%s %s -> %u (request id %s)", request->method, request->path, status,
            request_id ? request_id : "none");
 
+  if (status == SOUP_STATUS_UNAUTHORIZED && self->authenticator != NULL && !request->refreshed_after_refusal)
+    {
+      /* Refused before anything was done: sent again, create or not, once
+       * the token is refreshed; a second refusal is the answer. */
+      g_debug ("%s %s: token refused, refreshing it", request->method, request->path);
+      request->refreshed_after_refusal = TRUE;
+      request->attempts--;
+      refresh_then_start (task);
+      return;
+    }
+
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
       /* An error's message is in its head; the rest was never read. */
@@ -825,12 +870,65 @@ on_caller_cancelled (GCancellable *cancellable,
 }
 
 static void
+on_token_refreshed (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gboolean refreshed;
+
+  refreshed = sy_api_authenticator_refresh_finish (SY_API_AUTHENTICATOR (source), result, &error);
+  if (g_task_return_error_if_cancelled (task))
+    {
+      request_clear_sources (request);
+      g_object_unref (task);
+      return;
+    }
+
+  /* Refreshing ahead of expiry may fail while the token still works:
+   * the request goes on with it. After a refusal, it cannot. */
+  if (!refreshed && request->refreshed_after_refusal)
+    {
+      request_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!refreshed)
+    g_debug ("%s %s: could not refresh the token ahead of its expiry", request->method, request->path);
+
+  start_attempt (task);
+}
+
+static void
+refresh_then_start (GTask *task)
+{
+  SyApiClient *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+
+  /* No caller's cancellable: the refresh is shared by every request of
+   * the connection; this one checks for its cancellation afterwards. */
+  sy_api_authenticator_refresh_async (self->authenticator, request->sent_token, NULL,
+                                      on_token_refreshed, task);
+}
+
+static void
 start_attempt (GTask *task)
 {
   SyApiClient *self = g_task_get_source_object (task);
   Request *request = g_task_get_task_data (task);
   SoupMessageHeaders *headers;
   g_autofree char *authorization = NULL;
+
+  if (self->authenticator != NULL && !request->refreshed_ahead &&
+      sy_api_authenticator_wants_refresh (self->authenticator))
+    {
+      request->refreshed_ahead = TRUE;
+      wipe_string (&request->sent_token);
+      request->sent_token = sy_api_authenticator_dup_token (self->authenticator);
+      refresh_then_start (task);
+      return;
+    }
 
   request->attempts++;
   request->timed_out = FALSE;
@@ -853,9 +951,12 @@ start_attempt (GTask *task)
    * sy-http-exchange.c for why that must not be the asynchronous API). */
   if (g_str_equal (request->method, "POST"))
     soup_message_add_flags (request->message, SOUP_MESSAGE_IDEMPOTENT);
-  if (self->token != NULL && *self->token != '\0')
+  wipe_string (&request->sent_token);
+  request->sent_token = self->authenticator != NULL ? sy_api_authenticator_dup_token (self->authenticator)
+                                                    : g_strdup (self->token);
+  if (request->sent_token != NULL && *request->sent_token != '\0')
     {
-      authorization = g_strconcat ("Bearer ", self->token, NULL);
+      authorization = g_strconcat ("Bearer ", request->sent_token, NULL);
       soup_message_headers_replace (headers, "Authorization", authorization);
       memset (authorization, 0, strlen (authorization));
     }
@@ -879,7 +980,7 @@ start_attempt (GTask *task)
       g_source_attach (request->connect_source, g_task_get_context (task));
     }
 
-  request->exchange = sy_http_exchange_new (self->session, request->message, "application/json", request->body,
+  request->exchange = sy_http_exchange_new (self->session, request->message, request->body_type, request->body,
                                             SY_API_MAX_BODY, SY_API_MAX_ERROR_BODY);
   sy_http_exchange_run_async (request->exchange, request->attempt_cancellable, on_exchanged,
                               attempt_token_new (task, request->live_attempt));
@@ -901,6 +1002,7 @@ start_request (SyApiClient         *self,
                const char          *method,
                const char          *path_and_query,
                GBytes              *body,
+               const char          *body_type,
                gboolean             body_required,
                gpointer             source_tag,
                GCancellable        *cancellable,
@@ -947,6 +1049,7 @@ start_request (SyApiClient         *self,
   request->path = g_strdup (g_uri_get_path (uri));
   request->uri = g_steal_pointer (&uri);
   request->body = body ? g_bytes_ref (body) : NULL;
+  request->body_type = body_type;
   request->idempotent = g_str_equal (method, "GET") || g_str_equal (method, "PUT") ||
                         g_str_equal (method, "DELETE") || g_str_equal (method, "HEAD");
   request->body_required = body_required;
@@ -974,7 +1077,7 @@ sy_api_client_get_async (SyApiClient         *self,
   g_return_if_fail (path_and_query != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  start_request (self, "GET", path_and_query, NULL, TRUE,
+  start_request (self, "GET", path_and_query, NULL, NULL, TRUE,
                  sy_api_client_get_async, cancellable, callback, user_data);
 }
 
@@ -1019,7 +1122,7 @@ sy_api_client_send_async (SyApiClient         *self,
 
   /* A create must answer with the record (its key goes into the key map);
    * an update or a delete may legitimately answer with nothing. */
-  start_request (self, method, path, bytes, g_str_equal (method, "POST"),
+  start_request (self, method, path, bytes, "application/json", g_str_equal (method, "POST"),
                  sy_api_client_send_async, cancellable, callback, user_data);
 }
 
@@ -1031,6 +1134,41 @@ sy_api_client_send_finish (SyApiClient   *self,
   g_return_val_if_fail (SY_IS_API_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sy_api_client_send_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+sy_api_client_post_form_async (SyApiClient         *self,
+                               const char          *path,
+                               GHashTable          *form,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  char *encoded;
+
+  g_return_if_fail (SY_IS_API_CLIENT (self));
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (form != NULL);
+
+  encoded = soup_form_encode_hash (form);
+  bytes = g_bytes_new_take (encoded, strlen (encoded));
+  start_request (self, "POST", path, bytes, "application/x-www-form-urlencoded", TRUE,
+                 sy_api_client_post_form_async, cancellable, callback, user_data);
+  /* The form holds secrets (a client secret, a code, a refresh token). */
+  memset (encoded, 0, strlen (encoded));
+}
+
+JsonNode *
+sy_api_client_post_form_finish (SyApiClient   *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (SY_IS_API_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sy_api_client_post_form_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -4,6 +4,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "sy-api-authenticator.h"
+
 #include "sy-error.h"
 
 G_BEGIN_DECLS
@@ -28,6 +30,11 @@ SyApiClient *sy_api_client_new                  (const char          *base_url,
 const char  *sy_api_client_get_base_url         (SyApiClient         *self);
 void         sy_api_client_set_token            (SyApiClient         *self,
                                                  const char          *token);
+/* A connection whose token expires lends it through an authenticator
+ * (see sy-api-authenticator.h); the token given to _new() is then unused. */
+void         sy_api_client_set_authenticator    (SyApiClient         *self,
+                                                 SyApiAuthenticator  *authenticator);
+SyApiAuthenticator *sy_api_client_get_authenticator (SyApiClient     *self);
 /* max_retries: retries after the first attempt (default 4); base_delay_ms:
  * the first backoff step (default 250); the backoff is capped at 30 s. */
 void         sy_api_client_set_retry_policy     (SyApiClient         *self,
@@ -64,6 +71,18 @@ void         sy_api_client_send_async           (SyApiClient         *self,
                                                  GAsyncReadyCallback  callback,
                                                  gpointer             user_data);
 JsonNode    *sy_api_client_send_finish          (SyApiClient         *self,
+                                                 GAsyncResult        *result,
+                                                 GError             **error);
+
+/* POST path with form as application/x-www-form-urlencoded (an OAuth
+ * token endpoint); the answer as JSON. Not retried, like every POST. */
+void         sy_api_client_post_form_async      (SyApiClient         *self,
+                                                 const char          *path,
+                                                 GHashTable          *form,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+JsonNode    *sy_api_client_post_form_finish     (SyApiClient         *self,
                                                  GAsyncResult        *result,
                                                  GError             **error);
 

@@ -6,6 +6,7 @@
 #include "sy-connection-services.h"
 #include "sy-error.h"
 #include "sy-state-store-webhooks.h"
+#include "sy-token-keeper.h"
 
 /* Asking the server during an add must answer while the user waits: fewer
  * retries than a sync's defaults. */
@@ -39,14 +40,40 @@ token_found_cb (GObject      *source,
       return;
     }
 
-  /* Where an expired token will be refreshed, once connections keep a
-   * refresh token: here, before the client is handed out. */
   client = sy_connection_create_client (connection, token, &error);
   sy_secret_free (token);
   if (client == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_pointer (task, client, g_object_unref);
+}
+
+static void
+keeper_obtained_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SyConnection *connection = g_task_get_task_data (task);
+  g_autoptr(SyTokenKeeper) keeper = NULL;
+  g_autoptr(GError) error = NULL;
+  SyApiClient *client;
+
+  keeper = sy_token_keeper_obtain_finish (result, &error);
+  if (keeper == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  client = sy_connection_create_client (connection, NULL, &error);
+  if (client == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  sy_api_client_set_authenticator (client, SY_API_AUTHENTICATOR (keeper));
+  g_task_return_pointer (task, client, g_object_unref);
 }
 
 void
@@ -70,6 +97,15 @@ sy_connection_open_client_async (SySecretStore       *secrets,
   if (!sy_connection_check_transport (connection, &error))
     {
       g_task_return_error (task, error);
+      return;
+    }
+
+  /* A token that expires is lent by the connection's keeper, which
+   * refreshes it for every client of the connection at once. */
+  if (sy_connection_uses_link (connection))
+    {
+      sy_token_keeper_obtain_async (secrets, connection, cancellable,
+                                    keeper_obtained_cb, g_steal_pointer (&task));
       return;
     }
 
@@ -117,6 +153,9 @@ typedef struct
   SyConnection         *connection;
   SyConnection         *replaced;
   char                 *token;
+  /* A Link sign-in: the whole grant and the integration app's secret. */
+  SyTokenGrant         *grant;
+  char                 *client_secret;
   SyConnectionAddFlags  flags;
   SyApiClient          *client;
   JsonObject           *integration;
@@ -130,6 +169,8 @@ add_data_free (AddData *data)
   g_clear_object (&data->connection);
   g_clear_object (&data->replaced);
   sy_secret_free (data->token);
+  g_clear_pointer (&data->grant, sy_token_grant_free);
+  sy_secret_free (data->client_secret);
   g_clear_object (&data->client);
   g_clear_pointer (&data->integration, json_object_unref);
   g_free (data);
@@ -240,7 +281,11 @@ take_settings (SyConnection *target,
     }
   sy_connection_set_allow_insecure_http (target, sy_connection_get_allow_insecure_http (source));
   sy_connection_set_ca_file (target, sy_connection_get_ca_file (source));
+  /* Reconnecting with Link, or going back to a pasted token. */
+  sy_connection_set_link_client_id (target, sy_connection_get_link_client_id (source));
 }
+
+static void add_secrets_stored (GTask *task);
 
 static void
 add_token_stored_cb (GObject      *source,
@@ -248,7 +293,6 @@ add_token_stored_cb (GObject      *source,
                      gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  AddData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
   if (!sy_secret_store_store_finish (SY_SECRET_STORE (source), result, &error))
@@ -257,6 +301,64 @@ add_token_stored_cb (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
+  add_secrets_stored (g_steal_pointer (&task));
+}
+
+static void
+add_grant_stored_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AddData *data = g_task_get_task_data (task);
+  SyConnection *owner = data->replaced != NULL ? data->replaced : data->connection;
+  g_autoptr(SyTokenKeeper) keeper = NULL;
+  GError *error = NULL;
+
+  if (!sy_token_grant_store_finish (result, &error))
+    {
+      if (data->replaced == NULL)
+        roll_back (g_steal_pointer (&task), error);
+      else
+        g_task_return_error (task, error);
+      return;
+    }
+
+  /* Clients of this connection open now use the new sign-in at once. */
+  keeper = sy_token_keeper_lookup (data->secrets, sy_connection_get_id (owner));
+  if (keeper != NULL)
+    sy_token_keeper_take_grant (keeper, data->grant, data->client_secret);
+  add_secrets_stored (g_steal_pointer (&task));
+}
+
+static void
+add_client_secret_stored_cb (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AddData *data = g_task_get_task_data (task);
+  SyConnection *owner = data->replaced != NULL ? data->replaced : data->connection;
+  GError *error = NULL;
+
+  if (!sy_secret_store_store_finish (SY_SECRET_STORE (source), result, &error))
+    {
+      if (data->replaced == NULL)
+        roll_back (g_steal_pointer (&task), error);
+      else
+        g_task_return_error (task, error);
+      return;
+    }
+  sy_token_grant_store_async (data->grant, data->secrets, owner, g_task_get_cancellable (task),
+                              add_grant_stored_cb, g_steal_pointer (&task));
+}
+
+static void
+add_secrets_stored (GTask *task)
+{
+  g_autoptr(GTask) owned = task;
+  AddData *data = g_task_get_task_data (task);
+  GError *error = NULL;
 
   if (g_task_return_error_if_cancelled (task))
     {
@@ -269,13 +371,13 @@ add_token_stored_cb (GObject      *source,
   if (data->replaced != NULL)
     {
       take_settings (data->replaced, data->connection);
-      sy_connection_store_save_async (data->store, NULL, replaced_saved_cb, g_steal_pointer (&task));
+      sy_connection_store_save_async (data->store, NULL, replaced_saved_cb, g_steal_pointer (&owned));
       return;
     }
 
   if (!sy_connection_store_add (data->store, data->connection, &error))
     {
-      roll_back (g_steal_pointer (&task), error);
+      roll_back (g_steal_pointer (&owned), error);
       return;
     }
   return_added (task, data->connection);
@@ -288,8 +390,19 @@ store_token (GTask *task)
   SyConnection *owner = data->replaced != NULL ? data->replaced : data->connection;
   g_autofree char *label = token_label (sy_connection_get_name (owner));
 
-  /* The token first: if the keyring is missing or refuses, nothing has
+  /* The secrets first: if the keyring is missing or refuses, nothing has
    * been written and connections.json needs no undoing. */
+  if (data->grant != NULL)
+    {
+      g_autofree char *secret_label = g_strdup_printf (_("Switchyard Link client secret for “%s”"),
+                                                       sy_connection_get_name (owner));
+
+      sy_secret_store_store_async (data->secrets, sy_connection_get_id (owner),
+                                   SY_SECRET_KIND_CLIENT_SECRET, secret_label, data->client_secret,
+                                   g_task_get_cancellable (task),
+                                   add_client_secret_stored_cb, task);
+      return;
+    }
   sy_secret_store_store_async (data->secrets, sy_connection_get_id (owner),
                                SY_SECRET_KIND_ACCESS_TOKEN, label, data->token,
                                g_task_get_cancellable (task),
@@ -324,36 +437,18 @@ add_checked_cb (GObject      *source,
   store_token (g_steal_pointer (&task));
 }
 
-void
-sy_connection_add_async (SyConnectionStore   *store,
-                         SySecretStore       *secrets,
-                         SyConnection        *connection,
-                         const char          *token,
-                         SyConnectionAddFlags flags,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+static void
+add_begin (GTask *owned_task)
 {
-  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) task = owned_task;
+  AddData *data = g_task_get_task_data (task);
+  SyConnection *connection = data->connection;
+  const char *token = data->token;
+  SyConnectionAddFlags flags = data->flags;
+  GCancellable *cancellable = g_task_get_cancellable (task);
   SyConnection *existing;
-  AddData *data;
   GError *error = NULL;
-
-  g_return_if_fail (SY_IS_CONNECTION_STORE (store));
-  g_return_if_fail (SY_IS_SECRET_STORE (secrets));
-  g_return_if_fail (SY_IS_CONNECTION (connection));
-  g_return_if_fail (token != NULL);
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sy_connection_add_async);
-
-  data = g_new0 (AddData, 1);
-  data->store = g_object_ref (store);
-  data->secrets = g_object_ref (secrets);
-  data->connection = g_object_ref (connection);
-  data->token = g_strdup (token);
-  data->flags = flags;
-  g_task_set_task_data (task, data, (GDestroyNotify) add_data_free);
+  SyConnectionStore *store = data->store;
 
   existing = sy_connection_store_find_by_name (store, sy_connection_get_name (connection));
   if (existing != NULL && !(flags & SY_CONNECTION_ADD_REPLACE))
@@ -384,6 +479,78 @@ sy_connection_add_async (SyConnectionStore   *store,
     }
 
   store_token (g_steal_pointer (&task));
+}
+
+static AddData *
+add_data_new (SyConnectionStore   *store,
+              SySecretStore       *secrets,
+              SyConnection        *connection,
+              const char          *token,
+              SyConnectionAddFlags flags)
+{
+  AddData *data = g_new0 (AddData, 1);
+
+  data->store = g_object_ref (store);
+  data->secrets = g_object_ref (secrets);
+  data->connection = g_object_ref (connection);
+  data->token = g_strdup (token);
+  data->flags = flags;
+  return data;
+}
+
+void
+sy_connection_add_async (SyConnectionStore   *store,
+                         SySecretStore       *secrets,
+                         SyConnection        *connection,
+                         const char          *token,
+                         SyConnectionAddFlags flags,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (SY_IS_CONNECTION_STORE (store));
+  g_return_if_fail (SY_IS_SECRET_STORE (secrets));
+  g_return_if_fail (SY_IS_CONNECTION (connection));
+  g_return_if_fail (token != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sy_connection_add_async);
+  g_task_set_task_data (task, add_data_new (store, secrets, connection, token, flags),
+                        (GDestroyNotify) add_data_free);
+  add_begin (task);
+}
+
+void
+sy_connection_add_linked_async (SyConnectionStore   *store,
+                                SySecretStore       *secrets,
+                                SyConnection        *connection,
+                                const SyTokenGrant  *grant,
+                                const char          *client_secret,
+                                SyConnectionAddFlags flags,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  GTask *task;
+  AddData *data;
+
+  g_return_if_fail (SY_IS_CONNECTION_STORE (store));
+  g_return_if_fail (SY_IS_SECRET_STORE (secrets));
+  g_return_if_fail (SY_IS_CONNECTION (connection));
+  g_return_if_fail (grant != NULL && grant->access_token != NULL);
+  g_return_if_fail (client_secret != NULL);
+  g_return_if_fail (sy_connection_get_link_client_id (connection) != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  /* Finished by sy_connection_add_finish() like any add. */
+  g_task_set_source_tag (task, sy_connection_add_async);
+  data = add_data_new (store, secrets, connection, grant->access_token, flags);
+  data->grant = sy_token_grant_copy (grant);
+  data->client_secret = g_strdup (client_secret);
+  g_task_set_task_data (task, data, (GDestroyNotify) add_data_free);
+  add_begin (task);
 }
 
 SyConnection *

@@ -11,6 +11,7 @@
 #include "sy-private-key.h"
 #include "sy-secret-store.h"
 #include "sy-state-store.h"
+#include "sy-token-keeper.h"
 
 G_BEGIN_DECLS
 
@@ -115,6 +116,19 @@ void                  sy_connection_add_async        (SyConnectionStore   *store
 /* The connection as the store now holds it (transfer full): the one given,
  * or the one it replaced. integration (may be NULL): what the check
  * learnt, or NULL without SY_CONNECTION_ADD_CHECK. */
+/* The same for a connection signed in with Link (its link client id set):
+ * the grant's tokens, their expiry and the integration app's secret go to
+ * the keyring. With SY_CONNECTION_ADD_REPLACE this is Reconnect: the
+ * connection keeps its id, so its mappings, history and key map. */
+void                  sy_connection_add_linked_async (SyConnectionStore   *store,
+                                                      SySecretStore       *secrets,
+                                                      SyConnection        *connection,
+                                                      const SyTokenGrant  *grant,
+                                                      const char          *client_secret,
+                                                      SyConnectionAddFlags flags,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
 SyConnection         *sy_connection_add_finish       (GAsyncResult        *result,
                                                       JsonObject         **integration,
                                                       GError             **error);

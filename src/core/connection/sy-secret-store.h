@@ -11,6 +11,9 @@ G_BEGIN_DECLS
 #define SY_SECRET_KIND_WEBHOOK_SECRET "webhook-secret"
 #define SY_SECRET_KIND_CLIENT_SECRET  "client-secret"
 #define SY_SECRET_KIND_PRIVATE_KEY    "private-key"
+/* Not secret, but kept beside the tokens it describes: "EXPIRES OBTAINED",
+ * two Unix times. */
+#define SY_SECRET_KIND_TOKEN_EXPIRY   "token-expiry"
 
 #define SY_TYPE_SECRET_STORE (sy_secret_store_get_type ())
 G_DECLARE_FINAL_TYPE (SySecretStore, sy_secret_store, SY, SECRET_STORE, GObject)
