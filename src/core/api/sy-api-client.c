@@ -49,6 +49,9 @@ struct _SyApiClient
   GUri        *base_uri;
   char        *base_url;
   char        *token;
+  GFunc        on_success;
+  gpointer     on_success_data;
+  GDestroyNotify on_success_destroy;
   /* When set, lends the token instead of the one above. */
   SyApiAuthenticator *authenticator;
   guint        max_retries;
@@ -180,6 +183,8 @@ sy_api_client_finalize (GObject *object)
   g_free (self->base_url);
   wipe_string (&self->token);
   g_clear_object (&self->authenticator);
+  if (self->on_success_destroy != NULL)
+    self->on_success_destroy (self->on_success_data);
 
   G_OBJECT_CLASS (sy_api_client_parent_class)->finalize (object);
 }
@@ -289,6 +294,21 @@ sy_api_client_get_authenticator (SyApiClient *self)
 {
   g_return_val_if_fail (SY_IS_API_CLIENT (self), NULL);
   return self->authenticator;
+}
+
+void
+sy_api_client_set_success_func (SyApiClient    *self,
+                                GFunc           func,
+                                gpointer        data,
+                                GDestroyNotify  destroy)
+{
+  g_return_if_fail (SY_IS_API_CLIENT (self));
+
+  if (self->on_success_destroy != NULL)
+    self->on_success_destroy (self->on_success_data);
+  self->on_success = func;
+  self->on_success_data = data;
+  self->on_success_destroy = destroy;
 }
 
 void
@@ -460,7 +480,11 @@ static void
 request_return_node (GTask    *task,
                      JsonNode *node)
 {
+  SyApiClient *self = g_task_get_source_object (task);
   Request *request = g_task_get_task_data (task);
+
+  if (self->on_success != NULL)
+    self->on_success (self, self->on_success_data);
 
   request_clear_sources (request);
   g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);

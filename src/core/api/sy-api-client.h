@@ -35,6 +35,12 @@ void         sy_api_client_set_token            (SyApiClient         *self,
 void         sy_api_client_set_authenticator    (SyApiClient         *self,
                                                  SyApiAuthenticator  *authenticator);
 SyApiAuthenticator *sy_api_client_get_authenticator (SyApiClient     *self);
+/* func (client, data) is called on the main context after every request
+ * that succeeded (a connection's health). */
+void         sy_api_client_set_success_func     (SyApiClient         *self,
+                                                 GFunc                func,
+                                                 gpointer             data,
+                                                 GDestroyNotify       destroy);
 /* max_retries: retries after the first attempt (default 4); base_delay_ms:
  * the first backoff step (default 250); the backoff is capped at 30 s. */
 void         sy_api_client_set_retry_policy     (SyApiClient         *self,

@@ -16,6 +16,34 @@
 /* --- opening a client ------------------------------------------------ */
 
 static void
+on_client_success (gpointer client,
+                   gpointer user_data)
+{
+  g_autoptr(SyConnection) connection = g_weak_ref_get (user_data);
+
+  if (connection != NULL)
+    sy_connection_note_success (connection);
+}
+
+static void
+free_weak_ref (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+/* The connection outlives none of its clients' duties: a weak reference. */
+static void
+note_successes (SyApiClient  *client,
+                SyConnection *connection)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, connection);
+  sy_api_client_set_success_func (client, on_client_success, ref, free_weak_ref);
+}
+
+static void
 token_found_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
@@ -45,7 +73,10 @@ token_found_cb (GObject      *source,
   if (client == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
-    g_task_return_pointer (task, client, g_object_unref);
+    {
+      note_successes (client, connection);
+      g_task_return_pointer (task, client, g_object_unref);
+    }
 }
 
 static void
@@ -73,6 +104,7 @@ keeper_obtained_cb (GObject      *source,
       return;
     }
   sy_api_client_set_authenticator (client, SY_API_AUTHENTICATOR (keeper));
+  note_successes (client, connection);
   g_task_return_pointer (task, client, g_object_unref);
 }
 

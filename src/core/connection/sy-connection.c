@@ -27,6 +27,7 @@ struct _SyConnection
   char               *domain;
   SyConnectionStatus  status;
   char               *status_message;
+  gint64              last_success_at;
 
   /* Kept whole, including keys this version does not know, so that a file
    * written by a newer version survives being loaded and saved by this one. */
@@ -45,6 +46,7 @@ enum {
   PROP_DOMAIN,
   PROP_STATUS,
   PROP_STATUS_MESSAGE,
+  PROP_LAST_SUCCESS_AT,
   N_PROPS
 };
 
@@ -175,6 +177,9 @@ sy_connection_get_property (GObject    *object,
     case PROP_STATUS:
       g_value_set_enum (value, self->status);
       break;
+    case PROP_LAST_SUCCESS_AT:
+      g_value_set_int64 (value, self->last_success_at);
+      break;
     case PROP_STATUS_MESSAGE:
       g_value_set_string (value, self->status_message);
       break;
@@ -251,6 +256,11 @@ sy_connection_class_init (SyConnectionClass *klass)
   properties[PROP_STATUS_MESSAGE] =
     g_param_spec_string ("status-message", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Unix time of the last request that succeeded in this process, 0
+   * before the first: a health sign, not saved. */
+  properties[PROP_LAST_SUCCESS_AT] =
+    g_param_spec_int64 ("last-success-at", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -731,4 +741,26 @@ sy_connection_validate_base_url (const char  *base_url,
     }
 
   return TRUE;
+}
+
+gint64
+sy_connection_get_last_success_at (SyConnection *self)
+{
+  g_return_val_if_fail (SY_IS_CONNECTION (self), 0);
+  return self->last_success_at;
+}
+
+void
+sy_connection_note_success (SyConnection *self)
+{
+  gint64 now;
+
+  g_return_if_fail (SY_IS_CONNECTION (self));
+
+  /* Whole seconds: a sync would otherwise notify at every request. */
+  now = g_get_real_time () / G_USEC_PER_SEC;
+  if (now == self->last_success_at)
+    return;
+  self->last_success_at = now;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SUCCESS_AT]);
 }

@@ -71,6 +71,10 @@ void                sy_connection_set_status         (SyConnection       *self,
                                                       const char         *message);
 
 /* Checks a base URL a user typed: http or https, with a host. */
+gint64              sy_connection_get_last_success_at (SyConnection     *self);
+/* Called (on the main context) for every request of the connection that
+ * succeeded; clients opened with sy_connection_open_client_async() do. */
+void                sy_connection_note_success       (SyConnection       *self);
 gboolean            sy_connection_validate_base_url  (const char         *base_url,
                                                       GError            **error);
 /* Checks a name a user typed: not empty, not only spaces, printable. */
