@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sy-cli-cert.h"
+#include "sy-cli-connection-private.h"
 #include "sy-cli-groups.h"
 #include "sy-connection-services.h"
 #include "sy-error.h"
@@ -82,8 +83,8 @@ out:
   return token;
 }
 
-static JsonNode *
-connection_to_json (SyConnection *connection)
+JsonNode *
+sy_cli_connection_to_json (SyConnection *connection)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
@@ -350,7 +351,7 @@ connection_add (SyCliContext   *context,
 
           if (sy_cli_context_get_json (context))
             {
-              g_autoptr(JsonNode) node = connection_to_json (connection);
+              g_autoptr(JsonNode) node = sy_cli_connection_to_json (connection);
               sy_cli_print_json (node, FALSE);
             }
           /* Kept, so that nothing typed is lost: say how to go on. */
@@ -366,7 +367,7 @@ connection_add (SyCliContext   *context,
 
   if (sy_cli_context_get_json (context))
     {
-      g_autoptr(JsonNode) node = connection_to_json (connection);
+      g_autoptr(JsonNode) node = sy_cli_connection_to_json (connection);
       sy_cli_print_json (node, FALSE);
     }
   else if (sy_connection_get_platform (connection) != NULL)
@@ -422,7 +423,7 @@ connection_list (SyCliContext   *context,
       for (guint i = 0; i < n_items; i++)
         {
           g_autoptr(SyConnection) connection = g_list_model_get_item (model, i);
-          json_array_add_element (array, connection_to_json (connection));
+          json_array_add_element (array, sy_cli_connection_to_json (connection));
         }
       json_object_set_array_member (object, "connections", array);
       json_node_set_object (root, object);
@@ -610,7 +611,7 @@ connection_remove (SyCliContext   *context,
 
   if (sy_cli_context_get_json (context))
     {
-      g_autoptr(JsonNode) node = connection_to_json (connection);
+      g_autoptr(JsonNode) node = sy_cli_connection_to_json (connection);
       sy_cli_print_json (node, FALSE);
     }
   else
@@ -621,6 +622,9 @@ connection_remove (SyCliContext   *context,
 
 static const SyCliCommand connection_commands[] = {
   { "add", N_("Add a connection, its token read from standard input"), connection_add },
+  { "link", N_("Sign in with Link in the browser"), sy_cli_connection_link },
+  { "create", N_("Create a connection with a system’s credentials (admin flow)"), sy_cli_connection_create },
+  { "providers", N_("List the systems a connection can be created for"), sy_cli_connection_providers },
   { "list", N_("List the connections"), connection_list },
   { "test", N_("Check that a connection works"), connection_test },
   { "remove", N_("Remove a connection and its secrets"), connection_remove },

@@ -1162,6 +1162,12 @@ sy_api_client_send_finish (SyApiClient   *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static void
+wipe_and_free (gpointer text)
+{
+  wipe_string ((char **) &text);
+}
+
 void
 sy_api_client_post_form_async (SyApiClient         *self,
                                const char          *path,
@@ -1178,11 +1184,11 @@ sy_api_client_post_form_async (SyApiClient         *self,
   g_return_if_fail (form != NULL);
 
   encoded = soup_form_encode_hash (form);
-  bytes = g_bytes_new_take (encoded, strlen (encoded));
+  /* The form holds secrets (a client secret, a code, a refresh token):
+   * wiped once the request is over. */
+  bytes = g_bytes_new_with_free_func (encoded, strlen (encoded), wipe_and_free, encoded);
   start_request (self, "POST", path, bytes, "application/x-www-form-urlencoded", TRUE,
                  sy_api_client_post_form_async, cancellable, callback, user_data);
-  /* The form holds secrets (a client secret, a code, a refresh token). */
-  memset (encoded, 0, strlen (encoded));
 }
 
 JsonNode *

@@ -33,6 +33,8 @@ struct _SySandboxProcess
   char *wms_token;
   char *erp_token;
   char *ca_file;
+  char *link_client_id;
+  char *link_client_secret;
 };
 
 G_DEFINE_FINAL_TYPE (SySandboxProcess, sy_sandbox_process, G_TYPE_OBJECT)
@@ -145,6 +147,8 @@ sy_sandbox_process_stop (SySandboxProcess *self)
   g_clear_pointer (&self->wms_token, g_free);
   g_clear_pointer (&self->erp_token, g_free);
   g_clear_pointer (&self->ca_file, g_free);
+  g_clear_pointer (&self->link_client_id, g_free);
+  g_clear_pointer (&self->link_client_secret, g_free);
 }
 
 static void
@@ -298,6 +302,17 @@ parse_ready_line (SySandboxProcess  *self,
   self->erp_token = g_strdup (erp);
   g_free (self->ca_file);
   self->ca_file = g_strdup (ca_file);
+
+  /* The integration app for Link sign-in, when the sandbox has one. */
+  g_clear_pointer (&self->link_client_id, g_free);
+  g_clear_pointer (&self->link_client_secret, g_free);
+  if (json_object_has_member (object, "link") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "link")))
+    {
+      JsonObject *link = json_object_get_object_member (object, "link");
+
+      self->link_client_id = g_strdup (json_object_get_string_member_with_default (link, "client_id", NULL));
+      self->link_client_secret = g_strdup (json_object_get_string_member_with_default (link, "client_secret", NULL));
+    }
   return TRUE;
 
 garbage:
@@ -514,6 +529,20 @@ sy_sandbox_process_get_token (SySandboxProcess *self,
   if (g_str_equal (connection, "erp"))
     return self->erp_token;
   return NULL;
+}
+
+const char *
+sy_sandbox_process_get_link_client_id (SySandboxProcess *self)
+{
+  g_return_val_if_fail (SY_IS_SANDBOX_PROCESS (self), NULL);
+  return self->link_client_id;
+}
+
+const char *
+sy_sandbox_process_get_link_client_secret (SySandboxProcess *self)
+{
+  g_return_val_if_fail (SY_IS_SANDBOX_PROCESS (self), NULL);
+  return self->link_client_secret;
 }
 
 const char *

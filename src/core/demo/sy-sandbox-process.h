@@ -33,6 +33,10 @@ const char       *sy_sandbox_process_get_token     (SySandboxProcess    *self,
                                                     const char          *connection);
 /* With --tls among the extra arguments: the absolute path of the CA
  * certificate (PEM) to trust, once started; else NULL. */
+/* The sandbox's integration app for Link sign-in ("link" in its first
+ * line), or NULL. */
+const char       *sy_sandbox_process_get_link_client_id     (SySandboxProcess *self);
+const char       *sy_sandbox_process_get_link_client_secret (SySandboxProcess *self);
 const char       *sy_sandbox_process_get_ca_file   (SySandboxProcess    *self);
 void              sy_sandbox_process_stop          (SySandboxProcess    *self);
 
