@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include "sy-paths.h"
+#include "sy-test-support.h"
 
 /* The sandbox's Link emulation over real HTTP: the authorisation code flow
  * with PKCE, refresh, expiry, client credentials and creating connections
@@ -920,6 +921,24 @@ test_consent_page (void)
   g_assert_cmpint (json_object_get_int_member (link, "denied"), ==, 1);
 }
 
+static void
+test_bad_token_ttl (void)
+{
+  static const char * const values[] = { "-1", "abc", "999999999999" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      const char * const args[] = { "--token-ttl", values[i], NULL };
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      int status = -1;
+
+      sy_test_run_sandbox_binary (args, &status, &out, &err);
+      g_assert_cmpint (status, ==, 2);
+      g_assert_nonnull (strstr (err, "token-ttl"));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -937,6 +956,7 @@ main (int   argc,
   g_test_add_func ("/sandbox-link/client-credentials-and-connections", test_client_credentials_and_connections);
   g_test_add_func ("/sandbox-link/inspection", test_inspection);
   g_test_add_func ("/sandbox-link/consent-page", test_consent_page);
+  g_test_add_func ("/sandbox-link/bad-token-ttl", test_bad_token_ttl);
 
   return g_test_run ();
 }
