@@ -727,6 +727,8 @@ sy_token_keeper_take_grant (SyTokenKeeper      *self,
       wipe (&self->client_secret);
       self->client_secret = g_strdup (client_secret);
     }
+  if (sy_connection_get_status (self->connection) == SY_CONNECTION_STATUS_NEEDS_REAUTH)
+    sy_connection_set_status (self->connection, SY_CONNECTION_STATUS_ACTIVE, NULL);
   set_needs_reconnect (self, FALSE);
 }
 
