@@ -221,7 +221,7 @@ main (int   argc,
   if (token_ttl < 0 || token_ttl > MAX_TOKEN_TTL_S)
     {
       g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("--token-ttl must be between 0 and %" G_GINT64_FORMAT), MAX_TOKEN_TTL_S);
+                   _("--token-ttl must be between 0 and %d"), (int) MAX_TOKEN_TTL_S);
       goto usage;
     }
   if (rate_limit < 0)
