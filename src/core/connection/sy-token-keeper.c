@@ -169,7 +169,14 @@ read_time_member (JsonObject *object,
   if (type == G_TYPE_INT64)
     *out = json_node_get_int (node);
   else if (type == G_TYPE_DOUBLE)
-    *out = (gint64) json_node_get_double (node);
+    {
+      double value = json_node_get_double (node);
+
+      /* Converting a double beyond gint64's range is undefined. */
+      if (!(value >= 0 && value < 1e15))
+        return FALSE;
+      *out = (gint64) value;
+    }
   else if (type == G_TYPE_STRING)
     {
       /* The published schema types it as a string. */
