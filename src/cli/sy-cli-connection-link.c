@@ -38,7 +38,8 @@ stdin_secrets_free (StdinSecrets *secrets)
   g_free (secrets);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (StdinSecrets, stdin_secrets_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC ( StdinSecrets,
+                                stdin_secrets_free)
 
 static StdinSecrets *
 read_secrets (const char  *prompt,
@@ -147,7 +148,7 @@ has_browser (void)
 
 int
 sy_cli_connection_link (SyCliContext   *context,
-                 char         ***args)
+                        char         ***args)
 {
   g_autofree char *url = NULL;
   g_autofree char *client_id = NULL;
@@ -267,6 +268,45 @@ sy_cli_connection_link (SyCliContext   *context,
 
 /* --- the admin flow ------------------------------------------------- */
 
+/* The options of the admin app, shared by providers and create. */
+typedef struct
+{
+  char     *url;
+  char     *client_id;
+  char     *ca_file;
+  gboolean  secret_stdin;
+  gboolean  allow_insecure_http;
+} AdminOptions;
+
+static void
+admin_options_clear (AdminOptions *options)
+{
+  g_clear_pointer (&options->url, g_free);
+  g_clear_pointer (&options->client_id, g_free);
+  g_clear_pointer (&options->ca_file, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AdminOptions, admin_options_clear)
+
+#define N_ADMIN_ENTRIES 5
+
+static void
+admin_entries (GOptionEntry *entries,
+               AdminOptions *options)
+{
+  const GOptionEntry admin[N_ADMIN_ENTRIES] = {
+    { "client-id", 0, 0, G_OPTION_ARG_STRING, &options->client_id, N_("The admin integration app’s client id (required)"), N_("ID") },
+    { "client-secret-stdin", 0, 0, G_OPTION_ARG_NONE, &options->secret_stdin,
+      N_("Read its client secret from standard input (required)"), NULL },
+    { "url", 0, 0, G_OPTION_ARG_STRING, &options->url, N_("The API's base URL (default: the preferences' default)"), N_("URL") },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &options->ca_file, N_("Trust the certificate authorities in this PEM file"), N_("FILE") },
+    { "allow-insecure-http", 0, 0, G_OPTION_ARG_NONE, &options->allow_insecure_http,
+      N_("Allow a plain http:// URL to another machine"), NULL },
+  };
+
+  memcpy (entries, admin, sizeof admin);
+}
+
 static SyApiClient *
 admin_sign_in (SyCliContext  *context,
                SyConnection  *describing,
@@ -319,23 +359,10 @@ provider_fields (JsonObject *provider)
 
 int
 sy_cli_connection_providers (SyCliContext   *context,
-                      char         ***args)
+                             char         ***args)
 {
-  g_autofree char *url = NULL;
-  g_autofree char *client_id = NULL;
-  g_autofree char *ca_file = NULL;
-  gboolean secret_stdin = FALSE;
-  gboolean allow_insecure_http = FALSE;
-  const GOptionEntry entries[] = {
-    { "client-id", 0, 0, G_OPTION_ARG_STRING, &client_id, N_("The admin integration app’s client id (required)"), N_("ID") },
-    { "client-secret-stdin", 0, 0, G_OPTION_ARG_NONE, &secret_stdin,
-      N_("Read its client secret from standard input (required)"), NULL },
-    { "url", 0, 0, G_OPTION_ARG_STRING, &url, N_("The API's base URL (default: the preferences' default)"), N_("URL") },
-    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, N_("Trust the certificate authorities in this PEM file"), N_("FILE") },
-    { "allow-insecure-http", 0, 0, G_OPTION_ARG_NONE, &allow_insecure_http,
-      N_("Allow a plain http:// URL to another machine"), NULL },
-    { NULL }
-  };
+  g_auto(AdminOptions) admin_options = { 0 };
+  GOptionEntry entries[N_ADMIN_ENTRIES + 1] = { { NULL } };
   g_autoptr(GError) error = NULL;
   g_autoptr(StdinSecrets) secrets = NULL;
   g_autoptr(SyConnection) describing = NULL;
@@ -343,23 +370,24 @@ sy_cli_connection_providers (SyCliContext   *context,
   g_autoptr(JsonArray) providers = NULL;
   int exit_code;
 
+  admin_entries (entries, &admin_options);
   if (!sy_cli_parse_command (context, args, "connection providers --client-id ID --client-secret-stdin [--url URL]",
                              _("Lists the systems a connection can be created for, with the credentials each needs."),
                              entries, 0, 0, &exit_code))
     return exit_code;
-  if (client_id == NULL || !secret_stdin)
+  if (admin_options.client_id == NULL || !admin_options.secret_stdin)
     {
       sy_cli_printerr (_("Give the admin app’s --client-id and write its client secret to standard input with --client-secret-stdin"));
       return SY_CLI_EXIT_USAGE;
     }
 
-  describing = describe_connection ("admin", NULL, url, ca_file, allow_insecure_http, &error);
+  describing = describe_connection ("admin", NULL, admin_options.url, admin_options.ca_file, admin_options.allow_insecure_http, &error);
   if (describing == NULL)
     return sy_cli_report_error (error, NULL);
   secrets = read_secrets (_("Client secret: "), &error);
   if (secrets == NULL)
     return sy_cli_report_error (error, NULL);
-  admin = admin_sign_in (context, describing, client_id, secrets->lines[0], &error);
+  admin = admin_sign_in (context, describing, admin_options.client_id, secrets->lines[0], &error);
   if (admin == NULL)
     return sy_cli_report_error (error, _("Could not sign in as the admin app"));
   providers = list_providers (context, admin, &error);
@@ -460,26 +488,14 @@ read_credentials (StdinSecrets  *secrets,
 
 int
 sy_cli_connection_create (SyCliContext   *context,
-                   char         ***args)
+                          char         ***args)
 {
-  g_autofree char *url = NULL;
-  g_autofree char *client_id = NULL;
-  g_autofree char *ca_file = NULL;
+  g_auto(AdminOptions) admin_options = { 0 };
   g_autofree char *provider_id = NULL;
   g_autofree char *email = NULL;
-  gboolean secret_stdin = FALSE;
-  gboolean allow_insecure_http = FALSE;
-  const GOptionEntry entries[] = {
+  GOptionEntry entries[N_ADMIN_ENTRIES + 3] = {
     { "provider", 0, 0, G_OPTION_ARG_STRING, &provider_id, N_("The system to connect, e.g. mintsoft (see “connection providers”)"), N_("PROVIDER") },
     { "email", 0, 0, G_OPTION_ARG_STRING, &email, N_("The e-mail address the connection is registered to"), N_("ADDRESS") },
-    { "client-id", 0, 0, G_OPTION_ARG_STRING, &client_id, N_("The admin integration app’s client id (required)"), N_("ID") },
-    { "client-secret-stdin", 0, 0, G_OPTION_ARG_NONE, &secret_stdin,
-      N_("Read the client secret from the first line of standard input, then the system’s credentials as FIELD=VALUE lines (required)"), NULL },
-    { "url", 0, 0, G_OPTION_ARG_STRING, &url, N_("The API's base URL (default: the preferences' default)"), N_("URL") },
-    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, N_("Trust the certificate authorities in this PEM file"), N_("FILE") },
-    { "allow-insecure-http", 0, 0, G_OPTION_ARG_NONE, &allow_insecure_http,
-      N_("Allow a plain http:// URL to another machine"), NULL },
-    { NULL }
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(StdinSecrets) secrets = NULL;
@@ -497,6 +513,9 @@ sy_cli_connection_create (SyCliContext   *context,
   const char *name;
   int exit_code;
 
+  admin_entries (entries + 2, &admin_options);
+  /* The secret comes first on standard input, then the credentials. */
+  entries[3].description = N_("Read the client secret from the first line of standard input, then the system’s credentials as FIELD=VALUE lines (required)");
   if (!sy_cli_parse_command (context, args,
                              "connection create NAME --provider PROVIDER --email ADDRESS --client-id ID --client-secret-stdin [--url URL]",
                              _("Creates a connection to a system with its credentials (the admin flow) and keeps the "
@@ -504,7 +523,7 @@ sy_cli_connection_create (SyCliContext   *context,
                              entries, 1, 1, &exit_code))
     return exit_code;
   name = (*args)[1];
-  if (provider_id == NULL || email == NULL || client_id == NULL || !secret_stdin)
+  if (provider_id == NULL || email == NULL || admin_options.client_id == NULL || !admin_options.secret_stdin)
     {
       sy_cli_printerr (_("Give --provider, --email and the admin app’s --client-id, and write its client secret and the "
                          "system’s credentials to standard input with --client-secret-stdin"));
@@ -519,15 +538,15 @@ sy_cli_connection_create (SyCliContext   *context,
       sy_cli_printerr (_("A connection named “%s” already exists; choose another name"), name);
       return SY_CLI_EXIT_USAGE;
     }
-  wanted = describe_connection (name, NULL, url, ca_file, allow_insecure_http, &error);
+  wanted = describe_connection (name, NULL, admin_options.url, admin_options.ca_file, admin_options.allow_insecure_http, &error);
   if (wanted == NULL)
     return sy_cli_report_error (error, NULL);
-  sy_connection_set_link_client_id (wanted, client_id);
+  sy_connection_set_link_client_id (wanted, admin_options.client_id);
 
   secrets = read_secrets (_("Client secret: "), &error);
   if (secrets == NULL)
     return sy_cli_report_error (error, NULL);
-  admin = admin_sign_in (context, wanted, client_id, secrets->lines[0], &error);
+  admin = admin_sign_in (context, wanted, admin_options.client_id, secrets->lines[0], &error);
   if (admin == NULL)
     return sy_cli_report_error (error, _("Could not sign in as the admin app"));
   providers = list_providers (context, admin, &error);

@@ -292,3 +292,18 @@ sy_link_test_assert_nothing_stored (SyLinkTestFixture *fixture,
 
   g_assert_null (connection);
 }
+
+/* The example mapping's two connections, both signed in with Link:
+ * "mintsoft" on the warehouse data, "netsuite" on the ERP's. */
+void
+sy_link_test_link_both (SyLinkTestFixture *fixture)
+{
+  g_auto(SyCliRun) warehouse = { 0 };
+  g_auto(SyCliRun) erp = { 0 };
+
+  sy_link_test_run_link (fixture, "mintsoft", BROWSER_ALLOW, &warehouse);
+  g_assert_cmpint (warehouse.status, ==, 0);
+  sy_link_test_run_link (fixture, "netsuite", BROWSER_ALLOW_ERP, &erp);
+  g_assert_cmpint (erp.status, ==, 0);
+  g_assert_nonnull (strstr (erp.out, "netsuite"));
+}

@@ -41,5 +41,6 @@ void sy_link_test_inspect (SyLinkTestFixture *fixture, const char *path);
 void sy_link_test_write_mapping (SyLinkTestFixture *fixture, const char *path);
 char * sy_link_test_parse_run_id (const char *json_text);
 void sy_link_test_assert_nothing_stored (SyLinkTestFixture *fixture, const char *name);
+void sy_link_test_link_both (SyLinkTestFixture *fixture);
 
 G_END_DECLS

@@ -39,16 +39,7 @@ test_long_sync_token_expiry (SyLinkTestFixture *fixture,
 
   sy_link_test_start_sandbox (fixture, args);
   sy_link_test_write_mapping (fixture, mapping);
-  {
-    g_auto(SyCliRun) linked = { 0 };
-
-    sy_link_test_run_link (fixture, "mintsoft", BROWSER_ALLOW, &linked);
-    g_assert_cmpint (linked.status, ==, 0);
-    g_clear_pointer (&linked.out, g_free);
-    g_clear_pointer (&linked.err, g_free);
-    sy_link_test_run_link (fixture, "netsuite", BROWSER_ALLOW_ERP, &linked);
-    g_assert_cmpint (linked.status, ==, 0);
-  }
+  sy_link_test_link_both (fixture);
 
   expiring = g_timeout_add (1500, expire_tokens_now, fixture);
   sy_cli_run (&fixture->cli, NULL, &sync, "sync", "run", mapping, "--batch-size", "100", "--concurrency", "8", "--json");

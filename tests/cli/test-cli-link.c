@@ -140,17 +140,7 @@ test_refresh_and_reconnect (SyLinkTestFixture *fixture,
 
   sy_link_test_start_sandbox (fixture, args);
   sy_link_test_write_mapping (fixture, mapping);
-  {
-    g_auto(SyCliRun) linked = { 0 };
-
-    sy_link_test_run_link (fixture, "mintsoft", BROWSER_ALLOW, &linked);
-    g_assert_cmpint (linked.status, ==, 0);
-    g_clear_pointer (&linked.out, g_free);
-    g_clear_pointer (&linked.err, g_free);
-    sy_link_test_run_link (fixture, "netsuite", BROWSER_ALLOW_ERP, &linked);
-    g_assert_cmpint (linked.status, ==, 0);
-    g_assert_nonnull (strstr (linked.out, "netsuite"));
-  }
+  sy_link_test_link_both (fixture);
   before = sy_link_test_find_connection (fixture, "mintsoft");
 
   /* Expired under the CLI's feet: the 401 is met, refreshed once, sent again. */

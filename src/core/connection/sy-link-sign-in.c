@@ -11,6 +11,7 @@
 #include "sy-error.h"
 #include "sy-json.h"
 #include "sy-link-sign-in.h"
+#include "sy-secret-store.h"
 
 #define AUTHORIZE_PATH "/oauth/authorize"
 #define TOKEN_PATH     "/link/token"
@@ -39,14 +40,6 @@ struct _SyLinkSignIn
 };
 
 G_DEFINE_FINAL_TYPE (SyLinkSignIn, sy_link_sign_in, G_TYPE_OBJECT)
-
-static void
-wipe (char **text)
-{
-  if (*text != NULL)
-    memset (*text, 0, strlen (*text));
-  g_clear_pointer (text, g_free);
-}
 
 static void
 source_clear (GSource **source)
@@ -88,9 +81,9 @@ sy_link_sign_in_finalize (GObject *object)
   g_assert (self->waiting == NULL);
   g_clear_object (&self->connection);
   g_free (self->client_id);
-  wipe (&self->client_secret);
-  wipe (&self->state);
-  wipe (&self->code_verifier);
+  g_clear_pointer (&self->client_secret, sy_secret_free);
+  g_clear_pointer (&self->state, sy_secret_free);
+  g_clear_pointer (&self->code_verifier, sy_secret_free);
   g_free (self->redirect_uri);
   g_free (self->authorize_url);
 

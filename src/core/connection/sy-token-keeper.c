@@ -75,14 +75,6 @@ static GHashTable *keepers;
 G_LOCK_DEFINE_STATIC (keepers);
 
 static void
-wipe (char **text)
-{
-  if (*text != NULL)
-    memset (*text, 0, strlen (*text));
-  g_clear_pointer (text, g_free);
-}
-
-static void
 free_weak_ref (gpointer data)
 {
   g_weak_ref_clear (data);
@@ -248,8 +240,8 @@ sy_token_grant_free (SyTokenGrant *grant)
 {
   if (grant == NULL)
     return;
-  wipe (&grant->access_token);
-  wipe (&grant->refresh_token);
+  g_clear_pointer (&grant->access_token, sy_secret_free);
+  g_clear_pointer (&grant->refresh_token, sy_secret_free);
   g_free (grant);
 }
 
@@ -270,7 +262,7 @@ store_data_free (StoreData *data)
   g_free (data->connection_id);
   g_free (data->name);
   for (guint i = 2; i < data->items->len; i += 3)
-    wipe ((char **) &data->items->pdata[i]);
+    g_clear_pointer (&data->items->pdata[i], sy_secret_free);
   g_ptr_array_unref (data->items);
   g_free (data);
 }
@@ -391,10 +383,10 @@ sy_token_keeper_finalize (GObject *object)
 
   g_assert (self->waiters->len == 0);
   g_ptr_array_unref (self->waiters);
-  wipe (&self->access_token);
-  wipe (&self->refresh_token);
-  wipe (&self->client_secret);
-  wipe (&self->refusing_token);
+  g_clear_pointer (&self->access_token, sy_secret_free);
+  g_clear_pointer (&self->refresh_token, sy_secret_free);
+  g_clear_pointer (&self->client_secret, sy_secret_free);
+  g_clear_pointer (&self->refusing_token, sy_secret_free);
   g_clear_pointer (&self->pending_grant, sy_token_grant_free);
   g_clear_error (&self->refusal);
   g_free (self->registry_key);
@@ -474,11 +466,11 @@ static void
 use_grant (SyTokenKeeper      *self,
            const SyTokenGrant *grant)
 {
-  wipe (&self->access_token);
+  g_clear_pointer (&self->access_token, sy_secret_free);
   self->access_token = g_strdup (grant->access_token);
   if (grant->refresh_token != NULL)
     {
-      wipe (&self->refresh_token);
+      g_clear_pointer (&self->refresh_token, sy_secret_free);
       self->refresh_token = g_strdup (grant->refresh_token);
     }
   self->ahead_retry_after = 0;
@@ -545,7 +537,7 @@ read_data_free (ReadData *data)
   g_clear_object (&data->secrets);
   g_free (data->connection_id);
   sy_token_grant_free (data->grant);
-  wipe (&data->client_secret);
+  g_clear_pointer (&data->client_secret, sy_secret_free);
   g_free (data);
 }
 
@@ -731,7 +723,7 @@ sy_token_keeper_take_grant (SyTokenKeeper      *self,
   use_grant (self, grant);
   if (client_secret != NULL)
     {
-      wipe (&self->client_secret);
+      g_clear_pointer (&self->client_secret, sy_secret_free);
       self->client_secret = g_strdup (client_secret);
     }
   if (sy_connection_get_status (self->connection) == SY_CONNECTION_STATUS_NEEDS_REAUTH)
@@ -770,7 +762,7 @@ finish_refresh (SyTokenKeeper *self,
 
   self->waiters = g_ptr_array_new ();
   self->refreshing = FALSE;
-  wipe (&self->refusing_token);
+  g_clear_pointer (&self->refusing_token, sy_secret_free);
   g_clear_pointer (&self->pending_grant, sy_token_grant_free);
   g_clear_error (&self->refusal);
 
@@ -943,7 +935,7 @@ on_keyring_checked_before (GObject      *source,
       use_grant (self, data->grant);
       if (data->client_secret != NULL)
         {
-          wipe (&self->client_secret);
+          g_clear_pointer (&self->client_secret, sy_secret_free);
           self->client_secret = g_steal_pointer (&data->client_secret);
         }
       finish_refresh (self, NULL);
