@@ -11,12 +11,15 @@
 #include <json-glib/json-glib.h>
 
 #include "sy-sandbox-data.h"
+#include "sy-sandbox-link.h"
 #include "sy-sandbox-server.h"
 #include "sy-sandbox-tls.h"
 #include "sy-sandbox-webhooks.h"
 
 #define EXIT_USAGE 2
 #define MAX_RECORDS 1000000
+/* Ten years: longer is no test of anything. */
+#define MAX_TOKEN_TTL_S ((gint64) 10 * 366 * 24 * 3600)
 
 static gboolean
 quit_on_signal (gpointer user_data)
@@ -38,8 +41,9 @@ check_rate (const char  *option,
 }
 
 /* The first line of standard output is the contract with whoever started
- * us: where we listen, the tokens of the two seeded connections and, with
- * --tls, the CA certificate to trust. */
+ * us: where we listen, the tokens of the two seeded connections, the Link
+ * integration app's client id and secret and, with --tls, the CA
+ * certificate to trust. */
 static void
 announce (SySandboxServer *server,
           SySandboxTls    *tls)
@@ -58,6 +62,13 @@ announce (SySandboxServer *server,
   json_builder_add_string_value (builder, sy_sandbox_server_get_token (server, "wms"));
   json_builder_set_member_name (builder, "erp");
   json_builder_add_string_value (builder, sy_sandbox_server_get_token (server, "erp"));
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "link");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "client_id");
+  json_builder_add_string_value (builder, sy_sandbox_link_get_client_id (sy_sandbox_server_get_link (server)));
+  json_builder_set_member_name (builder, "client_secret");
+  json_builder_add_string_value (builder, sy_sandbox_link_get_client_secret (sy_sandbox_server_get_link (server)));
   json_builder_end_object (builder);
   if (tls != NULL)
     {
@@ -91,6 +102,7 @@ main (int   argc,
   g_autofree char *webhook_secret = NULL;
   g_autofree char *webhook_header = NULL;
   gboolean tls = FALSE;
+  gint64 token_ttl = 0;
   const GOptionEntry entries[] = {
     { "port", 0, 0, G_OPTION_ARG_INT, &port,
       N_("Port on 127.0.0.1 to listen on (0: a free port)"), N_("N") },
@@ -115,6 +127,9 @@ main (int   argc,
     { "tls", 0, 0, G_OPTION_ARG_NONE, &tls,
       N_("Serve HTTPS with a certificate from a throw-away CA made at start; the first line "
          "names the CA file to trust (\"ca\"), which is removed at exit"), NULL },
+    { "token-ttl", 0, 0, G_OPTION_ARG_INT64, &token_ttl,
+      N_("Lifetime of every access token Link issues (/link/token, /api/system/connections); "
+         "0: 30 days. The seeded tokens never expire"), N_("SECONDS") },
     { "webhook-url", 0, 0, G_OPTION_ARG_STRING, &webhook_url,
       N_("After each create, update and touch, POST a signed delivery about the record to this URL "
          "(needs --webhook-secret-file)"), N_("URL") },
@@ -159,6 +174,8 @@ main (int   argc,
                                       "harmless field) and list their keys\n"
                                       "  POST /__sandbox/netsuite/certificates  register a certificate for the NetSuite "
                                       "token endpoint\n"
+                                      "  POST /__sandbox/link/revoke-refresh-tokens  every Link refresh token stops working\n"
+                                      "  POST /__sandbox/link/expire-access-tokens  every Link access token expires now\n"
                                       "\n"
                                       "Webhooks: each delivery is a POST of {\"id\", \"type\", \"entity\", \"key\", "
                                       "\"occurred_at\"} with X-Signature: base64 of the HMAC-SHA256 of the body. A 5xx, a "
@@ -198,6 +215,12 @@ main (int   argc,
     {
       g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    _("--latency-ms must be between 0 and 600000"));
+      goto usage;
+    }
+  if (token_ttl < 0 || token_ttl > MAX_TOKEN_TTL_S)
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--token-ttl must be between 0 and %" G_GINT64_FORMAT), MAX_TOKEN_TTL_S);
       goto usage;
     }
   if (rate_limit < 0)
@@ -267,6 +290,7 @@ main (int   argc,
   options.drop_rate = drop_rate;
   options.cursor_pagination = pagination != NULL && g_str_equal (pagination, "cursor");
   options.seed = (guint32) seed;
+  options.token_ttl_s = (guint64) token_ttl;
 
   data = sy_sandbox_data_new (records, (guint32) seed, invalid_rate);
   server = sy_sandbox_server_new (data, &options);

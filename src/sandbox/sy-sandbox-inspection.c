@@ -103,6 +103,7 @@ answer_stats (SySandboxServer   *self,
   json_object_set_int_member (stats, "invalid_source_records",
                               sy_sandbox_data_get_invalid_source_records (self->data));
   sy_sandbox_netsuite_add_stats (self->netsuite, stats);
+  sy_sandbox_link_add_stats (self->link, stats);
   if (self->webhooks != NULL)
     sy_sandbox_webhooks_add_stats (self->webhooks, stats);
   else
@@ -241,6 +242,33 @@ answer_touch (SySandboxServer   *self,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
 }
 
+/* POST /__sandbox/link/revoke-refresh-tokens or expire-access-tokens:
+ * so that a test can make a refresh fail, or a token expire, at the
+ * moment it chooses. */
+static void
+answer_link_switch (SySandboxServer   *self,
+                    SoupServerMessage *msg,
+                    gboolean           revoke_refresh)
+{
+  g_autoptr(JsonObject) answer = NULL;
+  char *body;
+
+  if (!g_str_equal (soup_server_message_get_method (msg), "POST"))
+    {
+      inspection_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Use POST.");
+      return;
+    }
+
+  answer = json_object_new ();
+  if (revoke_refresh)
+    json_object_set_int_member (answer, "revoked", sy_sandbox_link_revoke_refresh_tokens (self->link));
+  else
+    json_object_set_int_member (answer, "expired", sy_sandbox_link_expire_access_tokens (self->link));
+  body = sy_sandbox_server_object_to_json (answer);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
+}
+
 void
 sy_sandbox_server_handle_inspection (SySandboxServer   *self,
                                      SoupServerMessage *msg,
@@ -262,6 +290,10 @@ sy_sandbox_server_handle_inspection (SySandboxServer   *self,
     answer_duplicates (self, msg, params);
   else if (g_str_equal (path, "/__sandbox/touch"))
     answer_touch (self, msg, params);
+  else if (g_str_equal (path, SY_SANDBOX_LINK_REVOKE_REFRESH_PATH))
+    answer_link_switch (self, msg, TRUE);
+  else if (g_str_equal (path, SY_SANDBOX_LINK_EXPIRE_ACCESS_PATH))
+    answer_link_switch (self, msg, FALSE);
   else if (g_str_equal (path, SY_SANDBOX_NETSUITE_CERTIFICATES_PATH))
     sy_sandbox_netsuite_upload_certificate (self->netsuite, msg);
   else

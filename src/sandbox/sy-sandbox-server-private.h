@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "sy-sandbox-link.h"
 #include "sy-sandbox-netsuite.h"
 #include "sy-sandbox-server.h"
 #include "sy-sandbox-webhooks.h"
@@ -39,6 +40,7 @@ struct _SySandboxServer
 
   SySandboxData *data;
   SySandboxNetsuite *netsuite;
+  SySandboxLink *link;
   SySandboxServerOptions options;
   SoupServer *server;
   char *url;
@@ -59,7 +61,7 @@ struct _SySandboxServer
   guint64 dropped_after_write; /* of those, a create or update that was stored */
   guint64 created;             /* records stored by POST, answered or not */
   guint64 updated;             /* records changed by PUT/PATCH, answered or not */
-  GHashTable *rate_windows;    /* token → GQueue of monotonic times */
+  GHashTable *rate_windows;    /* a connection's key (seeded token string, Link grant) → GQueue of monotonic times */
   GHashTable *delayed;         /* SoupServerMessage → GSource, held back by --latency-ms */
   GHashTable *idle_watches;    /* GSocket → GSource, keep-alive connections between requests */
   SySandboxWebhooks *webhooks; /* NULL without --webhook-url */

@@ -50,6 +50,7 @@ sy_sandbox_server_dispose (GObject *object)
   g_clear_object (&self->server);
   g_clear_object (&self->data);
   g_clear_object (&self->netsuite);
+  g_clear_object (&self->link);
   g_clear_object (&self->webhooks);
 
   G_OBJECT_CLASS (sy_sandbox_server_parent_class)->dispose (object);
@@ -86,7 +87,7 @@ sy_sandbox_server_init (SySandboxServer *self)
 {
   self->status_counts = g_hash_table_new (NULL, NULL);
   self->method_counts = g_hash_table_new (g_str_hash, g_str_equal);
-  self->rate_windows = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, free_time_queue);
+  self->rate_windows = g_hash_table_new_full (NULL, NULL, NULL, free_time_queue);
   self->delayed = g_hash_table_new_full (NULL, NULL, g_object_unref, destroy_delay);
   self->idle_watches = g_hash_table_new_full (NULL, NULL, g_object_unref, destroy_delay);
   self->in_flight = g_hash_table_new_full (NULL, NULL, g_object_unref, g_free);
@@ -811,23 +812,41 @@ answer_integration (SySandboxServer   *self,
   respond (self, msg, SOUP_STATUS_OK, sy_sandbox_server_object_to_json (envelope));
 }
 
+/* Who a request's bearer token is: the connection ("wms", "erp", or
+ * SY_SANDBOX_LINK_ADMIN_DOMAIN for a Link admin token) when the token is
+ * good, else NULL with *state saying why. *rate_key identifies the
+ * connection across token refreshes and lives as long as we do: the
+ * seeded token's own string, or the Link grant. */
 static const char *
-connection_for_token (SySandboxServer   *self,
-                      SoupServerMessage *msg,
-                      const char       **token)
+connection_for_token (SySandboxServer          *self,
+                      SoupServerMessage        *msg,
+                      const char              **token,
+                      gconstpointer            *rate_key,
+                      SySandboxLinkTokenState  *state)
 {
   const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                                      "Authorization");
+  const char *domain = NULL;
 
   *token = NULL;
+  *rate_key = NULL;
+  *state = SY_SANDBOX_LINK_TOKEN_UNKNOWN;
   if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0)
     return NULL;
   *token = header + 7;
+  *state = SY_SANDBOX_LINK_TOKEN_VALID;
   if (g_str_equal (*token, self->wms_token))
-    return "wms";
+    {
+      *rate_key = self->wms_token;
+      return "wms";
+    }
   if (g_str_equal (*token, self->erp_token))
-    return "erp";
-  return NULL;
+    {
+      *rate_key = self->erp_token;
+      return "erp";
+    }
+  *state = sy_sandbox_link_lookup_token (self->link, *token, &domain, rate_key);
+  return *state == SY_SANDBOX_LINK_TOKEN_VALID ? domain : NULL;
 }
 
 /* Past the limit, the answer says how long until the oldest request of
@@ -835,10 +854,10 @@ connection_for_token (SySandboxServer   *self,
 static gboolean
 rate_limited (SySandboxServer   *self,
               SoupServerMessage *msg,
-              const char        *token,
+              gconstpointer      rate_key,
               guint             *retry_after)
 {
-  GQueue *window = g_hash_table_lookup (self->rate_windows, token);
+  GQueue *window = g_hash_table_lookup (self->rate_windows, rate_key);
   gint64 now = g_get_monotonic_time ();
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   char number[32];
@@ -846,10 +865,7 @@ rate_limited (SySandboxServer   *self,
   if (window == NULL)
     {
       window = g_queue_new ();
-      /* The key is one of our own tokens, which live as long as we do. */
-      g_hash_table_insert (self->rate_windows,
-                           g_str_equal (token, self->wms_token) ? self->wms_token : self->erp_token,
-                           window);
+      g_hash_table_insert (self->rate_windows, (gpointer) rate_key, window);
     }
 
   while (!g_queue_is_empty (window) && *(gint64 *) g_queue_peek_head (window) <= now - RATE_WINDOW_USEC)
@@ -884,6 +900,8 @@ handle_api (SySandboxServer   *self,
   const char *method = soup_server_message_get_method (msg);
   const char *connection;
   const char *token;
+  gconstpointer rate_key;
+  SySandboxLinkTokenState token_state;
   g_auto(GStrv) segments = NULL;
   g_autofree char *entity_name = NULL;
   SySandboxEntity *entity;
@@ -891,11 +909,8 @@ handle_api (SySandboxServer   *self,
   guint retry_after = 0;
 
   count_method (self, method);
-  {
-    const char *bearer;
-
-    in_flight_begin (self, msg, connection_for_token (self, msg, &bearer));
-  }
+  connection = connection_for_token (self, msg, &token, &rate_key, &token_state);
+  in_flight_begin (self, msg, connection);
 
   /* The switches are drawn for every request, in the same order, so that
    * a sequential client sees the same failures on every run. Half of the
@@ -923,18 +938,40 @@ handle_api (SySandboxServer   *self,
       return;
     }
 
-  connection = connection_for_token (self, msg, &token);
   if (connection == NULL)
     {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "WWW-Authenticate", "Bearer");
-      respond_error (self, msg, SOUP_STATUS_UNAUTHORIZED, request_id,
-                     token == NULL ? "Unauthenticated: no bearer token." : "Unauthenticated: the token is invalid.",
-                     NULL);
+      const char *message = "Unauthenticated: the token is invalid.";
+      const char *challenge = "Bearer";
+
+      switch (token_state)
+        {
+        case SY_SANDBOX_LINK_TOKEN_EXPIRED:
+          message = "Unauthenticated: the token has expired.";
+          challenge = "Bearer error=\"invalid_token\", error_description=\"The access token expired\"";
+          sy_sandbox_link_count_expired_request (self->link);
+          break;
+        case SY_SANDBOX_LINK_TOKEN_SUPERSEDED:
+          message = "Unauthenticated: the token has expired: it was replaced by a refresh.";
+          challenge = "Bearer error=\"invalid_token\", error_description=\"The access token was replaced\"";
+          sy_sandbox_link_count_expired_request (self->link);
+          break;
+        case SY_SANDBOX_LINK_TOKEN_REVOKED:
+          message = "Unauthenticated: the token was revoked.";
+          challenge = "Bearer error=\"invalid_token\", error_description=\"The access token was revoked\"";
+          break;
+        case SY_SANDBOX_LINK_TOKEN_UNKNOWN:
+        case SY_SANDBOX_LINK_TOKEN_VALID:
+        default:
+          if (token == NULL)
+            message = "Unauthenticated: no bearer token.";
+          break;
+        }
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "WWW-Authenticate", challenge);
+      respond_error (self, msg, SOUP_STATUS_UNAUTHORIZED, request_id, message, NULL);
       return;
     }
 
-  if (self->options.rate_limit > 0 && rate_limited (self, msg, token, &retry_after))
+  if (self->options.rate_limit > 0 && rate_limited (self, msg, rate_key, &retry_after))
     {
       char seconds[16];
 
@@ -951,6 +988,24 @@ handle_api (SySandboxServer   *self,
     {
       g_free (segments[--n_segments]);
       segments[n_segments] = NULL;
+    }
+
+  /* An admin token is for /api/system only, and only an admin token is. */
+  if (g_str_equal (connection, SY_SANDBOX_LINK_ADMIN_DOMAIN))
+    {
+      if (n_segments == 2 && g_str_equal (segments[0], "system"))
+        {
+          char *body = NULL;
+          guint status = sy_sandbox_link_answer_system (self->link, msg, segments[1], self->url, request_id, &body);
+
+          respond (self, msg, status, body);
+        }
+      else if (n_segments >= 1 && g_str_equal (segments[0], "system"))
+        respond_error (self, msg, SOUP_STATUS_NOT_FOUND, request_id, "Not found.", NULL);
+      else
+        respond_error (self, msg, SOUP_STATUS_FORBIDDEN, request_id,
+                       "An admin token gives access to /api/system only.", NULL);
+      return;
     }
 
   if (n_segments == 2 && g_str_equal (segments[0], "integrations") && g_str_equal (segments[1], "current"))
@@ -1024,6 +1079,10 @@ handle_request (SoupServer        *server,
     handle_api (self, msg, path, params, request_id);
   else if (g_str_equal (path, SY_SANDBOX_NETSUITE_TOKEN_PATH))
     count_status (self, sy_sandbox_netsuite_issue_token (self->netsuite, msg, self->url));
+  else if (g_str_equal (path, SY_SANDBOX_LINK_AUTHORIZE_PATH))
+    count_status (self, sy_sandbox_link_authorize (self->link, msg, params));
+  else if (g_str_equal (path, SY_SANDBOX_LINK_TOKEN_PATH))
+    count_status (self, sy_sandbox_link_issue_token (self->link, msg));
   else
     respond_error (self, msg, SOUP_STATUS_NOT_FOUND, request_id, "Not found.", NULL);
 }
@@ -1104,6 +1163,7 @@ sy_sandbox_server_new (SySandboxData                *data,
 
   self->data = g_object_ref (data);
   self->netsuite = sy_sandbox_netsuite_new ();
+  self->link = sy_sandbox_link_new (options->token_ttl_s);
   self->options = *options;
   self->switch_rand = g_rand_new_with_seed (options->seed ^ 0x5c0ffee5u);
   self->wms_token = g_strconcat ("sbx_wms_", wms_hex, NULL);
@@ -1177,6 +1237,12 @@ sy_sandbox_server_get_token (SySandboxServer *self,
   if (g_str_equal (connection, "erp"))
     return self->erp_token;
   return NULL;
+}
+
+SySandboxLink *
+sy_sandbox_server_get_link (SySandboxServer *self)
+{
+  return self->link;
 }
 
 void

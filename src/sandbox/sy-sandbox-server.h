@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "sy-sandbox-data.h"
+#include "sy-sandbox-link.h"
 #include "sy-sandbox-webhooks.h"
 
 G_BEGIN_DECLS
@@ -17,6 +18,7 @@ typedef struct
                              * before the request is carried out, half after */
   gboolean cursor_pagination;
   guint32 seed;             /* drives the switches above, reproducibly */
+  guint64 token_ttl_s;      /* lifetime of the access tokens Link issues; 0: 30 days */
 } SySandboxServerOptions;
 
 #define SY_TYPE_SANDBOX_SERVER (sy_sandbox_server_get_type ())
@@ -36,6 +38,8 @@ const char      *sy_sandbox_server_get_url   (SySandboxServer              *self
 /* The bearer token of the seeded connection "wms" or "erp". */
 const char      *sy_sandbox_server_get_token (SySandboxServer              *self,
                                               const char                   *connection);
+/* The Link emulation: its app's client id and secret, for the first line. */
+SySandboxLink   *sy_sandbox_server_get_link  (SySandboxServer              *self);
 /* Where record changes are sent as signed deliveries; NULL: nowhere. */
 void             sy_sandbox_server_set_webhooks (SySandboxServer           *self,
                                                  SySandboxWebhooks         *webhooks);
