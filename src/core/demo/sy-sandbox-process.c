@@ -33,6 +33,8 @@ struct _SySandboxProcess
   char *wms_token;
   char *erp_token;
   char *ca_file;
+  char *link_client_id;
+  char *link_client_secret;
 };
 
 G_DEFINE_FINAL_TYPE (SySandboxProcess, sy_sandbox_process, G_TYPE_OBJECT)
@@ -145,6 +147,8 @@ sy_sandbox_process_stop (SySandboxProcess *self)
   g_clear_pointer (&self->wms_token, g_free);
   g_clear_pointer (&self->erp_token, g_free);
   g_clear_pointer (&self->ca_file, g_free);
+  g_clear_pointer (&self->link_client_id, g_free);
+  g_clear_pointer (&self->link_client_secret, g_free);
 }
 
 static void
@@ -167,6 +171,8 @@ sy_sandbox_process_finalize (GObject *object)
   g_free (self->wms_token);
   g_free (self->erp_token);
   g_free (self->ca_file);
+  g_free (self->link_client_id);
+  g_free (self->link_client_secret);
 
   G_OBJECT_CLASS (sy_sandbox_process_parent_class)->finalize (object);
 }
@@ -298,6 +304,19 @@ parse_ready_line (SySandboxProcess  *self,
   self->erp_token = g_strdup (erp);
   g_free (self->ca_file);
   self->ca_file = g_strdup (ca_file);
+
+  /* An older sandbox announces no integration app: Link is then simply
+   * unavailable, not a broken start. */
+  g_clear_pointer (&self->link_client_id, g_free);
+  g_clear_pointer (&self->link_client_secret, g_free);
+  if (json_object_has_member (object, "link") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "link")))
+    {
+      JsonObject *link = json_object_get_object_member (object, "link");
+
+      self->link_client_id = g_strdup (json_object_get_string_member_with_default (link, "client_id", NULL));
+      self->link_client_secret = g_strdup (json_object_get_string_member_with_default (link, "client_secret", NULL));
+    }
   return TRUE;
 
 garbage:
@@ -522,4 +541,20 @@ sy_sandbox_process_get_ca_file (SySandboxProcess *self)
   g_return_val_if_fail (SY_IS_SANDBOX_PROCESS (self), NULL);
 
   return self->ca_file;
+}
+
+const char *
+sy_sandbox_process_get_link_client_id (SySandboxProcess *self)
+{
+  g_return_val_if_fail (SY_IS_SANDBOX_PROCESS (self), NULL);
+
+  return self->link_client_id;
+}
+
+const char *
+sy_sandbox_process_get_link_client_secret (SySandboxProcess *self)
+{
+  g_return_val_if_fail (SY_IS_SANDBOX_PROCESS (self), NULL);
+
+  return self->link_client_secret;
 }
