@@ -51,6 +51,8 @@ struct _SyAddConnectionDialog
   GtkSpinner           *sign_in_spinner;
   GtkLabel             *sign_in_label;
   GtkLabel             *sign_in_url_label;
+  GtkWidget            *copy_url_button;
+  GtkWidget            *cancel_sign_in_button;
   AdwEntryRow          *name_row;
   AdwEntryRow          *url_row;
   AdwComboRow          *platform_row;
@@ -429,11 +431,13 @@ linked_cb (GObject      *source,
   connection_added_cb (source, result, user_data);
 }
 
+/* A sign-in that has ended is kept until the next one starts or the
+ * dialog goes: dropping it closes its listener, and the page that tells
+ * the browser how it went may not have been sent yet. */
 static void
 fail_sign_in (SyAddConnectionDialog *self,
               const GError          *error)
 {
-  g_clear_object (&self->sign_in);
   g_clear_pointer (&self->authorize_url, g_free);
   gtk_label_set_text (self->sign_in_url_label, "");
 
@@ -450,6 +454,16 @@ fail_sign_in (SyAddConnectionDialog *self,
     {
       set_state (self, SY_ADD_CONNECTION_STATE_FAILED);
       show_error (self, _("The browser did not come back in time. Nothing was stored; sign in again."));
+      update_sensitivity (self);
+      return;
+    }
+  /* The sign-in's own words say what happened in the browser; the general
+   * ones for a refused token would point at Update Token. */
+  if (g_error_matches (error, SY_API_ERROR, SY_API_ERROR_UNAUTHORIZED))
+    {
+      gtk_label_set_text (self->result_label, "");
+      set_state (self, SY_ADD_CONNECTION_STATE_FAILED);
+      show_error (self, error->message);
       update_sensitivity (self);
       return;
     }
@@ -477,7 +491,6 @@ sign_in_done_cb (GObject      *source,
       return;
     }
 
-  g_clear_object (&self->sign_in);
   g_clear_pointer (&self->authorize_url, g_free);
   set_state (self, SY_ADD_CONNECTION_STATE_ADDING);
   gtk_label_set_text (self->result_label, _("Signed in. Saving the connection…"));
@@ -899,6 +912,8 @@ sy_add_connection_dialog_class_init (SyAddConnectionDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, sign_in_spinner);
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, sign_in_label);
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, sign_in_url_label);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, copy_url_button);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, cancel_sign_in_button);
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, name_row);
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, url_row);
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, platform_row);

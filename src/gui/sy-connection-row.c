@@ -6,6 +6,7 @@
 #include "sy-certificate-page.h"
 #include "sy-connection-check.h"
 #include "sy-connection-row-private.h"
+#include "sy-token-keeper.h"
 
 struct _SyConnectionRow
 {
@@ -33,7 +34,7 @@ sy_connection_status_describe (SyConnectionStatus status)
     case SY_CONNECTION_STATUS_ACTIVE:
       return _("Active");
     case SY_CONNECTION_STATUS_NEEDS_REAUTH:
-      return _("Needs to be authorised again");
+      return _("Needs reconnecting");
     case SY_CONNECTION_STATUS_UNREACHABLE:
       return _("Unreachable");
     case SY_CONNECTION_STATUS_NO_KEYRING:
@@ -44,13 +45,27 @@ sy_connection_status_describe (SyConnectionStatus status)
     }
 }
 
+char *
+sy_connection_describe_status_message (SyConnection *connection)
+{
+  const char *message = sy_connection_get_status_message (connection);
+
+  /* A refused token's general words speak of pasting a new one; a Link
+   * connection is mended by signing in again. */
+  if (sy_connection_get_status (connection) == SY_CONNECTION_STATUS_NEEDS_REAUTH &&
+      sy_connection_uses_link (connection))
+    return g_strdup_printf (_("“%s” needs reconnecting: its sign-in has expired or was withdrawn. Reconnect to sign in again."),
+                            sy_connection_get_name (connection));
+  return g_strdup (message);
+}
+
 /* The status and any certificate warning: what a screen reader says about
  * the row besides its name. */
 static void
 update_description (SyConnectionRow *self)
 {
   SyConnectionStatus status = sy_connection_get_status (self->connection);
-  const char *message = sy_connection_get_status_message (self->connection);
+  g_autofree char *message = sy_connection_describe_status_message (self->connection);
   g_autofree char *status_text = NULL;
   g_autofree char *description = NULL;
 

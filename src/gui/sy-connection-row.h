@@ -24,6 +24,9 @@ void           sy_connection_row_set_certificate         (SyConnectionRow    *se
 
 /* The status in words, as screen readers announce it. */
 const char    *sy_connection_status_describe             (SyConnectionStatus  status);
+/* The connection's status message as the GUI shows it (worded for how
+ * the connection signs in), or NULL. */
+char          *sy_connection_describe_status_message     (SyConnection       *connection);
 /* The status icon and its style class ("success", "warning", "error");
  * NULL for a status still being checked. */
 const char    *sy_connection_status_get_icon_name        (SyConnectionStatus   status,

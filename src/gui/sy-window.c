@@ -8,6 +8,7 @@
 #include "sy-connection-page.h"
 #include "sy-connection-row.h"
 #include "sy-error.h"
+#include "sy-token-keeper.h"
 #include "sy-mapping-editor.h"
 #include "sy-sync-window.h"
 #include "sy-window-private.h"
@@ -220,6 +221,7 @@ update_content (SyWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove-connection", connection != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.update-token", connection != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reconnect-connection", connection != NULL);
 }
 
 static void
@@ -423,7 +425,14 @@ connection_updated_cb (SyWindow              *self,
     }
   else
     check_connection (self, connection);
-  sy_window_add_toast (self, _("Token updated"));
+  if (sy_connection_uses_link (connection))
+    {
+      g_autofree char *title = g_strdup_printf (_("Reconnected “%s”"), sy_connection_get_name (connection));
+
+      sy_window_add_toast (self, title);
+    }
+  else
+    sy_window_add_toast (self, _("Token updated"));
 }
 
 SyAddConnectionDialog *
@@ -444,6 +453,36 @@ sy_window_open_update_token_dialog (SyWindow *self)
   gtk_window_present (GTK_WINDOW (dialog));
 
   return dialog;
+}
+
+/* Reconnect: a Link connection signs in again, keeping its id; one with a
+ * pasted token gets a new one. Either way the fix sits beside the error. */
+SyAddConnectionDialog *
+sy_window_open_reconnect_dialog (SyWindow *self)
+{
+  SyAddConnectionDialog *dialog;
+  SyConnection *connection;
+
+  g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
+
+  connection = sy_connection_page_get_connection (self->connection_page);
+  if (connection == NULL)
+    return NULL;
+
+  dialog = sy_add_connection_dialog_new_for_reconnect (GTK_WINDOW (self), self->connections,
+                                                       get_secrets (self), connection);
+  g_signal_connect_object (dialog, "connection-updated", G_CALLBACK (connection_updated_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+
+  return dialog;
+}
+
+static void
+reconnect_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  sy_window_open_reconnect_dialog (SY_WINDOW (widget));
 }
 
 static void
@@ -830,6 +869,7 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.add-connection", NULL, add_connection_action);
   gtk_widget_class_install_action (widget_class, "win.remove-connection", NULL, remove_connection_action);
   gtk_widget_class_install_action (widget_class, "win.update-token", NULL, update_token_action);
+  gtk_widget_class_install_action (widget_class, "win.reconnect-connection", NULL, reconnect_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
   gtk_widget_class_install_action (widget_class, "win.show-mappings", NULL, show_mappings_action);

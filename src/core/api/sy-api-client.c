@@ -1162,6 +1162,18 @@ sy_api_client_send_finish (SyApiClient   *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* The form holds secrets (a client secret, a code, a refresh token): its
+ * text is wiped when the last holder lets go, not before, since the request
+ * is sent after start_request() returns. */
+static void
+wipe_and_free (gpointer data)
+{
+  char *text = data;
+
+  memset (text, 0, strlen (text));
+  g_free (text);
+}
+
 void
 sy_api_client_post_form_async (SyApiClient         *self,
                                const char          *path,
@@ -1178,11 +1190,9 @@ sy_api_client_post_form_async (SyApiClient         *self,
   g_return_if_fail (form != NULL);
 
   encoded = soup_form_encode_hash (form);
-  bytes = g_bytes_new_take (encoded, strlen (encoded));
+  bytes = g_bytes_new_with_free_func (encoded, strlen (encoded), wipe_and_free, encoded);
   start_request (self, "POST", path, bytes, "application/x-www-form-urlencoded", TRUE,
                  sy_api_client_post_form_async, cancellable, callback, user_data);
-  /* The form holds secrets (a client secret, a code, a refresh token). */
-  memset (encoded, 0, strlen (encoded));
 }
 
 JsonNode *

@@ -371,6 +371,7 @@ add_client_secret_stored_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   AddData *data = g_task_get_task_data (task);
   SyConnection *owner = data->replaced != NULL ? data->replaced : data->connection;
+  GCancellable *cancellable;
   GError *error = NULL;
 
   if (!sy_secret_store_store_finish (SY_SECRET_STORE (source), result, &error))
@@ -381,7 +382,10 @@ add_client_secret_stored_cb (GObject      *source,
         g_task_return_error (task, error);
       return;
     }
-  sy_token_grant_store_async (data->grant, data->secrets, owner, g_task_get_cancellable (task),
+  /* Not in the call's own arguments: their order of evaluation is not
+   * defined, and the steal may come first. */
+  cancellable = g_task_get_cancellable (task);
+  sy_token_grant_store_async (data->grant, data->secrets, owner, cancellable,
                               add_grant_stored_cb, g_steal_pointer (&task));
 }
 

@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <libsoup/soup.h>
+
+#include "sy-add-connection-dialog-private.h"
+#include "sy-connection-page-private.h"
+#include "sy-connection-row.h"
+#include "sy-gui-test-util.h"
+#include "sy-record-browser-private.h"
+#include "sy-test-support.h"
+#include "sy-token-keeper.h"
+#include "sy-window-private.h"
+
+/* Link sign-in from the Add Connection dialog, and Reconnect, against the
+ * sandbox's /oauth/authorize (auto=allow|deny answers at once with the
+ * redirect) and the real keyring. The test plays the browser: it follows
+ * the link the dialog shows, then the redirect to the dialog's listener. */
+
+typedef struct
+{
+  SySandboxProcess *sandbox;
+  char             *config_dir;
+  char             *state_dir;
+  SyApplication    *app;
+  SyWindow         *window;
+  SySecretStore    *secrets;
+  SoupSession      *session;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->sandbox = sy_test_start_sandbox (NULL);
+  g_assert_nonnull (sy_sandbox_process_get_link_client_id (fixture->sandbox));
+  fixture->config_dir = sy_test_make_tmpdir ("switchyard-gui-config");
+  fixture->state_dir = sy_test_make_tmpdir ("switchyard-gui-state");
+  fixture->secrets = sy_secret_store_new ();
+  fixture->session = soup_session_new ();
+  fixture->app = sy_gui_test_start_app (fixture->config_dir, fixture->state_dir, FALSE);
+  fixture->window = sy_gui_test_get_window (fixture->app);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  if (fixture->app != NULL)
+    sy_gui_test_stop_app (fixture->app);
+  g_clear_object (&fixture->session);
+  g_clear_object (&fixture->secrets);
+  g_clear_object (&fixture->sandbox);
+  sy_test_remove_tree (fixture->config_dir);
+  sy_test_remove_tree (fixture->state_dir);
+  g_free (fixture->config_dir);
+  g_free (fixture->state_dir);
+}
+
+/* HTTP as a browser would, but asynchronously: the dialog's listener
+ * answers on this very main context. */
+
+typedef struct
+{
+  SoupMessage *message;
+  GBytes      *body;
+  gboolean     done;
+} Fetch;
+
+static void
+fetched_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Fetch *fetch = user_data;
+
+  fetch->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  fetch->done = TRUE;
+}
+
+/* Returns the status; *location (may be NULL) gets a redirect's target. */
+static guint
+http_request (Fixture     *fixture,
+              const char  *method,
+              const char  *url,
+              char       **location)
+{
+  Fetch fetch = { 0 };
+  guint status;
+
+  fetch.message = soup_message_new (method, url);
+  g_assert_nonnull (fetch.message);
+  soup_message_add_flags (fetch.message, SOUP_MESSAGE_NO_REDIRECT);
+  soup_session_send_and_read_async (fixture->session, fetch.message, G_PRIORITY_DEFAULT, NULL,
+                                    fetched_cb, &fetch);
+  SY_GUI_WAIT_FOR (fetch.done);
+
+  status = soup_message_get_status (fetch.message);
+  if (location != NULL)
+    *location = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (fetch.message),
+                                                        "Location"));
+  g_clear_pointer (&fetch.body, g_bytes_unref);
+  g_object_unref (fetch.message);
+  return status;
+}
+
+/* The person answers in the browser: allow or deny. */
+static void
+answer_in_browser (Fixture    *fixture,
+                   const char *authorize_url,
+                   const char *decision)
+{
+  g_autofree char *url = g_strdup_printf ("%s&auto=%s", authorize_url, decision);
+  g_autofree char *location = NULL;
+
+  g_assert_true (g_str_has_prefix (authorize_url, sy_sandbox_process_get_url (fixture->sandbox)));
+  g_assert_cmpuint (http_request (fixture, "GET", url, &location), ==, 302);
+  g_assert_nonnull (location);
+  g_assert_true (g_str_has_prefix (location, "http://127.0.0.1:"));
+  g_assert_cmpuint (http_request (fixture, "GET", location, NULL), ==, 200);
+}
+
+static void
+sandbox_post (Fixture    *fixture,
+              const char *path)
+{
+  g_autofree char *url = g_strconcat (sy_sandbox_process_get_url (fixture->sandbox), path, NULL);
+
+  g_assert_cmpuint (http_request (fixture, "POST", url, NULL), ==, 200);
+}
+
+static char *
+keyring_lookup (Fixture    *fixture,
+                const char *connection_id,
+                const char *kind)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *secret;
+
+  sy_secret_store_lookup_async (fixture->secrets, connection_id, kind, NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  secret = sy_secret_store_lookup_finish (fixture->secrets, result, &error);
+  if (g_error_matches (error, SY_SECRET_ERROR, SY_SECRET_ERROR_NOT_FOUND))
+    return NULL;
+  g_assert_no_error (error);
+  return secret;
+}
+
+static char *
+read_connections_json (Fixture *fixture)
+{
+  g_autofree char *path = g_build_filename (fixture->config_dir, "connections.json", NULL);
+  char *json = NULL;
+
+  if (!g_file_get_contents (path, &json, NULL, NULL))
+    return g_strdup ("");
+  return json;
+}
+
+static gboolean
+page_has_records (SyConnectionPage *page)
+{
+  SyRecordBrowser *browser = sy_connection_page_get_record_browser (page);
+
+  return sy_record_browser_get_n_loaded (browser) > 0 && !sy_record_browser_get_loading (browser);
+}
+
+static SyConnectionPage *
+get_page (Fixture *fixture)
+{
+  return SY_CONNECTION_PAGE (sy_gui_test_get_child (fixture->window, SY_TYPE_WINDOW, "connection_page"));
+}
+
+/* Opens Add Connection, switches to Link, types, signs in and waits for
+ * the link to follow. */
+static SyAddConnectionDialog *
+start_link_dialog (Fixture    *fixture,
+                   const char *name)
+{
+  SyAddConnectionDialog *dialog;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.add-connection", NULL));
+  dialog = g_object_ref (sy_window_open_add_connection_dialog (fixture->window));
+  sy_add_connection_dialog_set_open_browser (dialog, FALSE);
+  sy_gui_test_wait_frames (GTK_WIDGET (dialog), 2);
+
+  sy_add_connection_dialog_set_link_mode (dialog, TRUE);
+  g_assert_true (sy_add_connection_dialog_get_link_mode (dialog));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (sy_add_connection_dialog_get_token_entry (dialog))));
+  g_assert_false (gtk_widget_get_sensitive (sy_add_connection_dialog_get_add_button (dialog)));
+
+  gtk_editable_set_text (sy_add_connection_dialog_get_name_entry (dialog), name);
+  gtk_editable_set_text (sy_add_connection_dialog_get_url_entry (dialog), sy_sandbox_process_get_url (fixture->sandbox));
+  gtk_editable_set_text (sy_add_connection_dialog_get_client_id_entry (dialog),
+                         sy_sandbox_process_get_link_client_id (fixture->sandbox));
+  gtk_editable_set_text (sy_add_connection_dialog_get_client_secret_entry (dialog),
+                         sy_sandbox_process_get_link_client_secret (fixture->sandbox));
+  g_assert_true (gtk_widget_get_sensitive (sy_add_connection_dialog_get_add_button (dialog)));
+
+  g_assert_true (gtk_widget_activate (sy_add_connection_dialog_get_add_button (dialog)));
+  SY_GUI_WAIT_FOR (sy_add_connection_dialog_get_authorize_url (dialog) != NULL);
+  g_assert_cmpint (sy_add_connection_dialog_get_state (dialog), ==, SY_ADD_CONNECTION_STATE_SIGNING_IN);
+  /* The fields wait with the sign-in. */
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (sy_add_connection_dialog_get_name_entry (dialog))));
+  return dialog;
+}
+
+static gboolean
+dialog_ended (SyAddConnectionDialog *dialog)
+{
+  SyAddConnectionState state = sy_add_connection_dialog_get_state (dialog);
+
+  return state == SY_ADD_CONNECTION_STATE_ADDED || state == SY_ADD_CONNECTION_STATE_FAILED;
+}
+
+/* Adds "name" through the dialog's Link way. */
+static SyConnection *
+add_linked (Fixture    *fixture,
+            const char *name,
+            gboolean    screenshot)
+{
+  g_autoptr(SyAddConnectionDialog) dialog = start_link_dialog (fixture, name);
+  g_autofree char *url = g_strdup (sy_add_connection_dialog_get_authorize_url (dialog));
+
+  if (screenshot)
+    {
+      g_autofree char *shot = NULL;
+
+      sy_gui_test_wait_frames (GTK_WIDGET (dialog), 2);
+      shot = sy_gui_test_screenshot (GTK_WIDGET (dialog), "add-connection-link-waiting");
+      sy_gui_test_assert_buttons_labelled (GTK_WIDGET (dialog));
+    }
+
+  answer_in_browser (fixture, url, "allow");
+  SY_GUI_WAIT_FOR (dialog_ended (dialog));
+  g_assert_cmpstr (sy_add_connection_dialog_get_error (dialog), ==, NULL);
+  g_assert_cmpint (sy_add_connection_dialog_get_state (dialog), ==, SY_ADD_CONNECTION_STATE_ADDED);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+
+  return sy_connection_store_find_by_name (sy_application_get_connection_store (fixture->app), name);
+}
+
+/* (1) The whole flow: allowed in the browser, the connection is kept with
+ * auth link, its tokens only in the keyring, and it reads records. */
+static void
+test_link_allow (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *json = NULL;
+  g_autofree char *access = NULL;
+  g_autofree char *refresh = NULL;
+  g_autofree char *secret = NULL;
+  g_autoptr(GPtrArray) leaked = NULL;
+  SyConnection *added;
+  SyConnectionPage *page;
+
+  added = add_linked (fixture, "Linked Warehouse", TRUE);
+  g_assert_nonnull (added);
+  g_assert_true (sy_connection_uses_link (added));
+  g_assert_cmpstr (sy_connection_get_link_client_id (added), ==, sy_sandbox_process_get_link_client_id (fixture->sandbox));
+  g_assert_true (sy_window_get_selected_connection (fixture->window) == added);
+  g_assert_cmpstr (sy_window_get_last_toast (fixture->window), ==, "Added “Linked Warehouse”");
+
+  json = read_connections_json (fixture);
+  g_assert_nonnull (strstr (json, sy_connection_get_id (added)));
+  g_assert_nonnull (strstr (json, "\"link\""));
+
+  access = keyring_lookup (fixture, sy_connection_get_id (added), SY_SECRET_KIND_ACCESS_TOKEN);
+  refresh = keyring_lookup (fixture, sy_connection_get_id (added), SY_SECRET_KIND_REFRESH_TOKEN);
+  secret = keyring_lookup (fixture, sy_connection_get_id (added), SY_SECRET_KIND_CLIENT_SECRET);
+  g_assert_nonnull (access);
+  g_assert_nonnull (refresh);
+  g_assert_cmpstr (secret, ==, sy_sandbox_process_get_link_client_secret (fixture->sandbox));
+  {
+    const char *needles[] = { access, refresh, secret };
+
+    for (guint i = 0; i < G_N_ELEMENTS (needles); i++)
+      {
+        leaked = sy_test_files_containing (fixture->config_dir, needles[i]);
+        g_assert_cmpuint (leaked->len, ==, 0);
+        g_clear_pointer (&leaked, g_ptr_array_unref);
+        leaked = sy_test_files_containing (fixture->state_dir, needles[i]);
+        g_assert_cmpuint (leaked->len, ==, 0);
+        g_clear_pointer (&leaked, g_ptr_array_unref);
+      }
+  }
+
+  page = get_page (fixture);
+  sy_connection_page_set_entity (page, "wms/sales-orders");
+  SY_GUI_WAIT_FOR (page_has_records (page));
+  g_assert_cmpint (sy_connection_get_status (added), ==, SY_CONNECTION_STATUS_ACTIVE);
+}
+
+/* (2) Denied in the browser: said in the dialog, nothing stored, what was
+ * typed kept for another try. */
+static void
+test_link_deny (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(SyAddConnectionDialog) dialog = start_link_dialog (fixture, "Denied");
+  g_autofree char *url = g_strdup (sy_add_connection_dialog_get_authorize_url (dialog));
+  g_autofree char *json = NULL;
+  g_autofree char *shot = NULL;
+  const char *error_text;
+
+  answer_in_browser (fixture, url, "deny");
+  SY_GUI_WAIT_FOR (dialog_ended (dialog));
+  g_assert_cmpint (sy_add_connection_dialog_get_state (dialog), ==, SY_ADD_CONNECTION_STATE_FAILED);
+  error_text = sy_add_connection_dialog_get_error (dialog);
+  g_assert_nonnull (error_text);
+  g_assert_nonnull (strstr (error_text, "denied"));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+  g_assert_cmpstr (gtk_editable_get_text (sy_add_connection_dialog_get_name_entry (dialog)), ==, "Denied");
+  g_assert_cmpstr (gtk_editable_get_text (sy_add_connection_dialog_get_client_secret_entry (dialog)), ==,
+                   sy_sandbox_process_get_link_client_secret (fixture->sandbox));
+  g_assert_true (gtk_widget_get_sensitive (sy_add_connection_dialog_get_add_button (dialog)));
+  shot = sy_gui_test_screenshot (GTK_WIDGET (dialog), "add-connection-link-denied");
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (sy_application_get_connection_store (fixture->app))), ==, 0);
+  json = read_connections_json (fixture);
+  g_assert_null (strstr (json, "Denied"));
+
+  /* Cancelling a sign-in also keeps nothing, and the dialog stays. */
+  g_assert_true (gtk_widget_activate (sy_add_connection_dialog_get_add_button (dialog)));
+  SY_GUI_WAIT_FOR (sy_add_connection_dialog_get_authorize_url (dialog) != NULL);
+  gtk_widget_activate (GTK_WIDGET (sy_gui_test_get_child (dialog, SY_TYPE_ADD_CONNECTION_DIALOG, "cancel_sign_in_button")));
+  SY_GUI_WAIT_FOR (dialog_ended (dialog));
+  g_assert_cmpint (sy_add_connection_dialog_get_state (dialog), ==, SY_ADD_CONNECTION_STATE_FAILED);
+  g_assert_nonnull (strstr (sy_add_connection_dialog_get_error (dialog), "cancelled"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (sy_application_get_connection_store (fixture->app))), ==, 0);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+  gtk_window_close (GTK_WINDOW (dialog));
+}
+
+/* (3) Refreshing refused: the connection needs reconnecting, says so with
+ * the action that fixes it, and Reconnect keeps its id. */
+static void
+test_reconnect (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(SyAddConnectionDialog) dialog = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *shot = NULL;
+  SyConnection *connection;
+  SyConnectionPage *page;
+  GtkWidget *reconnect_button;
+
+  connection = add_linked (fixture, "Expiring", FALSE);
+  id = g_strdup (sy_connection_get_id (connection));
+  page = get_page (fixture);
+  sy_connection_page_set_entity (page, "wms/sales-orders");
+  SY_GUI_WAIT_FOR (page_has_records (page));
+
+  reconnect_button = GTK_WIDGET (sy_gui_test_get_child (page, SY_TYPE_CONNECTION_PAGE, "reconnect_button"));
+  g_assert_false (gtk_widget_get_visible (reconnect_button));
+
+  sandbox_post (fixture, "/__sandbox/link/revoke-refresh-tokens");
+  sandbox_post (fixture, "/__sandbox/link/expire-access-tokens");
+  sy_connection_page_test (page);
+  SY_GUI_WAIT_FOR (sy_connection_get_status (connection) == SY_CONNECTION_STATUS_NEEDS_REAUTH);
+  g_assert_cmpstr (sy_connection_status_describe (SY_CONNECTION_STATUS_NEEDS_REAUTH), ==, "Needs reconnecting");
+  {
+    g_autofree char *message = sy_connection_describe_status_message (connection);
+    AdwActionRow *status_row = sy_gui_test_get_child (page, SY_TYPE_CONNECTION_PAGE, "status_row");
+
+    g_assert_nonnull (strstr (message, "“Expiring” needs reconnecting"));
+    g_assert_nonnull (strstr (adw_action_row_get_subtitle (status_row), "Needs reconnecting"));
+  }
+  SY_GUI_WAIT_FOR (gtk_widget_get_visible (reconnect_button));
+  g_assert_true (gtk_widget_is_sensitive (reconnect_button));
+  sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 3);
+  shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "connection-needs-reconnecting");
+
+  /* Reconnect from the page's button: the sign-in starts by itself with the
+   * client secret from the keyring. */
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (reconnect_button)), ==, "win.reconnect-connection");
+  {
+    g_auto(GStrv) actions = gtk_application_get_actions_for_accel (GTK_APPLICATION (fixture->app), "<Shift><Control>u");
+    g_assert_true (g_strv_contains ((const char * const *) actions, "win.reconnect-connection"));
+  }
+  dialog = g_object_ref (sy_window_open_reconnect_dialog (fixture->window));
+  g_assert_nonnull (dialog);
+  sy_add_connection_dialog_set_open_browser (dialog, FALSE);
+  SY_GUI_WAIT_FOR (sy_add_connection_dialog_get_authorize_url (dialog) != NULL);
+  url = g_strdup (sy_add_connection_dialog_get_authorize_url (dialog));
+  answer_in_browser (fixture, url, "allow");
+  SY_GUI_WAIT_FOR (dialog_ended (dialog));
+  g_assert_cmpstr (sy_add_connection_dialog_get_error (dialog), ==, NULL);
+
+  /* The same connection, the same id, one entry, and it works again. */
+  g_assert_true (sy_connection_store_find_by_id (sy_application_get_connection_store (fixture->app), id) == connection);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (sy_application_get_connection_store (fixture->app))), ==, 1);
+  json = read_connections_json (fixture);
+  g_assert_nonnull (strstr (json, id));
+  SY_GUI_WAIT_FOR (sy_connection_get_status (connection) == SY_CONNECTION_STATUS_ACTIVE);
+  SY_GUI_WAIT_FOR (!gtk_widget_get_visible (reconnect_button));
+  SY_GUI_WAIT_FOR (page_has_records (page));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  sy_gui_test_init (&argc, &argv);
+
+  g_test_add ("/gui/link/allow", Fixture, NULL, fixture_set_up, test_link_allow, fixture_tear_down);
+  g_test_add ("/gui/link/deny", Fixture, NULL, fixture_set_up, test_link_deny, fixture_tear_down);
+  g_test_add ("/gui/link/reconnect", Fixture, NULL, fixture_set_up, test_reconnect, fixture_tear_down);
+
+  return g_test_run ();
+}
