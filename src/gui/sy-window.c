@@ -262,6 +262,21 @@ row_certificate_loaded_cb (GObject      *source,
     sy_connection_row_set_certificate (row, certificate);
 }
 
+static void
+row_keeper_obtained_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(SyConnectionRow) row = user_data;
+  g_autoptr(SyTokenKeeper) keeper = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* No keeper (no keyring, no tokens): the status already says so. */
+  keeper = sy_token_keeper_obtain_finish (result, &error);
+  if (keeper != NULL)
+    sy_connection_row_set_token_keeper (row, keeper);
+}
+
 static GtkWidget *
 create_row (gpointer item,
             gpointer user_data)
@@ -274,6 +289,9 @@ create_row (gpointer item,
   if (state != NULL)
     sy_state_store_load_certificate_async (state, sy_connection_get_id (connection), self->cancellable,
                                            row_certificate_loaded_cb, g_object_ref (row));
+  if (sy_connection_uses_link (connection) && get_secrets (self) != NULL)
+    sy_token_keeper_obtain_async (get_secrets (self), connection, self->cancellable,
+                                  row_keeper_obtained_cb, g_object_ref (row));
   return row;
 }
 
@@ -313,6 +331,20 @@ shown_certificate_changed_cb (SyWindow *self)
   row = find_row (self, connection);
   if (row != NULL)
     sy_connection_row_set_certificate (row, certificate);
+}
+
+/* The platform's sync status is asked for by the page of the shown
+ * connection; the sidebar warns with it. */
+static void
+shown_sync_status_changed_cb (SyWindow *self)
+{
+  SyConnection *connection = sy_connection_page_get_connection (self->connection_page);
+  SyConnectionRow *row = connection ? find_row (self, connection) : NULL;
+  const char *sync_status = sy_connection_page_get_sync_status (self->connection_page);
+
+  /* Cleared while another connection loads: keep what the row knew. */
+  if (row != NULL && sync_status != NULL)
+    sy_connection_row_set_sync_status (row, sync_status);
 }
 
 static void
@@ -900,6 +932,8 @@ sy_window_init (SyWindow *self)
 
   g_signal_connect_object (sy_connection_page_get_certificate_page (self->connection_page), "notify::certificate",
                            G_CALLBACK (shown_certificate_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->connection_page, "notify::sync-status",
+                           G_CALLBACK (shown_sync_status_changed_cb), self, G_CONNECT_SWAPPED);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove-connection", FALSE);
 }

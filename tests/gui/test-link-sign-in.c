@@ -5,7 +5,7 @@
 
 #include "sy-add-connection-dialog-private.h"
 #include "sy-connection-page-private.h"
-#include "sy-connection-row.h"
+#include "sy-connection-row-private.h"
 #include "sy-gui-test-util.h"
 #include "sy-record-browser-private.h"
 #include "sy-test-support.h"
@@ -290,6 +290,38 @@ test_link_allow (Fixture       *fixture,
   sy_connection_page_set_entity (page, "wms/sales-orders");
   SY_GUI_WAIT_FOR (page_has_records (page));
   g_assert_cmpint (sy_connection_get_status (added), ==, SY_CONNECTION_STATUS_ACTIVE);
+
+  /* Health: the sign-in's expiry (the sandbox's 30 days), the platform's
+   * sync status, the last request that worked; no certificate, no row. */
+  {
+    AdwActionRow *token_row = sy_gui_test_get_child (page, SY_TYPE_CONNECTION_PAGE, "token_expiry_row");
+    AdwActionRow *sync_row = sy_gui_test_get_child (page, SY_TYPE_CONNECTION_PAGE, "sync_status_row");
+    AdwActionRow *success_row = sy_gui_test_get_child (page, SY_TYPE_CONNECTION_PAGE, "last_success_row");
+    GtkWidget *certificate_row = sy_gui_test_get_child (page, SY_TYPE_CONNECTION_PAGE, "certificate_expiry_row");
+    GtkListBox *list = sy_gui_test_get_child (fixture->window, SY_TYPE_WINDOW, "connection_list");
+    SyConnectionRow *row = SY_CONNECTION_ROW (gtk_list_box_get_row_at_index (list, 0));
+    g_autofree char *shot = NULL;
+
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (token_row)));
+    SY_GUI_WAIT_FOR (strstr (adw_action_row_get_subtitle (token_row), "in 30 days") != NULL ||
+                     strstr (adw_action_row_get_subtitle (token_row), "in 29 days") != NULL);
+    SY_GUI_WAIT_FOR (sy_connection_page_get_sync_status (page) != NULL);
+    g_assert_cmpstr (adw_action_row_get_subtitle (sync_row), ==,
+                     sy_connection_page_describe_sync_status (sy_connection_page_get_sync_status (page)));
+    g_assert_cmpstr (adw_action_row_get_subtitle (sync_row), !=, "Not reported");
+    g_assert_cmpstr (adw_action_row_get_subtitle (success_row), !=, "Never in this session");
+    g_assert_nonnull (strstr (adw_action_row_get_subtitle (success_row), "just now"));
+    g_assert_false (gtk_widget_get_visible (certificate_row));
+    g_assert_cmpstr (sy_connection_page_describe_sync_status ("fail"), ==, "Sync failed");
+
+    /* The sidebar says the worst: nothing now, a failing platform sync
+     * when the platform reports one. */
+    g_assert_null (sy_connection_row_get_warning (row));
+    sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 3);
+    shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "connection-health");
+    sy_connection_row_set_sync_status (row, "fail");
+    g_assert_cmpstr (sy_connection_row_get_warning (row), ==, "Platform sync failed");
+  }
 }
 
 /* (2) Denied in the browser: said in the dialog, nothing stored, what was
