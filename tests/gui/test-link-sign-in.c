@@ -7,7 +7,10 @@
 #include "sy-connection-page-private.h"
 #include "sy-connection-row-private.h"
 #include "sy-gui-test-util.h"
+#include "sy-demo.h"
+#include "sy-mapping-editor-private.h"
 #include "sy-record-browser-private.h"
+#include "sy-sync-window-private.h"
 #include "sy-test-support.h"
 #include "sy-token-keeper.h"
 #include "sy-window-private.h"
@@ -32,7 +35,7 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  fixture->sandbox = sy_test_start_sandbox (NULL);
+  fixture->sandbox = sy_test_start_sandbox (data);
   g_assert_nonnull (sy_sandbox_process_get_link_client_id (fixture->sandbox));
   fixture->config_dir = sy_test_make_tmpdir ("switchyard-gui-config");
   fixture->state_dir = sy_test_make_tmpdir ("switchyard-gui-state");
@@ -106,11 +109,13 @@ http_request (Fixture     *fixture,
 
 /* The person answers in the browser: allow or deny. */
 static void
-answer_in_browser (Fixture    *fixture,
-                   const char *authorize_url,
-                   const char *decision)
+answer_in_browser_for (Fixture    *fixture,
+                       const char *authorize_url,
+                       const char *decision,
+                       const char *platform)
 {
-  g_autofree char *url = g_strdup_printf ("%s&auto=%s", authorize_url, decision);
+  g_autofree char *url = g_strdup_printf ("%s&auto=%s%s%s", authorize_url, decision,
+                                          platform ? "&platform=" : "", platform ? platform : "");
   g_autofree char *location = NULL;
 
   g_assert_true (g_str_has_prefix (authorize_url, sy_sandbox_process_get_url (fixture->sandbox)));
@@ -118,6 +123,14 @@ answer_in_browser (Fixture    *fixture,
   g_assert_nonnull (location);
   g_assert_true (g_str_has_prefix (location, "http://127.0.0.1:"));
   g_assert_cmpuint (http_request (fixture, "GET", location, NULL), ==, 200);
+}
+
+static void
+answer_in_browser (Fixture    *fixture,
+                   const char *authorize_url,
+                   const char *decision)
+{
+  answer_in_browser_for (fixture, authorize_url, decision, NULL);
 }
 
 static void
@@ -216,9 +229,10 @@ dialog_ended (SyAddConnectionDialog *dialog)
 
 /* Adds "name" through the dialog's Link way. */
 static SyConnection *
-add_linked (Fixture    *fixture,
-            const char *name,
-            gboolean    screenshot)
+add_linked_for (Fixture    *fixture,
+                const char *name,
+                const char *platform,
+                gboolean    screenshot)
 {
   g_autoptr(SyAddConnectionDialog) dialog = start_link_dialog (fixture, name);
   g_autofree char *url = g_strdup (sy_add_connection_dialog_get_authorize_url (dialog));
@@ -232,13 +246,21 @@ add_linked (Fixture    *fixture,
       sy_gui_test_assert_buttons_labelled (GTK_WIDGET (dialog));
     }
 
-  answer_in_browser (fixture, url, "allow");
+  answer_in_browser_for (fixture, url, "allow", platform);
   SY_GUI_WAIT_FOR (dialog_ended (dialog));
   g_assert_cmpstr (sy_add_connection_dialog_get_error (dialog), ==, NULL);
   g_assert_cmpint (sy_add_connection_dialog_get_state (dialog), ==, SY_ADD_CONNECTION_STATE_ADDED);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dialog)));
 
   return sy_connection_store_find_by_name (sy_application_get_connection_store (fixture->app), name);
+}
+
+static SyConnection *
+add_linked (Fixture    *fixture,
+            const char *name,
+            gboolean    screenshot)
+{
+  return add_linked_for (fixture, name, NULL, screenshot);
 }
 
 /* (1) The whole flow: allowed in the browser, the connection is kept with
@@ -432,6 +454,129 @@ test_reconnect (Fixture       *fixture,
   SY_GUI_WAIT_FOR (page_has_records (page));
 }
 
+static JsonObject *
+sandbox_get_json (Fixture    *fixture,
+                  const char *path)
+{
+  g_autofree char *url = g_strconcat (sy_sandbox_process_get_url (fixture->sandbox), path, NULL);
+  g_autoptr(SoupMessage) message = soup_message_new ("GET", url);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  /* The inspection endpoints answer at once, without the app's help. */
+  body = soup_session_send_and_read (fixture->session, message, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), &error));
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static gint64
+sandbox_count (Fixture    *fixture,
+               const char *entity)
+{
+  g_autoptr(JsonObject) stats = sandbox_get_json (fixture, "/__sandbox/stats");
+  JsonObject *entities = json_object_get_object_member (stats, "entities");
+
+  return json_object_get_int_member (json_object_get_object_member (entities, entity), "count");
+}
+
+/* (4) A sync that meets an expired sign-in pauses with the reason and a
+ * Reconnect button; after Reconnect the same run goes on, and the target
+ * ends with every record once. */
+static void
+test_sync_paused (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *mapping_path = NULL;
+  g_autoptr(GFile) mapping_file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) duplicates = NULL;
+  SySyncWindow *window;
+  SySyncOptions options;
+  SySyncProgress *progress;
+  GtkLabel *status_label;
+  GtkWidget *reconnect_button;
+  gint64 run_id;
+  guint reconnects = 0;
+  gboolean shot_taken = FALSE;
+
+  g_assert_nonnull (add_linked_for (fixture, SY_DEMO_MINTSOFT_NAME, "wms", FALSE));
+  g_assert_nonnull (add_linked_for (fixture, SY_DEMO_NETSUITE_NAME, "erp", FALSE));
+  g_assert_true (sy_mapping_editor_install_demo_mapping_for (fixture->app, &error));
+  g_assert_no_error (error);
+
+  mapping_path = g_build_filename (sy_application_get_config_dir (fixture->app), "mappings",
+                                   "mintsoft-to-netsuite.json", NULL);
+  mapping_file = g_file_new_for_path (mapping_path);
+  window = sy_sync_window_present (fixture->app, mapping_file);
+  SY_GUI_WAIT_FOR (sy_sync_window_get_mapping (window) != NULL && !sy_sync_window_get_history_loading (window));
+  sy_sync_window_get_options (window, &options);
+  options.batch_size = 10;
+  options.concurrency = 2;
+  sy_sync_window_set_options (window, &options);
+  status_label = sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "status_label");
+  reconnect_button = sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "reconnect_button");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.start", NULL));
+  SY_GUI_WAIT_FOR (sy_sync_window_get_job (window) != NULL &&
+                   sy_sync_progress_get_written (sy_sync_job_get_progress (sy_sync_window_get_job (window))) >= 20);
+  run_id = sy_sync_job_get_run_id (sy_sync_window_get_job (window));
+
+  /* Every sign-in runs out at once, and none can be refreshed. */
+  sandbox_post (fixture, "/__sandbox/link/revoke-refresh-tokens");
+  sandbox_post (fixture, "/__sandbox/link/expire-access-tokens");
+
+  /* Each connection in turn stops the run; each Reconnect resumes it. */
+  while (TRUE)
+    {
+      g_autoptr(SyAddConnectionDialog) dialog = NULL;
+      const char *text;
+      const char *platform;
+
+      SY_GUI_WAIT_FOR (!sy_sync_window_get_busy (window));
+      progress = sy_sync_job_get_progress (sy_sync_window_get_job (window));
+      g_assert_cmpint (sy_sync_job_get_run_id (sy_sync_window_get_job (window)), ==, run_id);
+      if (sy_sync_progress_get_state (progress) == SY_SYNC_JOB_STATE_FINISHED)
+        break;
+
+      text = gtk_label_get_text (status_label);
+      g_test_message ("Run stopped: %s", text);
+      g_assert_true (g_str_has_prefix (text, "Paused: “"));
+      g_assert_nonnull (strstr (text, "” needs reconnecting"));
+      g_assert_true (gtk_widget_get_visible (reconnect_button));
+      g_assert_cmpuint (++reconnects, <=, 2);
+      if (!shot_taken)
+        {
+          g_autofree char *shot = NULL;
+
+          sy_gui_test_wait_frames (GTK_WIDGET (window), 3);
+          shot = sy_gui_test_screenshot (GTK_WIDGET (window), "sync-paused-needs-reconnecting");
+          shot_taken = TRUE;
+        }
+
+      platform = strstr (text, SY_DEMO_NETSUITE_NAME) != NULL ? "erp" : "wms";
+      dialog = g_object_ref (sy_sync_window_open_reconnect_dialog (window));
+      sy_add_connection_dialog_set_open_browser (dialog, FALSE);
+      SY_GUI_WAIT_FOR (sy_add_connection_dialog_get_authorize_url (dialog) != NULL);
+      answer_in_browser_for (fixture, sy_add_connection_dialog_get_authorize_url (dialog), "allow", platform);
+      SY_GUI_WAIT_FOR (dialog_ended (dialog));
+      g_assert_cmpstr (sy_add_connection_dialog_get_error (dialog), ==, NULL);
+      /* The run goes on by itself. */
+      SY_GUI_WAIT_FOR (sy_sync_window_get_busy (window) || !gtk_widget_get_visible (reconnect_button));
+    }
+
+  g_assert_cmpuint (reconnects, >=, 1);
+  g_assert_false (gtk_widget_get_visible (reconnect_button));
+  /* On the sandbox: every order once, none twice. */
+  duplicates = sandbox_get_json (fixture, "/__sandbox/duplicates?entity=erp/sales-orders&field=code");
+  g_assert_cmpint (json_object_get_int_member (duplicates, "duplicates"), ==, 0);
+  g_assert_cmpint (sandbox_count (fixture, "erp/sales-orders") + (gint64) sy_sync_progress_get_failed (progress), ==,
+                   sandbox_count (fixture, "wms/sales-orders"));
+  g_assert_cmpint (sandbox_count (fixture, "erp/sales-orders"), >, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -441,6 +586,11 @@ main (int   argc,
   g_test_add ("/gui/link/allow", Fixture, NULL, fixture_set_up, test_link_allow, fixture_tear_down);
   g_test_add ("/gui/link/deny", Fixture, NULL, fixture_set_up, test_link_deny, fixture_tear_down);
   g_test_add ("/gui/link/reconnect", Fixture, NULL, fixture_set_up, test_reconnect, fixture_tear_down);
+  {
+    static const char *slow[] = { "--records", "150", "--latency-ms", "10", NULL };
+
+    g_test_add ("/gui/link/sync-paused", Fixture, slow, fixture_set_up, test_sync_paused, fixture_tear_down);
+  }
 
   return g_test_run ();
 }
