@@ -19,7 +19,8 @@ const char            *sy_window_get_banner_text             (SyWindow      *sel
 /* Opens the Add Connection dialog (win.add-connection) and returns it. */
 SyAddConnectionDialog *sy_window_open_add_connection_dialog  (SyWindow      *self);
 /* Opens the Update Token dialog for the selected connection
- * (win.update-token) and returns it, or NULL when none is selected. */
+ * (win.update-token; Reconnect for one signed in with Link) and returns
+ * it, or NULL when none is selected. */
 SyAddConnectionDialog *sy_window_open_update_token_dialog    (SyWindow      *self);
 /* Opens the Reconnect dialog for the selected connection
  * (win.reconnect-connection; the Update Token dialog for a pasted token)

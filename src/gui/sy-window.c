@@ -478,6 +478,10 @@ sy_window_open_update_token_dialog (SyWindow *self)
   connection = sy_connection_page_get_connection (self->connection_page);
   if (connection == NULL)
     return NULL;
+  /* A Link connection has no token to paste: its tokens come from signing
+   * in again. */
+  if (sy_connection_uses_link (connection))
+    return sy_window_open_reconnect_dialog (self);
 
   dialog = sy_add_connection_dialog_new_for_connection (GTK_WINDOW (self), self->connections,
                                                         get_secrets (self), connection);

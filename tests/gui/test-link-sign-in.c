@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <libsoup/soup.h>
+#include <locale.h>
 
 #include "sy-add-connection-dialog-private.h"
 #include "sy-connection-page-private.h"
@@ -577,11 +579,112 @@ test_sync_paused (Fixture       *fixture,
   g_assert_cmpint (sandbox_count (fixture, "erp/sales-orders"), >, 0);
 }
 
+static int
+minimum_width (GtkWidget *widget)
+{
+  int minimum = 0;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+  return minimum;
+}
+
+/* Names the innermost widgets that ask for more than limit. */
+static guint
+report_too_wide (GtkWidget *widget,
+                 int        limit)
+{
+  guint n_wider_children = 0;
+
+  if (!gtk_widget_get_visible (widget) || minimum_width (widget) <= limit)
+    return 0;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n_wider_children += report_too_wide (child, limit);
+  if (n_wider_children == 0)
+    g_test_message ("Too wide for %d px: %s %s, minimum width %d", limit, G_OBJECT_TYPE_NAME (widget),
+                    GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) ? gtk_button_get_label (GTK_BUTTON (widget)) : "",
+                    minimum_width (widget));
+  return 1;
+}
+
+/* A screen at a normal and a phone's width, light and dark, saved as
+ * NAME-<wide|narrow>-<light|dark>[-LANG].png; at 360 px nothing may ask
+ * for more room than the phone has. */
+static void
+shoot_four (GtkWindow  *window,
+            const char *name)
+{
+  const char *language = g_getenv ("LANGUAGE");
+  int widths[] = { 1000, 360 };
+
+  for (guint w = 0; w < G_N_ELEMENTS (widths); w++)
+    for (int dark = 0; dark <= 1; dark++)
+      {
+        g_autofree char *shot_name = g_strdup_printf ("%s-%s-%s%s%s", name, w == 0 ? "wide" : "narrow",
+                                                      dark ? "dark" : "light",
+                                                      language ? "-" : "", language ? language : "");
+        g_autofree char *shot = NULL;
+        int minimum = 0;
+
+        adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                            dark ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
+        gtk_window_set_default_size (window, widths[w], 720);
+        sy_gui_test_wait_frames (GTK_WIDGET (window), 10);
+        shot = sy_gui_test_screenshot (GTK_WIDGET (window), shot_name);
+        gtk_widget_measure (gtk_window_get_child (window), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+        g_test_message ("%s: minimum width %d", shot_name, minimum);
+        if (minimum > 360)
+          report_too_wide (gtk_window_get_child (window), 360);
+        g_assert_cmpint (minimum, <=, 360);
+      }
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+}
+
+/* (5) The new screens, in any language: the Link way of Add Connection
+ * waiting for the browser, a connection's health, and one that needs
+ * reconnecting. */
+static void
+test_screens (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(SyAddConnectionDialog) dialog = start_link_dialog (fixture, "Warehouse");
+  g_autofree char *url = g_strdup (sy_add_connection_dialog_get_authorize_url (dialog));
+  SyConnectionPage *page = get_page (fixture);
+  SyConnection *connection;
+
+  shoot_four (GTK_WINDOW (dialog), "link-add-connection-waiting");
+  answer_in_browser (fixture, url, "allow");
+  SY_GUI_WAIT_FOR (dialog_ended (dialog));
+  g_assert_cmpint (sy_add_connection_dialog_get_state (dialog), ==, SY_ADD_CONNECTION_STATE_ADDED);
+  connection = sy_window_get_selected_connection (fixture->window);
+
+  sy_connection_page_set_entity (page, "wms/sales-orders");
+  SY_GUI_WAIT_FOR (page_has_records (page));
+  SY_GUI_WAIT_FOR (sy_connection_page_get_sync_status (page) != NULL);
+  shoot_four (GTK_WINDOW (fixture->window), "link-connection-health");
+
+  sandbox_post (fixture, "/__sandbox/link/revoke-refresh-tokens");
+  sandbox_post (fixture, "/__sandbox/link/expire-access-tokens");
+  sy_connection_page_reload (page);
+  SY_GUI_WAIT_FOR (sy_connection_get_status (connection) == SY_CONNECTION_STATUS_NEEDS_REAUTH);
+  shoot_four (GTK_WINDOW (fixture->window), "link-connection-needs-reconnecting");
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  /* LANGUAGE=de shows the screens in German, as the translation test does. */
+  if (g_getenv ("LANGUAGE") != NULL && g_getenv ("SWITCHYARD_LOCALEDIR") != NULL)
+    g_setenv ("LC_ALL", "C.UTF-8", TRUE);
   sy_gui_test_init (&argc, &argv);
+  if (g_getenv ("LANGUAGE") != NULL && g_getenv ("SWITCHYARD_LOCALEDIR") != NULL)
+    {
+      setlocale (LC_ALL, "");
+      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("SWITCHYARD_LOCALEDIR"));
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      textdomain (GETTEXT_PACKAGE);
+    }
 
   g_test_add ("/gui/link/allow", Fixture, NULL, fixture_set_up, test_link_allow, fixture_tear_down);
   g_test_add ("/gui/link/deny", Fixture, NULL, fixture_set_up, test_link_deny, fixture_tear_down);
@@ -591,6 +694,7 @@ main (int   argc,
 
     g_test_add ("/gui/link/sync-paused", Fixture, slow, fixture_set_up, test_sync_paused, fixture_tear_down);
   }
+  g_test_add ("/gui/link/screens", Fixture, NULL, fixture_set_up, test_screens, fixture_tear_down);
 
   return g_test_run ();
 }
