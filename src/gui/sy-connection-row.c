@@ -59,8 +59,7 @@ sy_connection_describe_status_message (SyConnection *connection)
    * connection is mended by signing in again. */
   if (sy_connection_get_status (connection) == SY_CONNECTION_STATUS_NEEDS_REAUTH &&
       sy_connection_uses_link (connection))
-    return g_strdup_printf (_("“%s” needs reconnecting: its sign-in has expired or was withdrawn. Reconnect to sign in again."),
-                            sy_connection_get_name (connection));
+    return g_strdup (_("Its sign-in has expired or was withdrawn. Reconnect to sign in again."));
   return g_strdup (message);
 }
 

@@ -422,7 +422,7 @@ test_reconnect (Fixture       *fixture,
     g_autofree char *message = sy_connection_describe_status_message (connection);
     AdwActionRow *status_row = sy_gui_test_get_child (page, SY_TYPE_CONNECTION_PAGE, "status_row");
 
-    g_assert_nonnull (strstr (message, "“Expiring” needs reconnecting"));
+    g_assert_nonnull (strstr (message, "Reconnect to sign in again"));
     g_assert_nonnull (strstr (adw_action_row_get_subtitle (status_row), "Needs reconnecting"));
   }
   SY_GUI_WAIT_FOR (gtk_widget_get_visible (reconnect_button));
