@@ -165,7 +165,8 @@ main (int   argc,
   g_option_context_set_summary (context,
                                 _("A local server that speaks the unified API, with seeded "
                                   "warehouse (wms) and ERP (erp) data. The first line printed "
-                                  "is JSON with its URL and the two connections' tokens."));
+                                  "is JSON with its URL, the two connections' tokens and the Link "
+                                  "integration app's client id and secret."));
   g_option_context_set_description (context,
                                     _("Inspection, from loopback only and without a token:\n"
                                       "  GET /__sandbox/stats  requests by status and method, drops, writes, record counts\n"

@@ -1107,9 +1107,19 @@ wipe_credentials (SoupServerMessage *msg,
     }
   json_object_remove_member (request, "credentials");
 
+  /* The flattened copy, then the chunks it was copied from. */
   flat = soup_message_body_flatten (body);
   if (flat != NULL && g_bytes_get_size (flat) > 0)
     memset ((gpointer) g_bytes_get_data (flat, NULL), 0, g_bytes_get_size (flat));
+  for (goffset offset = 0;;)
+    {
+      g_autoptr(GBytes) chunk = soup_message_body_get_chunk (body, offset);
+
+      if (chunk == NULL || g_bytes_get_size (chunk) == 0)
+        break;
+      memset ((gpointer) g_bytes_get_data (chunk, NULL), 0, g_bytes_get_size (chunk));
+      offset += g_bytes_get_size (chunk);
+    }
   soup_message_body_truncate (body);
 }
 
