@@ -456,6 +456,9 @@ test_reconnect (Fixture       *fixture,
   SY_GUI_WAIT_FOR (page_has_records (page));
 }
 
+static void shoot_four (GtkWindow  *window,
+                        const char *name);
+
 static JsonObject *
 sandbox_get_json (Fixture    *fixture,
                   const char *path)
@@ -551,10 +554,7 @@ test_sync_paused (Fixture       *fixture,
       g_assert_cmpuint (++reconnects, <=, 2);
       if (!shot_taken)
         {
-          g_autofree char *shot = NULL;
-
-          sy_gui_test_wait_frames (GTK_WIDGET (window), 3);
-          shot = sy_gui_test_screenshot (GTK_WIDGET (window), "sync-paused-needs-reconnecting");
+          shoot_four (GTK_WINDOW (window), "link-sync-paused-needs-reconnecting");
           shot_taken = TRUE;
         }
 
