@@ -7,6 +7,7 @@
 #include "sy-connection-check.h"
 #include "sy-connection-services.h"
 #include "sy-error.h"
+#include "sy-link-sign-in.h"
 #include "sy-sync-settings.h"
 
 struct _SyAddConnectionDialog
@@ -31,6 +32,27 @@ struct _SyAddConnectionDialog
   char                 *ca_file;
   GtkFileChooserNative *ca_chooser;
 
+  /* Link: the sign-in under way (its own cancellable, so that cancelling
+   * it keeps the dialog open) and whether to open the browser. */
+  gboolean              link_mode;
+  gboolean              reconnecting;
+  gboolean              open_browser;
+  SyLinkSignIn         *sign_in;
+  GCancellable         *sign_in_cancellable;
+  char                 *authorize_url;
+
+  AdwPreferencesGroup  *mode_group;
+  AdwPreferencesGroup  *fields_group;
+  GtkToggleButton      *token_mode_button;
+  GtkToggleButton      *link_mode_button;
+  AdwEntryRow          *client_id_row;
+  AdwPasswordEntryRow  *client_secret_row;
+  AdwPreferencesGroup  *sign_in_group;
+  GtkSpinner           *sign_in_spinner;
+  GtkLabel             *sign_in_label;
+  GtkLabel             *sign_in_url_label;
+  GtkWidget            *copy_url_button;
+  GtkWidget            *cancel_sign_in_button;
   AdwEntryRow          *name_row;
   AdwEntryRow          *url_row;
   AdwComboRow          *platform_row;
@@ -95,6 +117,8 @@ set_state (SyAddConnectionDialog *self,
   busy = state == SY_ADD_CONNECTION_STATE_TESTING || state == SY_ADD_CONNECTION_STATE_ADDING;
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
   gtk_spinner_set_spinning (self->spinner, busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->sign_in_group), state == SY_ADD_CONNECTION_STATE_SIGNING_IN);
+  gtk_spinner_set_spinning (self->sign_in_spinner, state == SY_ADD_CONNECTION_STATE_SIGNING_IN);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
@@ -196,10 +220,13 @@ update_sensitivity (SyAddConnectionDialog *self)
   g_autofree char *url_problem = NULL;
   gboolean busy = self->state == SY_ADD_CONNECTION_STATE_TESTING ||
                   self->state == SY_ADD_CONNECTION_STATE_ADDING ||
-                  self->state == SY_ADD_CONNECTION_STATE_ADDED;
+                  self->state == SY_ADD_CONNECTION_STATE_ADDED ||
+                  self->state == SY_ADD_CONNECTION_STATE_SIGNING_IN;
   gboolean name_ok = name_is_valid (self, &name_problem);
   gboolean url_ok = url_is_valid (self, &url_problem);
-  gboolean token_ok = *get_text (self->token_row) != '\0';
+  gboolean token_ok = self->link_mode
+                      ? *get_text (self->client_id_row) != '\0' && *get_text (self->client_secret_row) != '\0'
+                      : *get_text (self->token_row) != '\0';
   gboolean name_typed = *get_text (self->name_row) != '\0';
   gboolean url_typed = *get_text (self->url_row) != '\0';
 
@@ -224,6 +251,9 @@ update_sensitivity (SyAddConnectionDialog *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->url_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->platform_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->token_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->client_id_row), !busy && !self->reconnecting);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->client_secret_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->mode_group), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->insecure_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->ca_row), !busy);
 }
@@ -274,7 +304,10 @@ fail (SyAddConnectionDialog *self,
         {
         case SY_API_ERROR_UNAUTHORIZED:
         case SY_API_ERROR_FORBIDDEN:
-          mark_row_with_message (self, self->token_row, TRUE);
+          /* A refused sign-in is the person's answer in the browser, not
+           * a field's fault. */
+          if (!self->link_mode)
+            mark_row_with_message (self, self->token_row, TRUE);
           break;
         case SY_API_ERROR_NETWORK:
         case SY_API_ERROR_NOT_FOUND:
@@ -386,6 +419,206 @@ add_connection (SyAddConnectionDialog *self)
                            self->cancellable, connection_added_cb, g_object_ref (self));
 }
 
+/* Link sign-in: the browser asks the person, the platform redirects to
+ * the sign-in's loopback listener, and the grant goes to the keyring with
+ * the connection. Nothing is stored before the grant. */
+
+static void
+linked_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  connection_added_cb (source, result, user_data);
+}
+
+/* A sign-in that has ended is kept until the next one starts or the
+ * dialog goes: dropping it closes its listener, and the page that tells
+ * the browser how it went may not have been sent yet. */
+static void
+fail_sign_in (SyAddConnectionDialog *self,
+              const GError          *error)
+{
+  g_clear_pointer (&self->authorize_url, g_free);
+  gtk_label_set_text (self->sign_in_url_label, "");
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                         _("Sign-in cancelled. Nothing was stored; sign in again when ready."));
+      set_state (self, SY_ADD_CONNECTION_STATE_FAILED);
+      show_error (self, cancelled->message);
+      update_sensitivity (self);
+      return;
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    {
+      set_state (self, SY_ADD_CONNECTION_STATE_FAILED);
+      show_error (self, _("The browser did not come back in time. Nothing was stored; sign in again."));
+      update_sensitivity (self);
+      return;
+    }
+  /* The sign-in's own words say what happened in the browser; the general
+   * ones for a refused token would point at Update Token. */
+  if (g_error_matches (error, SY_API_ERROR, SY_API_ERROR_UNAUTHORIZED))
+    {
+      gtk_label_set_text (self->result_label, "");
+      set_state (self, SY_ADD_CONNECTION_STATE_FAILED);
+      show_error (self, error->message);
+      update_sensitivity (self);
+      return;
+    }
+  fail (self, error);
+}
+
+static void
+sign_in_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(SyAddConnectionDialog) self = user_data;
+  g_autoptr(SyTokenGrant) grant = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyConnection) connection = NULL;
+  SyConnectionAddFlags flags = SY_CONNECTION_ADD_CHECK;
+
+  grant = sy_link_sign_in_wait_finish (SY_LINK_SIGN_IN (source), result, &error);
+  /* The dialog is closing: nothing more to show. */
+  if (g_cancellable_is_cancelled (self->cancellable) || SY_LINK_SIGN_IN (source) != self->sign_in)
+    return;
+  if (grant == NULL)
+    {
+      fail_sign_in (self, error);
+      return;
+    }
+
+  g_clear_pointer (&self->authorize_url, g_free);
+  set_state (self, SY_ADD_CONNECTION_STATE_ADDING);
+  gtk_label_set_text (self->result_label, _("Signed in. Saving the connection…"));
+  update_sensitivity (self);
+
+  connection = describe_connection (self);
+  sy_connection_set_link_client_id (connection, get_text (self->client_id_row));
+  if (self->editing == NULL)
+    sy_connection_set_status (connection, SY_CONNECTION_STATUS_ACTIVE, _("Connected"));
+  else
+    flags |= SY_CONNECTION_ADD_REPLACE;
+
+  sy_connection_add_linked_async (self->connections, self->secrets, connection, grant,
+                                  get_text (self->client_secret_row), flags,
+                                  self->cancellable, linked_cb, g_object_ref (self));
+}
+
+static void
+browser_opened_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(SyAddConnectionDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!gtk_show_uri_full_finish (GTK_WINDOW (source), result, &error) &&
+      !g_cancellable_is_cancelled (self->cancellable) &&
+      self->state == SY_ADD_CONNECTION_STATE_SIGNING_IN)
+    /* The link stays on show: it can be opened by hand. */
+    gtk_label_set_text (self->sign_in_label, _("No browser could be opened. Copy the link into one."));
+}
+
+static void
+start_sign_in (SyAddConnectionDialog *self)
+{
+  g_autofree char *problem = NULL;
+  g_autoptr(SyConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->editing == NULL && !name_is_valid (self, &problem))
+    {
+      error = g_error_new_literal (SY_CONFIG_ERROR, SY_CONFIG_ERROR_INVALID_NAME, problem);
+      fail (self, error);
+      return;
+    }
+
+  connection = describe_connection (self);
+  g_clear_object (&self->sign_in);
+  self->sign_in = sy_link_sign_in_new (connection, get_text (self->client_id_row),
+                                       get_text (self->client_secret_row));
+  if (!sy_link_sign_in_prepare (self->sign_in, &error))
+    {
+      g_clear_object (&self->sign_in);
+      fail (self, error);
+      return;
+    }
+
+  g_free (self->authorize_url);
+  self->authorize_url = g_strdup (sy_link_sign_in_get_authorize_url (self->sign_in));
+  gtk_label_set_text (self->sign_in_url_label, self->authorize_url);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->sign_in_url_label), self->authorize_url);
+  gtk_label_set_text (self->sign_in_label, _("Waiting for the browser…"));
+  gtk_label_set_text (self->result_label, "");
+  show_error (self, NULL);
+  set_state (self, SY_ADD_CONNECTION_STATE_SIGNING_IN);
+  update_sensitivity (self);
+
+  g_clear_object (&self->sign_in_cancellable);
+  self->sign_in_cancellable = g_cancellable_new ();
+  sy_link_sign_in_wait_async (self->sign_in, self->sign_in_cancellable,
+                              sign_in_done_cb, g_object_ref (self));
+
+  /* Inside Flatpak this goes through the OpenURI portal. */
+  if (self->open_browser)
+    gtk_show_uri_full (GTK_WINDOW (self), self->authorize_url, GDK_CURRENT_TIME,
+                       self->cancellable, browser_opened_cb, g_object_ref (self));
+}
+
+static void
+cancel_sign_in_clicked_cb (SyAddConnectionDialog *self)
+{
+  if (self->sign_in_cancellable != NULL)
+    g_cancellable_cancel (self->sign_in_cancellable);
+}
+
+static void
+copy_url_clicked_cb (SyAddConnectionDialog *self)
+{
+  if (self->authorize_url == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->authorize_url);
+  gtk_label_set_text (self->result_label, _("Link copied"));
+}
+
+static void
+apply_mode (SyAddConnectionDialog *self)
+{
+  gboolean link = self->link_mode;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->platform_row), !link);
+  gtk_widget_set_visible (GTK_WIDGET (self->token_row), !link);
+  gtk_widget_set_visible (self->test_button, !link);
+  gtk_widget_set_visible (GTK_WIDGET (self->client_id_row), link);
+  gtk_widget_set_visible (GTK_WIDGET (self->client_secret_row), link);
+  adw_preferences_group_set_description (self->fields_group,
+                                         link ? _("Sign in to the platform in the browser. The tokens it hands over and the client secret are kept in the keyring, never in a file.")
+                                              : _("The token is kept in the keyring, never in a file. Generate one in the integration dashboard."));
+  if (link)
+    gtk_button_set_label (GTK_BUTTON (self->add_button), _("Sign _In…"));
+  else
+    gtk_button_set_label (GTK_BUTTON (self->add_button), self->editing != NULL ? _("_Save") : _("_Add"));
+  gtk_label_set_text (self->result_label, "");
+  if (self->state == SY_ADD_CONNECTION_STATE_FAILED || self->state == SY_ADD_CONNECTION_STATE_TESTED)
+    set_state (self, SY_ADD_CONNECTION_STATE_EDITING);
+  update_sensitivity (self);
+}
+
+static void
+mode_changed_cb (SyAddConnectionDialog *self)
+{
+  gboolean link = gtk_toggle_button_get_active (self->link_mode_button);
+
+  if (link == self->link_mode)
+    return;
+  self->link_mode = link;
+  apply_mode (self);
+}
+
 /* Testing */
 
 static void
@@ -471,6 +704,12 @@ add_clicked_cb (SyAddConnectionDialog *self)
 {
   if (!gtk_widget_get_sensitive (self->add_button))
     return;
+
+  if (self->link_mode)
+    {
+      start_sign_in (self);
+      return;
+    }
 
   if (self->state == SY_ADD_CONNECTION_STATE_TESTED)
     {
@@ -567,6 +806,8 @@ sy_add_connection_dialog_close_request (GtkWindow *window)
   SyAddConnectionDialog *self = SY_ADD_CONNECTION_DIALOG (window);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->sign_in_cancellable != NULL)
+    g_cancellable_cancel (self->sign_in_cancellable);
 
   return GTK_WINDOW_CLASS (sy_add_connection_dialog_parent_class)->close_request (window);
 }
@@ -577,6 +818,9 @@ sy_add_connection_dialog_dispose (GObject *object)
   SyAddConnectionDialog *self = SY_ADD_CONNECTION_DIALOG (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->sign_in_cancellable != NULL)
+    g_cancellable_cancel (self->sign_in_cancellable);
+  g_clear_object (&self->sign_in);
   if (self->ca_chooser != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->ca_chooser, self);
@@ -597,6 +841,8 @@ sy_add_connection_dialog_finalize (GObject *object)
   SyAddConnectionDialog *self = SY_ADD_CONNECTION_DIALOG (object);
 
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->sign_in_cancellable);
+  g_free (self->authorize_url);
   g_free (self->detected_platform);
   g_free (self->error_text);
   g_free (self->ca_file);
@@ -636,7 +882,7 @@ sy_add_connection_dialog_class_init (SyAddConnectionDialogClass *klass)
 
   properties[PROP_STATE] =
     g_param_spec_int ("state", NULL, NULL,
-                      SY_ADD_CONNECTION_STATE_EDITING, SY_ADD_CONNECTION_STATE_ADDED,
+                      SY_ADD_CONNECTION_STATE_EDITING, SY_ADD_CONNECTION_STATE_SIGNING_IN,
                       SY_ADD_CONNECTION_STATE_EDITING,
                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -656,6 +902,18 @@ sy_add_connection_dialog_class_init (SyAddConnectionDialogClass *klass)
                   G_TYPE_NONE, 1, SY_TYPE_CONNECTION);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/switchyard/Switchyard/sy-add-connection-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, mode_group);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, fields_group);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, token_mode_button);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, link_mode_button);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, client_id_row);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, client_secret_row);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, sign_in_group);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, sign_in_spinner);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, sign_in_label);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, sign_in_url_label);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, copy_url_button);
+  gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, cancel_sign_in_button);
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, name_row);
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, url_row);
   gtk_widget_class_bind_template_child (widget_class, SyAddConnectionDialog, platform_row);
@@ -678,6 +936,9 @@ sy_add_connection_dialog_class_init (SyAddConnectionDialogClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, cancel_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, ca_choose_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, ca_clear_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, mode_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, copy_url_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, cancel_sign_in_clicked_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
@@ -688,6 +949,7 @@ sy_add_connection_dialog_init (SyAddConnectionDialog *self)
   g_autoptr(GtkStringList) choices = gtk_string_list_new (NULL);
 
   self->cancellable = g_cancellable_new ();
+  self->open_browser = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
 
   guint n_platforms;
@@ -803,4 +1065,104 @@ GtkWidget *
 sy_add_connection_dialog_get_add_button (SyAddConnectionDialog *self)
 {
   return self->add_button;
+}
+
+/* Reconnect */
+
+static void
+client_secret_found_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(SyAddConnectionDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  char *secret;
+
+  secret = sy_secret_store_lookup_finish (SY_SECRET_STORE (source), result, &error);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      sy_secret_free (secret);
+      return;
+    }
+  if (secret == NULL)
+    {
+      /* Asked for rather than failed: the person may have it at hand. */
+      show_error (self, _("The client secret is not in the keyring. Type it to sign in again."));
+      gtk_widget_grab_focus (GTK_WIDGET (self->client_secret_row));
+      update_sensitivity (self);
+      return;
+    }
+
+  gtk_editable_set_text (GTK_EDITABLE (self->client_secret_row), secret);
+  sy_secret_free (secret);
+  update_sensitivity (self);
+  if (gtk_widget_get_sensitive (self->add_button))
+    start_sign_in (self);
+}
+
+SyAddConnectionDialog *
+sy_add_connection_dialog_new_for_reconnect (GtkWindow         *parent,
+                                            SyConnectionStore *connections,
+                                            SySecretStore     *secrets,
+                                            SyConnection      *connection)
+{
+  SyAddConnectionDialog *self;
+
+  g_return_val_if_fail (SY_IS_CONNECTION (connection), NULL);
+
+  self = sy_add_connection_dialog_new_for_connection (parent, connections, secrets, connection);
+  if (self == NULL || !sy_connection_uses_link (connection))
+    return self;
+
+  self->reconnecting = TRUE;
+  gtk_window_set_title (GTK_WINDOW (self), _("Reconnect"));
+  gtk_widget_set_visible (GTK_WIDGET (self->mode_group), FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (self->client_id_row), sy_connection_get_link_client_id (connection));
+  sy_add_connection_dialog_set_link_mode (self, TRUE);
+
+  sy_secret_store_lookup_async (secrets, sy_connection_get_id (connection), SY_SECRET_KIND_CLIENT_SECRET,
+                                self->cancellable, client_secret_found_cb, g_object_ref (self));
+  return self;
+}
+
+gboolean
+sy_add_connection_dialog_get_link_mode (SyAddConnectionDialog *self)
+{
+  g_return_val_if_fail (SY_IS_ADD_CONNECTION_DIALOG (self), FALSE);
+  return self->link_mode;
+}
+
+void
+sy_add_connection_dialog_set_link_mode (SyAddConnectionDialog *self,
+                                        gboolean               link_mode)
+{
+  g_return_if_fail (SY_IS_ADD_CONNECTION_DIALOG (self));
+  gtk_toggle_button_set_active (link_mode ? self->link_mode_button : self->token_mode_button, TRUE);
+}
+
+GtkEditable *
+sy_add_connection_dialog_get_client_id_entry (SyAddConnectionDialog *self)
+{
+  return GTK_EDITABLE (self->client_id_row);
+}
+
+GtkEditable *
+sy_add_connection_dialog_get_client_secret_entry (SyAddConnectionDialog *self)
+{
+  return GTK_EDITABLE (self->client_secret_row);
+}
+
+const char *
+sy_add_connection_dialog_get_authorize_url (SyAddConnectionDialog *self)
+{
+  g_return_val_if_fail (SY_IS_ADD_CONNECTION_DIALOG (self), NULL);
+  return self->state == SY_ADD_CONNECTION_STATE_SIGNING_IN ? self->authorize_url : NULL;
+}
+
+void
+sy_add_connection_dialog_set_open_browser (SyAddConnectionDialog *self,
+                                           gboolean               open_browser)
+{
+  g_return_if_fail (SY_IS_ADD_CONNECTION_DIALOG (self));
+  self->open_browser = open_browser;
 }

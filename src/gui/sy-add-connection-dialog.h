@@ -16,6 +16,7 @@ typedef enum
   SY_ADD_CONNECTION_STATE_FAILED,   /* the last test or add failed: see the error label */
   SY_ADD_CONNECTION_STATE_ADDING,
   SY_ADD_CONNECTION_STATE_ADDED,
+  SY_ADD_CONNECTION_STATE_SIGNING_IN, /* Link: waiting for the browser's redirect */
 } SyAddConnectionState;
 
 #define SY_TYPE_ADD_CONNECTION_DIALOG (sy_add_connection_dialog_get_type ())
@@ -39,5 +40,15 @@ SyAddConnectionDialog *sy_add_connection_dialog_new_for_connection (GtkWindow   
                                                                     SySecretStore     *secrets,
                                                                     SyConnection      *connection);
 
+/* Reconnect: for a connection signed in with Link, the dialog titled
+ * "Reconnect" signs in again with the connection's client id and the
+ * client secret from the keyring (asked for when the keyring has none),
+ * and starts at once; the connection keeps its id. For a connection with
+ * a pasted token it is the Update Token dialog. Emits
+ * "connection-updated" and closes on success. */
+SyAddConnectionDialog *sy_add_connection_dialog_new_for_reconnect (GtkWindow        *parent,
+                                                                   SyConnectionStore *connections,
+                                                                   SySecretStore     *secrets,
+                                                                   SyConnection      *connection);
 
 G_END_DECLS

@@ -654,6 +654,7 @@ sy_application_startup (GApplication *application)
   const char *back_accels[] = { "<Alt>Left", NULL };
   const char *mappings_accels[] = { "<Control>m", NULL };
   const char *update_token_accels[] = { "<Control>u", NULL };
+  const char *reconnect_accels[] = { "<Shift><Control>u", NULL };
   const char *preferences_accels[] = { "<Control>comma", NULL };
   const char *check_signature_accels[] = { "<Shift><Control>k", NULL };
 
@@ -669,6 +670,7 @@ sy_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.go-back", back_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-mappings", mappings_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.update-token", update_token_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.reconnect-connection", reconnect_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.check-signature", check_signature_accels);
 

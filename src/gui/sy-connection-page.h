@@ -30,6 +30,10 @@ void             sy_connection_page_set_entity         (SyConnectionPage *self,
                                                         const char       *entity);
 /* Looks the token up again and reloads the records. */
 void             sy_connection_page_reload             (SyConnectionPage *self);
+/* The platform's own sync state as it last said ("done", "error"…: the
+ * "sync-status" property), or NULL; and in words. */
+const char      *sy_connection_page_get_sync_status    (SyConnectionPage *self);
+const char      *sy_connection_page_describe_sync_status (const char     *sync_status);
 /* Tests the connection and updates its status. */
 void             sy_connection_page_test               (SyConnectionPage *self);
 

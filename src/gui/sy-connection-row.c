@@ -6,6 +6,7 @@
 #include "sy-certificate-page.h"
 #include "sy-connection-check.h"
 #include "sy-connection-row-private.h"
+#include "sy-token-keeper.h"
 
 struct _SyConnectionRow
 {
@@ -14,6 +15,11 @@ struct _SyConnectionRow
   SyConnection  *connection;
   SyCertificate *certificate;
   char          *certificate_text;
+  const char    *certificate_style;
+  SyTokenKeeper *keeper;
+  char          *sync_status;
+  /* The worst of the health warnings, shown under the address. */
+  char          *warning_text;
 
   GtkLabel      *name_label;
   GtkLabel      *subtitle_label;
@@ -33,7 +39,7 @@ sy_connection_status_describe (SyConnectionStatus status)
     case SY_CONNECTION_STATUS_ACTIVE:
       return _("Active");
     case SY_CONNECTION_STATUS_NEEDS_REAUTH:
-      return _("Needs to be authorised again");
+      return _("Needs reconnecting");
     case SY_CONNECTION_STATUS_UNREACHABLE:
       return _("Unreachable");
     case SY_CONNECTION_STATUS_NO_KEYRING:
@@ -44,13 +50,26 @@ sy_connection_status_describe (SyConnectionStatus status)
     }
 }
 
+char *
+sy_connection_describe_status_message (SyConnection *connection)
+{
+  const char *message = sy_connection_get_status_message (connection);
+
+  /* A refused token's general words speak of pasting a new one; a Link
+   * connection is mended by signing in again. */
+  if (sy_connection_get_status (connection) == SY_CONNECTION_STATUS_NEEDS_REAUTH &&
+      sy_connection_uses_link (connection))
+    return g_strdup (_("Its sign-in has expired or was withdrawn. Reconnect to sign in again."));
+  return g_strdup (message);
+}
+
 /* The status and any certificate warning: what a screen reader says about
  * the row besides its name. */
 static void
 update_description (SyConnectionRow *self)
 {
   SyConnectionStatus status = sy_connection_get_status (self->connection);
-  const char *message = sy_connection_get_status_message (self->connection);
+  g_autofree char *message = sy_connection_describe_status_message (self->connection);
   g_autofree char *status_text = NULL;
   g_autofree char *description = NULL;
 
@@ -59,8 +78,8 @@ update_description (SyConnectionRow *self)
   else
     status_text = g_strdup (sy_connection_status_describe (status));
 
-  if (self->certificate_text != NULL)
-    description = g_strdup_printf ("%s. %s", status_text, self->certificate_text);
+  if (self->warning_text != NULL)
+    description = g_strdup_printf ("%s. %s", status_text, self->warning_text);
   else
     description = g_strdup (status_text);
 
@@ -183,25 +202,133 @@ describe_certificate (SyCertificate  *certificate,
   return NULL;
 }
 
+/* The sign-in of a Link connection running out within a day: the keeper
+ * refreshes well before that, so this means refreshing is not working. */
+static char *
+describe_token_expiry (SyTokenKeeper *keeper)
+{
+  gint64 expires_at = sy_token_keeper_get_expires_at (keeper);
+  gint64 left = expires_at - g_get_real_time () / G_USEC_PER_SEC;
+
+  if (expires_at <= 0 || sy_token_keeper_get_needs_reconnect (keeper) || left > 24 * 3600)
+    return NULL;
+  if (left <= 0)
+    return g_strdup (_("Sign-in expired"));
+  if (left < 3600)
+    return g_strdup (_("Sign-in expires within the hour"));
+  return g_strdup_printf (ngettext ("Sign-in expires in %d hour", "Sign-in expires in %d hours", (gulong) (left / 3600)),
+                          (int) (left / 3600));
+}
+
+/* The worst of what needs attention: errors before warnings, and among
+ * equals the platform, then the sign-in, then the certificate. */
 static void
-update_certificate (SyConnectionRow *self)
+update_warning (SyConnectionRow *self)
 {
   GtkWidget *label = GTK_WIDGET (self->certificate_label);
+  g_autofree char *token_text = self->keeper ? describe_token_expiry (self->keeper) : NULL;
+  const char *sync_text = NULL;
+  const char *sync_style = NULL;
+  const char *text = NULL;
   const char *style = NULL;
 
-  g_clear_pointer (&self->certificate_text, g_free);
-  if (self->certificate != NULL)
-    self->certificate_text = describe_certificate (self->certificate, &style);
+  if (g_strcmp0 (self->sync_status, "fail") == 0)
+    {
+      sync_text = _("Platform sync failed");
+      sync_style = "error";
+    }
+  else if (g_strcmp0 (self->sync_status, "error") == 0)
+    {
+      sync_text = _("Platform sync had errors");
+      sync_style = "warning";
+    }
+
+  if (g_strcmp0 (sync_style, "error") == 0)
+    {
+      text = sync_text;
+      style = sync_style;
+    }
+  else if (g_strcmp0 (self->certificate_style, "error") == 0)
+    {
+      text = self->certificate_text;
+      style = self->certificate_style;
+    }
+  else if (sync_text != NULL)
+    {
+      text = sync_text;
+      style = sync_style;
+    }
+  else if (token_text != NULL)
+    {
+      text = token_text;
+      style = "warning";
+    }
+  else if (self->certificate_text != NULL)
+    {
+      text = self->certificate_text;
+      style = self->certificate_style;
+    }
+
+  g_free (self->warning_text);
+  self->warning_text = g_strdup (text);
 
   gtk_widget_remove_css_class (label, "warning");
   gtk_widget_remove_css_class (label, "error");
   if (style != NULL)
     gtk_widget_add_css_class (label, style);
-  gtk_label_set_text (self->certificate_label, self->certificate_text ? self->certificate_text : "");
-  gtk_widget_set_tooltip_text (label, self->certificate_text);
-  gtk_widget_set_visible (label, self->certificate_text != NULL);
+  gtk_label_set_text (self->certificate_label, text ? text : "");
+  gtk_widget_set_tooltip_text (label, text);
+  gtk_widget_set_visible (label, text != NULL);
 
   update_description (self);
+}
+
+static void
+update_certificate (SyConnectionRow *self)
+{
+  g_clear_pointer (&self->certificate_text, g_free);
+  self->certificate_style = NULL;
+  if (self->certificate != NULL)
+    self->certificate_text = describe_certificate (self->certificate, &self->certificate_style);
+  update_warning (self);
+}
+
+void
+sy_connection_row_set_token_keeper (SyConnectionRow *self,
+                                    SyTokenKeeper   *keeper)
+{
+  g_return_if_fail (SY_IS_CONNECTION_ROW (self));
+
+  if (self->keeper != NULL)
+    g_signal_handlers_disconnect_by_data (self->keeper, self);
+  if (!g_set_object (&self->keeper, keeper))
+    return;
+  if (keeper != NULL)
+    {
+      g_signal_connect_object (keeper, "notify::expires-at", G_CALLBACK (update_warning), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (keeper, "notify::needs-reconnect", G_CALLBACK (update_warning), self, G_CONNECT_SWAPPED);
+    }
+  update_warning (self);
+}
+
+void
+sy_connection_row_set_sync_status (SyConnectionRow *self,
+                                   const char      *sync_status)
+{
+  g_return_if_fail (SY_IS_CONNECTION_ROW (self));
+
+  if (g_strcmp0 (self->sync_status, sync_status) == 0)
+    return;
+  g_free (self->sync_status);
+  self->sync_status = g_strdup (sync_status);
+  update_warning (self);
+}
+
+const char *
+sy_connection_row_get_warning (SyConnectionRow *self)
+{
+  g_return_val_if_fail (SY_IS_CONNECTION_ROW (self), NULL);
+  return self->warning_text;
 }
 
 void
@@ -238,6 +365,9 @@ sy_connection_row_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_CONNECTION_ROW);
   g_clear_object (&self->connection);
   g_clear_object (&self->certificate);
+  if (self->keeper != NULL)
+    g_signal_handlers_disconnect_by_data (self->keeper, self);
+  g_clear_object (&self->keeper);
 
   G_OBJECT_CLASS (sy_connection_row_parent_class)->dispose (object);
 }
@@ -248,6 +378,8 @@ sy_connection_row_finalize (GObject *object)
   SyConnectionRow *self = SY_CONNECTION_ROW (object);
 
   g_free (self->certificate_text);
+  g_free (self->sync_status);
+  g_free (self->warning_text);
 
   G_OBJECT_CLASS (sy_connection_row_parent_class)->finalize (object);
 }

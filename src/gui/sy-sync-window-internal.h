@@ -58,12 +58,18 @@ struct _SySyncWindow
 
   char              *last_toast;
 
+  /* A run that stopped because a connection needs reconnecting: resumed
+   * once Reconnect succeeds. */
+  SySyncRun         *paused_run;
+  char              *reconnect_name;
+
   AdwViewSwitcherTitle *switcher_title;
   AdwToastOverlay   *toast_overlay;
   GtkStack          *content_stack;
   AdwViewStack      *view_stack;
   AdwComboRow       *mapping_row;
   GtkLabel          *status_label;
+  GtkWidget         *reconnect_button;
   GtkProgressBar    *progress_bar;
   GtkLabel          *read_label;
   GtkLabel          *written_label;

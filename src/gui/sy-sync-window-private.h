@@ -4,6 +4,7 @@
 /* Not for the rest of the application: what only the widget's own files
  * and the tests call. */
 
+#include "sy-add-connection-dialog.h"
 #include "sy-sync-window.h"
 
 G_BEGIN_DECLS
@@ -45,6 +46,10 @@ void               sy_sync_window_export_failures     (SySyncWindow       *self,
  * The GSettings key notify-on-finish turns these notifications off. */
 void               sy_sync_window_set_notify_after    (SySyncWindow       *self,
                                                        guint               seconds);
+/* A run paused because a connection needs reconnecting offers Reconnect
+ * (sync.reconnect, Shift+Ctrl+U): this opens its dialog and returns it, or
+ * NULL when no run is paused so; on success the run is resumed. */
+SyAddConnectionDialog *sy_sync_window_open_reconnect_dialog (SySyncWindow *self);
 /* The title of the last toast shown, or NULL. */
 const char        *sy_sync_window_get_last_toast      (SySyncWindow       *self);
 

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "sy-connection-check.h"
+#include "sy-add-connection-dialog.h"
 #include "sy-error.h"
 #include "sy-mapping-editor.h"
 #include "sy-sync-window-internal.h"
@@ -73,6 +74,8 @@ sy_sync_window_update_actions (SySyncWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sync.retry-failed",
                                  !busy && self->shown_run != NULL && run_failures > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sync.resume-run", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "sync.reconnect", !busy && self->paused_run != NULL);
+  gtk_widget_set_visible (self->reconnect_button, !busy && self->paused_run != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sync.more-failures",
                                  self->failures_more && !self->failures_loading);
 
@@ -172,6 +175,35 @@ fail_start (SySyncWindow *self,
   close_if_asked (self);
 }
 
+/* The engine stops at a refused token (docs/architecture.md §6); when a
+ * connection of the run needs reconnecting, that is the reason, and the
+ * run can go on once it is mended. Its name, or NULL. */
+static char *
+find_connection_needing_reconnect (SySyncWindow *self,
+                                   SySyncJob    *job,
+                                   const GError *error)
+{
+  g_autoptr(SySyncRun) run = NULL;
+  SyApplication *app = get_app (self);
+  const char *names[2];
+
+  if (app == NULL || !g_error_matches (error, SY_API_ERROR, SY_API_ERROR_UNAUTHORIZED))
+    return NULL;
+  run = sy_sync_job_dup_run (job);
+  if (run == NULL)
+    return NULL;
+  names[0] = run->source_connection;
+  names[1] = run->target_connection;
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      SyConnection *connection = sy_connection_store_find_by_name (sy_application_get_connection_store (app), names[i]);
+
+      if (connection != NULL && sy_connection_get_status (connection) == SY_CONNECTION_STATUS_NEEDS_REAUTH)
+        return g_strdup (names[i]);
+    }
+  return NULL;
+}
+
 static void
 job_done_cb (GObject      *source,
              GAsyncResult *result,
@@ -188,6 +220,7 @@ job_done_cb (GObject      *source,
   SySyncProgress *progress = sy_sync_job_get_progress (job);
   gboolean finished;
   const char *name;
+  g_autofree char *paused_name = NULL;
 
   finished = sy_sync_job_run_finish (job, result, &error);
   if (job != self->job)
@@ -207,6 +240,12 @@ job_done_cb (GObject      *source,
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     text = g_strdup (_("Stopped. The run can be resumed from the History."));
+  else if ((paused_name = find_connection_needing_reconnect (self, job, error)) != NULL)
+    {
+      /* Translators: %s is a connection's name */
+      text = g_strdup_printf (_("Paused: “%s” needs reconnecting. Reconnect, and the run goes on where it stopped."),
+                              paused_name);
+    }
   else
     {
       g_autofree char *reason = sy_describe_error (error);
@@ -226,9 +265,17 @@ job_done_cb (GObject      *source,
         sy_sync_window_show_run (self, run);
     }
 
+  g_clear_pointer (&self->paused_run, sy_sync_run_free);
+  g_clear_pointer (&self->reconnect_name, g_free);
+  if (paused_name != NULL && run != NULL && sy_sync_run_state_is_resumable (run->state))
+    {
+      self->paused_run = sy_sync_run_copy (run);
+      self->reconnect_name = g_strdup (paused_name);
+    }
+
   name = self->mapping ? sy_mapping_get_name (self->mapping) : NULL;
   body = g_strdup_printf ("%s\n%s", name ? name : "", text);
-  notify_finished (self, finished ? _("Sync Finished") : _("Sync Ended"), body);
+  notify_finished (self, finished ? _("Sync Finished") : paused_name ? _("Sync Paused") : _("Sync Ended"), body);
 
   job_ended (self);
   sy_sync_window_load_history (self);
@@ -394,6 +441,10 @@ start_job (SySyncWindow    *self,
 
   reset_cancellable (&self->job_cancellable);
   g_clear_object (&self->job);
+  /* Another run (or this one resumed from the History) replaces the
+   * offer to reconnect. */
+  g_clear_pointer (&self->paused_run, sy_sync_run_free);
+  g_clear_pointer (&self->reconnect_name, g_free);
   self->preparing = TRUE;
   self->close_after_job = FALSE;
   self->job_started_us = g_get_monotonic_time ();
@@ -485,6 +536,50 @@ resume_run_action (GtkWidget  *widget,
 
   if (run != NULL && sy_sync_run_state_is_resumable (run->state))
     start_job (self, START_RESUME, run);
+}
+
+static void
+reconnected_cb (SySyncWindow          *self,
+                SyConnection          *connection,
+                SyAddConnectionDialog *dialog)
+{
+  g_autoptr(SySyncRun) run = g_steal_pointer (&self->paused_run);
+
+  g_clear_pointer (&self->reconnect_name, g_free);
+  sy_sync_window_update_actions (self);
+  /* The same run, from its checkpoint: nothing lost, nothing twice. */
+  if (run != NULL)
+    start_job (self, START_RESUME, run);
+}
+
+SyAddConnectionDialog *
+sy_sync_window_open_reconnect_dialog (SySyncWindow *self)
+{
+  SyApplication *app = get_app (self);
+  SyConnection *connection;
+  SyAddConnectionDialog *dialog;
+
+  g_return_val_if_fail (SY_IS_SYNC_WINDOW (self), NULL);
+
+  if (app == NULL || self->reconnect_name == NULL)
+    return NULL;
+  connection = sy_connection_store_find_by_name (sy_application_get_connection_store (app), self->reconnect_name);
+  if (connection == NULL)
+    return NULL;
+
+  dialog = sy_add_connection_dialog_new_for_reconnect (GTK_WINDOW (self), sy_application_get_connection_store (app),
+                                                       sy_application_get_secret_store (app), connection);
+  g_signal_connect_object (dialog, "connection-updated", G_CALLBACK (reconnected_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
+}
+
+static void
+reconnect_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  sy_sync_window_open_reconnect_dialog (SY_SYNC_WINDOW (widget));
 }
 
 static void
@@ -650,6 +745,8 @@ sy_sync_window_finalize (GObject *object)
   g_clear_pointer (&self->shown_run, sy_sync_run_free);
   g_clear_pointer (&self->history, g_ptr_array_unref);
   g_free (self->last_toast);
+  g_clear_pointer (&self->paused_run, sy_sync_run_free);
+  g_free (self->reconnect_name);
 
   G_OBJECT_CLASS (sy_sync_window_parent_class)->finalize (object);
 }
@@ -675,6 +772,7 @@ sy_sync_window_class_init (SySyncWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SySyncWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, SySyncWindow, mapping_row);
   gtk_widget_class_bind_template_child (widget_class, SySyncWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, SySyncWindow, reconnect_button);
   gtk_widget_class_bind_template_child (widget_class, SySyncWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, SySyncWindow, read_label);
   gtk_widget_class_bind_template_child (widget_class, SySyncWindow, written_label);
@@ -704,6 +802,7 @@ sy_sync_window_class_init (SySyncWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "sync.export", NULL, sy_sync_window_export_action);
   gtk_widget_class_install_action (widget_class, "sync.retry-failed", NULL, retry_failed_action);
   gtk_widget_class_install_action (widget_class, "sync.resume-run", "x", resume_run_action);
+  gtk_widget_class_install_action (widget_class, "sync.reconnect", NULL, reconnect_action);
   gtk_widget_class_install_action (widget_class, "sync.show-run", "x", show_run_action);
   gtk_widget_class_install_action (widget_class, "sync.more-failures", NULL, more_failures_action);
   gtk_widget_class_install_action (widget_class, "sync.open-editor", NULL, open_editor_action);
@@ -717,6 +816,8 @@ sy_sync_window_class_init (SySyncWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_greater, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "sync.cancel", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "sync.export", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "sync.retry-failed", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_u, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "sync.reconnect", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_U, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "sync.reconnect", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
 }
 

@@ -19,8 +19,13 @@ const char            *sy_window_get_banner_text             (SyWindow      *sel
 /* Opens the Add Connection dialog (win.add-connection) and returns it. */
 SyAddConnectionDialog *sy_window_open_add_connection_dialog  (SyWindow      *self);
 /* Opens the Update Token dialog for the selected connection
- * (win.update-token) and returns it, or NULL when none is selected. */
+ * (win.update-token; Reconnect for one signed in with Link) and returns
+ * it, or NULL when none is selected. */
 SyAddConnectionDialog *sy_window_open_update_token_dialog    (SyWindow      *self);
+/* Opens the Reconnect dialog for the selected connection
+ * (win.reconnect-connection; the Update Token dialog for a pasted token)
+ * and returns it, or NULL when none is selected. */
+SyAddConnectionDialog *sy_window_open_reconnect_dialog       (SyWindow      *self);
 /* Asks whether to remove the selected connection (win.remove-connection)
  * and returns the question, or NULL when nothing is selected. */
 AdwMessageDialog      *sy_window_ask_remove_connection       (SyWindow      *self);

@@ -8,6 +8,7 @@
 #include "sy-connection-page.h"
 #include "sy-connection-row.h"
 #include "sy-error.h"
+#include "sy-token-keeper.h"
 #include "sy-mapping-editor.h"
 #include "sy-sync-window.h"
 #include "sy-window-private.h"
@@ -220,6 +221,7 @@ update_content (SyWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove-connection", connection != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.update-token", connection != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reconnect-connection", connection != NULL);
 }
 
 static void
@@ -260,6 +262,21 @@ row_certificate_loaded_cb (GObject      *source,
     sy_connection_row_set_certificate (row, certificate);
 }
 
+static void
+row_keeper_obtained_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(SyConnectionRow) row = user_data;
+  g_autoptr(SyTokenKeeper) keeper = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* No keeper (no keyring, no tokens): the status already says so. */
+  keeper = sy_token_keeper_obtain_finish (result, &error);
+  if (keeper != NULL)
+    sy_connection_row_set_token_keeper (row, keeper);
+}
+
 static GtkWidget *
 create_row (gpointer item,
             gpointer user_data)
@@ -272,6 +289,9 @@ create_row (gpointer item,
   if (state != NULL)
     sy_state_store_load_certificate_async (state, sy_connection_get_id (connection), self->cancellable,
                                            row_certificate_loaded_cb, g_object_ref (row));
+  if (sy_connection_uses_link (connection) && get_secrets (self) != NULL)
+    sy_token_keeper_obtain_async (get_secrets (self), connection, self->cancellable,
+                                  row_keeper_obtained_cb, g_object_ref (row));
   return row;
 }
 
@@ -311,6 +331,20 @@ shown_certificate_changed_cb (SyWindow *self)
   row = find_row (self, connection);
   if (row != NULL)
     sy_connection_row_set_certificate (row, certificate);
+}
+
+/* The platform's sync status is asked for by the page of the shown
+ * connection; the sidebar warns with it. */
+static void
+shown_sync_status_changed_cb (SyWindow *self)
+{
+  SyConnection *connection = sy_connection_page_get_connection (self->connection_page);
+  SyConnectionRow *row = connection ? find_row (self, connection) : NULL;
+  const char *sync_status = sy_connection_page_get_sync_status (self->connection_page);
+
+  /* Cleared while another connection loads: keep what the row knew. */
+  if (row != NULL && sync_status != NULL)
+    sy_connection_row_set_sync_status (row, sync_status);
 }
 
 static void
@@ -423,7 +457,14 @@ connection_updated_cb (SyWindow              *self,
     }
   else
     check_connection (self, connection);
-  sy_window_add_toast (self, _("Token updated"));
+  if (sy_connection_uses_link (connection))
+    {
+      g_autofree char *title = g_strdup_printf (_("Reconnected “%s”"), sy_connection_get_name (connection));
+
+      sy_window_add_toast (self, title);
+    }
+  else
+    sy_window_add_toast (self, _("Token updated"));
 }
 
 SyAddConnectionDialog *
@@ -437,6 +478,10 @@ sy_window_open_update_token_dialog (SyWindow *self)
   connection = sy_connection_page_get_connection (self->connection_page);
   if (connection == NULL)
     return NULL;
+  /* A Link connection has no token to paste: its tokens come from signing
+   * in again. */
+  if (sy_connection_uses_link (connection))
+    return sy_window_open_reconnect_dialog (self);
 
   dialog = sy_add_connection_dialog_new_for_connection (GTK_WINDOW (self), self->connections,
                                                         get_secrets (self), connection);
@@ -444,6 +489,36 @@ sy_window_open_update_token_dialog (SyWindow *self)
   gtk_window_present (GTK_WINDOW (dialog));
 
   return dialog;
+}
+
+/* Reconnect: a Link connection signs in again, keeping its id; one with a
+ * pasted token gets a new one. Either way the fix sits beside the error. */
+SyAddConnectionDialog *
+sy_window_open_reconnect_dialog (SyWindow *self)
+{
+  SyAddConnectionDialog *dialog;
+  SyConnection *connection;
+
+  g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
+
+  connection = sy_connection_page_get_connection (self->connection_page);
+  if (connection == NULL)
+    return NULL;
+
+  dialog = sy_add_connection_dialog_new_for_reconnect (GTK_WINDOW (self), self->connections,
+                                                       get_secrets (self), connection);
+  g_signal_connect_object (dialog, "connection-updated", G_CALLBACK (connection_updated_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+
+  return dialog;
+}
+
+static void
+reconnect_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  sy_window_open_reconnect_dialog (SY_WINDOW (widget));
 }
 
 static void
@@ -830,6 +905,7 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.add-connection", NULL, add_connection_action);
   gtk_widget_class_install_action (widget_class, "win.remove-connection", NULL, remove_connection_action);
   gtk_widget_class_install_action (widget_class, "win.update-token", NULL, update_token_action);
+  gtk_widget_class_install_action (widget_class, "win.reconnect-connection", NULL, reconnect_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
   gtk_widget_class_install_action (widget_class, "win.show-mappings", NULL, show_mappings_action);
@@ -860,6 +936,8 @@ sy_window_init (SyWindow *self)
 
   g_signal_connect_object (sy_connection_page_get_certificate_page (self->connection_page), "notify::certificate",
                            G_CALLBACK (shown_certificate_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->connection_page, "notify::sync-status",
+                           G_CALLBACK (shown_sync_status_changed_cb), self, G_CONNECT_SWAPPED);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove-connection", FALSE);
 }

@@ -38,6 +38,10 @@ const char       *sy_sandbox_process_get_token     (SySandboxProcess    *self,
 const char       *sy_sandbox_process_get_link_client_id     (SySandboxProcess *self);
 const char       *sy_sandbox_process_get_link_client_secret (SySandboxProcess *self);
 const char       *sy_sandbox_process_get_ca_file   (SySandboxProcess    *self);
+/* The integration app the sandbox accepts for Link sign-in, once started;
+ * NULL when the sandbox announced none. */
+const char       *sy_sandbox_process_get_link_client_id     (SySandboxProcess *self);
+const char       *sy_sandbox_process_get_link_client_secret (SySandboxProcess *self);
 void              sy_sandbox_process_stop          (SySandboxProcess    *self);
 
 G_END_DECLS
