@@ -587,16 +587,24 @@ sy_cli_connection_create (SyCliContext   *context,
   if (grant == NULL)
     return sy_cli_report_error (error, _("The server did not create the connection"));
 
+  /* Not asked again which platform it is: the server has just said, and
+   * nothing that can fail for a passing reason stands between the
+   * connection created there and the one kept here. */
+  sy_connection_set_platform (wanted, provider_id);
+  if (json_object_get_string_member_with_default (provider, "domain", NULL) != NULL)
+    sy_connection_set_domain (wanted, json_object_get_string_member_with_default (provider, "domain", NULL));
   sy_connection_add_linked_async (store, sy_cli_context_get_secrets (context), wanted, grant, secrets->lines[0],
-                                  SY_CONNECTION_ADD_CHECK, sy_cli_context_get_cancellable (context),
+                                  SY_CONNECTION_ADD_DEFAULT, sy_cli_context_get_cancellable (context),
                                   sy_cli_store_result, &added);
   sy_cli_await (&added);
   connection = sy_connection_add_finish (added, NULL, &error);
   if (connection == NULL)
     {
-      if (error->domain == SY_SECRET_ERROR)
-        return sy_cli_report_error (error, _("Could not keep the tokens in the keyring, so nothing was saved"));
-      return sy_cli_report_error (error, NULL);
+      g_autofree char *context_text =
+        g_strdup_printf (_("The server created the connection, but it could not be kept here (run “connection create” "
+                           "again only after removing “%s” from the integration dashboard, or it will exist twice)"), name);
+
+      return sy_cli_report_error (error, context_text);
     }
   sy_cli_warn_if_token_in_clear (connection);
   return report_added (context, connection, FALSE);

@@ -7,6 +7,7 @@
 #include "sy-connection-services.h"
 #include "sy-error.h"
 #include "sy-link-sign-in.h"
+#include "sy-secret-store-private.h"
 #include "sy-sandbox-client.h"
 #include "sy-test-support.h"
 #include "sy-token-keeper.h"
@@ -63,11 +64,13 @@ on_redirect_followed (GObject      *source,
   g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
 }
 
-/* Signs in as a user would, with the sandbox approving at once. */
+/* Signs in as a user would, with the sandbox approving at once, and keeps
+ * the connection through secrets (one per process). */
 static void
-link_connection (Fixture              *fixture,
-                 const char           *name,
-                 SyConnectionAddFlags  flags)
+link_connection_through (Fixture              *fixture,
+                         SySecretStore        *secrets,
+                         const char           *name,
+                         SyConnectionAddFlags  flags)
 {
   g_autoptr(SyConnection) wanted = sy_connection_new (name, sy_sandbox_process_get_url (fixture->sandbox));
   g_autoptr(SyLinkSignIn) sign_in = NULL;
@@ -103,13 +106,21 @@ link_connection (Fixture              *fixture,
   g_assert_nonnull (grant->refresh_token);
   g_assert_cmpint (grant->expires_at, >, g_get_real_time () / G_USEC_PER_SEC);
 
-  sy_connection_add_linked_async (fixture->store, fixture->secrets, wanted, grant, client_secret,
+  sy_connection_add_linked_async (fixture->store, secrets, wanted, grant, client_secret,
                                   SY_CONNECTION_ADD_CHECK | flags, NULL, sy_test_store_result, &added);
   sy_test_await (&added);
   g_clear_object (&fixture->connection);
   fixture->connection = sy_connection_add_finish (added, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (sy_connection_uses_link (fixture->connection));
+}
+
+static void
+link_connection (Fixture              *fixture,
+                 const char           *name,
+                 SyConnectionAddFlags  flags)
+{
+  link_connection_through (fixture, fixture->secrets, name, flags);
 }
 
 static SyApiClient *
@@ -134,6 +145,15 @@ refresh_grants (Fixture *fixture)
   JsonObject *link = json_object_get_object_member (json_node_get_object (stats), "link");
 
   return json_object_get_int_member (json_object_get_object_member (link, "grants"), "refresh_token");
+}
+
+static gint64
+refused_count (Fixture *fixture)
+{
+  g_autoptr(JsonNode) stats = sy_sandbox_client_inspect (fixture->sandbox, fixture->session, "GET", "/__sandbox/stats");
+  JsonObject *link = json_object_get_object_member (json_node_get_object (stats), "link");
+
+  return json_object_get_int_member (link, "refused");
 }
 
 static void
@@ -308,6 +328,222 @@ test_refreshed_elsewhere (Fixture       *fixture,
   g_assert_false (sy_token_keeper_get_needs_reconnect (our_keeper));
 }
 
+/* Reconnected by another process (the CLI, its own secret store): this
+ * process's keeper, which needed reconnecting, takes the new pair from
+ * the keyring and says so no more. */
+static void
+test_reconnected_elsewhere (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(SySecretStore) other_process = sy_secret_store_new ();
+  g_autoptr(SyApiClient) ours = NULL;
+  g_autoptr(SyTokenKeeper) keeper = NULL;
+  g_autoptr(GError) error = NULL;
+  SyApiClient *clients[1];
+
+  link_connection (fixture, "warehouse", SY_CONNECTION_ADD_DEFAULT);
+  ours = open_client (fixture, fixture->secrets);
+  keeper = sy_token_keeper_lookup (fixture->secrets, sy_connection_get_id (fixture->connection));
+  clients[0] = ours;
+
+  inspect (fixture, "/__sandbox/link/revoke-refresh-tokens");
+  inspect (fixture, "/__sandbox/link/expire-access-tokens");
+  g_assert_cmpuint (request_all_at_once (clients, 1, &error), ==, 0);
+  g_assert_true (sy_token_keeper_get_needs_reconnect (keeper));
+
+  link_connection_through (fixture, other_process, "warehouse", SY_CONNECTION_ADD_REPLACE);
+
+  g_assert_cmpuint (request_all_at_once (clients, 1, NULL), ==, N_REQUESTS);
+  g_assert_false (sy_token_keeper_get_needs_reconnect (keeper));
+  g_assert_cmpint (sy_connection_get_status (fixture->connection), !=, SY_CONNECTION_STATUS_NEEDS_REAUTH);
+}
+
+/* The keyring refuses one write of a renewed pair. The server has already
+ * replaced the old pair, so the new one is used all the same (the
+ * keyring's is spent and is not taken back): no request fails, the spent
+ * refresh token is never sent again, and the next renewal is kept. */
+static void
+check_keyring_refuses (Fixture    *fixture,
+                       const char *refused_kind)
+{
+  g_autoptr(SyApiClient) ours = NULL;
+  g_autoptr(SyTokenKeeper) keeper = NULL;
+  SyApiClient *clients[1];
+
+  link_connection (fixture, "warehouse", SY_CONNECTION_ADD_DEFAULT);
+  ours = open_client (fixture, fixture->secrets);
+  keeper = sy_token_keeper_lookup (fixture->secrets, sy_connection_get_id (fixture->connection));
+  clients[0] = ours;
+
+  inspect (fixture, "/__sandbox/link/expire-access-tokens");
+  sy_secret_store_fail_next_store (fixture->secrets, refused_kind);
+  g_assert_cmpuint (request_all_at_once (clients, 1, NULL), ==, N_REQUESTS);
+  g_assert_cmpint (refresh_grants (fixture), ==, 1);
+  g_assert_cmpuint (request_all_at_once (clients, 1, NULL), ==, N_REQUESTS);
+
+  /* Renewed again, this time kept. */
+  inspect (fixture, "/__sandbox/link/expire-access-tokens");
+  g_assert_cmpuint (request_all_at_once (clients, 1, NULL), ==, N_REQUESTS);
+  g_assert_cmpint (refresh_grants (fixture), ==, 2);
+  g_assert_cmpint (refused_count (fixture), ==, 0);
+  g_assert_false (sy_token_keeper_get_needs_reconnect (keeper));
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autofree char *stored = NULL;
+    g_autofree char *current = sy_api_authenticator_dup_token (SY_API_AUTHENTICATOR (keeper));
+
+    sy_secret_store_lookup_async (fixture->secrets, sy_connection_get_id (fixture->connection),
+                                  SY_SECRET_KIND_ACCESS_TOKEN, NULL, sy_test_store_result, &result);
+    sy_test_await (&result);
+    stored = sy_secret_store_lookup_finish (fixture->secrets, result, NULL);
+    g_assert_cmpstr (stored, ==, current);
+  }
+}
+
+static void
+test_keyring_refuses_refresh_token (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  check_keyring_refuses (fixture, SY_SECRET_KIND_REFRESH_TOKEN);
+}
+
+static void
+test_keyring_refuses_access_token (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  check_keyring_refuses (fixture, SY_SECRET_KIND_ACCESS_TOKEN);
+}
+
+/* Two processes meet one expiry at once: the one that loses the race
+ * waits for the winner's pair to be whole in the keyring (refresh token
+ * first, access token last) instead of retrying with half of it. */
+static void
+test_two_processes_at_once (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(SySecretStore) other_process = sy_secret_store_new ();
+  g_autoptr(SyApiClient) ours = NULL;
+  g_autoptr(SyApiClient) theirs = NULL;
+  g_autoptr(SyTokenKeeper) our_keeper = NULL;
+  g_autoptr(SyTokenKeeper) their_keeper = NULL;
+  g_autoptr(GError) error = NULL;
+  SyApiClient *clients[2];
+
+  link_connection (fixture, "warehouse", SY_CONNECTION_ADD_DEFAULT);
+  ours = open_client (fixture, fixture->secrets);
+  theirs = open_client (fixture, other_process);
+  our_keeper = sy_token_keeper_lookup (fixture->secrets, sy_connection_get_id (fixture->connection));
+  their_keeper = sy_token_keeper_lookup (other_process, sy_connection_get_id (fixture->connection));
+
+  inspect (fixture, "/__sandbox/link/expire-access-tokens");
+  clients[0] = ours;
+  clients[1] = theirs;
+  g_assert_cmpuint (request_all_at_once (clients, 2, &error), ==, N_REQUESTS);
+  g_assert_no_error (error);
+  g_assert_false (sy_token_keeper_get_needs_reconnect (our_keeper));
+  g_assert_false (sy_token_keeper_get_needs_reconnect (their_keeper));
+}
+
+/* A grant from a sign-in, not stored yet (the first half of Reconnect). */
+static SyTokenGrant *
+sign_in_only (Fixture *fixture)
+{
+  g_autoptr(SyLinkSignIn) sign_in = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(SoupMessage) authorize = NULL;
+  g_autoptr(SoupMessage) redirect = NULL;
+  g_autoptr(GBytes) body = NULL;
+  SyTokenGrant *grant;
+
+  sign_in = sy_link_sign_in_new (fixture->connection, sy_sandbox_process_get_link_client_id (fixture->sandbox),
+                                 sy_sandbox_process_get_link_client_secret (fixture->sandbox));
+  g_assert_true (sy_link_sign_in_prepare (sign_in, &error));
+  sy_link_sign_in_wait_async (sign_in, NULL, sy_test_store_result, &result);
+  url = g_strconcat (sy_link_sign_in_get_authorize_url (sign_in), "&auto=allow", NULL);
+  authorize = soup_message_new ("GET", url);
+  soup_message_add_flags (authorize, SOUP_MESSAGE_NO_REDIRECT);
+  body = soup_session_send_and_read (fixture->session, authorize, NULL, &error);
+  g_assert_no_error (error);
+  redirect = soup_message_new ("GET", soup_message_headers_get_one (soup_message_get_response_headers (authorize), "Location"));
+  soup_session_send_and_read_async (fixture->session, redirect, G_PRIORITY_DEFAULT, NULL, on_redirect_followed, NULL);
+  sy_test_await (&result);
+  grant = sy_link_sign_in_wait_finish (sign_in, result, &error);
+  g_assert_no_error (error);
+  return grant;
+}
+
+typedef struct
+{
+  SyTokenKeeper *keeper;
+  SyTokenGrant  *grant;
+  const char    *client_secret;
+  gboolean       done;
+} Handover;
+
+static void
+on_grant_stored (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Handover *handover = user_data;
+
+  g_assert_true (sy_token_grant_store_finish (result, NULL));
+  /* What the linked add does once the grant is kept. */
+  sy_token_keeper_take_grant (handover->keeper, handover->grant, handover->client_secret);
+  handover->done = TRUE;
+}
+
+static void
+on_listed_counting (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  guint *pending = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) page = sy_api_client_get_finish (SY_API_CLIENT (source), result, &error);
+
+  (*pending)--;
+}
+
+/* Reconnect finishes while a refresh of the revoked pair is out: the
+ * refresh's refusal must not undo it. */
+static void
+test_reconnect_during_refresh (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(SyApiClient) ours = NULL;
+  g_autoptr(SyTokenKeeper) keeper = NULL;
+  g_autoptr(SyTokenGrant) fresh = NULL;
+  Handover handover = { 0 };
+  SyApiClient *clients[1];
+  guint pending = 0;
+
+  link_connection (fixture, "warehouse", SY_CONNECTION_ADD_DEFAULT);
+  ours = open_client (fixture, fixture->secrets);
+  keeper = sy_token_keeper_lookup (fixture->secrets, sy_connection_get_id (fixture->connection));
+  inspect (fixture, "/__sandbox/link/revoke-refresh-tokens");
+  inspect (fixture, "/__sandbox/link/expire-access-tokens");
+  fresh = sign_in_only (fixture);
+
+  for (guint i = 0; i < 4; i++, pending++)
+    sy_api_client_get_async (ours, "/api/wms/sales-orders?per_page=5", NULL, on_listed_counting, &pending);
+  while (sy_token_keeper_get_refresh_count (keeper) == 0)
+    g_main_context_iteration (NULL, TRUE);
+  handover.keeper = keeper;
+  handover.grant = fresh;
+  handover.client_secret = sy_sandbox_process_get_link_client_secret (fixture->sandbox);
+  sy_token_grant_store_async (fresh, fixture->secrets, fixture->connection, NULL, on_grant_stored, &handover);
+  while (pending > 0 || !handover.done)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_false (sy_token_keeper_get_needs_reconnect (keeper));
+  g_assert_cmpint (sy_connection_get_status (fixture->connection), !=, SY_CONNECTION_STATUS_NEEDS_REAUTH);
+  clients[0] = ours;
+  g_assert_cmpuint (request_all_at_once (clients, 1, NULL), ==, N_REQUESTS);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -316,6 +552,12 @@ main (int    argc,
 
   g_test_add ("/token-keeper/one-refresh-for-many", Fixture, NULL, fixture_set_up, test_one_refresh_for_many, fixture_tear_down);
   g_test_add ("/token-keeper/refreshed-elsewhere", Fixture, NULL, fixture_set_up, test_refreshed_elsewhere, fixture_tear_down);
+
+  g_test_add ("/token-keeper/reconnected-elsewhere", Fixture, NULL, fixture_set_up, test_reconnected_elsewhere, fixture_tear_down);
+  g_test_add ("/token-keeper/keyring-refuses/refresh-token", Fixture, NULL, fixture_set_up, test_keyring_refuses_refresh_token, fixture_tear_down);
+  g_test_add ("/token-keeper/keyring-refuses/access-token", Fixture, NULL, fixture_set_up, test_keyring_refuses_access_token, fixture_tear_down);
+  g_test_add ("/token-keeper/two-processes-at-once", Fixture, NULL, fixture_set_up, test_two_processes_at_once, fixture_tear_down);
+  g_test_add ("/token-keeper/reconnect-during-refresh", Fixture, NULL, fixture_set_up, test_reconnect_during_refresh, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -75,6 +75,10 @@ typedef struct
   char         *sent_token;
   gboolean      refreshed_ahead;
   gboolean      refreshed_after_refusal;
+  /* Waiting for the connection's shared refresh; a caller's cancel ends
+   * the request at once, and the refresh's callback then finds it over. */
+  gboolean      awaiting_refresh;
+  gboolean      returned_early;
   gboolean      idempotent;
   gboolean      body_required;
   guint         attempts;
@@ -156,6 +160,12 @@ wipe_string (char **text)
   if (*text != NULL)
     memset (*text, 0, strlen (*text));
   g_clear_pointer (text, g_free);
+}
+
+static void
+wipe_and_free (gpointer text)
+{
+  wipe_string ((char **) &text);
 }
 
 static void
@@ -773,6 +783,14 @@ on_exchanged (GObject      *source,
       return;
     }
 
+  if (status == SOUP_STATUS_UNAUTHORIZED && self->authenticator != NULL)
+    {
+      /* Renewed and still refused: pasting a token is not the fix. */
+      request_return_error (task, sy_api_error_new_full (SY_API_ERROR_UNAUTHORIZED, status, request_id, 0, NULL,
+                                                         _("The server refused the connection’s renewed sign-in (HTTP 401). Reconnect the connection.")));
+      return;
+    }
+
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
       /* An error's message is in its head; the rest was never read. */
@@ -882,6 +900,14 @@ on_caller_cancelled (GCancellable *cancellable,
       /* The send callback will see the cancellation and return it. */
       cancel_attempt (task);
     }
+  else if (request->awaiting_refresh)
+    {
+      g_debug ("%s %s: cancelled while the token was being refreshed", request->method, request->path);
+      request->returned_early = TRUE;
+      request_clear_sources (request);
+      g_task_return_error_if_cancelled (task);
+      g_object_unref (task);
+    }
   else if (request->wait_source != NULL)
     {
       g_debug ("%s %s: cancelled while waiting to retry", request->method, request->path);
@@ -898,12 +924,16 @@ on_token_refreshed (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
+  g_autoptr(GTask) hold = user_data;
   GTask *task = user_data;
   Request *request = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   gboolean refreshed;
 
   refreshed = sy_api_authenticator_refresh_finish (SY_API_AUTHENTICATOR (source), result, &error);
+  request->awaiting_refresh = FALSE;
+  if (request->returned_early)
+    return;
   if (g_task_return_error_if_cancelled (task))
     {
       request_clear_sources (request);
@@ -932,8 +962,9 @@ refresh_then_start (GTask *task)
 
   /* No caller's cancellable: the refresh is shared by every request of
    * the connection; this one checks for its cancellation afterwards. */
+  request->awaiting_refresh = TRUE;
   sy_api_authenticator_refresh_async (self->authenticator, request->sent_token, NULL,
-                                      on_token_refreshed, task);
+                                      on_token_refreshed, g_object_ref (task));
 }
 
 static void
@@ -1141,7 +1172,8 @@ sy_api_client_send_async (SyApiClient         *self,
       char *json = json_to_string (body, FALSE);
 
       length = strlen (json);
-      bytes = g_bytes_new_take (json, length);
+      /* A body may hold credentials (creating a connection). */
+      bytes = g_bytes_new_with_free_func (json, length, wipe_and_free, json);
     }
 
   /* A create must answer with the record (its key goes into the key map);
@@ -1160,12 +1192,6 @@ sy_api_client_send_finish (SyApiClient   *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sy_api_client_send_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-wipe_and_free (gpointer text)
-{
-  wipe_string ((char **) &text);
 }
 
 void

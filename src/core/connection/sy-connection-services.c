@@ -294,6 +294,16 @@ replaced_saved_cb (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
+
+  /* Reconnected: clients of this connection open now use the new sign-in
+   * at once, once the settings it goes with (client id, address) are saved. */
+  if (data->grant != NULL)
+    {
+      g_autoptr(SyTokenKeeper) keeper = sy_token_keeper_lookup (data->secrets, sy_connection_get_id (data->replaced));
+
+      if (keeper != NULL)
+        sy_token_keeper_take_grant (keeper, data->grant, data->client_secret);
+    }
   return_added (task, data->replaced);
 }
 
@@ -343,8 +353,6 @@ add_grant_stored_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   AddData *data = g_task_get_task_data (task);
-  SyConnection *owner = data->replaced != NULL ? data->replaced : data->connection;
-  g_autoptr(SyTokenKeeper) keeper = NULL;
   GError *error = NULL;
 
   if (!sy_token_grant_store_finish (result, &error))
@@ -356,10 +364,6 @@ add_grant_stored_cb (GObject      *source,
       return;
     }
 
-  /* Clients of this connection open now use the new sign-in at once. */
-  keeper = sy_token_keeper_lookup (data->secrets, sy_connection_get_id (owner));
-  if (keeper != NULL)
-    sy_token_keeper_take_grant (keeper, data->grant, data->client_secret);
   add_secrets_stored (g_steal_pointer (&task));
 }
 
@@ -394,11 +398,12 @@ add_secrets_stored (GTask *task)
   AddData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
-  if (g_task_return_error_if_cancelled (task))
+  /* A replaced connection's secrets are written over already: its
+   * settings follow them, cancelled or not, so that the two agree. */
+  if (data->replaced == NULL && g_task_return_error_if_cancelled (task))
     {
-      if (data->replaced == NULL)
-        sy_secret_store_clear_async (data->secrets, sy_connection_get_id (data->connection), NULL,
-                                     NULL, rollback_cleared_quietly, NULL);
+      sy_secret_store_clear_async (data->secrets, sy_connection_get_id (data->connection), NULL,
+                                   NULL, rollback_cleared_quietly, NULL);
       return;
     }
 

@@ -7,7 +7,7 @@
 #include <libsecret/secret.h>
 
 #include "sy-error.h"
-#include "sy-secret-store.h"
+#include "sy-secret-store-private.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
 
@@ -19,6 +19,10 @@ struct _SySecretStore
 
   /* In-memory mode only: "<connection-id>\n<kind>" → secret. */
   GHashTable *memory;
+
+  /* Test hook: the next store of this kind fails (a keyring that refuses
+   * one write), see sy-secret-store-private.h. */
+  char       *fail_next_store_of;
 };
 
 G_DEFINE_FINAL_TYPE (SySecretStore, sy_secret_store, G_TYPE_OBJECT)
@@ -61,6 +65,7 @@ sy_secret_store_finalize (GObject *object)
   SySecretStore *self = SY_SECRET_STORE (object);
 
   g_clear_pointer (&self->memory, g_hash_table_unref);
+  g_free (self->fail_next_store_of);
 
   G_OBJECT_CLASS (sy_secret_store_parent_class)->finalize (object);
 }
@@ -548,6 +553,16 @@ operation_new (OperationKind  kind,
 }
 
 void
+sy_secret_store_fail_next_store (SySecretStore *self,
+                                 const char    *kind)
+{
+  g_return_if_fail (SY_IS_SECRET_STORE (self));
+
+  g_free (self->fail_next_store_of);
+  self->fail_next_store_of = g_strdup (kind);
+}
+
+void
 sy_secret_store_store_async (SySecretStore       *self,
                              const char          *connection_id,
                              const char          *kind,
@@ -565,6 +580,14 @@ sy_secret_store_store_async (SySecretStore       *self,
   g_return_if_fail (secret != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
+  if (self->fail_next_store_of != NULL && g_str_equal (self->fail_next_store_of, kind))
+    {
+      g_clear_pointer (&self->fail_next_store_of, g_free);
+      g_task_report_new_error (self, callback, user_data, sy_secret_store_store_async,
+                               SY_SECRET_ERROR, SY_SECRET_ERROR_TIMEOUT, "%s",
+                               "The keyring refused this write (a test asked it to)");
+      return;
+    }
   op = operation_new (OPERATION_STORE, connection_id, kind);
   op->label = g_strdup (label ? label : _("Switchyard secret"));
   op->secret = g_strdup (secret);

@@ -50,6 +50,12 @@ struct _SyTokenKeeper
   GPtrArray     *waiters;
   SyTokenGrant  *pending_grant;   /* received, being written to the keyring */
   GError        *refusal;         /* the server's refusal, being checked */
+  /* The pair in use could not be written: the keyring's is spent. */
+  gboolean       keyring_stale;
+  guint          after_refusal_reads;
+  /* Bumped by take_grant(): a refresh started before it is moot. */
+  guint          generation;
+  guint          refresh_generation;
 };
 
 static void sy_token_keeper_authenticator_init (SyApiAuthenticatorInterface *iface);
@@ -369,17 +375,22 @@ sy_token_keeper_finalize (GObject *object)
 {
   SyTokenKeeper *self = SY_TOKEN_KEEPER (object);
 
-  G_LOCK (keepers);
-  if (keepers != NULL)
-    {
-      GWeakRef *ref = g_hash_table_lookup (keepers, self->registry_key);
-      g_autoptr(GObject) listed = ref != NULL ? g_weak_ref_get (ref) : NULL;
+  {
+    g_autoptr(GObject) listed = NULL;
 
-      /* Not listed any more, or listed again by a newer keeper. */
-      if (ref != NULL && listed == NULL)
-        g_hash_table_remove (keepers, self->registry_key);
-    }
-  G_UNLOCK (keepers);
+    G_LOCK (keepers);
+    if (keepers != NULL)
+      {
+        GWeakRef *ref = g_hash_table_lookup (keepers, self->registry_key);
+
+        listed = ref != NULL ? g_weak_ref_get (ref) : NULL;
+        /* Not listed any more, or listed again by a newer keeper. */
+        if (ref != NULL && listed == NULL)
+          g_hash_table_remove (keepers, self->registry_key);
+      }
+    G_UNLOCK (keepers);
+    /* Released after the lock: the newer keeper's finalize takes it. */
+  }
 
   g_assert (self->waiters->len == 0);
   g_ptr_array_unref (self->waiters);
@@ -720,6 +731,9 @@ sy_token_keeper_take_grant (SyTokenKeeper      *self,
   g_return_if_fail (SY_IS_TOKEN_KEEPER (self));
   g_return_if_fail (grant != NULL);
 
+  self->generation++;
+  /* Given only once stored: the keyring's pair is this one. */
+  self->keyring_stale = FALSE;
   use_grant (self, grant);
   if (client_secret != NULL)
     {
@@ -765,6 +779,7 @@ finish_refresh (SyTokenKeeper *self,
   g_clear_pointer (&self->refusing_token, sy_secret_free);
   g_clear_pointer (&self->pending_grant, sy_token_grant_free);
   g_clear_error (&self->refusal);
+  self->after_refusal_reads = 0;
 
   for (guint i = 0; i < waiters->len; i++)
     {
@@ -804,6 +819,26 @@ become_disconnected (SyTokenKeeper *self,
   finish_refresh (self, error);
 }
 
+/* A new sign-in was handed over while this refresh ran: its outcome is
+ * moot, and the waiters send again with the new token. */
+static gboolean
+superseded (SyTokenKeeper *self)
+{
+  if (self->refresh_generation == self->generation)
+    return FALSE;
+  finish_refresh (self, NULL);
+  return TRUE;
+}
+
+/* A pair that works again: whatever said "needs reconnecting" is over. */
+static void
+mend (SyTokenKeeper *self)
+{
+  if (sy_connection_get_status (self->connection) == SY_CONNECTION_STATUS_NEEDS_REAUTH)
+    sy_connection_set_status (self->connection, SY_CONNECTION_STATUS_ACTIVE, NULL);
+  set_needs_reconnect (self, FALSE);
+}
+
 static void
 on_refreshed_pair_stored (GObject      *source,
                           GAsyncResult *result,
@@ -812,21 +847,34 @@ on_refreshed_pair_stored (GObject      *source,
   g_autoptr(SyTokenKeeper) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!sy_token_grant_store_finish (result, &error))
-    {
-      /* Not used unless kept: the old pair is gone at the server, and a
-       * token only this process knows would be lost at its exit. */
-      g_autoptr(GError) wrapped =
-        g_error_new (error->domain, error->code,
-                     _("The renewed sign-in of “%s” could not be kept in the keyring: %s"),
-                     sy_connection_get_name (self->connection), error->message);
-      finish_refresh (self, wrapped);
-      return;
-    }
+  if (superseded (self))
+    return;
+
+  /* The old pair is gone at the server: the new one is the only one that
+   * works, kept or not. The keyring's is spent and must not be adopted. */
+  self->keyring_stale = !sy_token_grant_store_finish (result, &error);
+  if (self->keyring_stale)
+    g_message ("The renewed sign-in of “%s” could not be kept in the keyring: %s",
+               sy_connection_get_name (self->connection), error->message);
 
   use_grant (self, self->pending_grant);
   set_needs_reconnect (self, FALSE);
   finish_refresh (self, NULL);
+}
+
+#define AFTER_REFUSAL_READS 10
+#define AFTER_REFUSAL_WAIT_MS 200
+
+static void on_keyring_checked_after_refusal (GObject *, GAsyncResult *, gpointer);
+
+static gboolean
+reread_after_refusal (gpointer user_data)
+{
+  SyTokenKeeper *self = user_data;
+
+  read_secrets_async (self->secrets, sy_connection_get_id (self->connection), NULL,
+                      on_keyring_checked_after_refusal, self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -835,17 +883,33 @@ on_keyring_checked_after_refusal (GObject      *source,
                                   gpointer      user_data)
 {
   g_autoptr(SyTokenKeeper) self = user_data;
-  g_autoptr(GError) cause = g_steal_pointer (&self->refusal);
+  g_autoptr(GError) cause = NULL;
   ReadData *data = read_secrets_finish (result, NULL);
 
-  /* Another process refreshed first and holds the new pair. */
-  if (data != NULL && data->grant->refresh_token != NULL &&
-      g_strcmp0 (data->grant->refresh_token, self->refresh_token) != 0)
+  if (superseded (self))
+    return;
+
+  /* Another process refreshed first and holds the new pair: complete once
+   * its access token (written last) is new. */
+  if (!self->keyring_stale && data != NULL && data->grant->access_token != NULL &&
+      g_strcmp0 (data->grant->access_token, self->access_token) != 0 &&
+      g_strcmp0 (data->grant->access_token, self->refusing_token) != 0)
     {
       use_grant (self, data->grant);
+      mend (self);
       finish_refresh (self, NULL);
       return;
     }
+  /* Its refresh token is new but not its access token yet: being written. */
+  if (!self->keyring_stale && data != NULL && data->grant->refresh_token != NULL &&
+      g_strcmp0 (data->grant->refresh_token, self->refresh_token) != 0 &&
+      ++self->after_refusal_reads < AFTER_REFUSAL_READS)
+    {
+      g_timeout_add (AFTER_REFUSAL_WAIT_MS, reread_after_refusal, g_steal_pointer (&self));
+      return;
+    }
+  self->after_refusal_reads = 0;
+  cause = g_steal_pointer (&self->refusal);
   become_disconnected (self, cause);
 }
 
@@ -858,6 +922,9 @@ on_token_answer (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) answer = NULL;
   g_autoptr(SyTokenGrant) grant = NULL;
+
+  if (superseded (self))
+    return;
 
   answer = sy_api_client_post_form_finish (SY_API_CLIENT (source), result, &error);
   if (answer != NULL)
@@ -925,9 +992,12 @@ on_keyring_checked_before (GObject      *source,
   g_autoptr(SyTokenKeeper) self = user_data;
   ReadData *data = read_secrets_finish (result, NULL);
 
+  if (superseded (self))
+    return;
+
   /* Another process (the CLI beside the app) may have refreshed: its
    * access token is in the keyring, and ours is no longer valid. */
-  if (data != NULL && data->grant->access_token != NULL &&
+  if (!self->keyring_stale && data != NULL && data->grant->access_token != NULL &&
       g_strcmp0 (data->grant->access_token, self->access_token) != 0 &&
       g_strcmp0 (data->grant->access_token, self->refusing_token) != 0)
     {
@@ -938,7 +1008,20 @@ on_keyring_checked_before (GObject      *source,
           g_clear_pointer (&self->client_secret, sy_secret_free);
           self->client_secret = g_steal_pointer (&data->client_secret);
         }
+      mend (self);
       finish_refresh (self, NULL);
+      return;
+    }
+  /* Refused before: the refresh token is spent, and only a Reconnect
+   * (seen above, in the keyring) mends it. */
+  if (self->needs_reconnect)
+    {
+      g_autoptr(GError) error = g_error_new_literal (SY_API_ERROR, SY_API_ERROR_UNAUTHORIZED,
+                                                     sy_connection_get_status_message (self->connection) != NULL
+                                                       ? sy_connection_get_status_message (self->connection)
+                                                       : _("The connection needs reconnecting."));
+
+      finish_refresh (self, error);
       return;
     }
   refresh_at_server (self);
@@ -1001,6 +1084,7 @@ keeper_refresh_async (SyApiAuthenticator  *authenticator,
     return;
 
   self->refreshing = TRUE;
+  self->refresh_generation = self->generation;
   self->refusing_token = g_strdup (refused_token);
   read_secrets_async (self->secrets, sy_connection_get_id (self->connection), NULL,
                       on_keyring_checked_before, g_object_ref (self));
