@@ -236,6 +236,7 @@ on_async_sent (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   SyHttpExchange *self = g_task_get_source_object (task);
+  GCancellable *cancellable;
   GError *error = NULL;
   g_autoptr(GInputStream) stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   gsize limit;
@@ -252,7 +253,10 @@ on_async_sent (GObject      *source,
       g_task_return_pointer (task, g_bytes_new (NULL, 0), (GDestroyNotify) g_bytes_unref);
       return;
     }
-  sy_http_body_read_async (stream, limit, g_task_get_cancellable (task), on_async_body_read, g_steal_pointer (&task));
+  /* Not in the call's own arguments: their order of evaluation is not
+   * defined, and the steal may come first. */
+  cancellable = g_task_get_cancellable (task);
+  sy_http_body_read_async (stream, limit, cancellable, on_async_body_read, g_steal_pointer (&task));
 }
 
 static void
