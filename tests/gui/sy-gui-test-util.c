@@ -521,3 +521,42 @@ sy_gui_test_notifications_stop (SyGuiTestNotifications *notifications)
   g_object_unref (notifications->bus);
   g_free (notifications);
 }
+
+static int
+minimum_width (GtkWidget *widget)
+{
+  int minimum = 0;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+  return minimum;
+}
+
+/* Names the innermost widgets that ask for more than limit, which is
+ * where a layout that does not fit a phone has to change. */
+guint
+sy_gui_test_report_too_wide (GtkWidget *widget,
+                             int        limit)
+{
+  guint n_wider_children = 0;
+
+  if (!gtk_widget_get_visible (widget) || minimum_width (widget) <= limit)
+    return 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n_wider_children += sy_gui_test_report_too_wide (child, limit);
+
+  if (n_wider_children == 0)
+    {
+      GtkWidget *template_owner = widget;
+
+      while (template_owner != NULL && !g_str_has_prefix (G_OBJECT_TYPE_NAME (template_owner), "Sy"))
+        template_owner = gtk_widget_get_parent (template_owner);
+      g_test_message ("Too wide for %d px: %s (%s%s), minimum width %d", limit,
+                      G_OBJECT_TYPE_NAME (widget),
+                      gtk_widget_get_css_classes (widget)[0] ? gtk_widget_get_css_classes (widget)[0] : "",
+                      template_owner ? G_OBJECT_TYPE_NAME (template_owner) : "",
+                      minimum_width (widget));
+    }
+  return 1;
+}

@@ -107,4 +107,10 @@ SyGuiTestNotifications *sy_gui_test_notifications_start     (void);
 GPtrArray              *sy_gui_test_notifications_summaries (SyGuiTestNotifications *notifications);
 void                    sy_gui_test_notifications_stop      (SyGuiTestNotifications *notifications);
 
+/* Logs the innermost widgets under widget that ask for more width than
+ * limit (where a layout that does not fit a phone has to change); returns
+ * how many, 0 when everything fits. */
+guint       sy_gui_test_report_too_wide        (GtkWidget          *widget,
+                                                int                 limit);
+
 G_END_DECLS

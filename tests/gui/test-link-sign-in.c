@@ -579,34 +579,6 @@ test_sync_paused (Fixture       *fixture,
   g_assert_cmpint (sandbox_count (fixture, "erp/sales-orders"), >, 0);
 }
 
-static int
-minimum_width (GtkWidget *widget)
-{
-  int minimum = 0;
-
-  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
-  return minimum;
-}
-
-/* Names the innermost widgets that ask for more than limit. */
-static guint
-report_too_wide (GtkWidget *widget,
-                 int        limit)
-{
-  guint n_wider_children = 0;
-
-  if (!gtk_widget_get_visible (widget) || minimum_width (widget) <= limit)
-    return 0;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    n_wider_children += report_too_wide (child, limit);
-  if (n_wider_children == 0)
-    g_test_message ("Too wide for %d px: %s %s, minimum width %d", limit, G_OBJECT_TYPE_NAME (widget),
-                    GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) ? gtk_button_get_label (GTK_BUTTON (widget)) : "",
-                    minimum_width (widget));
-  return 1;
-}
-
 /* A screen at a normal and a phone's width, light and dark, saved as
  * NAME-<wide|narrow>-<light|dark>[-LANG].png; at 360 px nothing may ask
  * for more room than the phone has. */
@@ -634,7 +606,7 @@ shoot_four (GtkWindow  *window,
         gtk_widget_measure (gtk_window_get_child (window), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
         g_test_message ("%s: minimum width %d", shot_name, minimum);
         if (minimum > 360)
-          report_too_wide (gtk_window_get_child (window), 360);
+          sy_gui_test_report_too_wide (gtk_window_get_child (window), 360);
         g_assert_cmpint (minimum, <=, 360);
       }
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);

@@ -83,45 +83,6 @@ mean_brightness (const char *path)
   return sum / ((double) width * height);
 }
 
-static int
-minimum_width (GtkWidget *widget)
-{
-  int minimum = 0;
-
-  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
-  return minimum;
-}
-
-/* Names the innermost widgets that ask for more than limit, which is
- * where a layout that does not fit a phone has to change. */
-static guint
-report_too_wide (GtkWidget *widget,
-                 int        limit)
-{
-  guint n_wider_children = 0;
-
-  if (!gtk_widget_get_visible (widget) || minimum_width (widget) <= limit)
-    return 0;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    n_wider_children += report_too_wide (child, limit);
-
-  if (n_wider_children == 0)
-    {
-      GtkWidget *template_owner = widget;
-
-      while (template_owner != NULL && !g_str_has_prefix (G_OBJECT_TYPE_NAME (template_owner), "Sy"))
-        template_owner = gtk_widget_get_parent (template_owner);
-      g_test_message ("Too wide for %d px: %s (%s%s), minimum width %d", limit,
-                      G_OBJECT_TYPE_NAME (widget),
-                      gtk_widget_get_css_classes (widget)[0] ? gtk_widget_get_css_classes (widget)[0] : "",
-                      template_owner ? G_OBJECT_TYPE_NAME (template_owner) : "",
-                      minimum_width (widget));
-    }
-  return 1;
-}
-
 static void
 set_dark (gboolean dark)
 {
@@ -150,7 +111,7 @@ narrow_overflow (GtkWindow  *window,
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, MAX (minimum, NARROW_WIDTH));
   if (minimum <= NARROW_WIDTH)
     return 0;
-  report_too_wide (gtk_window_get_child (window), NARROW_WIDTH);
+  sy_gui_test_report_too_wide (gtk_window_get_child (window), NARROW_WIDTH);
   return minimum;
 }
 
