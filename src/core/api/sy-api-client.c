@@ -924,7 +924,8 @@ on_token_refreshed (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
-  g_autoptr(GTask) hold = user_data;
+  /* This callback's own reference (see refresh_then_start()). */
+  g_autoptr(GTask) hold G_GNUC_UNUSED = user_data;
   GTask *task = user_data;
   Request *request = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
