@@ -862,6 +862,31 @@ on_refreshed_pair_stored (GObject      *source,
   finish_refresh (self, NULL);
 }
 
+/* Takes the keyring's pair when another process renewed or reconnected
+ * the connection, and ends the refresh: only once that pair is whole (its
+ * access token, written last, is new) and only when the keyring's pair is
+ * not one this keeper knows to be spent. */
+static gboolean
+adopt_whole_keyring_pair (SyTokenKeeper *self,
+                          ReadData      *data)
+{
+  if (self->keyring_stale || data == NULL || data->grant->access_token == NULL ||
+      g_strcmp0 (data->grant->access_token, self->access_token) == 0 ||
+      g_strcmp0 (data->grant->access_token, self->refusing_token) == 0)
+    return FALSE;
+
+  g_debug ("The sign-in of “%s” was renewed by another process", sy_connection_get_name (self->connection));
+  use_grant (self, data->grant);
+  if (data->client_secret != NULL)
+    {
+      g_clear_pointer (&self->client_secret, sy_secret_free);
+      self->client_secret = g_steal_pointer (&data->client_secret);
+    }
+  mend (self);
+  finish_refresh (self, NULL);
+  return TRUE;
+}
+
 #define AFTER_REFUSAL_READS 10
 #define AFTER_REFUSAL_WAIT_MS 200
 
@@ -889,17 +914,9 @@ on_keyring_checked_after_refusal (GObject      *source,
   if (superseded (self))
     return;
 
-  /* Another process refreshed first and holds the new pair: complete once
-   * its access token (written last) is new. */
-  if (!self->keyring_stale && data != NULL && data->grant->access_token != NULL &&
-      g_strcmp0 (data->grant->access_token, self->access_token) != 0 &&
-      g_strcmp0 (data->grant->access_token, self->refusing_token) != 0)
-    {
-      use_grant (self, data->grant);
-      mend (self);
-      finish_refresh (self, NULL);
-      return;
-    }
+  /* Another process refreshed first and holds the new pair. */
+  if (adopt_whole_keyring_pair (self, data))
+    return;
   /* Its refresh token is new but not its access token yet: being written. */
   if (!self->keyring_stale && data != NULL && data->grant->refresh_token != NULL &&
       g_strcmp0 (data->grant->refresh_token, self->refresh_token) != 0 &&
@@ -995,23 +1012,10 @@ on_keyring_checked_before (GObject      *source,
   if (superseded (self))
     return;
 
-  /* Another process (the CLI beside the app) may have refreshed: its
-   * access token is in the keyring, and ours is no longer valid. */
-  if (!self->keyring_stale && data != NULL && data->grant->access_token != NULL &&
-      g_strcmp0 (data->grant->access_token, self->access_token) != 0 &&
-      g_strcmp0 (data->grant->access_token, self->refusing_token) != 0)
-    {
-      g_debug ("The token of “%s” was renewed by another process", sy_connection_get_name (self->connection));
-      use_grant (self, data->grant);
-      if (data->client_secret != NULL)
-        {
-          g_clear_pointer (&self->client_secret, sy_secret_free);
-          self->client_secret = g_steal_pointer (&data->client_secret);
-        }
-      mend (self);
-      finish_refresh (self, NULL);
-      return;
-    }
+  /* Another process (the CLI beside the app) may have refreshed or
+   * reconnected: its pair is in the keyring, and ours is no longer valid. */
+  if (adopt_whole_keyring_pair (self, data))
+    return;
   /* Refused before: the refresh token is spent, and only a Reconnect
    * (seen above, in the keyring) mends it. */
   if (self->needs_reconnect)
