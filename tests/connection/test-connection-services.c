@@ -401,6 +401,74 @@ test_remove_clears_everything (Fixture       *fixture,
   clear_secrets (fixture, sy_connection_get_id (keep));
 }
 
+/* Removing with room for an Undo: gone from connections.json at once,
+ * the token kept until forgotten; restored with the same id; forgetting
+ * deletes the token, certificate and nothing of a restored connection. */
+static void
+test_withdraw_restore_forget (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(SyConnection) doomed = sy_connection_new ("Doomed", "http://127.0.0.1:9");
+  g_autoptr(SyConnection) added = NULL;
+  g_autoptr(SyStateStore) state = NULL;
+  g_autoptr(SyCertificate) certificate = NULL;
+  g_autoptr(SyCertificate) loaded = NULL;
+  g_autoptr(SyPrivateKey) key = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = g_strdup (sy_connection_get_id (doomed));
+
+  added = add (fixture, doomed, "doomed-token", SY_CONNECTION_ADD_DEFAULT, NULL, &error);
+  g_assert_no_error (error);
+  state = sy_state_store_open (fixture->state_dir, &error);
+  g_assert_no_error (error);
+  certificate = cert_test_generate (SY_KEY_SPEC_EC_P256, "CN=Doomed", 30, &key, &error);
+  g_assert_no_error (error);
+  g_assert_true (sy_state_store_save_certificate (state, id, certificate, &error));
+  g_assert_no_error (error);
+
+  /* Withdrawn: no longer on disk, the token still in the keyring. */
+  g_assert_true (sy_connection_withdraw (fixture->store, doomed, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (saved_connections (fixture), ==, 0);
+  assert_secret (fixture, id, SY_SECRET_KIND_ACCESS_TOKEN, "doomed-token");
+
+  /* Restored: on disk again, under the same id, and the token works. */
+  g_assert_true (sy_connection_restore (fixture->store, doomed, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(SyConnectionStore) reread = sy_connection_store_new (fixture->config_dir);
+
+    g_assert_true (sy_connection_store_load (reread, &error));
+    g_assert_no_error (error);
+    g_assert_nonnull (sy_connection_store_find_by_id (reread, id));
+    g_assert_cmpstr (sy_connection_get_name (sy_connection_store_find_by_id (reread, id)), ==, "Doomed");
+  }
+
+  /* Forgetting a connection that is back deletes nothing. */
+  sy_connection_forget_secrets_async (fixture->store, fixture->secrets, state, doomed, NULL,
+                                      sy_test_store_result, &result);
+  sy_test_await (&result);
+  g_assert_true (sy_connection_forget_secrets_finish (result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  assert_secret (fixture, id, SY_SECRET_KIND_ACCESS_TOKEN, "doomed-token");
+
+  /* Withdrawn again and forgotten: token and certificate gone. */
+  g_assert_true (sy_connection_withdraw (fixture->store, doomed, &error));
+  g_assert_no_error (error);
+  sy_connection_forget_secrets_async (fixture->store, fixture->secrets, state, doomed, NULL,
+                                      sy_test_store_result, &result);
+  sy_test_await (&result);
+  g_assert_true (sy_connection_forget_secrets_finish (result, &error));
+  g_assert_no_error (error);
+  assert_no_secret (fixture, id, SY_SECRET_KIND_ACCESS_TOKEN);
+  loaded = sy_state_store_load_certificate (state, id, &error);
+  g_assert_no_error (error);
+  g_assert_null (loaded);
+  g_assert_cmpuint (saved_connections (fixture), ==, 0);
+}
+
 static void
 test_open_client_without_token (Fixture       *fixture,
                                 gconstpointer  data)
@@ -638,6 +706,7 @@ main (int   argc,
   ADD ("add/rolls-back-when-keyring-fails", test_add_rolls_back_when_keyring_fails);
   ADD ("add/replace", test_add_replace);
   ADD ("remove/clears-token-key-certificate-webhook", test_remove_clears_everything);
+  ADD ("remove/withdraw-restore-forget", test_withdraw_restore_forget);
   ADD ("open-client/without-token", test_open_client_without_token);
   ADD ("open-client/works", test_open_client_works);
   ADD ("transport/insecure-http-refused", test_insecure_http_refused);

@@ -746,6 +746,118 @@ sy_connection_remove_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* --- removing with room for an Undo ---------------------------------- */
+
+gboolean
+sy_connection_withdraw (SyConnectionStore  *store,
+                        SyConnection       *connection,
+                        GError            **error)
+{
+  g_return_val_if_fail (SY_IS_CONNECTION_STORE (store), FALSE);
+  g_return_val_if_fail (SY_IS_CONNECTION (connection), FALSE);
+
+  return sy_connection_store_remove (store, connection, error);
+}
+
+gboolean
+sy_connection_restore (SyConnectionStore  *store,
+                       SyConnection       *connection,
+                       GError            **error)
+{
+  g_return_val_if_fail (SY_IS_CONNECTION_STORE (store), FALSE);
+  g_return_val_if_fail (SY_IS_CONNECTION (connection), FALSE);
+
+  return sy_connection_store_add (store, connection, error);
+}
+
+static void
+forget_certificate_deleted_cb (GObject      *source,
+                               GAsyncResult *result,
+                               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+forget_secrets_cleared_cb (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RemoveData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!sy_secret_store_clear_finish (SY_SECRET_STORE (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (data->state != NULL)
+    {
+      /* As in removing: the worker borrows the data of the task it calls
+       * back. */
+      g_autoptr(GTask) worker = g_task_new (NULL, NULL, forget_certificate_deleted_cb, g_steal_pointer (&task));
+
+      g_task_set_task_data (worker, data, NULL);
+      g_task_run_in_thread (worker, delete_certificate_thread);
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+sy_connection_forget_secrets_async (SyConnectionStore   *store,
+                                    SySecretStore       *secrets,
+                                    SyStateStore        *state,
+                                    SyConnection        *connection,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  GTask *task;
+  RemoveData *data;
+
+  g_return_if_fail (SY_IS_CONNECTION_STORE (store));
+  g_return_if_fail (SY_IS_SECRET_STORE (secrets));
+  g_return_if_fail (state == NULL || SY_IS_STATE_STORE (state));
+  g_return_if_fail (SY_IS_CONNECTION (connection));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sy_connection_forget_secrets_async);
+
+  if (sy_connection_store_find_by_id (store, sy_connection_get_id (connection)) != NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  data = g_new0 (RemoveData, 1);
+  data->store = g_object_ref (store);
+  data->state = state != NULL ? g_object_ref (state) : NULL;
+  data->connection = g_object_ref (connection);
+  g_task_set_task_data (task, data, (GDestroyNotify) remove_data_free);
+
+  sy_secret_store_clear_async (secrets, sy_connection_get_id (connection), NULL,
+                               cancellable, forget_secrets_cleared_cb, task);
+}
+
+gboolean
+sy_connection_forget_secrets_finish (GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* --- private keys ---------------------------------------------------- */
 
 static void

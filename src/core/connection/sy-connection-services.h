@@ -149,6 +149,30 @@ void                  sy_connection_remove_async     (SyConnectionStore   *store
 gboolean              sy_connection_remove_finish    (GAsyncResult        *result,
                                                       GError             **error);
 
+/* Removing with room for an Undo: withdraw takes the connection out of
+ * the store and connections.json at once (the CLI and every view see it
+ * gone) but keeps its secrets, certificate and webhook events; restore
+ * puts the same object back (same id, name and settings, so the mappings
+ * that name it work again); forget deletes what it kept, once the Undo is
+ * no longer offered. forget does nothing when the store holds a connection
+ * of that id again (restored elsewhere): a kept token is never deleted
+ * under a live connection. */
+gboolean              sy_connection_withdraw         (SyConnectionStore   *store,
+                                                      SyConnection        *connection,
+                                                      GError             **error);
+gboolean              sy_connection_restore          (SyConnectionStore   *store,
+                                                      SyConnection        *connection,
+                                                      GError             **error);
+void                  sy_connection_forget_secrets_async  (SyConnectionStore   *store,
+                                                      SySecretStore       *secrets,
+                                                      SyStateStore        *state,
+                                                      SyConnection        *connection,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+gboolean              sy_connection_forget_secrets_finish (GAsyncResult     *result,
+                                                      GError             **error);
+
 /* --- private keys ---------------------------------------------------- */
 
 /* Keeps key in the keyring as the connection's private key; NULL deletes
