@@ -8,7 +8,9 @@
 #include "sy-connection-check.h"
 #include "sy-connection-page-private.h"
 #include "sy-connection-row.h"
+#include "sy-connection-services.h"
 #include "sy-error.h"
+#include "sy-mapping.h"
 #include "sy-token-keeper.h"
 #include "sy-webhook-panel.h"
 
@@ -30,6 +32,10 @@ struct _SyConnectionPage
   char                *sync_status;
   guint                tick_source;
 
+  /* The toast of this page's last removal while its Undo is offered. */
+  AdwToast            *removal_toast;
+
+  AdwPreferencesGroup *status_group;
   AdwPreferencesGroup *details_group;
   AdwActionRow        *url_row;
   AdwActionRow        *insecure_row;
@@ -42,6 +48,8 @@ struct _SyConnectionPage
   GtkWidget           *remove_button;
   GtkWidget           *reconnect_button;
   GtkWidget           *problem_button;
+  GtkWidget           *problem_secondary_button;
+  AdwViewStackPage    *certificate_stack_page;
   AdwActionRow        *token_expiry_row;
   AdwActionRow        *sync_status_row;
   AdwActionRow        *certificate_expiry_row;
@@ -58,6 +66,7 @@ G_DEFINE_FINAL_TYPE (SyConnectionPage, sy_connection_page, ADW_TYPE_BIN)
 enum {
   PROP_0,
   PROP_SYNC_STATUS,
+  PROP_REMOVAL_TOAST,
   N_PROPS
 };
 
@@ -129,6 +138,47 @@ sy_connection_page_describe_sync_status (const char *sync_status)
   return sync_status;
 }
 
+/* Each error state beside the action that mends it: a refused token is
+ * mended by a new one (or by signing in again with Link), an unreachable
+ * server perhaps by trying again. */
+static void
+update_fix_button (SyConnectionPage *self)
+{
+  SyConnectionStatus status = sy_connection_get_status (self->connection);
+  GtkButton *button = GTK_BUTTON (self->reconnect_button);
+
+  switch (status)
+    {
+    case SY_CONNECTION_STATUS_NEEDS_REAUTH:
+      if (sy_connection_uses_link (self->connection))
+        {
+          gtk_button_set_label (button, _("_Reconnect…"));
+          gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.reconnect-connection");
+          gtk_widget_set_tooltip_text (self->reconnect_button, _("Sign in again to give Switchyard access (Shift+Ctrl+U)"));
+        }
+      else
+        {
+          gtk_button_set_label (button, _("_Update Token…"));
+          gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.update-token");
+          gtk_widget_set_tooltip_text (self->reconnect_button, _("Type a new token for this connection (Ctrl+U)"));
+        }
+      gtk_widget_set_visible (self->reconnect_button, TRUE);
+      break;
+    case SY_CONNECTION_STATUS_UNREACHABLE:
+      gtk_button_set_label (button, _("_Try Again"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "connection.test");
+      gtk_widget_set_tooltip_text (self->reconnect_button, _("Test the connection again"));
+      gtk_widget_set_visible (self->reconnect_button, TRUE);
+      break;
+    case SY_CONNECTION_STATUS_UNKNOWN:
+    case SY_CONNECTION_STATUS_ACTIVE:
+    case SY_CONNECTION_STATUS_NO_KEYRING:
+    default:
+      gtk_widget_set_visible (self->reconnect_button, FALSE);
+      break;
+    }
+}
+
 static void
 update_health (SyConnectionPage *self)
 {
@@ -138,8 +188,7 @@ update_health (SyConnectionPage *self)
   if (self->connection == NULL)
     return;
 
-  gtk_widget_set_visible (self->reconnect_button,
-                          sy_connection_get_status (self->connection) == SY_CONNECTION_STATUS_NEEDS_REAUTH);
+  update_fix_button (self);
 
   gtk_widget_set_visible (GTK_WIDGET (self->token_expiry_row), sy_connection_uses_link (self->connection));
   if (self->keeper != NULL && sy_token_keeper_get_needs_reconnect (self->keeper))
@@ -206,6 +255,14 @@ domain_display_name (const char *domain)
   return domain;
 }
 
+gboolean
+sy_connection_page_platform_uses_certificate (const char *platform)
+{
+  /* The certificate signs NetSuite's machine-to-machine sign-in; no other
+   * platform asks for one. Unknown yet: it may be NetSuite. */
+  return platform == NULL || g_ascii_strcasecmp (platform, "netsuite") == 0;
+}
+
 static void
 update_details (SyConnectionPage *self)
 {
@@ -242,6 +299,8 @@ update_details (SyConnectionPage *self)
   else
     platform_text = g_strdup (_("Not known yet"));
   adw_action_row_set_subtitle (self->platform_row, platform_text);
+
+  adw_view_stack_page_set_visible (self->certificate_stack_page, sy_connection_page_platform_uses_certificate (platform));
 }
 
 static void
@@ -286,17 +345,53 @@ update_status (SyConnectionPage *self)
 }
 
 static void
+set_problem_action (GtkWidget  *button,
+                    const char *label,
+                    const char *action_name)
+{
+  gtk_widget_set_visible (button, label != NULL);
+  if (label == NULL)
+    return;
+  gtk_button_set_label (GTK_BUTTON (button), label);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action_name);
+}
+
+/* The problem and what mends it: a refused or missing token a new one
+ * (Reconnect for Link), an unreachable server trying again or a changed
+ * address or certificate authority (both in the Update Token dialog), a
+ * refused address or CA file a changed one. */
+static void
 show_problem (SyConnectionPage *self,
               const GError     *error)
 {
   g_autofree char *text = sy_describe_error (error);
-  gboolean refused = g_error_matches (error, SY_API_ERROR, SY_API_ERROR_UNAUTHORIZED);
+  gboolean link = self->connection != NULL && sy_connection_uses_link (self->connection);
 
   adw_status_page_set_description (self->problem_page, text);
-  /* A refused token is mended by signing in again, not by trying again. */
-  gtk_button_set_label (GTK_BUTTON (self->problem_button), refused ? _("_Reconnect…") : _("_Try Again"));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->problem_button),
-                                  refused ? "win.reconnect-connection" : "win.refresh");
+  if (g_error_matches (error, SY_API_ERROR, SY_API_ERROR_UNAUTHORIZED) ||
+      g_error_matches (error, SY_SECRET_ERROR, SY_SECRET_ERROR_NOT_FOUND))
+    {
+      if (link)
+        set_problem_action (self->problem_button, _("_Reconnect…"), "win.reconnect-connection");
+      else
+        set_problem_action (self->problem_button, _("_Update Token…"), "win.update-token");
+      set_problem_action (self->problem_secondary_button, NULL, NULL);
+    }
+  else if (g_error_matches (error, SY_API_ERROR, SY_API_ERROR_NETWORK))
+    {
+      set_problem_action (self->problem_button, _("_Try Again"), "win.refresh");
+      set_problem_action (self->problem_secondary_button, _("_Edit Address…"), "win.update-token");
+    }
+  else if (error != NULL && error->domain == SY_CONFIG_ERROR)
+    {
+      set_problem_action (self->problem_button, _("_Edit Address…"), "win.update-token");
+      set_problem_action (self->problem_secondary_button, _("_Try Again"), "win.refresh");
+    }
+  else
+    {
+      set_problem_action (self->problem_button, _("_Try Again"), "win.refresh");
+      set_problem_action (self->problem_secondary_button, NULL, NULL);
+    }
   gtk_stack_set_visible_child_name (self->browser_stack, "problem");
 }
 
@@ -492,6 +587,401 @@ test_action (GtkWidget  *widget,
   sy_connection_page_test (SY_CONNECTION_PAGE (widget));
 }
 
+/* Removing */
+
+/* A removal whose Undo is still offered: the connection is out of the
+ * store and connections.json, its secrets still in the keyring. It is
+ * settled once: undone (the connection back) or forgotten (its secrets
+ * deleted) when the toast goes, the page goes or the application quits. */
+typedef struct
+{
+  GWeakRef           page;
+  SyConnectionStore *store;
+  SySecretStore     *secrets;
+  SyStateStore      *state;
+  SyConnection      *connection;
+  AdwToast          *toast;
+  gboolean           settled;
+} PendingRemoval;
+
+/* Every removal not yet settled, of every page: the application finishes
+ * them when it quits. */
+static GPtrArray *pending_removals;
+/* Secrets being deleted: finishing waits for them. */
+static guint n_forgetting;
+
+static void
+pending_removal_free (PendingRemoval *pending)
+{
+  g_weak_ref_clear (&pending->page);
+  g_clear_object (&pending->store);
+  g_clear_object (&pending->secrets);
+  g_clear_object (&pending->state);
+  g_clear_object (&pending->connection);
+  g_clear_object (&pending->toast);
+}
+
+static PendingRemoval *
+pending_removal_ref (PendingRemoval *pending)
+{
+  return g_rc_box_acquire (pending);
+}
+
+static void
+pending_removal_unref (PendingRemoval *pending)
+{
+  g_rc_box_release_full (pending, (GDestroyNotify) pending_removal_free);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PendingRemoval, pending_removal_unref)
+
+static void
+add_toast (SyConnectionPage *self,
+           AdwToast         *toast)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), g_object_ref (toast));
+}
+
+/* Marks it settled and lets go of it: no longer in the list, its toast
+ * no longer calls back. */
+static void
+pending_removal_settle (PendingRemoval *pending)
+{
+  g_autoptr(SyConnectionPage) self = g_weak_ref_get (&pending->page);
+  g_autoptr(PendingRemoval) keep = pending_removal_ref (pending);
+
+  pending->settled = TRUE;
+  if (self != NULL && self->removal_toast != NULL && self->removal_toast == pending->toast)
+    {
+      g_clear_object (&self->removal_toast);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOVAL_TOAST]);
+    }
+  if (pending->toast != NULL)
+    {
+      g_autoptr(AdwToast) toast = g_steal_pointer (&pending->toast);
+
+      g_signal_handlers_disconnect_by_data (toast, pending);
+      adw_toast_dismiss (toast);
+    }
+  if (pending_removals != NULL)
+    g_ptr_array_remove (pending_removals, pending);
+}
+
+static void
+secrets_forgotten_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(PendingRemoval) pending = user_data;
+  g_autoptr(GError) error = NULL;
+  GApplication *app = g_application_get_default ();
+
+  if (!sy_connection_forget_secrets_finish (result, &error))
+    g_warning ("The secrets of the removed connection %s could not be deleted: %s",
+               sy_connection_get_id (pending->connection), error->message);
+  n_forgetting--;
+  if (app != NULL)
+    g_application_release (app);
+}
+
+static void
+pending_removal_forget (PendingRemoval *pending)
+{
+  GApplication *app = g_application_get_default ();
+
+  if (pending->settled)
+    return;
+  pending_removal_settle (pending);
+
+  /* The application stays until the keyring has answered. */
+  n_forgetting++;
+  if (app != NULL)
+    g_application_hold (app);
+  sy_connection_forget_secrets_async (pending->store, pending->secrets, pending->state,
+                                      pending->connection, NULL, secrets_forgotten_cb,
+                                      pending_removal_ref (pending));
+}
+
+static void
+pending_removal_undo (PendingRemoval *pending)
+{
+  g_autoptr(SyConnectionPage) self = g_weak_ref_get (&pending->page);
+  g_autoptr(GError) error = NULL;
+
+  if (pending->settled)
+    return;
+
+  if (!sy_connection_restore (pending->store, pending->connection, &error))
+    {
+      g_autofree char *reason = sy_describe_error (error);
+      g_autofree char *title = g_strdup_printf (_("“%s” could not be restored: %s"),
+                                                sy_connection_get_name (pending->connection), reason);
+
+      /* It stays removed, and so its secrets go as they would have. */
+      pending_removal_forget (pending);
+      if (self != NULL)
+        {
+          g_autoptr(AdwToast) toast = adw_toast_new (title);
+
+          add_toast (self, toast);
+        }
+      return;
+    }
+  pending_removal_settle (pending);
+}
+
+static void
+removal_toast_dismissed_cb (AdwToast       *toast,
+                            PendingRemoval *pending)
+{
+  pending_removal_forget (pending);
+}
+
+static void
+removal_toast_undo_cb (AdwToast       *toast,
+                       PendingRemoval *pending)
+{
+  pending_removal_undo (pending);
+}
+
+void
+sy_connection_page_finish_pending_removals (void)
+{
+  if (pending_removals != NULL)
+    {
+      g_autoptr(GPtrArray) all = g_ptr_array_copy (pending_removals, (GCopyFunc) pending_removal_ref, NULL);
+
+      g_ptr_array_set_free_func (all, (GDestroyNotify) pending_removal_unref);
+      for (guint i = 0; i < all->len; i++)
+        pending_removal_forget (g_ptr_array_index (all, i));
+    }
+  /* Called as the application quits, when no main loop runs any more. */
+  while (n_forgetting > 0)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+start_removal (SyConnectionPage *self,
+               SyConnection     *connection)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkApplication *app = GTK_IS_WINDOW (root) ? gtk_window_get_application (GTK_WINDOW (root)) : NULL;
+  SyConnectionStore *store;
+  PendingRemoval *pending;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+
+  if (!SY_IS_APPLICATION (app) || self->secrets == NULL)
+    return;
+  store = sy_application_get_connection_store (SY_APPLICATION (app));
+
+  if (!sy_connection_withdraw (store, connection, &error))
+    {
+      g_autofree char *reason = sy_describe_error (error);
+      g_autoptr(AdwToast) toast = NULL;
+
+      title = g_strdup_printf (_("“%s” could not be removed: %s"), sy_connection_get_name (connection), reason);
+      toast = adw_toast_new (title);
+      add_toast (self, toast);
+      return;
+    }
+
+  pending = g_rc_box_new0 (PendingRemoval);
+  g_weak_ref_init (&pending->page, self);
+  pending->store = g_object_ref (store);
+  pending->secrets = g_object_ref (self->secrets);
+  pending->state = sy_application_get_state_store (SY_APPLICATION (app));
+  if (pending->state != NULL)
+    g_object_ref (pending->state);
+  pending->connection = g_object_ref (connection);
+  if (pending_removals == NULL)
+    pending_removals = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_removal_unref);
+  g_ptr_array_add (pending_removals, pending);
+
+  /* Translators: a toast after removing a connection, with an Undo button */
+  title = g_strdup_printf (_("“%s” removed"), sy_connection_get_name (connection));
+  pending->toast = adw_toast_new (title);
+  adw_toast_set_button_label (pending->toast, _("_Undo"));
+  adw_toast_set_timeout (pending->toast, 10);
+  adw_toast_set_priority (pending->toast, ADW_TOAST_PRIORITY_HIGH);
+  g_signal_connect_data (pending->toast, "button-clicked", G_CALLBACK (removal_toast_undo_cb),
+                         pending_removal_ref (pending), (GClosureNotify) pending_removal_unref, 0);
+  g_signal_connect_data (pending->toast, "dismissed", G_CALLBACK (removal_toast_dismissed_cb),
+                         pending_removal_ref (pending), (GClosureNotify) pending_removal_unref, 0);
+  g_set_object (&self->removal_toast, pending->toast);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOVAL_TOAST]);
+
+  if (gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY) == NULL)
+    {
+      /* Nowhere to offer the Undo. */
+      pending_removal_forget (pending);
+      return;
+    }
+  add_toast (self, pending->toast);
+}
+
+/* The titles of the mappings that name the connection, read in a thread. */
+typedef struct
+{
+  char *dir;
+  char *name;
+  char *id;
+} UsersQuery;
+
+static void
+users_query_free (UsersQuery *query)
+{
+  g_free (query->dir);
+  g_free (query->name);
+  g_free (query->id);
+  g_free (query);
+}
+
+static gboolean
+names_connection (const char *named,
+                  UsersQuery *query)
+{
+  g_autofree char *stripped = NULL;
+  g_autofree char *folded = NULL;
+  g_autofree char *name = NULL;
+
+  if (named == NULL)
+    return FALSE;
+  if (g_str_equal (named, query->id))
+    return TRUE;
+  /* As the store compares names: case and surrounding spaces aside. */
+  stripped = g_strstrip (g_strdup (named));
+  folded = g_utf8_casefold (stripped, -1);
+  name = g_utf8_casefold (query->name, -1);
+  return g_str_equal (folded, name);
+}
+
+static void
+find_users_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  UsersQuery *query = task_data;
+  g_autoptr(GPtrArray) files = sy_mapping_list_files (query->dir, NULL);
+  GPtrArray *titles = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; files != NULL && i < files->len; i++)
+    {
+      const char *path = g_ptr_array_index (files, i);
+      g_autoptr(SyMapping) mapping = sy_mapping_load_file (path, NULL);
+      const char *title;
+
+      /* A file that does not load cannot be synced anyway. */
+      if (mapping == NULL)
+        continue;
+      if (!names_connection (sy_mapping_get_source_connection (mapping), query) &&
+          !names_connection (sy_mapping_get_target_connection (mapping), query))
+        continue;
+      title = sy_mapping_get_name (mapping);
+      if (title != NULL && *title != '\0')
+        g_ptr_array_add (titles, g_strdup (title));
+      else
+        g_ptr_array_add (titles, g_path_get_basename (path));
+    }
+  g_task_return_pointer (task, titles, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+remove_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    SyConnectionPage *self)
+{
+  SyConnection *connection = g_object_get_data (G_OBJECT (dialog), "connection");
+
+  if (g_str_equal (response, "remove") && connection != NULL)
+    start_removal (self, connection);
+}
+
+static void
+users_found_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  SyConnectionPage *self = request->self;
+  SyConnection *connection = g_object_get_data (G_OBJECT (result), "connection");
+  g_autoptr(GPtrArray) titles = g_task_propagate_pointer (G_TASK (result), NULL);
+  g_autoptr(GString) body = g_string_new (NULL);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  AdwMessageDialog *dialog;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "connection.remove", self->connection != NULL);
+  if (g_cancellable_is_cancelled (request->cancellable) || connection == NULL ||
+      connection != self->connection || !GTK_IS_WINDOW (root))
+    return;
+
+  if (titles != NULL && titles->len > 0)
+    {
+      g_string_append (body, ngettext ("This mapping uses it and will stop working until another connection is picked for it:",
+                                       "These mappings use it and will stop working until another connection is picked for them:",
+                                       titles->len));
+      g_string_append (body, "\n");
+      for (guint i = 0; i < titles->len; i++)
+        g_string_append_printf (body, "\n• %s", (const char *) g_ptr_array_index (titles, i));
+      g_string_append (body, "\n\n");
+    }
+  g_string_append (body, _("Its token, private key and certificate are deleted once the removal can no longer be undone, after a few seconds. Records in the connected system are not affected."));
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (root), NULL, NULL));
+  adw_message_dialog_format_heading (dialog, _("Remove “%s”?"), sy_connection_get_name (connection));
+  adw_message_dialog_set_body (dialog, body->str);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "remove", _("_Remove"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "connection", g_object_ref (connection), g_object_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Asks first, naming the mappings that use the connection. */
+static void
+remove_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SyConnectionPage *self = SY_CONNECTION_PAGE (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkApplication *app = GTK_IS_WINDOW (root) ? gtk_window_get_application (GTK_WINDOW (root)) : NULL;
+  g_autoptr(GTask) task = NULL;
+  UsersQuery *query;
+
+  if (self->connection == NULL || self->lookup_cancellable == NULL)
+    return;
+
+  query = g_new0 (UsersQuery, 1);
+  query->dir = SY_IS_APPLICATION (app)
+               ? g_build_filename (sy_application_get_config_dir (SY_APPLICATION (app)), "mappings", NULL)
+               : NULL;
+  query->name = g_strstrip (g_strdup (sy_connection_get_name (self->connection)));
+  query->id = g_strdup (sy_connection_get_id (self->connection));
+
+  /* Once at a time: a second Delete while the files are read is no
+   * second dialog. */
+  gtk_widget_action_set_enabled (widget, "connection.remove", FALSE);
+  task = g_task_new (NULL, self->lookup_cancellable, users_found_cb,
+                     request_new (self, self->lookup_cancellable));
+  g_task_set_source_tag (task, remove_action);
+  g_task_set_task_data (task, query, (GDestroyNotify) users_query_free);
+  g_object_set_data_full (G_OBJECT (task), "connection", g_object_ref (self->connection), g_object_unref);
+  if (query->dir == NULL)
+    g_task_return_pointer (task, g_ptr_array_new_with_free_func (g_free), (GDestroyNotify) g_ptr_array_unref);
+  else
+    g_task_run_in_thread (task, find_users_thread);
+}
+
 static void
 sy_connection_page_dispose (GObject *object)
 {
@@ -501,6 +991,22 @@ sy_connection_page_dispose (GObject *object)
   g_cancellable_cancel (self->test_cancellable);
   g_cancellable_cancel (self->keeper_cancellable);
   g_clear_handle_id (&self->tick_source, g_source_remove);
+  /* The Undo goes with the page that offered it. */
+  if (pending_removals != NULL)
+    {
+      g_autoptr(GPtrArray) all = g_ptr_array_copy (pending_removals, (GCopyFunc) pending_removal_ref, NULL);
+
+      g_ptr_array_set_free_func (all, (GDestroyNotify) pending_removal_unref);
+      for (guint i = 0; i < all->len; i++)
+        {
+          PendingRemoval *pending = g_ptr_array_index (all, i);
+          g_autoptr(SyConnectionPage) page = g_weak_ref_get (&pending->page);
+
+          if (page == self)
+            pending_removal_forget (pending);
+        }
+    }
+  g_clear_object (&self->removal_toast);
   if (self->connection != NULL)
     g_signal_handlers_disconnect_by_data (self->connection, self);
   g_clear_object (&self->connection);
@@ -540,6 +1046,9 @@ sy_connection_page_get_property (GObject    *object,
     case PROP_SYNC_STATUS:
       g_value_set_string (value, self->sync_status);
       break;
+    case PROP_REMOVAL_TOAST:
+      g_value_set_object (value, self->removal_toast);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -558,6 +1067,10 @@ sy_connection_page_class_init (SyConnectionPageClass *klass)
   properties[PROP_SYNC_STATUS] =
     g_param_spec_string ("sync-status", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The toast offering to undo this page's last removal, while it does. */
+  properties[PROP_REMOVAL_TOAST] =
+    g_param_spec_object ("removal-toast", NULL, NULL, ADW_TYPE_TOAST,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (SY_TYPE_RECORD_BROWSER);
@@ -565,6 +1078,7 @@ sy_connection_page_class_init (SyConnectionPageClass *klass)
   g_type_ensure (SY_TYPE_WEBHOOK_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/switchyard/Switchyard/sy-connection-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, status_group);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, details_group);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, url_row);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, insecure_row);
@@ -577,6 +1091,8 @@ sy_connection_page_class_init (SyConnectionPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, remove_button);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, reconnect_button);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, problem_button);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, problem_secondary_button);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, certificate_stack_page);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, token_expiry_row);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, sync_status_row);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, certificate_expiry_row);
@@ -588,12 +1104,17 @@ sy_connection_page_class_init (SyConnectionPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, webhook_panel);
 
   gtk_widget_class_install_action (widget_class, "connection.test", NULL, test_action);
+  gtk_widget_class_install_action (widget_class, "connection.remove", NULL, remove_action);
+  /* Delete removes only where it cannot mean "delete a character": an
+   * entry on the page takes the key first. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "connection.remove", NULL);
 }
 
 static void
 sy_connection_page_init (SyConnectionPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "connection.remove", FALSE);
   g_signal_connect_object (self->certificate_page, "notify::certificate",
                            G_CALLBACK (update_health), self, G_CONNECT_SWAPPED);
 }
@@ -658,6 +1179,7 @@ sy_connection_page_set_connection (SyConnectionPage *self,
 
   g_cancellable_cancel (self->test_cancellable);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "connection.test", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "connection.remove", connection != NULL);
   if (self->connection != NULL)
     g_signal_handlers_disconnect_by_data (self->connection, self);
   g_set_object (&self->connection, connection);

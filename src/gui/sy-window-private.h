@@ -26,9 +26,6 @@ SyAddConnectionDialog *sy_window_open_update_token_dialog    (SyWindow      *sel
  * (win.reconnect-connection; the Update Token dialog for a pasted token)
  * and returns it, or NULL when none is selected. */
 SyAddConnectionDialog *sy_window_open_reconnect_dialog       (SyWindow      *self);
-/* Asks whether to remove the selected connection (win.remove-connection)
- * and returns the question, or NULL when nothing is selected. */
-AdwMessageDialog      *sy_window_ask_remove_connection       (SyWindow      *self);
 void                   sy_window_add_toast                   (SyWindow      *self,
                                                               const char    *title);
 /* The title of the last toast shown, or NULL. */

@@ -219,7 +219,6 @@ update_content (SyWindow *self)
 
   set_titled_connection (self, connection);
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove-connection", connection != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.update-token", connection != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reconnect-connection", connection != NULL);
 }
@@ -537,102 +536,6 @@ add_connection_action (GtkWidget  *widget,
   sy_window_open_add_connection_dialog (SY_WINDOW (widget));
 }
 
-typedef struct
-{
-  SyWindow *window;
-  char     *name;
-} RemoveData;
-
-static void
-remove_data_free (RemoveData *data)
-{
-  g_object_unref (data->window);
-  g_free (data->name);
-  g_free (data);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RemoveData, remove_data_free)
-
-static void
-connection_removed_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(RemoveData) data = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *title = NULL;
-
-  if (sy_connection_remove_finish (result, &error))
-    title = g_strdup_printf (_("Removed “%s”"), data->name);
-  else
-    {
-      g_autofree char *reason = sy_describe_error (error);
-
-      title = g_strdup_printf (_("“%s” could not be removed: %s"), data->name, reason);
-    }
-
-  sy_window_add_toast (data->window, title);
-}
-
-static void
-remove_response_cb (AdwMessageDialog *dialog,
-                    const char       *response,
-                    gpointer          user_data)
-{
-  SyConnection *connection = user_data;
-  SyWindow *self = SY_WINDOW (gtk_window_get_transient_for (GTK_WINDOW (dialog)));
-  RemoveData *data;
-
-  if (!g_str_equal (response, "remove") || self == NULL)
-    return;
-
-  data = g_new0 (RemoveData, 1);
-  data->window = g_object_ref (self);
-  data->name = g_strdup (sy_connection_get_name (connection));
-  /* Not cancelled with the window: a removal half done is worse than one
-   * that finishes after the window has gone. */
-  sy_connection_remove_async (self->connections, get_secrets (self),
-                              sy_application_get_state_store (get_app (self)),
-                              connection, NULL, connection_removed_cb, data);
-}
-
-AdwMessageDialog *
-sy_window_ask_remove_connection (SyWindow *self)
-{
-  SyConnection *connection;
-  AdwMessageDialog *dialog;
-
-  g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
-
-  connection = sy_connection_page_get_connection (self->connection_page);
-  if (connection == NULL)
-    return NULL;
-
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), NULL, NULL));
-  adw_message_dialog_format_heading (dialog, _("Remove “%s”?"), sy_connection_get_name (connection));
-  adw_message_dialog_set_body (dialog, _("Its token, private key and certificate are deleted. Records in the connected system are not affected."));
-  adw_message_dialog_add_responses (dialog,
-                                    "cancel", _("_Cancel"),
-                                    "remove", _("_Remove"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (dialog, "cancel");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect_data (dialog, "response", G_CALLBACK (remove_response_cb),
-                         g_object_ref (connection), (GClosureNotify) g_object_unref, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
-
-  return dialog;
-}
-
-static void
-remove_connection_action (GtkWidget  *widget,
-                          const char *action_name,
-                          GVariant   *parameter)
-{
-  sy_window_ask_remove_connection (SY_WINDOW (widget));
-}
-
 static void
 refresh_action (GtkWidget  *widget,
                 const char *action_name,
@@ -903,7 +806,6 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, row_activated_cb);
 
   gtk_widget_class_install_action (widget_class, "win.add-connection", NULL, add_connection_action);
-  gtk_widget_class_install_action (widget_class, "win.remove-connection", NULL, remove_connection_action);
   gtk_widget_class_install_action (widget_class, "win.update-token", NULL, update_token_action);
   gtk_widget_class_install_action (widget_class, "win.reconnect-connection", NULL, reconnect_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
@@ -913,33 +815,15 @@ sy_window_class_init (SyWindowClass *klass)
 }
 
 static void
-add_delete_shortcut (GtkWidget *widget)
-{
-  GtkEventController *shortcuts = gtk_shortcut_controller_new ();
-
-  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
-                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
-                                                          gtk_named_action_new ("win.remove-connection")));
-  gtk_widget_add_controller (widget, shortcuts);
-}
-
-static void
 sy_window_init (SyWindow *self)
 {
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  /* Delete removes a connection only where it cannot mean "delete a
-   * character": on the sidebar and the connection page, not in entries. */
-  add_delete_shortcut (GTK_WIDGET (self->connection_list));
-  add_delete_shortcut (GTK_WIDGET (self->connection_page));
-
   g_signal_connect_object (sy_connection_page_get_certificate_page (self->connection_page), "notify::certificate",
                            G_CALLBACK (shown_certificate_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->connection_page, "notify::sync-status",
                            G_CALLBACK (shown_sync_status_changed_cb), self, G_CONNECT_SWAPPED);
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove-connection", FALSE);
 }
 
 SyWindow *

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <string.h>
 
 #include "sy-add-connection-dialog-private.h"
 #include "sy-certificate-page-private.h"
@@ -11,6 +13,7 @@
 #include "sy-connection-row-private.h"
 #include "sy-connection-row.h"
 #include "sy-error.h"
+#include "sy-example-mapping.h"
 #include "sy-gui-test-util.h"
 #include "sy-record-browser-private.h"
 #include "sy-test-support.h"
@@ -140,7 +143,8 @@ test_empty_state (Fixture       *fixture,
   g_assert_null (row_connection (fixture->window, 0));
   g_assert_null (sy_window_get_selected_connection (fixture->window));
   /* Removing needs a connection; adding is always possible. */
-  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.remove-connection", NULL) &&
+  g_assert_false (gtk_widget_activate_action (sy_gui_test_get_child (fixture->window, SY_TYPE_WINDOW, "connection_page"),
+                                              "connection.remove", NULL) &&
                   sy_gui_test_find_message_dialog () != NULL);
   g_assert_null (sy_window_get_banner_text (fixture->window));
   /* Every action has its shortcut. */
@@ -631,7 +635,33 @@ test_update_token (Fixture       *fixture,
   keyring_clear (fixture->secrets, id);
 }
 
-/* (5) Removing asks first, then forgets the connection and its token. */
+/* Whether connections.json names the connection. */
+static gboolean
+saved_has (Fixture    *fixture,
+           const char *id)
+{
+  g_autofree char *json_path = g_build_filename (fixture->config_dir, "connections.json", NULL);
+  g_autofree char *json = NULL;
+
+  g_assert_true (g_file_get_contents (json_path, &json, NULL, NULL));
+  return strstr (json, id) != NULL;
+}
+
+static AdwToast *
+removal_toast (SyConnectionPage *page)
+{
+  AdwToast *toast = NULL;
+
+  g_object_get (page, "removal-toast", &toast, NULL);
+  if (toast != NULL)
+    g_object_unref (toast);
+  return toast;
+}
+
+/* (5) Removing asks first, naming the mappings that use the connection;
+ * it is gone from connections.json at once, its token kept while the
+ * toast offers Undo; Undo brings it back with the same id; once the toast
+ * goes, so does the token. */
 static void
 test_remove_connection (Fixture       *fixture,
                         gconstpointer  data)
@@ -641,53 +671,137 @@ test_remove_connection (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autofree char *stored = NULL;
   g_autofree char *shot = NULL;
-  g_autofree char *json = NULL;
-  g_autofree char *json_path = NULL;
+  g_autofree char *mappings_dir = g_build_filename (fixture->config_dir, "mappings", NULL);
+  g_autofree char *id = NULL;
+  g_autoptr(GString) using = g_string_new (sy_example_mapping);
   SyConnectionStore *store;
+  SyConnectionPage *page;
   AdwMessageDialog *question;
+  AdwToast *toast;
+
+  /* One mapping names the connection (in other letters), one does not. */
+  g_string_replace (using, "Mintsoft orders to NetSuite", "Orders out of the doomed one", 1);
+  g_string_replace (using, "\"connection\": \"mintsoft\"", "\"connection\": \"remove me\"", 1);
+  g_assert_cmpint (g_mkdir_with_parents (mappings_dir, 0700), ==, 0);
+  {
+    g_autofree char *path = g_build_filename (mappings_dir, "uses.json", NULL);
+    g_autofree char *other = g_build_filename (mappings_dir, "other.json", NULL);
+
+    g_assert_true (g_file_set_contents (path, using->str, -1, NULL));
+    g_assert_true (g_file_set_contents (other, sy_example_mapping, -1, NULL));
+  }
 
   fixture_start_app (fixture);
   store = sy_application_get_connection_store (fixture->app);
+  page = SY_CONNECTION_PAGE (sy_gui_test_get_child (fixture->window, SY_TYPE_WINDOW, "connection_page"));
   keep = add_connection_directly (fixture, "Keep Me", "erp");
   doomed = add_connection_directly (fixture, "Remove Me", "wms");
+  id = g_strdup (sy_connection_get_id (doomed));
 
   sy_window_select_connection (fixture->window, doomed);
   g_assert_true (sy_window_get_selected_connection (fixture->window) == doomed);
 
-  /* Cancelling keeps everything. */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.remove-connection", NULL));
-  question = sy_gui_test_find_message_dialog ();
-  g_assert_nonnull (question);
+  /* Cancelling keeps everything. The button sits at the end of the
+   * Details tab, not in a header. */
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (sy_gui_test_get_child (page, SY_TYPE_CONNECTION_PAGE, "remove_button"))),
+                   ==, "connection.remove");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "connection.remove", NULL));
+  SY_GUI_WAIT_FOR ((question = sy_gui_test_find_message_dialog ()) != NULL);
   g_assert_cmpstr (adw_message_dialog_get_heading (question), ==, "Remove “Remove Me”?");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (question), "• Orders out of the doomed one"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (question), "will stop working until another connection is picked"));
+  g_assert_null (strstr (adw_message_dialog_get_body (question), "Mintsoft orders to NetSuite"));
   sy_gui_test_respond (question, "cancel");
   g_assert_null (sy_gui_test_find_message_dialog ());
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 2);
+  g_assert_true (saved_has (fixture, id));
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.remove-connection", NULL));
+  /* Removed: gone from the list and the file at once, the token kept. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "connection.remove", NULL));
   SY_GUI_WAIT_FOR ((question = sy_gui_test_find_message_dialog ()) != NULL);
   shot = sy_gui_test_screenshot (GTK_WIDGET (question), "remove-confirmation");
   sy_gui_test_respond (question, "remove");
 
-  SY_GUI_WAIT_FOR (g_strcmp0 (sy_window_get_last_toast (fixture->window), "Removed “Remove Me”") == 0);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
   g_assert_null (sy_connection_store_find_by_name (store, "Remove Me"));
   g_assert_true (row_connection (fixture->window, 0) == keep);
   /* The neighbour is shown instead of a page for a connection that is gone. */
-  g_assert_true (sy_window_get_selected_connection (fixture->window) == keep);
+  SY_GUI_WAIT_FOR (sy_window_get_selected_connection (fixture->window) == keep);
+  g_assert_false (saved_has (fixture, id));
+  stored = keyring_lookup (fixture->secrets, id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (stored);
+  g_clear_pointer (&stored, g_free);
+  toast = removal_toast (page);
+  g_assert_nonnull (toast);
+  g_assert_cmpstr (adw_toast_get_title (toast), ==, "“Remove Me” removed");
+  g_assert_cmpstr (adw_toast_get_button_label (toast), ==, "_Undo");
 
-  json_path = g_build_filename (fixture->config_dir, "connections.json", NULL);
-  g_assert_true (g_file_get_contents (json_path, &json, NULL, NULL));
-  g_assert_null (strstr (json, "Remove Me"));
+  /* Undo: back in the file under the same id, with its token. */
+  g_signal_emit_by_name (toast, "button-clicked");
+  g_assert_null (removal_toast (page));
+  g_assert_true (saved_has (fixture, id));
+  g_assert_true (sy_connection_store_find_by_id (store, id) == doomed);
+  g_assert_cmpstr (sy_connection_get_name (sy_connection_store_find_by_id (store, id)), ==, "Remove Me");
+  stored = keyring_lookup (fixture->secrets, id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (stored);
+  g_clear_pointer (&stored, g_free);
 
-  stored = keyring_lookup (fixture->secrets, sy_connection_get_id (doomed), &error);
+  /* Removed again and the toast left to go: the token goes with it. */
+  sy_window_select_connection (fixture->window, doomed);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "connection.remove", NULL));
+  SY_GUI_WAIT_FOR ((question = sy_gui_test_find_message_dialog ()) != NULL);
+  sy_gui_test_respond (question, "remove");
+  g_assert_false (saved_has (fixture, id));
+  toast = removal_toast (page);
+  g_assert_nonnull (toast);
+  adw_toast_dismiss (toast);
+  g_assert_null (removal_toast (page));
+  sy_connection_page_finish_pending_removals ();
+  stored = keyring_lookup (fixture->secrets, id, &error);
   g_assert_error (error, SY_SECRET_ERROR, SY_SECRET_ERROR_NOT_FOUND);
   g_assert_null (stored);
   g_clear_error (&error);
+  g_assert_false (saved_has (fixture, id));
   stored = keyring_lookup (fixture->secrets, sy_connection_get_id (keep), &error);
   g_assert_no_error (error);
   g_assert_nonnull (stored);
 
   keyring_clear (fixture->secrets, sy_connection_get_id (keep));
+}
+
+/* Quitting with a removal whose Undo is still offered deletes its secrets
+ * then: none is left behind in the keyring. */
+static void
+test_remove_then_quit (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(SyConnection) doomed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *id = NULL;
+  SyConnectionPage *page;
+  AdwMessageDialog *question;
+
+  fixture_start_app (fixture);
+  page = SY_CONNECTION_PAGE (sy_gui_test_get_child (fixture->window, SY_TYPE_WINDOW, "connection_page"));
+  doomed = add_connection_directly (fixture, "Remove Me", "wms");
+  id = g_strdup (sy_connection_get_id (doomed));
+  sy_window_select_connection (fixture->window, doomed);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "connection.remove", NULL));
+  SY_GUI_WAIT_FOR ((question = sy_gui_test_find_message_dialog ()) != NULL);
+  /* No mapping uses it: the dialog says only what is deleted. */
+  g_assert_null (strstr (adw_message_dialog_get_body (question), "•"));
+  sy_gui_test_respond (question, "remove");
+  g_assert_nonnull (removal_toast (page));
+
+  sy_connection_page_finish_pending_removals ();
+  stored = keyring_lookup (fixture->secrets, id, &error);
+  g_assert_error (error, SY_SECRET_ERROR, SY_SECRET_ERROR_NOT_FOUND);
+  g_assert_null (stored);
+  g_assert_null (removal_toast (page));
 }
 
 /* A damaged connections.json is moved aside and reported; the app works. */
@@ -989,6 +1103,7 @@ main (int   argc,
   g_test_add ("/gui/window/browse-records", Fixture, NULL, fixture_set_up, test_browse_records, fixture_tear_down);
   g_test_add ("/gui/window/update-token", Fixture, NULL, fixture_set_up, test_update_token, fixture_tear_down);
   g_test_add ("/gui/window/remove-connection", Fixture, NULL, fixture_set_up, test_remove_connection, fixture_tear_down);
+  g_test_add ("/gui/window/remove-then-quit", Fixture, NULL, fixture_set_up, test_remove_then_quit, fixture_tear_down);
   g_test_add ("/gui/window/broken-config", Fixture, NULL, fixture_set_up, test_broken_config, fixture_tear_down);
   g_test_add ("/gui/window/no-keyring", Fixture, NULL, fixture_set_up, test_no_keyring, fixture_tear_down);
   g_test_add ("/gui/window/certificate-warning", Fixture, NULL, fixture_set_up, test_certificate_warning, fixture_tear_down);
