@@ -304,47 +304,6 @@ update_details (SyConnectionPage *self)
 }
 
 static void
-update_status (SyConnectionPage *self)
-{
-  SyConnectionStatus status;
-  g_autofree char *owned_message = NULL;
-  const char *message;
-  const char *icon_name;
-  const char *style = NULL;
-  g_autofree char *subtitle = NULL;
-
-  if (self->connection == NULL)
-    return;
-
-  status = sy_connection_get_status (self->connection);
-  message = owned_message = sy_connection_describe_status_message (self->connection);
-
-  icon_name = sy_connection_status_get_icon_name (status, &style);
-  if (icon_name == NULL)
-    icon_name = "content-loading-symbolic";
-
-  gtk_image_set_from_icon_name (self->status_icon, icon_name);
-  gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "success");
-  gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "warning");
-  gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "error");
-  if (style != NULL)
-    gtk_widget_add_css_class (GTK_WIDGET (self->status_icon), style);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->status_icon),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, sy_connection_status_describe (status),
-                                  -1);
-
-  if (message != NULL && *message != '\0' && status != SY_CONNECTION_STATUS_UNKNOWN)
-    subtitle = g_strdup_printf ("%s — %s", sy_connection_status_describe (status), message);
-  else
-    subtitle = g_strdup (sy_connection_status_describe (status));
-  adw_action_row_set_subtitle (self->status_row, subtitle);
-
-  gtk_widget_set_visible (GTK_WIDGET (self->status_spinner), status == SY_CONNECTION_STATUS_UNKNOWN);
-  gtk_spinner_set_spinning (self->status_spinner, status == SY_CONNECTION_STATUS_UNKNOWN);
-  update_health (self);
-}
-
-static void
 set_problem_action (GtkWidget  *button,
                     const char *label,
                     const char *action_name)
@@ -393,6 +352,59 @@ show_problem (SyConnectionPage *self,
       set_problem_action (self->problem_secondary_button, NULL, NULL);
     }
   gtk_stack_set_visible_child_name (self->browser_stack, "problem");
+}
+
+static void
+update_status (SyConnectionPage *self)
+{
+  SyConnectionStatus status;
+  g_autofree char *owned_message = NULL;
+  const char *message;
+  const char *icon_name;
+  const char *style = NULL;
+  g_autofree char *subtitle = NULL;
+
+  if (self->connection == NULL)
+    return;
+
+  status = sy_connection_get_status (self->connection);
+  message = owned_message = sy_connection_describe_status_message (self->connection);
+
+  icon_name = sy_connection_status_get_icon_name (status, &style);
+  if (icon_name == NULL)
+    icon_name = "content-loading-symbolic";
+
+  gtk_image_set_from_icon_name (self->status_icon, icon_name);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "success");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "warning");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "error");
+  if (style != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->status_icon), style);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->status_icon),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, sy_connection_status_describe (status),
+                                  -1);
+
+  if (message != NULL && *message != '\0' && status != SY_CONNECTION_STATUS_UNKNOWN)
+    subtitle = g_strdup_printf ("%s — %s", sy_connection_status_describe (status), message);
+  else
+    subtitle = g_strdup (sy_connection_status_describe (status));
+  adw_action_row_set_subtitle (self->status_row, subtitle);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->status_spinner), status == SY_CONNECTION_STATUS_UNKNOWN);
+  gtk_spinner_set_spinning (self->status_spinner, status == SY_CONNECTION_STATUS_UNKNOWN);
+  update_health (self);
+
+  /* A refused token: the records cannot be mended by trying again, so
+   * they give way to the problem and its action (Update Token…). A new
+   * token reloads the page. */
+  if (status == SY_CONNECTION_STATUS_NEEDS_REAUTH && self->has_client)
+    {
+      g_autoptr(GError) refused = g_error_new_literal (SY_API_ERROR, SY_API_ERROR_UNAUTHORIZED,
+                                                       message != NULL && *message != '\0'
+                                                       ? message : _("The server refused the token."));
+
+      show_problem (self, refused);
+    }
 }
 
 /* An answer for a connection the page no longer shows must be dropped:
