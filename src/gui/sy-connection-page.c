@@ -50,6 +50,7 @@ struct _SyConnectionPage
   GtkWidget           *problem_button;
   GtkWidget           *problem_secondary_button;
   AdwViewStackPage    *certificate_stack_page;
+  AdwViewStack        *view_stack;
   AdwActionRow        *token_expiry_row;
   AdwActionRow        *sync_status_row;
   AdwActionRow        *certificate_expiry_row;
@@ -255,6 +256,19 @@ domain_display_name (const char *domain)
   return domain;
 }
 
+/* A tab hidden or shown while the focus is elsewhere leaves the stack's
+ * focus child pointing at a page no longer on screen, and Tab then finds
+ * no way into the stack. */
+static void
+forget_stale_focus (SyConnectionPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->view_stack)))
+    gtk_widget_set_focus_child (GTK_WIDGET (self->view_stack), NULL);
+}
+
 gboolean
 sy_connection_page_platform_uses_certificate (const char *platform)
 {
@@ -301,6 +315,7 @@ update_details (SyConnectionPage *self)
   adw_action_row_set_subtitle (self->platform_row, platform_text);
 
   adw_view_stack_page_set_visible (self->certificate_stack_page, sy_connection_page_platform_uses_certificate (platform));
+  forget_stale_focus (self);
 }
 
 static void
@@ -608,11 +623,15 @@ test_action (GtkWidget  *widget,
 typedef struct
 {
   GWeakRef           page;
+  /* Only compared, never followed: the page's weak reference is already
+   * cleared while it is disposed. */
+  gconstpointer      owner;
   SyConnectionStore *store;
   SySecretStore     *secrets;
   SyStateStore      *state;
   SyConnection      *connection;
   AdwToast          *toast;
+  GApplication      *held;
   gboolean           settled;
 } PendingRemoval;
 
@@ -631,6 +650,7 @@ pending_removal_free (PendingRemoval *pending)
   g_clear_object (&pending->state);
   g_clear_object (&pending->connection);
   g_clear_object (&pending->toast);
+  g_clear_object (&pending->held);
 }
 
 static PendingRemoval *
@@ -658,9 +678,11 @@ add_toast (SyConnectionPage *self,
 }
 
 /* Marks it settled and lets go of it: no longer in the list, its toast
- * no longer calls back. */
+ * no longer calls back, and taken away unless it is going already (its
+ * own button or timeout settled it). */
 static void
-pending_removal_settle (PendingRemoval *pending)
+pending_removal_settle (PendingRemoval *pending,
+                        gboolean        toast_going)
 {
   g_autoptr(SyConnectionPage) self = g_weak_ref_get (&pending->page);
   g_autoptr(PendingRemoval) keep = pending_removal_ref (pending);
@@ -676,7 +698,8 @@ pending_removal_settle (PendingRemoval *pending)
       g_autoptr(AdwToast) toast = g_steal_pointer (&pending->toast);
 
       g_signal_handlers_disconnect_by_data (toast, pending);
-      adw_toast_dismiss (toast);
+      if (!toast_going)
+        adw_toast_dismiss (toast);
     }
   if (pending_removals != NULL)
     g_ptr_array_remove (pending_removals, pending);
@@ -689,29 +712,36 @@ secrets_forgotten_cb (GObject      *source,
 {
   g_autoptr(PendingRemoval) pending = user_data;
   g_autoptr(GError) error = NULL;
-  GApplication *app = g_application_get_default ();
 
   if (!sy_connection_forget_secrets_finish (result, &error))
     g_warning ("The secrets of the removed connection %s could not be deleted: %s",
                sy_connection_get_id (pending->connection), error->message);
   n_forgetting--;
-  if (app != NULL)
-    g_application_release (app);
+  if (pending->held != NULL)
+    {
+      g_autoptr(GApplication) app = g_steal_pointer (&pending->held);
+
+      g_application_release (app);
+    }
 }
 
 static void
-pending_removal_forget (PendingRemoval *pending)
+pending_removal_forget (PendingRemoval *pending,
+                        gboolean        toast_going)
 {
   GApplication *app = g_application_get_default ();
 
   if (pending->settled)
     return;
-  pending_removal_settle (pending);
+  pending_removal_settle (pending, toast_going);
 
   /* The application stays until the keyring has answered. */
   n_forgetting++;
   if (app != NULL)
-    g_application_hold (app);
+    {
+      pending->held = g_object_ref (app);
+      g_application_hold (app);
+    }
   sy_connection_forget_secrets_async (pending->store, pending->secrets, pending->state,
                                       pending->connection, NULL, secrets_forgotten_cb,
                                       pending_removal_ref (pending));
@@ -733,7 +763,7 @@ pending_removal_undo (PendingRemoval *pending)
                                                 sy_connection_get_name (pending->connection), reason);
 
       /* It stays removed, and so its secrets go as they would have. */
-      pending_removal_forget (pending);
+      pending_removal_forget (pending, TRUE);
       if (self != NULL)
         {
           g_autoptr(AdwToast) toast = adw_toast_new (title);
@@ -742,14 +772,14 @@ pending_removal_undo (PendingRemoval *pending)
         }
       return;
     }
-  pending_removal_settle (pending);
+  pending_removal_settle (pending, TRUE);
 }
 
 static void
 removal_toast_dismissed_cb (AdwToast       *toast,
                             PendingRemoval *pending)
 {
-  pending_removal_forget (pending);
+  pending_removal_forget (pending, TRUE);
 }
 
 static void
@@ -768,7 +798,7 @@ sy_connection_page_finish_pending_removals (void)
 
       g_ptr_array_set_free_func (all, (GDestroyNotify) pending_removal_unref);
       for (guint i = 0; i < all->len; i++)
-        pending_removal_forget (g_ptr_array_index (all, i));
+        pending_removal_forget (g_ptr_array_index (all, i), FALSE);
     }
   /* Called as the application quits, when no main loop runs any more. */
   while (n_forgetting > 0)
@@ -803,6 +833,7 @@ start_removal (SyConnectionPage *self,
 
   pending = g_rc_box_new0 (PendingRemoval);
   g_weak_ref_init (&pending->page, self);
+  pending->owner = self;
   pending->store = g_object_ref (store);
   pending->secrets = g_object_ref (self->secrets);
   pending->state = sy_application_get_state_store (SY_APPLICATION (app));
@@ -818,7 +849,6 @@ start_removal (SyConnectionPage *self,
   pending->toast = adw_toast_new (title);
   adw_toast_set_button_label (pending->toast, _("_Undo"));
   adw_toast_set_timeout (pending->toast, 10);
-  adw_toast_set_priority (pending->toast, ADW_TOAST_PRIORITY_HIGH);
   g_signal_connect_data (pending->toast, "button-clicked", G_CALLBACK (removal_toast_undo_cb),
                          pending_removal_ref (pending), (GClosureNotify) pending_removal_unref, 0);
   g_signal_connect_data (pending->toast, "dismissed", G_CALLBACK (removal_toast_dismissed_cb),
@@ -829,7 +859,7 @@ start_removal (SyConnectionPage *self,
   if (gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY) == NULL)
     {
       /* Nowhere to offer the Undo. */
-      pending_removal_forget (pending);
+      pending_removal_forget (pending, TRUE);
       return;
     }
   add_toast (self, pending->toast);
@@ -1012,10 +1042,11 @@ sy_connection_page_dispose (GObject *object)
       for (guint i = 0; i < all->len; i++)
         {
           PendingRemoval *pending = g_ptr_array_index (all, i);
-          g_autoptr(SyConnectionPage) page = g_weak_ref_get (&pending->page);
 
-          if (page == self)
-            pending_removal_forget (pending);
+          /* Its toast is taken away with it, unless the overlay that
+           * shows it is going too. */
+          if (pending->owner == (gconstpointer) self)
+            pending_removal_forget (pending, gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY) == NULL);
         }
     }
   g_clear_object (&self->removal_toast);
@@ -1105,6 +1136,7 @@ sy_connection_page_class_init (SyConnectionPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, problem_button);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, problem_secondary_button);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, certificate_stack_page);
+  gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, view_stack);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, token_expiry_row);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, sync_status_row);
   gtk_widget_class_bind_template_child (widget_class, SyConnectionPage, certificate_expiry_row);
@@ -1127,6 +1159,8 @@ sy_connection_page_init (SyConnectionPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "connection.remove", FALSE);
+  g_signal_connect_object (self->view_stack, "notify::visible-child",
+                           G_CALLBACK (forget_stale_focus), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->certificate_page, "notify::certificate",
                            G_CALLBACK (update_health), self, G_CONNECT_SWAPPED);
 }

@@ -398,10 +398,21 @@ test_keyboard_walk (void)
   g_test_message ("The main window, Certificate tab");
   tabs = ADW_VIEW_STACK (find_widget (GTK_WIDGET (SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"))), ADW_TYPE_VIEW_STACK));
   g_assert_nonnull (tabs);
+  /* Only the NetSuite connection has a Certificate tab, and Tab onto the
+   * other row would select it (browse mode) and so leave the tab: one
+   * round forward, from the NetSuite row on. */
+  sy_window_select_connection (window, sy_connection_store_find_by_name (sy_application_get_connection_store (app),
+                                                                         SY_DEMO_NETSUITE_NAME));
   adw_view_stack_set_visible_child_name (tabs, "certificate");
   sy_gui_test_wait_frames (GTK_WIDGET (window), 3);
-  assert_keyboard_walk (GTK_WINDOW (window), &certificate);
-  g_assert_cmpuint (count_reached (&certificate, SY_TYPE_CONNECTION_ROW), ==, 2);
+  walk_with_tab (GTK_WINDOW (window), GTK_DIR_TAB_FORWARD, &certificate);
+  for (guint i = 0; i < certificate.order->len; i++)
+    {
+      GtkWidget *control = g_ptr_array_index (certificate.order, i);
+
+      g_assert_true (GTK_IS_LABEL (control) || has_accessible_name (control));
+    }
+  g_assert_cmpuint (count_reached (&certificate, SY_TYPE_CONNECTION_ROW), ==, 1);
   g_assert_cmpuint (count_reached (&certificate, GTK_TYPE_COLUMN_VIEW), ==, 0);
   {
     GtkWidget *certificate_page = GTK_WIDGET (sy_connection_page_get_certificate_page (SY_CONNECTION_PAGE (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_page"))));

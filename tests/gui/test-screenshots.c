@@ -13,6 +13,7 @@
 #include "sy-test-support.h"
 #include "sy-state-store-webhooks.h"
 #include "sy-webhook-panel.h"
+#include "sy-window-private.h"
 
 /* Each screen of the demo at a normal and a phone's width, light and dark,
  * saved as <screen>-<wide|narrow>-<light|dark>.png under
@@ -216,7 +217,10 @@ static GtkWindow *
 open_certificate_page (void)
 {
   SyWindow *window = get_demo_window ();
+  SyConnectionStore *store = sy_application_get_connection_store (app);
 
+  /* Only the NetSuite connection has a Certificate tab. */
+  sy_window_select_connection (window, sy_connection_store_find_by_name (store, SY_DEMO_NETSUITE_NAME));
   show_tab (window, "certificate");
   return GTK_WINDOW (window);
 }
@@ -224,7 +228,10 @@ open_certificate_page (void)
 static void
 close_certificate_page (GtkWindow *window)
 {
+  SyConnectionStore *store = sy_application_get_connection_store (app);
+
   show_tab (SY_WINDOW (window), "records");
+  sy_window_select_connection (SY_WINDOW (window), sy_connection_store_find_by_name (store, SY_DEMO_MINTSOFT_NAME));
 }
 
 static GtkWindow *
