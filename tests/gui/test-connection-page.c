@@ -226,6 +226,57 @@ test_refused_token (void)
   sy_test_remove_tree (state_dir);
 }
 
+/* A server that does not answer: the status offers Try Again, which
+ * tests the connection again. */
+static void
+test_unreachable (void)
+{
+  g_autofree char *config_dir = sy_test_make_tmpdir ("switchyard-page-config");
+  g_autofree char *state_dir = sy_test_make_tmpdir ("switchyard-page-state");
+  g_autoptr(SySecretStore) secrets = sy_secret_store_new ();
+  /* Port 9 (discard) on loopback: nothing listens there in the tests. */
+  g_autoptr(SyConnection) connection = sy_connection_new ("Gone", "http://127.0.0.1:9");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  SyApplication *app;
+  SyWindow *window;
+  SyConnectionPage *page;
+  GtkWidget *fix_button;
+
+  sy_secret_store_store_async (secrets, sy_connection_get_id (connection), SY_SECRET_KIND_ACCESS_TOKEN,
+                               "test token", "some-token", NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  g_assert_true (sy_secret_store_store_finish (secrets, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  app = sy_gui_test_start_app (config_dir, state_dir, FALSE);
+  window = sy_gui_test_get_window (app);
+  g_assert_true (sy_connection_store_add (sy_application_get_connection_store (app), connection, &error));
+  g_assert_no_error (error);
+  sy_window_select_connection (window, connection);
+  page = get_page (window);
+
+  sy_connection_page_test (page);
+  SY_GUI_WAIT_FOR (sy_connection_get_status (connection) == SY_CONNECTION_STATUS_UNREACHABLE);
+  fix_button = sy_gui_test_get_child (page, SY_TYPE_CONNECTION_PAGE, "reconnect_button");
+  SY_GUI_WAIT_FOR (gtk_widget_get_visible (fix_button) && gtk_widget_is_sensitive (fix_button));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (fix_button)), ==, "_Try Again");
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (fix_button)), ==, "connection.test");
+  /* Trying again tests again: the action is busy until the answer. */
+  g_signal_emit_by_name (fix_button, "clicked");
+  g_assert_false (gtk_widget_is_sensitive (fix_button));
+  SY_GUI_WAIT_FOR (gtk_widget_is_sensitive (fix_button));
+  g_assert_cmpint (sy_connection_get_status (connection), ==, SY_CONNECTION_STATUS_UNREACHABLE);
+
+  sy_gui_test_stop_app (app);
+  sy_secret_store_clear_async (secrets, sy_connection_get_id (connection), NULL, NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  g_assert_true (sy_secret_store_clear_finish (secrets, result, NULL));
+  sy_test_remove_tree (config_dir);
+  sy_test_remove_tree (state_dir);
+}
+
 /* Which platforms have a Certificate tab. */
 static void
 test_platform_certificate (void)
@@ -246,6 +297,7 @@ main (int   argc,
   g_test_add_func ("/gui/connection-page/platform-certificate", test_platform_certificate);
   g_test_add_func ("/gui/connection-page/demo-layout", test_demo_layout);
   g_test_add_func ("/gui/connection-page/refused-token", test_refused_token);
+  g_test_add_func ("/gui/connection-page/unreachable", test_unreachable);
 
   return g_test_run ();
 }
