@@ -47,6 +47,7 @@ struct _SyApplication
   gboolean           held;              /* held for "run-in-background" */
 
   SyAutomation      *automation;
+  SyMappingLibrary  *mapping_library;
   GCancellable      *cancellable;
   guint              n_stopping;        /* automations stopping */
   gboolean           reload_pending;    /* a reload waits for one to stop */
@@ -822,6 +823,7 @@ sy_application_dispose (GObject *object)
       sy_automation_stop_async (self->automation, NULL, NULL);
     }
   g_clear_object (&self->automation);
+  g_clear_object (&self->mapping_library);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->demo);
   g_clear_object (&self->webhook_receivers);
@@ -974,6 +976,21 @@ sy_application_get_state_store (SyApplication *self)
   g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
 
   return self->state;
+}
+
+SyMappingLibrary *
+sy_application_get_mapping_library (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (self->config_dir != NULL, NULL);
+
+  if (self->mapping_library == NULL)
+    {
+      g_autofree char *dir = g_build_filename (self->config_dir, "mappings", NULL);
+
+      self->mapping_library = sy_mapping_library_new (dir);
+    }
+  return self->mapping_library;
 }
 
 /* A connection removed while its receiver ran: nothing may take its
