@@ -29,6 +29,11 @@ SyAddConnectionDialog *sy_window_open_reconnect_dialog       (SyWindow      *sel
 /* Asks whether to remove the selected connection (win.remove-connection)
  * and returns the question, or NULL when nothing is selected. */
 AdwMessageDialog      *sy_window_ask_remove_connection       (SyWindow      *self);
+/* Deletes the mapping in file with a toast that offers Undo for 10 s;
+ * refused while it is syncing. */
+gboolean               sy_window_delete_mapping              (SyWindow      *self,
+                                                              GFile         *file,
+                                                              GError       **error);
 void                   sy_window_add_toast                   (SyWindow      *self,
                                                               const char    *title);
 /* The title of the last toast shown, or NULL. */
