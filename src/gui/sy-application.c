@@ -47,6 +47,7 @@ struct _SyApplication
   gboolean           held;              /* held for "run-in-background" */
 
   SyAutomation      *automation;
+  SyMappingLibrary  *mapping_library;
   GCancellable      *cancellable;
   guint              n_stopping;        /* automations stopping */
   gboolean           reload_pending;    /* a reload waits for one to stop */
@@ -540,7 +541,21 @@ check_signature_activated (GSimpleAction *action,
   sy_application_show_signature_checker (SY_APPLICATION (user_data));
 }
 
-/* A notification's "Show Run": the Sync window of the mapping, on the run. */
+/* The main window, opened if there is none (after a notification, or
+ * when the application was started in the background). */
+static SyWindow *
+present_main_window (SyApplication *self)
+{
+  SyWindow *window;
+
+  g_application_activate (G_APPLICATION (self));
+  window = get_main_window (self);
+  if (window != NULL)
+    gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+/* A notification's "Show Run": the mapping's runs, on the run. */
 static void
 show_run_activated (GSimpleAction *action,
                     GVariant      *parameter,
@@ -550,12 +565,57 @@ show_run_activated (GSimpleAction *action,
   const char *path;
   gint64 run_id;
   g_autoptr(GFile) file = NULL;
-  SySyncWindow *window;
+  SyWindow *window;
 
   g_variant_get (parameter, "(&sx)", &path, &run_id);
   file = g_file_new_for_path (path);
-  window = sy_sync_window_present (self, file);
-  sy_sync_window_reveal_run (window, run_id);
+  window = present_main_window (self);
+  if (window == NULL)
+    return;
+  sy_window_show_mapping (window, file, "runs");
+  sy_run_panel_reveal_run (sy_mapping_page_get_run_panel (sy_window_get_mapping_page (window), file), run_id);
+}
+
+static void
+new_mapping_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  SyWindow *window = present_main_window (SY_APPLICATION (user_data));
+
+  if (window != NULL)
+    sy_window_new_mapping (window);
+}
+
+/* Views name a mapping by its file's path and ask for it through these
+ * actions, so that none of them needs to know the window. */
+static void
+edit_mapping_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  SyWindow *window = present_main_window (SY_APPLICATION (user_data));
+  g_autoptr(GFile) file = g_file_new_for_path (g_variant_get_string (parameter, NULL));
+
+  if (window != NULL)
+    sy_window_show_mapping (window, file, "mapping");
+}
+
+static void
+run_mapping_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  SyWindow *window = present_main_window (SY_APPLICATION (user_data));
+  g_autoptr(GFile) file = g_file_new_for_path (g_variant_get_string (parameter, NULL));
+  SyRunPanel *panel;
+
+  if (window == NULL)
+    return;
+  sy_window_show_mapping (window, file, "runs");
+  panel = sy_mapping_page_get_run_panel (sy_window_get_mapping_page (window), file);
+  /* The panel asks before it writes (the plan of a first or full run). */
+  gtk_widget_activate_action (GTK_WIDGET (panel), "runs.start", NULL);
 }
 
 static const GActionEntry app_actions[] = {
@@ -564,6 +624,9 @@ static const GActionEntry app_actions[] = {
   { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
   { "check-signature", check_signature_activated, NULL, NULL, NULL, { 0 } },
   { "show-run", show_run_activated, "(sx)", NULL, NULL, { 0 } },
+  { "new-mapping", new_mapping_activated, NULL, NULL, NULL, { 0 } },
+  { "edit-mapping", edit_mapping_activated, "s", NULL, NULL, { 0 } },
+  { "run-mapping", run_mapping_activated, "s", NULL, NULL, { 0 } },
 };
 
 /* Ctrl+C in the terminal or a polite kill ends the application as
@@ -657,6 +720,7 @@ sy_application_startup (GApplication *application)
   const char *reconnect_accels[] = { "<Shift><Control>u", NULL };
   const char *preferences_accels[] = { "<Control>comma", NULL };
   const char *check_signature_accels[] = { "<Shift><Control>k", NULL };
+  const char *new_mapping_accels[] = { "<Shift><Control>n", NULL };
 
   G_APPLICATION_CLASS (sy_application_parent_class)->startup (application);
 
@@ -673,6 +737,7 @@ sy_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.reconnect-connection", reconnect_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.check-signature", check_signature_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.new-mapping", new_mapping_accels);
 
   /* Without the schema (the build tree, no GSETTINGS_SCHEMA_DIR) there is
    * nothing to keep preferences in: the built-in defaults apply. */
@@ -822,6 +887,7 @@ sy_application_dispose (GObject *object)
       sy_automation_stop_async (self->automation, NULL, NULL);
     }
   g_clear_object (&self->automation);
+  g_clear_object (&self->mapping_library);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->demo);
   g_clear_object (&self->webhook_receivers);
@@ -974,6 +1040,21 @@ sy_application_get_state_store (SyApplication *self)
   g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
 
   return self->state;
+}
+
+SyMappingLibrary *
+sy_application_get_mapping_library (SyApplication *self)
+{
+  g_return_val_if_fail (SY_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (self->config_dir != NULL, NULL);
+
+  if (self->mapping_library == NULL)
+    {
+      g_autofree char *dir = g_build_filename (self->config_dir, "mappings", NULL);
+
+      self->mapping_library = sy_mapping_library_new (dir);
+    }
+  return self->mapping_library;
 }
 
 /* A connection removed while its receiver ran: nothing may take its

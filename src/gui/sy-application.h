@@ -5,6 +5,7 @@
 
 #include "sy-automation.h"
 #include "sy-connection-store.h"
+#include "sy-mapping-library.h"
 #include "sy-secret-store.h"
 #include "sy-state-store.h"
 #include "sy-webhook-receivers.h"
@@ -42,6 +43,9 @@ gboolean           sy_application_get_demo_mode        (SyApplication *self);
  * after their batch and resume in it): look it up when needed, or follow
  * notify::automation, rather than keeping it. */
 SyAutomation      *sy_application_get_automation       (SyApplication *self);
+/* The configuration's mappings/ folder as a list model, for every view
+ * (sidebar, removal dialog); created on first use, after startup. */
+SyMappingLibrary  *sy_application_get_mapping_library  (SyApplication *self);
 /* Why connections.json could not be loaded at startup, or NULL. */
 const GError      *sy_application_get_load_error       (SyApplication *self);
 

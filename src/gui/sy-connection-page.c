@@ -10,7 +10,7 @@
 #include "sy-connection-row.h"
 #include "sy-connection-services.h"
 #include "sy-error.h"
-#include "sy-mapping.h"
+#include "sy-mapping-library.h"
 #include "sy-token-keeper.h"
 #include "sy-webhook-panel.h"
 
@@ -865,26 +865,11 @@ start_removal (SyConnectionPage *self,
   add_toast (self, pending->toast);
 }
 
-/* The titles of the mappings that name the connection, read in a thread. */
-typedef struct
-{
-  char *dir;
-  char *name;
-  char *id;
-} UsersQuery;
-
-static void
-users_query_free (UsersQuery *query)
-{
-  g_free (query->dir);
-  g_free (query->name);
-  g_free (query->id);
-  g_free (query);
-}
-
+/* Whether a mapping's connection name is the connection's: by id, or by
+ * name as the store compares names (case and surrounding spaces aside). */
 static gboolean
-names_connection (const char *named,
-                  UsersQuery *query)
+names_connection (const char   *named,
+                  SyConnection *connection)
 {
   g_autofree char *stripped = NULL;
   g_autofree char *folded = NULL;
@@ -892,44 +877,16 @@ names_connection (const char *named,
 
   if (named == NULL)
     return FALSE;
-  if (g_str_equal (named, query->id))
+  if (g_str_equal (named, sy_connection_get_id (connection)))
     return TRUE;
-  /* As the store compares names: case and surrounding spaces aside. */
   stripped = g_strstrip (g_strdup (named));
   folded = g_utf8_casefold (stripped, -1);
-  name = g_utf8_casefold (query->name, -1);
+  {
+    g_autofree char *own = g_strstrip (g_strdup (sy_connection_get_name (connection)));
+
+    name = g_utf8_casefold (own, -1);
+  }
   return g_str_equal (folded, name);
-}
-
-static void
-find_users_thread (GTask        *task,
-                   gpointer      source_object,
-                   gpointer      task_data,
-                   GCancellable *cancellable)
-{
-  UsersQuery *query = task_data;
-  g_autoptr(GPtrArray) files = sy_mapping_list_files (query->dir, NULL);
-  GPtrArray *titles = g_ptr_array_new_with_free_func (g_free);
-
-  for (guint i = 0; files != NULL && i < files->len; i++)
-    {
-      const char *path = g_ptr_array_index (files, i);
-      g_autoptr(SyMapping) mapping = sy_mapping_load_file (path, NULL);
-      const char *title;
-
-      /* A file that does not load cannot be synced anyway. */
-      if (mapping == NULL)
-        continue;
-      if (!names_connection (sy_mapping_get_source_connection (mapping), query) &&
-          !names_connection (sy_mapping_get_target_connection (mapping), query))
-        continue;
-      title = sy_mapping_get_name (mapping);
-      if (title != NULL && *title != '\0')
-        g_ptr_array_add (titles, g_strdup (title));
-      else
-        g_ptr_array_add (titles, g_path_get_basename (path));
-    }
-  g_task_return_pointer (task, titles, (GDestroyNotify) g_ptr_array_unref);
 }
 
 static void
@@ -944,24 +901,18 @@ remove_response_cb (AdwMessageDialog *dialog,
 }
 
 static void
-users_found_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+present_remove_dialog (SyConnectionPage *self,
+                       SyConnection     *connection,
+                       GPtrArray        *titles)
 {
-  g_autoptr(Request) request = user_data;
-  SyConnectionPage *self = request->self;
-  SyConnection *connection = g_object_get_data (G_OBJECT (result), "connection");
-  g_autoptr(GPtrArray) titles = g_task_propagate_pointer (G_TASK (result), NULL);
   g_autoptr(GString) body = g_string_new (NULL);
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   AdwMessageDialog *dialog;
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "connection.remove", self->connection != NULL);
-  if (g_cancellable_is_cancelled (request->cancellable) || connection == NULL ||
-      connection != self->connection || !GTK_IS_WINDOW (root))
+  if (!GTK_IS_WINDOW (root))
     return;
 
-  if (titles != NULL && titles->len > 0)
+  if (titles->len > 0)
     {
       g_string_append (body, ngettext ("This mapping uses it and will stop working until another connection is picked for it:",
                                        "These mappings use it and will stop working until another connection is picked for them:",
@@ -988,6 +939,57 @@ users_found_cb (GObject      *source,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* The asking, while the mapping library reads the folder again. */
+typedef struct
+{
+  SyConnectionPage *self;
+  GCancellable     *cancellable;
+  SyConnection     *connection;
+} RemoveAsk;
+
+static void
+remove_ask_free (RemoveAsk *ask)
+{
+  g_object_unref (ask->self);
+  g_object_unref (ask->cancellable);
+  g_object_unref (ask->connection);
+  g_free (ask);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RemoveAsk, remove_ask_free)
+
+static void
+library_reloaded_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(RemoveAsk) ask = user_data;
+  SyConnectionPage *self = ask->self;
+  GListModel *library = G_LIST_MODEL (source);
+  g_autoptr(GPtrArray) titles = g_ptr_array_new_with_free_func (g_free);
+
+  /* A folder that could not be read again still has its last listing. */
+  sy_mapping_library_reload_finish (SY_MAPPING_LIBRARY (source), result, NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "connection.remove", self->connection != NULL);
+  if (g_cancellable_is_cancelled (ask->cancellable) || ask->connection != self->connection)
+    return;
+
+  for (guint i = 0; i < g_list_model_get_n_items (library); i++)
+    {
+      g_autoptr(SyMappingLibraryItem) item = g_list_model_get_item (library, i);
+      const char *title = sy_mapping_library_item_get_title (item);
+
+      if (!names_connection (sy_mapping_library_item_get_source_connection (item), ask->connection) &&
+          !names_connection (sy_mapping_library_item_get_target_connection (item), ask->connection))
+        continue;
+      if (title != NULL && *title != '\0')
+        g_ptr_array_add (titles, g_strdup (title));
+      else
+        g_ptr_array_add (titles, g_file_get_basename (sy_mapping_library_item_get_file (item)));
+    }
+  present_remove_dialog (self, ask->connection, titles);
+}
+
 /* Asks first, naming the mappings that use the connection. */
 static void
 remove_action (GtkWidget  *widget,
@@ -997,31 +999,28 @@ remove_action (GtkWidget  *widget,
   SyConnectionPage *self = SY_CONNECTION_PAGE (widget);
   GtkRoot *root = gtk_widget_get_root (widget);
   GtkApplication *app = GTK_IS_WINDOW (root) ? gtk_window_get_application (GTK_WINDOW (root)) : NULL;
-  g_autoptr(GTask) task = NULL;
-  UsersQuery *query;
+  SyMappingLibrary *library = SY_IS_APPLICATION (app) ? sy_application_get_mapping_library (SY_APPLICATION (app)) : NULL;
+  RemoveAsk *ask;
 
   if (self->connection == NULL || self->lookup_cancellable == NULL)
     return;
+  if (library == NULL)
+    {
+      g_autoptr(GPtrArray) none = g_ptr_array_new ();
 
-  query = g_new0 (UsersQuery, 1);
-  query->dir = SY_IS_APPLICATION (app)
-               ? g_build_filename (sy_application_get_config_dir (SY_APPLICATION (app)), "mappings", NULL)
-               : NULL;
-  query->name = g_strstrip (g_strdup (sy_connection_get_name (self->connection)));
-  query->id = g_strdup (sy_connection_get_id (self->connection));
+      present_remove_dialog (self, self->connection, none);
+      return;
+    }
 
-  /* Once at a time: a second Delete while the files are read is no
-   * second dialog. */
+  ask = g_new0 (RemoveAsk, 1);
+  ask->self = g_object_ref (self);
+  ask->cancellable = g_object_ref (self->lookup_cancellable);
+  ask->connection = g_object_ref (self->connection);
+  /* Once at a time: a second Delete while the folder is read is no
+   * second dialog. Read again rather than trusted: a file saved a moment
+   * ago may not have reached the file monitor yet. */
   gtk_widget_action_set_enabled (widget, "connection.remove", FALSE);
-  task = g_task_new (NULL, self->lookup_cancellable, users_found_cb,
-                     request_new (self, self->lookup_cancellable));
-  g_task_set_source_tag (task, remove_action);
-  g_task_set_task_data (task, query, (GDestroyNotify) users_query_free);
-  g_object_set_data_full (G_OBJECT (task), "connection", g_object_ref (self->connection), g_object_unref);
-  if (query->dir == NULL)
-    g_task_return_pointer (task, g_ptr_array_new_with_free_func (g_free), (GDestroyNotify) g_ptr_array_unref);
-  else
-    g_task_run_in_thread (task, find_users_thread);
+  sy_mapping_library_reload_async (library, ask->cancellable, library_reloaded_cb, ask);
 }
 
 static void

@@ -6,6 +6,7 @@
 #include "sy-certificate-page.h"
 #include "sy-connection-check.h"
 #include "sy-connection-row-private.h"
+#include "sy-sidebar-row.h"
 #include "sy-token-keeper.h"
 
 struct _SyConnectionRow
@@ -389,6 +390,8 @@ sy_connection_row_class_init (SyConnectionRowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  widget_class->focus = sy_sidebar_row_focus;
 
   object_class->dispose = sy_connection_row_dispose;
   object_class->finalize = sy_connection_row_finalize;

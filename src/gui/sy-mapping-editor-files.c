@@ -812,11 +812,11 @@ static void
 sync_now (SyMappingEditor *self,
           gpointer         data)
 {
-  GtkWindow *window = get_window (self);
-  GtkApplication *app = window ? gtk_window_get_application (window) : NULL;
+  g_autofree char *path = self->file ? g_file_get_path (self->file) : NULL;
 
-  if (self->file != NULL && SY_IS_APPLICATION (app))
-    sy_sync_window_present (SY_APPLICATION (app), self->file);
+  /* The application shows the mapping's runs and starts one there. */
+  if (path != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "app.run-mapping", "s", path);
 }
 
 static void

@@ -36,7 +36,8 @@ struct _SyMappingEditor
   GtkStringList     *source_entities;
   GtkStringList     *target_entities;
 
-  AdwWindowTitle    *window_title;
+  AdwViewSwitcherTitle *window_title;
+  AdwHeaderBar      *header_bar;
   GtkMenuButton     *open_button;
   GtkPopover        *open_popover;
   GtkListBox        *open_list;

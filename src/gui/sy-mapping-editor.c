@@ -23,6 +23,15 @@ sy_mapping_editor_show_error (SyMappingEditor *self,
 
 /* Titles and unsaved changes */
 
+enum {
+  PROP_0,
+  PROP_TITLE,
+  PROP_FILE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 const char *
 sy_mapping_editor_display_name (SyMappingEditor *self)
 {
@@ -48,8 +57,11 @@ sy_mapping_editor_update_title (SyMappingEditor *self)
   else
     subtitle = g_strdup (_("Not saved yet"));
 
-  adw_window_title_set_title (self->window_title, title);
-  adw_window_title_set_subtitle (self->window_title, subtitle);
+  adw_view_switcher_title_set_title (self->window_title, title);
+  adw_view_switcher_title_set_subtitle (self->window_title, subtitle);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+  /* A title changes with every change of file (open, save as, new). */
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILE]);
   if (window != NULL && sy_mapping_editor_from_window (window) == self)
     gtk_window_set_title (window, title);
 }
@@ -482,6 +494,27 @@ sy_mapping_editor_finalize (GObject *object)
 }
 
 static void
+sy_mapping_editor_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  SyMappingEditor *self = SY_MAPPING_EDITOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_TITLE:
+      g_value_set_string (value, adw_view_switcher_title_get_title (self->window_title));
+      break;
+    case PROP_FILE:
+      g_value_set_object (value, self->file);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 sy_mapping_editor_class_init (SyMappingEditorClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -489,11 +522,24 @@ sy_mapping_editor_class_init (SyMappingEditorClass *klass)
 
   object_class->dispose = sy_mapping_editor_dispose;
   object_class->finalize = sy_mapping_editor_finalize;
+  object_class->get_property = sy_mapping_editor_get_property;
+
+  /* The mapping's name as the header shows it, "• " in front while it has
+   * unsaved changes: what a page hosting the editor titles itself with. */
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The file the mapping is saved in, NULL while it never was. */
+  properties[PROP_FILE] =
+    g_param_spec_object ("file", NULL, NULL, G_TYPE_FILE,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (SY_TYPE_MAPPING_PREVIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/switchyard/Switchyard/sy-mapping-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, window_title);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, header_bar);
   gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, open_button);
   gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, open_popover);
   gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, open_list);
@@ -690,3 +736,20 @@ sy_mapping_editor_get_last_toast (SyMappingEditor *self)
   return self->last_toast;
 }
 
+
+AdwViewSwitcherTitle *
+sy_mapping_editor_embed (SyMappingEditor *self,
+                         AdwViewStack    *views,
+                         GtkWidget       *back_button)
+{
+  g_return_val_if_fail (SY_IS_MAPPING_EDITOR (self), NULL);
+  g_return_val_if_fail (ADW_IS_VIEW_STACK (views), NULL);
+
+  adw_view_switcher_title_set_stack (self->window_title, views);
+  /* The sidebar lists the saved mappings: the header's own list would be a
+   * second, different one. */
+  gtk_widget_set_visible (GTK_WIDGET (self->open_button), FALSE);
+  if (back_button != NULL)
+    adw_header_bar_pack_start (self->header_bar, back_button);
+  return self->window_title;
+}

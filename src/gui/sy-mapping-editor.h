@@ -35,6 +35,13 @@ void              sy_mapping_editor_open_file         (SyMappingEditor   *self,
  * its configuration (<config-dir>/mappings), connections and keyring, or
  * presents it when it is open: what win.show-mappings opens. Closing it
  * with unsaved changes asks. */
+/* Makes the editor one view of a page: its header carries the page's view
+ * switcher (views) and back_button (shown when the window is folded); the
+ * header's list of saved mappings goes, as the page's sidebar lists them.
+ * Returns the header's switcher. */
+AdwViewSwitcherTitle *sy_mapping_editor_embed         (SyMappingEditor   *self,
+                                                       AdwViewStack      *views,
+                                                       GtkWidget         *back_button);
 GtkWindow        *sy_mapping_editor_present_for_application (SyApplication *application);
 /* The editor inside the mapping editor's window. */
 SyMappingEditor  *sy_mapping_editor_from_window       (GtkWindow         *window);

@@ -26,6 +26,11 @@ SyAddConnectionDialog *sy_window_open_update_token_dialog    (SyWindow      *sel
  * (win.reconnect-connection; the Update Token dialog for a pasted token)
  * and returns it, or NULL when none is selected. */
 SyAddConnectionDialog *sy_window_open_reconnect_dialog       (SyWindow      *self);
+/* Deletes the mapping in file with a toast that offers Undo for 10 s;
+ * refused while it is syncing. */
+gboolean               sy_window_delete_mapping              (SyWindow      *self,
+                                                              GFile         *file,
+                                                              GError       **error);
 void                   sy_window_add_toast                   (SyWindow      *self,
                                                               const char    *title);
 /* The title of the last toast shown, or NULL. */

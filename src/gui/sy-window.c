@@ -10,6 +10,8 @@
 #include "sy-error.h"
 #include "sy-token-keeper.h"
 #include "sy-mapping-editor.h"
+#include "sy-mapping-page.h"
+#include "sy-mapping-row.h"
 #include "sy-sync-window.h"
 #include "sy-window-private.h"
 
@@ -29,11 +31,16 @@ struct _SyWindow
   gboolean              demo_starting;
   gboolean              load_error_reported;
   SyConnection         *titled_connection;
+  SyMappingLibrary     *library;
+  gboolean              following_page;  /* the sidebar follows the page, not the other way */
+  gboolean              may_close;       /* unsaved changes and runs were asked about */
 
   AdwToastOverlay      *toast_overlay;
   AdwLeaflet           *leaflet;
   GtkWidget            *content;
   GtkListBox           *connection_list;
+  GtkListBox           *mapping_list;
+  SyMappingPage        *mapping_page;
   AdwWindowTitle       *content_title;
   GtkRevealer          *banner_revealer;
   GtkLabel             *banner_label;
@@ -232,6 +239,12 @@ row_selected_cb (SyWindow      *self,
   if (row != NULL)
     connection = sy_connection_row_get_connection (SY_CONNECTION_ROW (row));
 
+  /* One selection in the sidebar: a connection or a mapping. */
+  if (row != NULL)
+    {
+      gtk_list_box_unselect_all (self->mapping_list);
+      gtk_stack_set_visible_child_name (GTK_STACK (self->content), "connections");
+    }
   sy_connection_page_set_connection (self->connection_page, connection);
   update_content (self);
 }
@@ -375,6 +388,7 @@ connections_changed_cb (SyWindow   *self,
     }
 
   if (gtk_list_box_get_selected_row (self->connection_list) == NULL &&
+      gtk_list_box_get_selected_row (self->mapping_list) == NULL &&
       g_list_model_get_n_items (model) > 0)
     {
       guint next = MIN (position, g_list_model_get_n_items (model) - 1);
@@ -414,6 +428,234 @@ sy_window_get_selected_connection (SyWindow *self)
 {
   g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
   return sy_connection_page_get_connection (self->connection_page);
+}
+
+/* Mappings */
+
+static GtkWidget *
+create_mapping_row (gpointer item,
+                    gpointer user_data)
+{
+  SyWindow *self = user_data;
+  SyMappingRow *row = sy_mapping_row_new (SY_MAPPING_LIBRARY_ITEM (item), self->connections);
+
+  sy_mapping_row_refresh_runs (row, sy_application_get_state_store (get_app (self)));
+  return GTK_WIDGET (row);
+}
+
+static SyMappingRow *
+find_mapping_row (SyWindow *self,
+                  GFile    *file)
+{
+  for (guint i = 0; file != NULL; i++)
+    {
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->mapping_list, i);
+
+      if (row == NULL)
+        break;
+      if (g_file_equal (sy_mapping_library_item_get_file (sy_mapping_row_get_item (SY_MAPPING_ROW (row))), file))
+        return SY_MAPPING_ROW (row);
+    }
+  return NULL;
+}
+
+/* The sidebar shows which mapping the page holds: after a question about
+ * unsaved changes kept the old one, after Save As, after a reload. */
+static void
+select_page_mapping (SyWindow *self)
+{
+  SyMappingRow *row;
+
+  if (!g_str_equal (gtk_stack_get_visible_child_name (GTK_STACK (self->content)), "mapping"))
+    return;
+  row = find_mapping_row (self, sy_mapping_page_get_file (self->mapping_page));
+  self->following_page = TRUE;
+  if (row == NULL)
+    gtk_list_box_unselect_all (self->mapping_list);
+  else if (gtk_list_box_get_selected_row (self->mapping_list) != GTK_LIST_BOX_ROW (row))
+    gtk_list_box_select_row (self->mapping_list, GTK_LIST_BOX_ROW (row));
+  self->following_page = FALSE;
+}
+
+static void
+show_mapping_pane (SyWindow *self)
+{
+  gtk_list_box_unselect_all (self->connection_list);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->content), "mapping");
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-mapping", TRUE);
+}
+
+static void
+mapping_row_selected_cb (SyWindow      *self,
+                         GtkListBoxRow *row)
+{
+  SyMappingLibraryItem *item;
+
+  if (row == NULL || self->following_page)
+    return;
+  item = sy_mapping_row_get_item (SY_MAPPING_ROW (row));
+  show_mapping_pane (self);
+  sy_mapping_page_open (self->mapping_page, sy_mapping_library_item_get_file (item));
+}
+
+static void
+refresh_mapping_runs (SyWindow *self)
+{
+  SyStateStore *state = sy_application_get_state_store (get_app (self));
+
+  for (guint i = 0;; i++)
+    {
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->mapping_list, i);
+
+      if (row == NULL)
+        break;
+      sy_mapping_row_refresh_runs (SY_MAPPING_ROW (row), state);
+    }
+}
+
+void
+sy_window_show_mapping (SyWindow   *self,
+                        GFile      *file,
+                        const char *view)
+{
+  g_return_if_fail (SY_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  show_mapping_pane (self);
+  sy_mapping_page_open (self->mapping_page, file);
+  select_page_mapping (self);
+  if (view != NULL)
+    sy_mapping_page_show_view (self->mapping_page, view);
+  adw_leaflet_set_visible_child (self->leaflet, self->content);
+}
+
+void
+sy_window_new_mapping (SyWindow *self)
+{
+  g_return_if_fail (SY_IS_WINDOW (self));
+
+  show_mapping_pane (self);
+  sy_mapping_page_new_mapping (self->mapping_page);
+  adw_leaflet_set_visible_child (self->leaflet, self->content);
+}
+
+SyMappingPage *
+sy_window_get_mapping_page (SyWindow *self)
+{
+  g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
+  return self->mapping_page;
+}
+
+/* Deleting a mapping: the file is set aside (a hidden name the library
+ * does not list) while the toast offers Undo, and removed for good when
+ * the toast goes. */
+
+typedef struct
+{
+  SyWindow *window;
+  GFile    *file;
+  GFile    *aside;
+  gboolean  undone;
+} DeleteData;
+
+static void
+delete_data_free (gpointer user_data)
+{
+  DeleteData *data = user_data;
+
+  if (!data->undone)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!g_file_delete (data->aside, NULL, &error))
+        g_warning ("Could not remove %s: %s", g_file_peek_path (data->aside), error->message);
+    }
+  g_object_unref (data->window);
+  g_object_unref (data->file);
+  g_object_unref (data->aside);
+  g_free (data);
+}
+
+static void
+undo_delete_cb (AdwToast *toast,
+                gpointer  user_data)
+{
+  DeleteData *data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_move (data->aside, data->file, G_FILE_COPY_NONE, NULL, NULL, NULL, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("The mapping could not be put back: %s"), error->message);
+
+      sy_window_add_toast (data->window, text);
+      return;
+    }
+  data->undone = TRUE;
+  sy_mapping_library_reload_async (data->window->library, NULL, NULL, NULL);
+}
+
+gboolean
+sy_window_delete_mapping (SyWindow  *self,
+                          GFile     *file,
+                          GError   **error)
+{
+  g_autofree char *basename = g_file_get_basename (file);
+  g_autofree char *aside_name = g_strdup_printf (".%s.deleted", basename);
+  g_autoptr(GFile) parent = g_file_get_parent (file);
+  g_autoptr(GFile) aside = g_file_get_child (parent, aside_name);
+  SyMappingLibraryItem *item = sy_mapping_library_find_by_file (self->library, file);
+  g_autofree char *title = g_strdup (item ? sy_mapping_library_item_get_title (item) : basename);
+  g_autofree char *text = NULL;
+  SyRunPanel *panel = sy_mapping_page_get_run_panel (self->mapping_page, file);
+  SyRunPanelActivity activity;
+  DeleteData *data;
+  AdwToast *toast;
+
+  g_return_val_if_fail (SY_IS_WINDOW (self), FALSE);
+
+  g_object_get (panel, "activity", &activity, NULL);
+  if (activity != SY_RUN_PANEL_IDLE)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   _("“%s” is syncing: stop its run before deleting it"), title);
+      return FALSE;
+    }
+  if (!g_file_move (file, aside, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error))
+    return FALSE;
+
+  data = g_new0 (DeleteData, 1);
+  data->window = g_object_ref (self);
+  data->file = g_object_ref (file);
+  data->aside = g_object_ref (aside);
+  text = g_strdup_printf (_("“%s” deleted"), title);
+  toast = adw_toast_new (text);
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_timeout (toast, 10);
+  g_signal_connect (toast, "button-clicked", G_CALLBACK (undo_delete_cb), data);
+  g_object_set_data_full (G_OBJECT (toast), "sy-delete", data, delete_data_free);
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  sy_mapping_library_reload_async (self->library, NULL, NULL, NULL);
+  return TRUE;
+}
+
+static void
+library_changed_cb (SyWindow *self)
+{
+  /* The page's mapping may have come (saved for the first time) or gone
+   * (deleted): the sidebar shows it, or the first connection instead. */
+  select_page_mapping (self);
+  if (g_str_equal (gtk_stack_get_visible_child_name (GTK_STACK (self->content)), "mapping") &&
+      sy_mapping_page_get_file (self->mapping_page) != NULL &&
+      find_mapping_row (self, sy_mapping_page_get_file (self->mapping_page)) == NULL &&
+      !g_file_query_exists (sy_mapping_page_get_file (self->mapping_page), NULL))
+    {
+      GtkListBoxRow *first = gtk_list_box_get_row_at_index (self->connection_list, 0);
+
+      if (first != NULL)
+        gtk_list_box_select_row (self->connection_list, first);
+    }
 }
 
 /* Actions */
@@ -547,20 +789,64 @@ refresh_action (GtkWidget  *widget,
   sy_connection_page_reload (self->connection_page);
 }
 
+/* Ctrl+M: to the mappings, at the one shown or the first. */
 static void
 show_mappings_action (GtkWidget  *widget,
                       const char *action_name,
                       GVariant   *parameter)
 {
-  sy_mapping_editor_present_for_application (get_app (SY_WINDOW (widget)));
+  SyWindow *self = SY_WINDOW (widget);
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->mapping_list);
+
+  if (row == NULL)
+    row = gtk_list_box_get_row_at_index (self->mapping_list, 0);
+  if (row == NULL)
+    {
+      sy_window_new_mapping (self);
+      return;
+    }
+  gtk_list_box_select_row (self->mapping_list, row);
+  gtk_widget_grab_focus (GTK_WIDGET (row));
 }
 
+/* Shift+Ctrl+R: the runs of the mapping shown. */
 static void
 show_sync_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
-  sy_sync_window_present (get_app (SY_WINDOW (widget)), NULL);
+  SyWindow *self = SY_WINDOW (widget);
+
+  if (!g_str_equal (gtk_stack_get_visible_child_name (GTK_STACK (self->content)), "mapping"))
+    show_mappings_action (widget, action_name, parameter);
+  sy_mapping_page_show_view (self->mapping_page, "runs");
+}
+
+static void
+open_mapping_file_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  SyWindow *self = SY_WINDOW (widget);
+
+  show_mapping_pane (self);
+  sy_mapping_page_show_view (self->mapping_page, "mapping");
+  gtk_widget_activate_action (GTK_WIDGET (sy_mapping_page_get_editor (self->mapping_page)), "editor.open-file", NULL);
+}
+
+static void
+delete_mapping_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  SyWindow *self = SY_WINDOW (widget);
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->mapping_list);
+  g_autoptr(GError) error = NULL;
+
+  if (row == NULL)
+    return;
+  if (!sy_window_delete_mapping (self, sy_mapping_library_item_get_file (sy_mapping_row_get_item (SY_MAPPING_ROW (row))), &error))
+    sy_window_add_toast (self, error->message);
 }
 
 static void
@@ -678,10 +964,90 @@ restore_window_size (SyWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
 }
 
+static void
+close_now (SyWindow *self)
+{
+  self->may_close = TRUE;
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+close_runs_response_cb (AdwMessageDialog *dialog,
+                        const char       *response,
+                        gpointer          user_data)
+{
+  SyWindow *self = SY_WINDOW (user_data);
+
+  if (g_str_equal (response, "close"))
+    close_now (self);
+}
+
+/* Runs live in the window's pages: closing it stops them (a stopped run
+ * resumes later, nothing is lost), so it asks, and says what they do. */
+static void
+confirm_close_runs (SyWindow *self)
+{
+  guint running, paused;
+  AdwMessageDialog *dialog;
+
+  sy_mapping_page_count_runs (self->mapping_page, &running, &paused);
+  if (running == 0 && paused == 0)
+    {
+      close_now (self);
+      return;
+    }
+  if (running > 0)
+    {
+      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Stop the Running Sync?"), NULL));
+      adw_message_dialog_set_body (dialog, _("Closing the window stops the sync after the current batch. "
+                                             "It can be resumed later from the mapping’s runs; nothing is lost or written twice."));
+    }
+  else
+    {
+      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Close with a Paused Sync?"), NULL));
+      adw_message_dialog_set_body (dialog, _("A sync is paused. Closing the window stops it; "
+                                             "it can be resumed later from the mapping’s runs, and nothing is lost."));
+    }
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "close", _("_Stop and Close"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "close", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (close_runs_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+close_unsaved_answered (SyMappingPage *page,
+                        gboolean       proceed,
+                        gpointer       user_data)
+{
+  g_autoptr(SyWindow) self = user_data;
+
+  if (proceed)
+    confirm_close_runs (self);
+}
+
 static gboolean
 sy_window_close_request (GtkWindow *window)
 {
   SyWindow *self = SY_WINDOW (window);
+
+  if (!self->may_close)
+    {
+      guint running, paused;
+
+      sy_mapping_page_count_runs (self->mapping_page, &running, &paused);
+      if (sy_mapping_page_has_unsaved_changes (self->mapping_page))
+        {
+          sy_mapping_page_confirm_leave (self->mapping_page, close_unsaved_answered, g_object_ref (self));
+          return TRUE;
+        }
+      if (running > 0 || paused > 0)
+        {
+          confirm_close_runs (self);
+          return TRUE;
+        }
+    }
 
   if (self->settings != NULL)
     {
@@ -716,6 +1082,14 @@ setup (SyWindow *self)
                            G_CALLBACK (secret_store_changed_cb), self, G_CONNECT_SWAPPED);
 
   sy_connection_page_set_secret_store (self->connection_page, get_secrets (self));
+
+  sy_mapping_page_set_application (self->mapping_page, app);
+  self->library = g_object_ref (sy_application_get_mapping_library (app));
+  gtk_list_box_bind_model (self->mapping_list, G_LIST_MODEL (self->library), create_mapping_row, self, NULL);
+  g_signal_connect_object (self->library, "items-changed", G_CALLBACK (library_changed_cb), self,
+                           G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+  g_signal_connect_object (self->mapping_page, "notify::file", G_CALLBACK (select_page_mapping), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->mapping_page, "runs-changed", G_CALLBACK (refresh_mapping_runs), self, G_CONNECT_SWAPPED);
 
   if (g_list_model_get_n_items (G_LIST_MODEL (self->connections)) > 0)
     gtk_list_box_select_row (self->connection_list,
@@ -760,6 +1134,11 @@ sy_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_func (self->titled_connection, update_title, self);
   g_clear_object (&self->titled_connection);
   gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_WINDOW);
+  if (self->mapping_list != NULL)
+    gtk_list_box_bind_model (self->mapping_list, NULL, NULL, NULL, NULL);
+  if (self->library != NULL)
+    g_signal_handlers_disconnect_by_data (self->library, self);
+  g_clear_object (&self->library);
   g_clear_object (&self->connections);
   g_clear_object (&self->settings);
 
@@ -790,12 +1169,15 @@ sy_window_class_init (SyWindowClass *klass)
   widget_class->map = sy_window_map;
 
   g_type_ensure (SY_TYPE_CONNECTION_PAGE);
+  g_type_ensure (SY_TYPE_MAPPING_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/switchyard/Switchyard/sy-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SyWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, SyWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, SyWindow, content);
   gtk_widget_class_bind_template_child (widget_class, SyWindow, connection_list);
+  gtk_widget_class_bind_template_child (widget_class, SyWindow, mapping_list);
+  gtk_widget_class_bind_template_child (widget_class, SyWindow, mapping_page);
   gtk_widget_class_bind_template_child (widget_class, SyWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, SyWindow, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, SyWindow, banner_label);
@@ -804,6 +1186,7 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyWindow, connection_page);
   gtk_widget_class_bind_template_callback (widget_class, row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, mapping_row_selected_cb);
 
   gtk_widget_class_install_action (widget_class, "win.add-connection", NULL, add_connection_action);
   gtk_widget_class_install_action (widget_class, "win.update-token", NULL, update_token_action);
@@ -812,6 +1195,8 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
   gtk_widget_class_install_action (widget_class, "win.show-mappings", NULL, show_mappings_action);
   gtk_widget_class_install_action (widget_class, "win.show-sync", NULL, show_sync_action);
+  gtk_widget_class_install_action (widget_class, "win.open-mapping-file", NULL, open_mapping_file_action);
+  gtk_widget_class_install_action (widget_class, "win.delete-mapping", NULL, delete_mapping_action);
 }
 
 static void
@@ -824,6 +1209,18 @@ sy_window_init (SyWindow *self)
                            G_CALLBACK (shown_certificate_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->connection_page, "notify::sync-status",
                            G_CALLBACK (shown_sync_status_changed_cb), self, G_CONNECT_SWAPPED);
+
+  gtk_stack_set_visible_child_name (GTK_STACK (self->content), "connections");
+  g_object_bind_property (self->leaflet, "folded", self->mapping_page, "folded", G_BINDING_SYNC_CREATE);
+  {
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+
+    /* Delete on a mapping row deletes the mapping (with Undo). */
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
+                                                            gtk_named_action_new ("win.delete-mapping")));
+    gtk_widget_add_controller (GTK_WIDGET (self->mapping_list), shortcuts);
+  }
 }
 
 SyWindow *

@@ -7,6 +7,7 @@
 #include "sy-application.h"
 #include "sy-connection-page.h"
 #include "sy-demo.h"
+#include "sy-mapping-page.h"
 
 G_BEGIN_DECLS
 
@@ -22,5 +23,14 @@ void                   sy_window_demo_starting               (SyWindow      *sel
 void                   sy_window_demo_ready                  (SyWindow      *self,
                                                               SyDemo        *demo,
                                                               const GError  *error);
+
+/* The mapping in file in the content pane, on view "mapping" or "runs"
+ * (NULL: as it was): what app.edit-mapping and app.run-mapping show. */
+void                   sy_window_show_mapping                (SyWindow      *self,
+                                                              GFile         *file,
+                                                              const char    *view);
+/* A new mapping in the content pane (app.new-mapping). */
+void                   sy_window_new_mapping                 (SyWindow      *self);
+SyMappingPage         *sy_window_get_mapping_page            (SyWindow      *self);
 
 G_END_DECLS

@@ -260,6 +260,33 @@ sy_gui_test_get_window (SyApplication *app)
   return NULL;
 }
 
+static gboolean
+mapping_listed (gpointer user_data)
+{
+  GFile *file = user_data;
+  SyApplication *app = g_object_get_data (G_OBJECT (file), "sy-app");
+
+  return sy_mapping_library_find_by_file (sy_application_get_mapping_library (app), file) != NULL;
+}
+
+SyMappingEditor *
+sy_gui_test_open_mapping (SyApplication *app,
+                          const char    *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  SyWindow *window = sy_gui_test_get_window (app);
+  SyMappingPage *page = sy_window_get_mapping_page (window);
+  SyMappingEditor *editor;
+
+  g_object_set_data (G_OBJECT (file), "sy-app", app);
+  sy_gui_test_wait_until (mapping_listed, file, 30, "the mapping in the sidebar");
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "edit-mapping"));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "edit-mapping", g_variant_new_string (path));
+  editor = sy_mapping_page_get_editor (page);
+  SY_GUI_WAIT_FOR (sy_mapping_page_get_file (page) != NULL && g_file_equal (sy_mapping_page_get_file (page), file));
+  return editor;
+}
+
 void
 sy_gui_test_stop_app (SyApplication *app)
 {

@@ -67,6 +67,11 @@ SyApplication *sy_gui_test_start_app          (const char   *config_dir,
                                                const char   *state_dir,
                                                gboolean      demo);
 SyWindow      *sy_gui_test_get_window         (SyApplication *app);
+/* Waits until the sidebar lists the mapping file at path, opens it in the
+ * main window (app.edit-mapping, the Mapping view) and waits until the
+ * editor holds it; returns the editor. */
+SyMappingEditor *sy_gui_test_open_mapping     (SyApplication *app,
+                                               const char    *path);
 /* Destroys the app's windows and drops the app. */
 void           sy_gui_test_stop_app           (SyApplication *app);
 

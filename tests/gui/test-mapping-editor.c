@@ -586,16 +586,14 @@ test_window_action_and_quit (Fixture       *fixture,
 {
   SyWindow *main_window = sy_gui_test_get_window (fixture->app);
   AdwMessageDialog *dialog;
-  guint n_editors = 0;
 
   g_object_add_weak_pointer (G_OBJECT (fixture->window), (gpointer *) &fixture->window);
 
-  /* win.show-mappings (Ctrl+M) brings up the one editor window. */
+  /* win.show-mappings (Ctrl+M) goes to the mappings in the main window:
+   * with none saved yet, a new one. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (main_window), "win.show-mappings", NULL));
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (fixture->app)); l != NULL; l = l->next)
-    if (sy_mapping_editor_from_window (l->data) != NULL)
-      n_editors++;
-  g_assert_cmpuint (n_editors, ==, 1);
+  g_assert_cmpstr (sy_gui_test_get_stack_page (main_window, SY_TYPE_WINDOW, "content"), ==, "mapping");
+  g_assert_null (sy_mapping_page_get_file (sy_window_get_mapping_page (main_window)));
   {
     g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (fixture->app), "win.show-mappings");
     g_assert_cmpstr (accels[0], ==, "<Control>m");
@@ -726,15 +724,17 @@ test_demo_mapping (void)
 
   SY_GUI_WAIT_FOR (g_file_test (path, G_FILE_TEST_IS_REGULAR));
 
+  /* Ctrl+M shows the demo's mapping, listed by its title, in the main
+   * window. */
+  SY_GUI_WAIT_FOR (sy_mapping_library_find_by_file (sy_application_get_mapping_library (app), file) != NULL);
+  g_assert_cmpstr (sy_mapping_library_item_get_title (sy_mapping_library_find_by_file (sy_application_get_mapping_library (app), file)),
+                   ==, "Mintsoft orders to NetSuite");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (main_window), "win.show-mappings", NULL));
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL && editor == NULL; l = l->next)
-    editor = sy_mapping_editor_from_window (l->data);
-  g_assert_nonnull (editor);
-  window = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (editor)));
-  gtk_window_set_default_size (window, 1280, 860);
-
-  sy_mapping_editor_open_file (editor, file);
+  editor = sy_mapping_page_get_editor (sy_window_get_mapping_page (main_window));
   SY_GUI_WAIT_FOR (sy_mapping_editor_get_file (editor) != NULL);
+  g_assert_true (g_file_equal (sy_mapping_editor_get_file (editor), file));
+  window = GTK_WINDOW (main_window);
+  gtk_window_set_default_size (window, 1280, 860);
   preview = SY_MAPPING_PREVIEW (sy_gui_test_get_child (editor, SY_TYPE_MAPPING_EDITOR, "preview"));
   SY_GUI_WAIT_FOR (g_str_equal (sy_mapping_preview_get_state (preview), "samples") &&
                    sy_mapping_preview_get_n_applied (preview) > 0);
