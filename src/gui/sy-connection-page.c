@@ -262,9 +262,13 @@ domain_display_name (const char *domain)
 static void
 forget_stale_focus (SyConnectionPage *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  GtkRoot *root;
+  GtkWidget *focus;
 
+  if (self->view_stack == NULL || gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return;
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  focus = root != NULL ? gtk_root_get_focus (root) : NULL;
   if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->view_stack)))
     gtk_widget_set_focus_child (GTK_WIDGET (self->view_stack), NULL);
 }
@@ -1049,6 +1053,8 @@ sy_connection_page_dispose (GObject *object)
         }
     }
   g_clear_object (&self->removal_toast);
+  if (self->view_stack != NULL)
+    g_signal_handlers_disconnect_by_data (self->view_stack, self);
   if (self->connection != NULL)
     g_signal_handlers_disconnect_by_data (self->connection, self);
   g_clear_object (&self->connection);
