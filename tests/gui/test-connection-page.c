@@ -130,6 +130,13 @@ test_demo_layout (void)
   g_assert_true (gtk_widget_get_mapped (remove_button));
   g_assert_true (gtk_widget_has_css_class (remove_button, "destructive-action"));
   g_free (sy_gui_test_screenshot (GTK_WIDGET (window), "connection-page-details-1000x700"));
+  /* Delete on the page asks the same question; cancelled, nothing goes. */
+  sy_gui_test_press_shortcut (GTK_WIDGET (page), "Delete", "connection.remove");
+  SY_GUI_WAIT_FOR (sy_gui_test_find_message_dialog () != NULL);
+  g_assert_cmpstr (adw_message_dialog_get_heading (sy_gui_test_find_message_dialog ()), ==,
+                   "Remove “" SY_DEMO_NETSUITE_NAME "”?");
+  sy_gui_test_respond (sy_gui_test_find_message_dialog (), "cancel");
+  g_assert_nonnull (sy_connection_store_find_by_name (store, SY_DEMO_NETSUITE_NAME));
 
   /* A phone's width: nothing on the page asks for more. */
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 700);
