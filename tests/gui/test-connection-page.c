@@ -147,6 +147,25 @@ test_demo_layout (void)
   g_assert_cmpuint (sy_gui_test_report_too_wide (GTK_WIDGET (page), 360), ==, 0);
   narrow_shot = sy_gui_test_screenshot (GTK_WIDGET (window), "connection-page-certificate-360");
 
+  /* The details, narrow and wide, light and dark. */
+  adw_view_stack_set_visible_child_name (tabs, "details");
+  for (guint dark = 0; dark <= 1; dark++)
+    {
+      adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                          dark ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
+      for (guint wide = 0; wide <= 1; wide++)
+        {
+          g_autofree char *name = g_strdup_printf ("connection-page-details-%s-%s", wide ? "wide" : "360",
+                                                   dark ? "dark" : "light");
+
+          gtk_window_set_default_size (GTK_WINDOW (window), wide ? 1000 : 360, 700);
+          sy_gui_test_wait_frames (GTK_WIDGET (window), 5);
+          g_assert_true (gtk_widget_get_mapped (remove_button));
+          g_free (sy_gui_test_screenshot (GTK_WIDGET (window), name));
+        }
+    }
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
   sy_gui_test_stop_app (app);
 }
 
