@@ -553,10 +553,11 @@ sy_window_get_mapping_page (SyWindow *self)
 
 typedef struct
 {
-  SyWindow *window;
-  GFile    *file;
-  GFile    *aside;
-  gboolean  undone;
+  SyWindow         *window;   /* weak: the toast, and with it this, goes with the window */
+  SyMappingLibrary *library;
+  GFile            *file;
+  GFile            *aside;
+  gboolean          undone;
 } DeleteData;
 
 static void
@@ -571,7 +572,8 @@ delete_data_free (gpointer user_data)
       if (!g_file_delete (data->aside, NULL, &error))
         g_warning ("Could not remove %s: %s", g_file_peek_path (data->aside), error->message);
     }
-  g_object_unref (data->window);
+  g_clear_weak_pointer (&data->window);
+  g_object_unref (data->library);
   g_object_unref (data->file);
   g_object_unref (data->aside);
   g_free (data);
@@ -588,11 +590,12 @@ undo_delete_cb (AdwToast *toast,
     {
       g_autofree char *text = g_strdup_printf (_("The mapping could not be put back: %s"), error->message);
 
-      sy_window_add_toast (data->window, text);
+      if (data->window != NULL)
+        sy_window_add_toast (data->window, text);
       return;
     }
   data->undone = TRUE;
-  sy_mapping_library_reload_async (data->window->library, NULL, NULL, NULL);
+  sy_mapping_library_reload_async (data->library, NULL, NULL, NULL);
 }
 
 gboolean
@@ -625,7 +628,8 @@ sy_window_delete_mapping (SyWindow  *self,
     return FALSE;
 
   data = g_new0 (DeleteData, 1);
-  data->window = g_object_ref (self);
+  g_set_weak_pointer (&data->window, self);
+  data->library = g_object_ref (self->library);
   data->file = g_object_ref (file);
   data->aside = g_object_ref (aside);
   text = g_strdup_printf (_("“%s” deleted"), title);
