@@ -4,7 +4,6 @@
 #include "sy-application-private.h"
 #include "sy-file.h"
 #include "sy-mapping-editor-internal.h"
-#include "sy-sync-window.h"
 
 /* The file flows: save and save as, open, import, export, new, duplicate
  * and sync, each after asking about unsaved changes when there are any. */

@@ -12,7 +12,6 @@
 #include "sy-mapping-editor.h"
 #include "sy-mapping-page.h"
 #include "sy-mapping-row.h"
-#include "sy-sync-window.h"
 #include "sy-window-private.h"
 
 /* A connection id that is never stored: looking it up tells whether a
