@@ -13,7 +13,7 @@
 
 #define RESULT_COLUMNS \
   "source_key, outcome, target_key, payload_hash, updated_at, status, message, " \
-  "field_errors, request_id, attempts, at"
+  "field_errors, request_id, attempts, at, display_value"
 
 /* --- failures -------------------------------------------------------- */
 
@@ -34,6 +34,7 @@ result_from_statement (sqlite3_stmt *statement)
   result->request_id = column_strdup (statement, 8);
   result->attempts = sqlite3_column_int (statement, 9);
   result->at = sqlite3_column_int64 (statement, 10);
+  result->display_value = column_strdup (statement, 11);
   return result;
 }
 
