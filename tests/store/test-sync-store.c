@@ -1383,6 +1383,9 @@ assert_json_export (const char *text)
   g_assert_cmpstr (json_object_get_string_member (object, "request_id"), ==, "req-1");
   g_assert_cmpint (json_object_get_int_member (object, "attempts"), ==, 3);
   g_assert_cmpstr (json_object_get_string_member (object, "at"), ==, "2023-11-14T22:13:20Z");
+  /* Added after the others; null when the run kept none. */
+  g_assert_true (json_object_has_member (object, "display_value"));
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (object, "display_value")));
   g_assert_true (JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "field_errors")));
   messages = json_object_get_array_member (json_object_get_object_member (object, "field_errors"), "name");
   g_assert_cmpuint (json_array_get_length (messages), ==, 2);

@@ -272,6 +272,8 @@ append_json_row (GString      *out,
   json_builder_set_member_name (builder, "attempts");
   json_builder_add_int_value (builder, sqlite3_column_int (statement, 9));
   add_string_or_null (builder, "at", at);
+  /* Added last (schema 5): what a person knows the record by, or null. */
+  add_string_or_null (builder, "display_value", (const char *) sqlite3_column_text (statement, 11));
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
