@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <libsoup/soup.h>
+#include <sqlite3.h>
 
 #include "sy-connection-store.h"
 #include "sy-example-mapping.h"
@@ -1212,6 +1213,7 @@ test_retry_sends_only_changed (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *data = sy_example_mapping_with_addressee ();
   g_autofree char *touched_key = NULL;
+  g_autoptr(GHashTable) transient = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gint64 posts;
   guint n_notes = 0;
 
@@ -1242,6 +1244,35 @@ test_retry_sends_only_changed (void)
   /* One refused order changes in the source. */
   touched_key = touch_one (&fixture);
 
+  /* Three others failed on the way, not on their data: no answer, 429
+   * given up, 503. Those are sent again whatever their payload. */
+  {
+    g_autofree char *db_path = g_build_filename (fixture.state_dir, "state.db", NULL);
+    const guint statuses[] = { 0, 429, 503 };
+    sqlite3 *db = NULL;
+    guint changed = 0;
+
+    g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+    sqlite3_busy_timeout (db, 5000);
+    for (guint i = 0; i < before->len && changed < G_N_ELEMENTS (statuses); i++)
+      {
+        SySyncResult *failure = g_ptr_array_index (before, i);
+        char *sql;
+
+        if (g_str_equal (failure->source_key, touched_key))
+          continue;
+        sql = sqlite3_mprintf ("UPDATE sync_results SET status = %u WHERE run_id = %lld AND source_key = %Q",
+                               statuses[changed], (long long) first->id, failure->source_key);
+        g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+        g_assert_cmpint (sqlite3_changes (db), ==, 1);
+        sqlite3_free (sql);
+        g_hash_table_add (transient, g_strdup (failure->source_key));
+        changed++;
+      }
+    sqlite3_close (db);
+    g_assert_cmpuint (changed, ==, 3);
+  }
+
   posts = method_count (&fixture, "POST");
   job = sy_sync_job_new_retry_failed (fixture.store, first, fixture.source, fixture.target, NULL, &error);
   g_assert_no_error (error);
@@ -1250,9 +1281,9 @@ test_retry_sends_only_changed (void)
   retry = load_run (&fixture, sy_sync_job_get_run_id (job));
   g_assert_cmpint (retry->retry_of, ==, first->id);
 
-  /* Exactly one write reached the sandbox: the changed record (refused
-   * again: its product is still unknown). */
-  g_assert_cmpint (method_count (&fixture, "POST") - posts, ==, 1);
+  /* Exactly four writes reached the sandbox: the changed record and the
+   * three transient failures (refused now: their product is unknown). */
+  g_assert_cmpint (method_count (&fixture, "POST") - posts, ==, 4);
   g_assert_cmpint (method_count (&fixture, "PUT"), ==, 0);
   g_assert_cmpint (target_count (&fixture), ==, 0);
 
@@ -1280,6 +1311,13 @@ test_retry_sends_only_changed (void)
           g_assert_cmpstr (failure->request_id, !=, previous->request_id);
           g_assert_false (g_str_has_prefix (failure->message, "Not sent again"));
         }
+      else if (g_hash_table_contains (transient, failure->source_key))
+        {
+          g_assert_cmpuint (failure->attempts, ==, 1);
+          g_assert_cmpstr (failure->payload_hash, ==, previous->payload_hash);
+          g_assert_cmpstr (failure->request_id, !=, previous->request_id);
+          g_assert_false (g_str_has_prefix (failure->message, "Not sent again"));
+        }
       else
         {
           n_notes++;
@@ -1291,7 +1329,7 @@ test_retry_sends_only_changed (void)
           g_assert_true (g_str_has_suffix (failure->message, previous->message));
         }
     }
-  g_assert_cmpuint (n_notes, ==, 11);
+  g_assert_cmpuint (n_notes, ==, 8);
   g_assert_cmpint (target_duplicates (&fixture), ==, 0);
 
   fixture_stop (&fixture);
