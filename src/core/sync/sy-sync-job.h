@@ -74,7 +74,8 @@ void            sy_sync_job_set_cause         (SySyncJob           *self,
  * safety rules of sy-sync-check.h when it starts, before it reads or
  * writes anything or creates a run in state.db: source and target not the
  * same connection and entity, always; every connection named exists,
- * when connections are given (the GUI, the CLI and automation give them).
+ * when connections are given (the CLI and SyAutomation give them; every
+ * front end that starts runs should).
  * A mapping that breaks one fails the run with
  * SY_SYNC_ERROR_UNSAFE_MAPPING. Call before running. */
 void            sy_sync_job_set_connections   (SySyncJob           *self,
