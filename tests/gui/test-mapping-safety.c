@@ -237,6 +237,25 @@ test_connection_removed_under_open_mapping (Fixture       *fixture,
   g_assert_false (sy_mapping_editor_has_unsaved_changes (fixture->editor));
   g_assert_false (get_can_sync (fixture));
 
+  /* How it looks, wide and on a phone, light and dark; the error row's
+   * text wraps rather than widening the window. */
+  {
+    g_autofree char *wide = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-safety-missing-connection");
+    g_autofree char *narrow = NULL;
+    g_autofree char *dark = NULL;
+
+    gtk_window_set_default_size (fixture->window, 360, 720);
+    sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 30);
+    narrow = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-safety-missing-connection-narrow");
+    g_assert_cmpuint (sy_gui_test_report_too_wide (gtk_widget_get_parent (error_row), 360), ==, 0);
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+    sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 2);
+    dark = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-safety-missing-connection-narrow-dark");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+    gtk_window_set_default_size (fixture->window, 1280, 860);
+    sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 2);
+  }
+
   /* editor.sync does nothing: no sync starts. */
   gtk_widget_activate_action (GTK_WIDGET (fixture->editor), "editor.sync", NULL);
   sy_gui_test_iterate ();
