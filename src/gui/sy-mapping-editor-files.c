@@ -121,13 +121,40 @@ saved_cb (GObject      *source,
   save_data_free (data);
 }
 
+/* A mapping that writes back into its own source is never kept. A
+ * missing connection is: its name stays in the file, for a person may add
+ * that connection again (sy-sync-check.h). */
+static gboolean
+check_not_into_source (SyMappingEditor *self)
+{
+  g_autoptr(GPtrArray) problems = sy_mapping_check_connections (self->mapping, NULL);
+  g_autofree char *heading = NULL;
+
+  if (problems->len == 0)
+    return TRUE;
+
+  heading = g_strdup_printf (_("“%s” Cannot Be Saved"), sy_mapping_editor_display_name (self));
+  sy_mapping_editor_show_error (self, heading, ((SyMappingProblem *) g_ptr_array_index (problems, 0))->message);
+  return FALSE;
+}
+
 static void
 save_to (SyMappingEditor *self,
          GFile           *file,
          Pending         *pending)
 {
-  SaveData *data = g_new0 (SaveData, 1);
-  g_autoptr(GFile) parent = g_file_get_parent (file);
+  SaveData *data;
+  g_autoptr(GFile) parent = NULL;
+
+  /* Every way of saving ends here (Save As and Duplicate too). */
+  if (!check_not_into_source (self))
+    {
+      pending_free (pending);
+      return;
+    }
+
+  data = g_new0 (SaveData, 1);
+  parent = g_file_get_parent (file);
 
   if (parent != NULL)
     g_file_make_directory_with_parents (parent, NULL, NULL);
@@ -283,19 +310,8 @@ check_savable (SyMappingEditor *self,
       return FALSE;
     }
 
-  /* A mapping that writes back into its own source is never kept. A
-   * missing connection is: its name stays in the file, for a person may
-   * add that connection again (sy-sync-check.h). */
-  {
-    g_autoptr(GPtrArray) problems = sy_mapping_check_connections (self->mapping, NULL);
-
-    if (problems->len > 0)
-      {
-        heading = g_strdup_printf (_("“%s” Cannot Be Saved"), sy_mapping_editor_display_name (self));
-        sy_mapping_editor_show_error (self, heading, ((SyMappingProblem *) g_ptr_array_index (problems, 0))->message);
-        return FALSE;
-      }
-  }
+  if (!check_not_into_source (self))
+    return FALSE;
 
   /* Save As asks for the name: only the rest must be right already. */
   root = json_from_string (data, NULL);
