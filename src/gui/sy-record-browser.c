@@ -3,7 +3,10 @@
 
 #include <glib/gi18n.h>
 
+#include "sy-catalogue.h"
+#include "sy-connection-services.h"
 #include "sy-record-browser-private.h"
+#include "sy-record-detail.h"
 #include "sy-record-model.h"
 
 struct _SyRecordBrowser
@@ -21,6 +24,11 @@ struct _SyRecordBrowser
   GtkColumnView     *column_view;
   GtkRevealer       *more_error_revealer;
   GtkLabel          *more_error_label;
+  GtkStack          *view_stack;
+  GtkSearchBar      *search_bar;
+  GtkSearchEntry    *search_entry;
+  GtkDropDown       *field_dropdown;
+  SyRecordDetail    *detail;
 
   SyApiClient       *client;
   char              *domain;
@@ -28,6 +36,25 @@ struct _SyRecordBrowser
   /* The entity ids behind the drop-down's labels, in the same order. */
   GPtrArray         *entities;
   SyRecordModel     *model;
+  /* The connection behind the client, whose syncs say what they wrote. */
+  SyConnection      *connection;
+  gulong             written_handler;
+  guint              written_reload_source;
+
+  /* The query: filter[search_field:contains]=search_text, sort[sort_field]. */
+  char              *search_text;
+  char              *search_field;
+  /* The fields offered for searching, behind the field drop-down's labels. */
+  GPtrArray         *search_fields;
+  char              *sort_field;
+  gboolean           sort_descending;
+  /* The fields the columns show, to keep them (and their sort arrow)
+   * while the same query is reloaded. */
+  GStrv              shown_columns;
+  gboolean           rebuilding_columns;
+  gboolean           updating_search_fields;
+  /* Set by the column sorters when asked which column leads. */
+  const char        *probed_sort_field;
 
   GdkFrameClock     *frame_clock;
   gulong             after_paint_handler;
@@ -45,6 +72,11 @@ enum {
   PROP_ENTITY,
   PROP_LOADING,
   PROP_N_LOADED,
+  PROP_SEARCH_TEXT,
+  PROP_SEARCH_FIELD,
+  PROP_SORT_FIELD,
+  PROP_SORT_DESCENDING,
+  PROP_DETAIL_RECORD,
   N_PROPS
 };
 
@@ -77,6 +109,14 @@ static const struct
 };
 
 static void update_state (SyRecordBrowser *self);
+static void reload (SyRecordBrowser *self);
+static void start_model (SyRecordBrowser *self,
+                         gboolean         keep_columns);
+static void clear_query (SyRecordBrowser *self);
+static void show_detail (SyRecordBrowser *self,
+                         SyRecord        *record);
+static void watch_connection (SyRecordBrowser *self,
+                              SyConnection    *connection);
 
 static gboolean
 entity_in_domain (const char *entity,
@@ -174,13 +214,186 @@ static void
 remove_columns (SyRecordBrowser *self)
 {
   GListModel *columns = gtk_column_view_get_columns (self->column_view);
+  gboolean was_rebuilding = self->rebuilding_columns;
 
+  /* Removing a sorted column changes the view's sorter: not a click. */
+  self->rebuilding_columns = TRUE;
   while (g_list_model_get_n_items (columns) > 0)
     {
       g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, 0);
 
       gtk_column_view_remove_column (self->column_view, column);
     }
+  self->rebuilding_columns = was_rebuilding;
+  g_clear_pointer (&self->shown_columns, g_strfreev);
+}
+
+/* Searching */
+
+/* Fields that name a record, offered first for searching. */
+static const char * const preferred_search_fields[] = {
+  "orderNumber", "code", "sku", "name", "reference", "email",
+};
+
+static void
+set_search_field (SyRecordBrowser *self,
+                  const char      *field)
+{
+  if (g_strcmp0 (field, self->search_field) == 0)
+    return;
+
+  g_free (self->search_field);
+  self->search_field = g_strdup (field);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH_FIELD]);
+}
+
+static void
+add_search_field (GPtrArray  *fields,
+                  const char *field)
+{
+  for (guint i = 0; i < fields->len; i++)
+    if (g_str_equal (g_ptr_array_index (fields, i), field))
+      return;
+  g_ptr_array_add (fields, g_strdup (field));
+}
+
+/* The entity's top-level text fields, from the catalogue: the server
+ * filters with :contains on text. */
+static void
+rebuild_search_fields (SyRecordBrowser *self)
+{
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+  GListModel *catalogue_fields = NULL;
+  g_autoptr(GPtrArray) text_fields = g_ptr_array_new ();
+  guint n;
+
+  g_ptr_array_set_size (self->search_fields, 0);
+
+  if (self->entity != NULL)
+    catalogue_fields = sy_catalogue_get_fields (sy_catalogue_get_default (), self->entity);
+  n = catalogue_fields != NULL ? g_list_model_get_n_items (catalogue_fields) : 0;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyCatalogueField) field = g_list_model_get_item (catalogue_fields, i);
+      const char *path = sy_catalogue_field_get_path (field);
+
+      if (strchr (path, '.') == NULL && strchr (path, '[') == NULL &&
+          g_strcmp0 (sy_catalogue_field_get_field_type (field), "string") == 0)
+        g_ptr_array_add (text_fields, (gpointer) path);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (preferred_search_fields); i++)
+    for (guint j = 0; j < text_fields->len; j++)
+      if (g_str_equal (g_ptr_array_index (text_fields, j), preferred_search_fields[i]))
+        add_search_field (self->search_fields, preferred_search_fields[i]);
+  /* Every record has a key; an entity the catalogue does not know still
+   * has that to search. */
+  if (self->entity != NULL)
+    add_search_field (self->search_fields, "key");
+  for (guint j = 0; j < text_fields->len; j++)
+    add_search_field (self->search_fields, g_ptr_array_index (text_fields, j));
+
+  for (guint i = 0; i < self->search_fields->len; i++)
+    {
+      g_autofree char *title = sy_record_get_field_title (g_ptr_array_index (self->search_fields, i));
+
+      gtk_string_list_append (labels, title);
+    }
+
+  self->updating_search_fields = TRUE;
+  gtk_drop_down_set_model (self->field_dropdown, G_LIST_MODEL (labels));
+  gtk_drop_down_set_selected (self->field_dropdown, 0);
+  self->updating_search_fields = FALSE;
+  set_search_field (self, self->search_fields->len > 0 ? g_ptr_array_index (self->search_fields, 0) : NULL);
+}
+
+static gboolean
+search_active (SyRecordBrowser *self)
+{
+  return self->search_text != NULL && self->search_text[0] != '\0' && self->search_field != NULL;
+}
+
+/* Sorting: the server sorts (sort[field]), the column headers show it. */
+
+typedef struct
+{
+  SyRecordBrowser *browser;
+  char            *field;
+} ColumnSort;
+
+static void
+column_sort_free (gpointer data)
+{
+  ColumnSort *sort = data;
+
+  g_free (sort->field);
+  g_free (sort);
+}
+
+/* Never used to order rows (the model is the server's order). The
+ * view's sorter asks the sorter of the column clicked last first, and
+ * inverts its answer for a descending column: asking it once tells
+ * which column and which direction GTK 4.8 would otherwise keep to
+ * itself. */
+static int
+column_sort_probe (gconstpointer a,
+                   gconstpointer b,
+                   gpointer      user_data)
+{
+  ColumnSort *sort = user_data;
+
+  sort->browser->probed_sort_field = sort->field;
+  return GTK_ORDERING_SMALLER;
+}
+
+static void
+on_sorter_changed (SyRecordBrowser *self)
+{
+  GtkSorter *sorter = gtk_column_view_get_sorter (self->column_view);
+  g_autoptr(GObject) a = NULL;
+  g_autoptr(GObject) b = NULL;
+  GtkOrdering order;
+  gboolean descending;
+
+  if (self->rebuilding_columns || sorter == NULL)
+    return;
+
+  a = g_object_new (G_TYPE_OBJECT, NULL);
+  b = g_object_new (G_TYPE_OBJECT, NULL);
+  self->probed_sort_field = NULL;
+  order = gtk_sorter_compare (sorter, a, b);
+  descending = order == GTK_ORDERING_LARGER;
+
+  if (g_strcmp0 (self->probed_sort_field, self->sort_field) == 0 && descending == self->sort_descending)
+    return;
+
+  g_free (self->sort_field);
+  self->sort_field = g_strdup (self->probed_sort_field);
+  self->sort_descending = self->sort_field != NULL && descending;
+  self->probed_sort_field = NULL;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SORT_FIELD]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SORT_DESCENDING]);
+  start_model (self, TRUE);
+}
+
+/* Nested values have no order the server could sort by. */
+static gboolean
+field_is_scalar (SyRecordBrowser *self,
+                 const char      *field)
+{
+  GListModel *records = G_LIST_MODEL (self->model);
+  guint n = MIN (g_list_model_get_n_items (records), WIDTH_SAMPLE_RECORDS);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyRecord) record = g_list_model_get_item (records, i);
+      JsonNode *value = json_object_get_member (sy_record_get_object (record), field);
+
+      if (value != NULL && (JSON_NODE_HOLDS_ARRAY (value) || JSON_NODE_HOLDS_OBJECT (value)))
+        return FALSE;
+    }
+
+  return TRUE;
 }
 
 static void
@@ -255,6 +468,13 @@ rebuild_columns (SyRecordBrowser *self)
   const char * const *fields = self->model ? sy_record_model_get_columns (self->model) : NULL;
   guint n_fields = fields ? g_strv_length ((GStrv) fields) : 0;
 
+  /* A reload of the same query (a sort, a sync that wrote) keeps its
+   * columns; an empty answer keeps them too. */
+  if (fields == NULL ||
+      (self->shown_columns != NULL && g_strv_equal ((const char * const *) self->shown_columns, fields)))
+    return;
+
+  self->rebuilding_columns = TRUE;
   remove_columns (self);
 
   for (guint i = 0; i < n_fields; i++)
@@ -274,8 +494,24 @@ rebuild_columns (SyRecordBrowser *self)
       column = gtk_column_view_column_new (title, factory);
       gtk_column_view_column_set_resizable (column, TRUE);
       gtk_column_view_column_set_expand (column, i + 1 == n_fields);
+      if (field_is_scalar (self, fields[i]))
+        {
+          ColumnSort *sort = g_new0 (ColumnSort, 1);
+          g_autoptr(GtkCustomSorter) sorter = NULL;
+
+          sort->browser = self;
+          sort->field = g_strdup (fields[i]);
+          sorter = gtk_custom_sorter_new (column_sort_probe, sort, column_sort_free);
+          gtk_column_view_column_set_sorter (column, GTK_SORTER (sorter));
+        }
       gtk_column_view_append_column (self->column_view, column);
+      if (g_strcmp0 (fields[i], self->sort_field) == 0)
+        gtk_column_view_sort_by_column (self->column_view, column,
+                                        self->sort_descending ? GTK_SORT_DESCENDING : GTK_SORT_ASCENDING);
     }
+
+  self->shown_columns = g_strdupv ((GStrv) fields);
+  self->rebuilding_columns = FALSE;
 }
 
 static char *
@@ -418,8 +654,27 @@ update_state (SyRecordBrowser *self)
     }
   gtk_revealer_set_reveal_child (self->more_error_revealer, n > 0 && error != NULL);
 
-  if (g_str_equal (page, "empty"))
-    adw_status_page_set_description (self->empty_page, _("There are no records of this kind yet."));
+  if (g_str_equal (page, "empty") && search_active (self))
+    {
+      guint position = gtk_drop_down_get_selected (self->entity_dropdown);
+      g_autofree char *label = position < self->entities->len
+        ? entity_label (g_ptr_array_index (self->entities, position), self->domain)
+        : g_strdup (self->entity);
+      g_autofree char *field_title = sy_record_get_field_title (self->search_field);
+      g_autofree char *description = NULL;
+
+      adw_status_page_set_icon_name (self->empty_page, "edit-find-symbolic");
+      adw_status_page_set_title (self->empty_page, _("No Matches"));
+      /* Translators: e.g. "No Sales Orders contain “MS-99” in Order Number." */
+      description = g_markup_printf_escaped (_("No %s contain “%s” in %s."), label, self->search_text, field_title);
+      adw_status_page_set_description (self->empty_page, description);
+    }
+  else if (g_str_equal (page, "empty"))
+    {
+      adw_status_page_set_icon_name (self->empty_page, "folder-documents-symbolic");
+      adw_status_page_set_title (self->empty_page, _("No Records"));
+      adw_status_page_set_description (self->empty_page, _("There are no records of this kind yet."));
+    }
 
   gtk_stack_set_visible_child_name (self->stack, page);
   /* A spinning spinner animates even where it cannot be seen. */
@@ -542,17 +797,26 @@ drop_model (SyRecordBrowser *self)
   g_clear_object (&self->model);
 }
 
+/* keep_columns: the same entity asked again (another search or sort, or
+ * after a sync wrote): the columns and their sort arrow stay. */
 static void
-reload (SyRecordBrowser *self)
+start_model (SyRecordBrowser *self,
+             gboolean         keep_columns)
 {
   GtkNoSelection *selection;
 
+  g_clear_handle_id (&self->written_reload_source, g_source_remove);
   drop_model (self);
-  remove_columns (self);
+  if (!keep_columns)
+    remove_columns (self);
 
   if (self->client != NULL && self->entity != NULL)
     {
       self->model = sy_record_model_new (self->client, self->entity, RECORDS_PER_PAGE);
+      if (search_active (self))
+        sy_record_model_add_filter (self->model, self->search_field, "contains", self->search_text);
+      if (self->sort_field != NULL)
+        sy_record_model_set_sort (self->model, self->sort_field, self->sort_descending);
       g_signal_connect_object (self->model, "items-changed",
                                G_CALLBACK (on_model_items_changed), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (self->model, "notify::loading",
@@ -576,6 +840,36 @@ reload (SyRecordBrowser *self)
 }
 
 static void
+clear_query (SyRecordBrowser *self)
+{
+  if (self->sort_field != NULL)
+    {
+      g_clear_pointer (&self->sort_field, g_free);
+      self->sort_descending = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SORT_FIELD]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SORT_DESCENDING]);
+    }
+  if (self->search_text != NULL)
+    {
+      g_clear_pointer (&self->search_text, g_free);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH_TEXT]);
+    }
+  /* Without a search the entry's own change signal finds nothing new. */
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  rebuild_search_fields (self);
+}
+
+/* Another entity or connection: its own columns, no search, no sort. */
+static void
+reload (SyRecordBrowser *self)
+{
+  if (sy_record_detail_get_record (self->detail) != NULL)
+    show_detail (self, NULL);
+  start_model (self, FALSE);
+}
+
+static void
 on_entity_selected (SyRecordBrowser *self)
 {
   guint position;
@@ -595,7 +889,145 @@ on_entity_selected (SyRecordBrowser *self)
   g_free (self->entity);
   self->entity = g_strdup (entity);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENTITY]);
+  clear_query (self);
   reload (self);
+}
+
+static void
+on_search_changed (SyRecordBrowser *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+
+  if (g_strcmp0 (stripped, self->search_text ? self->search_text : "") == 0)
+    return;
+
+  g_free (self->search_text);
+  self->search_text = stripped[0] != '\0' ? g_steal_pointer (&stripped) : NULL;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH_TEXT]);
+  /* Dropping the model cancels the answer to the previous text. */
+  start_model (self, TRUE);
+}
+
+static void
+on_search_field_selected (SyRecordBrowser *self)
+{
+  guint position;
+
+  if (self->updating_search_fields)
+    return;
+
+  position = gtk_drop_down_get_selected (self->field_dropdown);
+  if (position >= self->search_fields->len)
+    return;
+
+  set_search_field (self, g_ptr_array_index (self->search_fields, position));
+  if (self->search_text != NULL)
+    start_model (self, TRUE);
+}
+
+static void
+on_search_mode_changed (SyRecordBrowser *self)
+{
+  /* Closing the search shows every record again. */
+  if (!gtk_search_bar_get_search_mode (self->search_bar))
+    gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+}
+
+/* The detail view */
+
+static void
+show_detail (SyRecordBrowser *self,
+             SyRecord        *record)
+{
+  sy_record_detail_set_record (self->detail, record);
+  gtk_stack_set_visible_child_name (self->view_stack, record != NULL ? "detail" : "list");
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "browser.back", record != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "browser.search", record == NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DETAIL_RECORD]);
+}
+
+static void
+on_row_activated (SyRecordBrowser *self,
+                  guint            position)
+{
+  g_autoptr(SyRecord) record = NULL;
+
+  if (self->model == NULL)
+    return;
+
+  record = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+  if (record == NULL)
+    return;
+
+  show_detail (self, record);
+  /* The Back button, first in the detail's toolbar. */
+  gtk_widget_child_focus (GTK_WIDGET (self->detail), GTK_DIR_TAB_FORWARD);
+}
+
+static void
+back_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  SyRecordBrowser *self = SY_RECORD_BROWSER (widget);
+
+  show_detail (self, NULL);
+  gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
+}
+
+static void
+search_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  SyRecordBrowser *self = SY_RECORD_BROWSER (widget);
+
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+/* Records written by a sync */
+
+/* A sync writes batch after batch: one reload for the lot that arrives
+ * together. */
+#define WRITTEN_RELOAD_DELAY_MS 250
+
+static gboolean
+written_reload_cb (gpointer user_data)
+{
+  SyRecordBrowser *self = user_data;
+
+  self->written_reload_source = 0;
+  start_model (self, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_records_written (SyRecordBrowser *self,
+                    const char      *entity,
+                    SyConnection    *connection)
+{
+  if (g_strcmp0 (entity, self->entity) != 0 || self->written_reload_source != 0)
+    return;
+
+  self->written_reload_source = g_timeout_add (WRITTEN_RELOAD_DELAY_MS, written_reload_cb, self);
+}
+
+static void
+watch_connection (SyRecordBrowser *self,
+                  SyConnection    *connection)
+{
+  if (self->connection == connection)
+    return;
+
+  g_clear_signal_handler (&self->written_handler, self->connection);
+  g_clear_handle_id (&self->written_reload_source, g_source_remove);
+  g_set_object (&self->connection, connection);
+  if (connection != NULL)
+    self->written_handler = g_signal_connect_object (connection, "records-written",
+                                                     G_CALLBACK (on_records_written), self,
+                                                     G_CONNECT_SWAPPED);
 }
 
 static void
@@ -646,7 +1078,8 @@ refresh_activated (GtkWidget  *widget,
                    const char *action_name,
                    GVariant   *parameter)
 {
-  reload (SY_RECORD_BROWSER (widget));
+  /* The same query again: what the user searched and sorted stays. */
+  start_model (SY_RECORD_BROWSER (widget), TRUE);
 }
 
 static void
@@ -687,6 +1120,7 @@ sy_record_browser_dispose (GObject *object)
   GtkWidget *child;
 
   drop_model (self);
+  watch_connection (self, NULL);
   g_clear_object (&self->client);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_RECORD_BROWSER);
@@ -704,6 +1138,11 @@ sy_record_browser_finalize (GObject *object)
   SyRecordBrowser *self = (SyRecordBrowser *)object;
 
   g_clear_pointer (&self->entities, g_ptr_array_unref);
+  g_clear_pointer (&self->search_fields, g_ptr_array_unref);
+  g_clear_pointer (&self->search_text, g_free);
+  g_clear_pointer (&self->search_field, g_free);
+  g_clear_pointer (&self->sort_field, g_free);
+  g_clear_pointer (&self->shown_columns, g_strfreev);
   g_clear_pointer (&self->domain, g_free);
   g_clear_pointer (&self->entity, g_free);
 
@@ -728,6 +1167,22 @@ sy_record_browser_get_property (GObject    *object,
       break;
     case PROP_N_LOADED:
       g_value_set_uint (value, sy_record_browser_get_n_loaded (self));
+      break;
+    case PROP_SEARCH_TEXT:
+      g_value_set_string (value, self->search_text);
+      break;
+    case PROP_SEARCH_FIELD:
+      g_value_set_string (value, self->search_field);
+      break;
+    case PROP_SORT_FIELD:
+      g_value_set_string (value, self->sort_field);
+      break;
+    case PROP_SORT_DESCENDING:
+      g_value_set_boolean (value, self->sort_descending);
+      break;
+    case PROP_DETAIL_RECORD:
+      g_value_set_object (value, g_str_equal (gtk_stack_get_visible_child_name (self->view_stack), "detail")
+                                 ? sy_record_detail_get_record (self->detail) : NULL);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -780,8 +1235,33 @@ sy_record_browser_class_init (SyRecordBrowserClass *klass)
                        0, G_MAXUINT, 0,
                        (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
+  /* The query the list shows: filter[search-field:contains]=search-text
+   * (NULL text: no search), sort[sort-field] (NULL: the server's order). */
+  properties[PROP_SEARCH_TEXT] =
+    g_param_spec_string ("search-text", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  properties[PROP_SEARCH_FIELD] =
+    g_param_spec_string ("search-field", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  properties[PROP_SORT_FIELD] =
+    g_param_spec_string ("sort-field", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  properties[PROP_SORT_DESCENDING] =
+    g_param_spec_boolean ("sort-descending", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  /* The record the detail view shows, NULL while the list is shown. */
+  properties[PROP_DETAIL_RECORD] =
+    g_param_spec_object ("detail-record", NULL, NULL,
+                         SY_TYPE_RECORD,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (SY_TYPE_RECORD_DETAIL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/switchyard/Switchyard/sy-record-browser.ui");
   gtk_widget_class_bind_template_child (widget_class, SyRecordBrowser, entity_dropdown);
@@ -795,13 +1275,27 @@ sy_record_browser_class_init (SyRecordBrowserClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyRecordBrowser, column_view);
   gtk_widget_class_bind_template_child (widget_class, SyRecordBrowser, more_error_revealer);
   gtk_widget_class_bind_template_child (widget_class, SyRecordBrowser, more_error_label);
+  gtk_widget_class_bind_template_child (widget_class, SyRecordBrowser, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, SyRecordBrowser, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, SyRecordBrowser, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, SyRecordBrowser, field_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SyRecordBrowser, detail);
   gtk_widget_class_bind_template_callback (widget_class, on_entity_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_try_again_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_edge_reached);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_field_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_mode_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
 
+  /* F5 and Ctrl+R are the window's Refresh (win.refresh), which also
+   * checks the connections; this is what it does to the list. */
   gtk_widget_class_install_action (widget_class, "browser.refresh", NULL, refresh_activated);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "browser.refresh", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "browser.refresh", NULL);
+  gtk_widget_class_install_action (widget_class, "browser.back", NULL, back_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "browser.back", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "browser.back", NULL);
+  gtk_widget_class_install_action (widget_class, "browser.search", NULL, search_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "browser.search", NULL);
 
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
@@ -812,8 +1306,14 @@ sy_record_browser_init (SyRecordBrowser *self)
   GtkAdjustment *vadjustment;
 
   self->entities = g_ptr_array_new_with_free_func (g_free);
+  self->search_fields = g_ptr_array_new_with_free_func (g_free);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+  g_signal_connect_object (gtk_column_view_get_sorter (self->column_view), "changed",
+                           G_CALLBACK (on_sorter_changed), self, G_CONNECT_SWAPPED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "browser.back", FALSE);
 
   vadjustment = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
   g_signal_connect_object (vadjustment, "value-changed",
@@ -842,6 +1342,11 @@ sy_record_browser_set_client (SyRecordBrowser *self,
 
   drop_model (self);
   g_set_object (&self->client, client);
+  {
+    g_autoptr(SyConnection) connection = client != NULL ? sy_connection_dup_for_client (client) : NULL;
+
+    watch_connection (self, connection);
+  }
 
   if (g_strcmp0 (domain, self->domain) != 0 || self->entities->len == 0)
     {
@@ -861,6 +1366,7 @@ sy_record_browser_set_client (SyRecordBrowser *self,
   select_entity (self, self->entity);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "browser.refresh", client != NULL);
+  clear_query (self);
   reload (self);
 }
 
@@ -878,6 +1384,7 @@ sy_record_browser_set_entity (SyRecordBrowser *self,
     }
 
   select_entity (self, entity);
+  clear_query (self);
   reload (self);
 }
 

@@ -67,17 +67,31 @@ find_descendant (GtkWidget *widget,
   return NULL;
 }
 
+/* The browser's stack of list states (the one with a "records" page), not
+ * one inside the drop-down nor the list/detail stack. */
+static GtkWidget *
+find_state_stack (GtkWidget *widget)
+{
+  if (GTK_IS_STACK (widget) && gtk_stack_get_child_by_name (GTK_STACK (widget), "records") != NULL)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_state_stack (child);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 static const char *
 visible_state (GtkWidget *browser)
 {
-  GtkWidget *stack = NULL;
-
-  /* The browser's own stack, not one inside the drop-down. */
-  for (GtkWidget *child = gtk_widget_get_first_child (browser);
-       child != NULL && stack == NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (GTK_IS_STACK (child))
-      stack = child;
+  GtkWidget *stack = find_state_stack (browser);
 
   g_assert_nonnull (stack);
   return gtk_stack_get_visible_child_name (GTK_STACK (stack));
