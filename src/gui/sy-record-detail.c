@@ -62,6 +62,9 @@ value_label (JsonNode *value)
   gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
   gtk_label_set_xalign (GTK_LABEL (label), 1);
   gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_RIGHT);
+  /* Short values (keys, dates, amounts) on one line; long ones wrap.
+   * Digits and capitals are wider than the average character counted. */
+  gtk_label_set_width_chars (GTK_LABEL (label), MIN (g_utf8_strlen (gtk_label_get_text (GTK_LABEL (label)), -1) + 2, 22));
   gtk_label_set_max_width_chars (GTK_LABEL (label), 40);
   gtk_widget_set_hexpand (label, TRUE);
   gtk_widget_set_halign (label, GTK_ALIGN_END);
