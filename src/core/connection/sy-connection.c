@@ -810,15 +810,21 @@ sy_connection_notify_records_written (SyConnection *self,
                                       const char   *entity)
 {
   RecordsWritten *written;
+  g_autoptr(GSource) source = NULL;
 
   g_return_if_fail (SY_IS_CONNECTION (self));
   g_return_if_fail (entity != NULL);
 
+  /* Views listen on the main context; a sync may run on another one.
+   * Always from an idle, also on the main thread: the listeners run
+   * after the code that wrote, never inside it. Not
+   * g_main_context_invoke(): it would emit on this thread when no other
+   * happens to own the main context at this moment. */
   written = g_new0 (RecordsWritten, 1);
   written->connection = g_object_ref (self);
   written->entity = g_strdup (entity);
-  /* Views listen on the main context; a sync may run on another one.
-   * From the main context itself the signal is emitted at once. */
-  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, emit_records_written,
-                              written, records_written_free);
+  source = g_idle_source_new ();
+  g_source_set_name (source, "[switchyard] records written");
+  g_source_set_callback (source, emit_records_written, written, records_written_free);
+  g_source_attach (source, g_main_context_default ());
 }

@@ -79,8 +79,8 @@ gint64              sy_connection_get_last_success_at (SyConnection     *self);
 void                sy_connection_note_success       (SyConnection       *self);
 /* Says that a sync created or updated records of entity (e.g.
  * "erp/sales-orders") in this connection, so that views showing them
- * reload: emits "records-written" (entity) on the main context, at once
- * when called there. */
+ * reload: emits "records-written" (entity) from an idle on the main
+ * context, whichever thread calls it. */
 void                sy_connection_notify_records_written (SyConnection *self,
                                                           const char   *entity);
 gboolean            sy_connection_validate_base_url  (const char         *base_url,
