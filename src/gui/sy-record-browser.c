@@ -36,6 +36,9 @@ struct _SyRecordBrowser
   /* The entity ids behind the drop-down's labels, in the same order. */
   GPtrArray         *entities;
   SyRecordModel     *model;
+  /* The same entity asked again (another search, sort, Refresh, a sync
+   * that wrote): the rows on screen stay until its first page is in. */
+  SyRecordModel     *pending_model;
   /* The connection behind the client, whose syncs say what they wrote. */
   SyConnection      *connection;
   gulong             written_handler;
@@ -621,6 +624,8 @@ update_state (SyRecordBrowser *self)
       loading = sy_record_model_get_loading (self->model);
       has_more = sy_record_model_get_has_more (self->model);
     }
+  if (self->pending_model != NULL)
+    loading = TRUE;
 
   if (self->client == NULL || self->model == NULL)
     page = "none";
@@ -705,7 +710,7 @@ maybe_load_more (SyRecordBrowser *self)
   GtkAdjustment *adjustment;
   double value, page_size, upper;
 
-  if (self->model == NULL ||
+  if (self->model == NULL || self->pending_model != NULL ||
       !sy_record_model_get_has_more (self->model) ||
       sy_record_model_get_loading (self->model) ||
       sy_record_model_get_error (self->model) != NULL ||
@@ -786,8 +791,21 @@ on_model_columns_changed (SyRecordBrowser *self,
 }
 
 static void
+drop_pending_model (SyRecordBrowser *self)
+{
+  if (self->pending_model == NULL)
+    return;
+
+  /* Disposing it aborts its request: the answer to an older query never
+   * arrives after a newer one. */
+  g_signal_handlers_disconnect_by_data (self->pending_model, self);
+  g_clear_object (&self->pending_model);
+}
+
+static void
 drop_model (SyRecordBrowser *self)
 {
+  drop_pending_model (self);
   if (self->model == NULL)
     return;
 
@@ -799,39 +817,94 @@ drop_model (SyRecordBrowser *self)
 
 /* keep_columns: the same entity asked again (another search or sort, or
  * after a sync wrote): the columns and their sort arrow stay. */
+static SyRecordModel *
+new_query_model (SyRecordBrowser *self)
+{
+  SyRecordModel *model = sy_record_model_new (self->client, self->entity, RECORDS_PER_PAGE);
+
+  if (search_active (self))
+    sy_record_model_add_filter (model, self->search_field, "contains", self->search_text);
+  if (self->sort_field != NULL)
+    sy_record_model_set_sort (model, self->sort_field, self->sort_descending);
+  return model;
+}
+
+static void
+install_model (SyRecordBrowser *self,
+               SyRecordModel   *model)
+{
+  GtkNoSelection *selection;
+
+  self->model = model;
+  g_signal_connect_object (self->model, "items-changed",
+                           G_CALLBACK (on_model_items_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->model, "notify::loading",
+                           G_CALLBACK (on_model_state_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->model, "notify::error",
+                           G_CALLBACK (on_model_state_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->model, "notify::has-more",
+                           G_CALLBACK (on_model_state_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->model, "notify::columns",
+                           G_CALLBACK (on_model_columns_changed), self, G_CONNECT_SWAPPED);
+
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
+  g_object_unref (selection);
+}
+
+static void
+on_pending_model_loaded (SyRecordBrowser *self,
+                         GParamSpec      *pspec,
+                         SyRecordModel   *pending)
+{
+  GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+  double value = gtk_adjustment_get_value (vadjustment);
+  SyRecordModel *model;
+
+  if (sy_record_model_get_loading (pending))
+    return;
+
+  model = g_steal_pointer (&self->pending_model);
+  g_signal_handlers_disconnect_by_data (model, self);
+  drop_model (self);
+  install_model (self, model);
+  rebuild_columns (self);
+  /* Where the user was, as far as the first page reaches; scrolling on
+   * loads the rest. */
+  gtk_adjustment_set_value (vadjustment, value);
+
+  update_state (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_LOADED]);
+  queue_fill_view (self);
+}
+
 static void
 start_model (SyRecordBrowser *self,
              gboolean         keep_columns)
 {
-  GtkNoSelection *selection;
-
   g_clear_handle_id (&self->written_reload_source, g_source_remove);
+
+  if (keep_columns && self->client != NULL && self->entity != NULL &&
+      self->model != NULL && g_list_model_get_n_items (G_LIST_MODEL (self->model)) > 0)
+    {
+      drop_pending_model (self);
+      /* The old query's next page would only be thrown away. */
+      sy_record_model_cancel (self->model);
+      self->pending_model = new_query_model (self);
+      g_signal_connect_object (self->pending_model, "notify::loading",
+                               G_CALLBACK (on_pending_model_loaded), self, G_CONNECT_SWAPPED);
+      sy_record_model_load_more (self->pending_model);
+      update_state (self);
+      return;
+    }
+
   drop_model (self);
   if (!keep_columns)
     remove_columns (self);
 
   if (self->client != NULL && self->entity != NULL)
     {
-      self->model = sy_record_model_new (self->client, self->entity, RECORDS_PER_PAGE);
-      if (search_active (self))
-        sy_record_model_add_filter (self->model, self->search_field, "contains", self->search_text);
-      if (self->sort_field != NULL)
-        sy_record_model_set_sort (self->model, self->sort_field, self->sort_descending);
-      g_signal_connect_object (self->model, "items-changed",
-                               G_CALLBACK (on_model_items_changed), self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (self->model, "notify::loading",
-                               G_CALLBACK (on_model_state_changed), self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (self->model, "notify::error",
-                               G_CALLBACK (on_model_state_changed), self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (self->model, "notify::has-more",
-                               G_CALLBACK (on_model_state_changed), self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (self->model, "notify::columns",
-                               G_CALLBACK (on_model_columns_changed), self, G_CONNECT_SWAPPED);
-
-      selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
-      gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
-      g_object_unref (selection);
-
+      install_model (self, new_query_model (self));
       sy_record_model_load_more (self->model);
     }
 
