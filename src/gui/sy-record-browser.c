@@ -28,6 +28,7 @@ struct _SyRecordBrowser
   GtkSearchBar      *search_bar;
   GtkSearchEntry    *search_entry;
   GtkDropDown       *field_dropdown;
+  GtkMenuButton     *sort_button;
   SyRecordDetail    *detail;
 
   SyApiClient       *client;
@@ -229,6 +230,8 @@ remove_columns (SyRecordBrowser *self)
     }
   self->rebuilding_columns = was_rebuilding;
   g_clear_pointer (&self->shown_columns, g_strfreev);
+  gtk_menu_button_set_menu_model (self->sort_button, NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sort_button), FALSE);
 }
 
 /* Searching */
@@ -379,6 +382,68 @@ on_sorter_changed (SyRecordBrowser *self)
   start_model (self, TRUE);
 }
 
+/* The column headers cannot be reached from the keyboard in GTK 4.8:
+ * the same choice as a menu. */
+static void
+rebuild_sort_menu (SyRecordBrowser *self)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) fields = g_menu_new ();
+  g_autoptr(GMenu) direction = g_menu_new ();
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+  g_autoptr(GMenuItem) unsorted = g_menu_item_new (_("Server Order"), NULL);
+
+  g_menu_item_set_action_and_target (unsorted, "browser.sort-field", "s", "");
+  g_menu_append_item (fields, unsorted);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      const char *field = g_object_get_data (G_OBJECT (column), "sy-field");
+      g_autoptr(GMenuItem) item = NULL;
+
+      if (gtk_column_view_column_get_sorter (column) == NULL || field == NULL)
+        continue;
+      item = g_menu_item_new (gtk_column_view_column_get_title (column), NULL);
+      g_menu_item_set_action_and_target (item, "browser.sort-field", "s", field);
+      g_menu_append_item (fields, item);
+    }
+  g_menu_append (direction, _("_Descending"), "browser.sort-descending");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (fields));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (direction));
+
+  gtk_menu_button_set_menu_model (self->sort_button, G_MENU_MODEL (menu));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sort_button), TRUE);
+}
+
+/* What a click on a header does: the view's sorter changes, and
+ * on_sorter_changed() asks the server. */
+static void
+set_sort (SyRecordBrowser *self,
+          const char      *field,
+          gboolean         descending)
+{
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+  g_autoptr(GtkColumnViewColumn) found = NULL;
+
+  if (field != NULL && field[0] == '\0')
+    field = NULL;
+
+  for (guint i = 0; field != NULL && found == NULL && i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      if (gtk_column_view_column_get_sorter (column) != NULL &&
+          g_strcmp0 (g_object_get_data (G_OBJECT (column), "sy-field"), field) == 0)
+        found = g_steal_pointer (&column);
+    }
+  /* Only what a column offers: the server may refuse other fields. */
+  if (field != NULL && found == NULL)
+    return;
+
+  gtk_column_view_sort_by_column (self->column_view, found,
+                                  descending ? GTK_SORT_DESCENDING : GTK_SORT_ASCENDING);
+}
+
 /* Nested values have no order the server could sort by. */
 static gboolean
 field_is_scalar (SyRecordBrowser *self,
@@ -495,6 +560,7 @@ rebuild_columns (SyRecordBrowser *self)
       g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind), NULL);
 
       column = gtk_column_view_column_new (title, factory);
+      g_object_set_data_full (G_OBJECT (column), "sy-field", g_strdup (fields[i]), g_free);
       gtk_column_view_column_set_resizable (column, TRUE);
       gtk_column_view_column_set_expand (column, i + 1 == n_fields);
       if (field_is_scalar (self, fields[i]))
@@ -515,6 +581,7 @@ rebuild_columns (SyRecordBrowser *self)
 
   self->shown_columns = g_strdupv ((GStrv) fields);
   self->rebuilding_columns = FALSE;
+  rebuild_sort_menu (self);
 }
 
 static char *
@@ -1248,7 +1315,8 @@ sy_record_browser_get_property (GObject    *object,
       g_value_set_string (value, self->search_field);
       break;
     case PROP_SORT_FIELD:
-      g_value_set_string (value, self->sort_field);
+      /* Never NULL: the Sort menu's action state is a string. */
+      g_value_set_string (value, self->sort_field != NULL ? self->sort_field : "");
       break;
     case PROP_SORT_DESCENDING:
       g_value_set_boolean (value, self->sort_descending);
@@ -1274,6 +1342,16 @@ sy_record_browser_set_property (GObject      *object,
     {
     case PROP_ENTITY:
       sy_record_browser_set_entity (self, g_value_get_string (value));
+      break;
+    case PROP_SORT_FIELD:
+      set_sort (self, g_value_get_string (value), self->sort_descending);
+      break;
+    case PROP_SORT_DESCENDING:
+      if (self->sort_field != NULL)
+        set_sort (self, self->sort_field, g_value_get_boolean (value));
+      else
+        /* Nothing to turn round: the menu's check mark stays off. */
+        g_object_notify_by_pspec (object, properties[PROP_SORT_DESCENDING]);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1309,7 +1387,7 @@ sy_record_browser_class_init (SyRecordBrowserClass *klass)
                        (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /* The query the list shows: filter[search-field:contains]=search-text
-   * (NULL text: no search), sort[sort-field] (NULL: the server's order). */
+   * (NULL text: no search), sort[sort-field] ("": the server's order). */
   properties[PROP_SEARCH_TEXT] =
     g_param_spec_string ("search-text", NULL, NULL,
                          NULL,
@@ -1318,14 +1396,16 @@ sy_record_browser_class_init (SyRecordBrowserClass *klass)
     g_param_spec_string ("search-field", NULL, NULL,
                          NULL,
                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  /* Writable for the Sort menu ("": the server's order); only the
+   * fields of sortable columns are taken. */
   properties[PROP_SORT_FIELD] =
     g_param_spec_string ("sort-field", NULL, NULL,
                          NULL,
-                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   properties[PROP_SORT_DESCENDING] =
     g_param_spec_boolean ("sort-descending", NULL, NULL,
                           FALSE,
-                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   /* The record the detail view shows, NULL while the list is shown. */
   properties[PROP_DETAIL_RECORD] =
     g_param_spec_object ("detail-record", NULL, NULL,
@@ -1352,6 +1432,7 @@ sy_record_browser_class_init (SyRecordBrowserClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyRecordBrowser, search_bar);
   gtk_widget_class_bind_template_child (widget_class, SyRecordBrowser, search_entry);
   gtk_widget_class_bind_template_child (widget_class, SyRecordBrowser, field_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SyRecordBrowser, sort_button);
   gtk_widget_class_bind_template_child (widget_class, SyRecordBrowser, detail);
   gtk_widget_class_bind_template_callback (widget_class, on_entity_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_try_again_clicked);
@@ -1368,6 +1449,8 @@ sy_record_browser_class_init (SyRecordBrowserClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "browser.back", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "browser.back", NULL);
   gtk_widget_class_install_action (widget_class, "browser.search", NULL, search_activated);
+  gtk_widget_class_install_property_action (widget_class, "browser.sort-field", "sort-field");
+  gtk_widget_class_install_property_action (widget_class, "browser.sort-descending", "sort-descending");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "browser.search", NULL);
 
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);

@@ -890,6 +890,29 @@ test_sort (void)
   assert_rows_in_order (browser, ascending);
   g_assert_cmpstr (g_ptr_array_index (ascending, 0), !=, g_ptr_array_index (descending, 0));
 
+  /* The same from the keyboard: the Sort menu's actions. */
+  {
+    g_autoptr(GPtrArray) by_code = keys_of_query (sandbox, session, "/api/wms/sales-orders?sort%5Bcode%5D=1&per_page=50");
+    GtkWidget *sort_button = sy_gui_test_get_child (browser, SY_TYPE_RECORD_BROWSER, "sort_button");
+    GMenuModel *menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (sort_button));
+
+    g_assert_nonnull (menu);
+    g_assert_true (gtk_widget_get_sensitive (sort_button));
+    g_assert_true (gtk_widget_activate_action (browser, "browser.sort-field", "s", "code"));
+    g_assert_true (string_property_is (browser, "sort-field", "code"));
+    g_assert_false (sy_gui_test_get_boolean (browser, "sort-descending"));
+    g_assert_true (gtk_widget_activate_action (browser, "browser.sort-descending", NULL));
+    g_assert_true (sy_gui_test_get_boolean (browser, "sort-descending"));
+    WAIT_UNTIL (idle_with_records (browser));
+    assert_rows_in_order (browser, by_code);
+    /* Back to Order Number, ascending, as the header click left it. */
+    g_assert_true (gtk_widget_activate_action (browser, "browser.sort-field", "s", "orderNumber"));
+    g_assert_true (gtk_widget_activate_action (browser, "browser.sort-descending", NULL));
+    g_assert_false (sy_gui_test_get_boolean (browser, "sort-descending"));
+    WAIT_UNTIL (idle_with_records (browser));
+    assert_rows_in_order (browser, ascending);
+  }
+
   /* A search keeps the order, and Refresh keeps both. */
   g_assert_true (gtk_widget_activate_action (browser, "browser.search", NULL));
   type_search (browser, "MS-1000");
@@ -906,7 +929,7 @@ test_sort (void)
 
   /* Another entity starts over: its own columns, the server's order. */
   sy_record_browser_set_entity (SY_RECORD_BROWSER (browser), "wms/products");
-  g_assert_true (string_property_is (browser, "sort-field", NULL));
+  g_assert_true (string_property_is (browser, "sort-field", ""));
   g_assert_true (string_property_is (browser, "search-text", NULL));
 
   gtk_window_destroy (GTK_WINDOW (window));
