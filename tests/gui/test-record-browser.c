@@ -754,6 +754,12 @@ test_search (void)
     }
   spin_main_context (300);
   save_screenshot (window, "record-browser-search");
+  /* The toolbar and the search bar fit a phone. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 640);
+  sy_gui_test_wait_frames (window, 10);
+  g_assert_cmpuint (sy_gui_test_report_too_wide (window, 360), ==, 0);
+  save_screenshot (window, "record-browser-search-narrow");
+  gtk_window_set_default_size (GTK_WINDOW (window), 960, 640);
 
   /* Another field: the codes. */
   fields = search_field_dropdown (browser);
