@@ -44,6 +44,9 @@ struct _SyRecordBrowser
   SyConnection      *connection;
   gulong             written_handler;
   guint              written_reload_source;
+  /* A write announced while the reload for an earlier one was running:
+   * that reload may have read before it. */
+  gboolean           written_during_reload;
 
   /* The query: filter[search_field:contains]=search_text, sort[sort_field]. */
   char              *search_text;
@@ -121,6 +124,9 @@ static void show_detail (SyRecordBrowser *self,
                          SyRecord        *record);
 static void watch_connection (SyRecordBrowser *self,
                               SyConnection    *connection);
+static void on_records_written (SyRecordBrowser *self,
+                                const char      *entity,
+                                SyConnection    *connection);
 
 static gboolean
 entity_in_domain (const char *entity,
@@ -860,6 +866,7 @@ on_model_columns_changed (SyRecordBrowser *self,
 static void
 drop_pending_model (SyRecordBrowser *self)
 {
+  self->written_during_reload = FALSE;
   if (self->pending_model == NULL)
     return;
 
@@ -927,6 +934,7 @@ on_pending_model_loaded (SyRecordBrowser *self,
   GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
   double value = gtk_adjustment_get_value (vadjustment);
   SyRecordModel *model;
+  gboolean written_meanwhile = self->written_during_reload;
 
   if (sy_record_model_get_loading (pending))
     return;
@@ -943,6 +951,9 @@ on_pending_model_loaded (SyRecordBrowser *self,
   update_state (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_LOADED]);
   queue_fill_view (self);
+
+  if (written_meanwhile)
+    on_records_written (self, self->entity, self->connection);
 }
 
 static void
@@ -1130,8 +1141,9 @@ search_activated (GtkWidget  *widget,
 /* Records written by a sync */
 
 /* A sync writes batch after batch: one reload for the lot that arrives
- * together. */
-#define WRITTEN_RELOAD_DELAY_MS 250
+ * within a second, so that a long sync costs the server (and its rate
+ * limit, which the sync shares) one listing a second at most. */
+#define WRITTEN_RELOAD_DELAY_MS 1000
 
 static gboolean
 written_reload_cb (gpointer user_data)
@@ -1150,6 +1162,14 @@ on_records_written (SyRecordBrowser *self,
 {
   if (g_strcmp0 (entity, self->entity) != 0 || self->written_reload_source != 0)
     return;
+
+  /* Replacing a reload in flight with a new one, batch after batch,
+   * could keep the list from ever landing: the next one waits for it. */
+  if (self->pending_model != NULL)
+    {
+      self->written_during_reload = TRUE;
+      return;
+    }
 
   self->written_reload_source = g_timeout_add (WRITTEN_RELOAD_DELAY_MS, written_reload_cb, self);
 }
