@@ -1467,6 +1467,8 @@ sy_record_browser_class_init (SyRecordBrowserClass *klass)
   gtk_widget_class_install_action (widget_class, "browser.refresh", NULL, refresh_activated);
   gtk_widget_class_install_action (widget_class, "browser.back", NULL, back_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "browser.back", NULL);
+  /* While the window's application accelerator for Alt+Left
+   * (win.go-back) exists, it is handled before this one. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "browser.back", NULL);
   gtk_widget_class_install_action (widget_class, "browser.search", NULL, search_activated);
   gtk_widget_class_install_property_action (widget_class, "browser.sort-field", "sort-field");
