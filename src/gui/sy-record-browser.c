@@ -1515,6 +1515,8 @@ sy_record_browser_set_client (SyRecordBrowser *self,
                               SyApiClient     *client,
                               const char      *domain)
 {
+  gboolean entity_changed = FALSE;
+
   g_return_if_fail (SY_IS_RECORD_BROWSER (self));
   g_return_if_fail (client == NULL || SY_IS_API_CLIENT (client));
 
@@ -1540,11 +1542,15 @@ sy_record_browser_set_client (SyRecordBrowser *self,
       g_free (self->entity);
       self->entity = self->entities->len > 0 ? g_strdup (g_ptr_array_index (self->entities, 0)) : NULL;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENTITY]);
+      entity_changed = TRUE;
     }
   select_entity (self, self->entity);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "browser.refresh", client != NULL);
-  clear_query (self);
+  /* The window's Refresh opens the connection's client again: the same
+   * records, still searched and sorted as they were. */
+  if (entity_changed || self->search_fields->len == 0)
+    clear_query (self);
   reload (self);
 }
 
@@ -1552,9 +1558,12 @@ void
 sy_record_browser_set_entity (SyRecordBrowser *self,
                               const char      *entity)
 {
+  gboolean changed;
+
   g_return_if_fail (SY_IS_RECORD_BROWSER (self));
 
-  if (g_strcmp0 (entity, self->entity) != 0)
+  changed = g_strcmp0 (entity, self->entity) != 0;
+  if (changed)
     {
       g_free (self->entity);
       self->entity = g_strdup (entity);
@@ -1562,7 +1571,8 @@ sy_record_browser_set_entity (SyRecordBrowser *self,
     }
 
   select_entity (self, entity);
-  clear_query (self);
+  if (changed || self->search_fields->len == 0)
+    clear_query (self);
   reload (self);
 }
 

@@ -933,6 +933,28 @@ test_sort (void)
     g_assert_cmpstr (number, ==, "MS-100001");
   }
 
+  /* The window's Refresh opens the connection's client again, as the
+   * connection page does it: still searched and sorted. */
+  sy_record_browser_set_client (SY_RECORD_BROWSER (browser), NULL, NULL);
+  sy_record_browser_set_client (SY_RECORD_BROWSER (browser), client, "wms");
+  sy_record_browser_set_entity (SY_RECORD_BROWSER (browser), "wms/sales-orders");
+  WAIT_UNTIL (idle_with_records (browser));
+  g_assert_true (string_property_is (browser, "search-text", "MS-1000"));
+  g_assert_true (string_property_is (browser, "sort-field", "orderNumber"));
+  for (guint i = 0; i < sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)); i++)
+    {
+      g_autoptr(SyRecord) record = shown_record (browser, i);
+      g_autofree char *number = sy_record_get_display_text (record, "orderNumber");
+
+      g_assert_nonnull (strstr (number, "MS-1000"));
+    }
+  {
+    g_autoptr(SyRecord) first = shown_record (browser, 0);
+    g_autofree char *number = sy_record_get_display_text (first, "orderNumber");
+
+    g_assert_cmpstr (number, ==, "MS-100001");
+  }
+
   /* Another entity starts over: its own columns, the server's order. */
   sy_record_browser_set_entity (SY_RECORD_BROWSER (browser), "wms/products");
   g_assert_true (string_property_is (browser, "sort-field", ""));
