@@ -645,6 +645,10 @@ test_detail_view (void)
   sy_gui_test_wait_frames (window, 10);
   g_assert_cmpuint (sy_gui_test_report_too_wide (window, 360), ==, 0);
   save_screenshot (window, "record-browser-detail-narrow");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  sy_gui_test_wait_frames (window, 10);
+  save_screenshot (window, "record-browser-detail-narrow-dark");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
 
   /* Copy as JSON: the record exactly as the sandbox holds it. */
   copy_button = find_button_with_action (browser, "detail.copy-json");
