@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sy-connection-services.h"
 #include "sy-sync-check.h"
 #include "sy-sync-job-private.h"
 
@@ -694,6 +695,8 @@ typedef struct
   gboolean   complete;
 } Commit;
 
+static void sy_sync_job_notify_written (SySyncJob *self);
+
 static void
 on_committed (GObject      *source,
               GAsyncResult *result,
@@ -719,13 +722,18 @@ on_committed (GObject      *source,
       if (commit->complete)
         sy_sync_replace_str (&self->checkpoint, batch->checkpoint);
 
+      gboolean wrote = FALSE;
+
       for (guint i = 0; i < commit->results->len; i++)
         {
           SySyncResult *r = g_ptr_array_index (commit->results, i);
 
           if (r->outcome == SY_SYNC_OUTCOME_FAILED)
             g_signal_emit (self, signals[SIGNAL_RECORD_FAILED], 0, r);
+          wrote |= r->outcome == SY_SYNC_OUTCOME_CREATED || r->outcome == SY_SYNC_OUTCOME_UPDATED;
         }
+      if (wrote)
+        sy_sync_job_notify_written (self);
     }
 
   g_queue_remove (&self->batches, batch);
@@ -753,6 +761,16 @@ on_committed (GObject      *source,
     }
 
   sy_sync_job_pump (self);
+}
+
+/* Views of the target reload once what they show has changed there. */
+static void
+sy_sync_job_notify_written (SySyncJob *self)
+{
+  g_autoptr(SyConnection) connection = sy_connection_dup_for_client (self->target);
+
+  if (connection != NULL)
+    sy_connection_notify_records_written (connection, sy_mapping_get_target_entity (self->mapping));
 }
 
 static void
