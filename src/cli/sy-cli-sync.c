@@ -11,6 +11,7 @@
 #include "sy-cli-groups.h"
 #include "sy-error.h"
 #include "sy-state-store-sync.h"
+#include "sy-sync-check.h"
 #include "sy-sync-job.h"
 
 #define STATUS_RECENT_RUNS 20
@@ -181,6 +182,7 @@ static const struct
   { SY_SYNC_ERROR_INVALID_OPTIONS, SY_CLI_EXIT_USAGE },
   { SY_SYNC_ERROR_INVALID_RESULT, SY_CLI_EXIT_USAGE },
   { SY_SYNC_ERROR_ALREADY_RAN, SY_CLI_EXIT_USAGE },
+  { SY_SYNC_ERROR_UNSAFE_MAPPING, SY_CLI_EXIT_USAGE },
 };
 
 static int
@@ -257,6 +259,22 @@ load_run (SyStateStore *store,
       *exit_code = report_sync_error (error, NULL);
     }
   return run;
+}
+
+/* The safety rules of sy-sync-check.h for a run kept in state.db, before
+ * a client is opened: exit 2 with the rule's message. */
+static int
+check_run_connections (SyCliContext    *context,
+                       const SySyncRun *run)
+{
+  g_autoptr(GError) error = NULL;
+  SyConnectionStore *connections = sy_cli_context_get_connections (context, &error);
+
+  if (connections == NULL)
+    return sy_cli_report_error (error, NULL);
+  if (!sy_sync_check_run (run, connections, &error))
+    return report_sync_error (error, NULL);
+  return SY_CLI_EXIT_OK;
 }
 
 /* Clients for the source and target connections by name, with their
@@ -670,6 +688,14 @@ sync_run (SyCliContext   *context,
   if ((exit_code = sy_cli_load_mapping_file (context, (*args)[1], &checked)) != SY_CLI_EXIT_OK)
     return exit_code;
 
+  /* The connections exist (checked above); source and target must differ. */
+  {
+    g_autoptr(GError) error = NULL;
+
+    if (!sy_sync_check_mapping (checked.mapping, sy_cli_context_get_connections (context, NULL), &error))
+      return report_sync_error (error, NULL);
+  }
+
   if ((exit_code = create_clients (context,
                                    sy_mapping_get_source_connection (checked.mapping),
                                    sy_mapping_get_target_connection (checked.mapping),
@@ -680,6 +706,7 @@ sync_run (SyCliContext   *context,
     return exit_code;
 
   job = sy_sync_job_new (store, checked.mapping, source, target, &options);
+  sy_sync_job_set_connections (job, sy_cli_context_get_connections (context, NULL));
   return execute_job (context, store, job);
 }
 
@@ -729,6 +756,8 @@ sync_resume (SyCliContext   *context,
       return SY_CLI_EXIT_USAGE;
     }
 
+  if ((exit_code = check_run_connections (context, run)) != SY_CLI_EXIT_OK)
+    return exit_code;
   if ((exit_code = create_clients (context, run->source_connection, run->target_connection,
                                    &source, &target)) != SY_CLI_EXIT_OK)
     return exit_code;
@@ -736,6 +765,7 @@ sync_resume (SyCliContext   *context,
   job = sy_sync_job_new_resume (store, run, source, target, &error);
   if (job == NULL)
     return report_sync_error (error, NULL);
+  sy_sync_job_set_connections (job, sy_cli_context_get_connections (context, NULL));
 
   return execute_job (context, store, job);
 }
@@ -814,6 +844,8 @@ sync_retry_failed (SyCliContext   *context,
       return SY_CLI_EXIT_OK;
     }
 
+  if ((exit_code = check_run_connections (context, run)) != SY_CLI_EXIT_OK)
+    return exit_code;
   if ((exit_code = create_clients (context, run->source_connection, run->target_connection,
                                    &source, &target)) != SY_CLI_EXIT_OK)
     return exit_code;
@@ -822,6 +854,7 @@ sync_retry_failed (SyCliContext   *context,
                                       write_option_texts_any (&texts) ? &options : NULL, &error);
   if (job == NULL)
     return report_sync_error (error, NULL);
+  sy_sync_job_set_connections (job, sy_cli_context_get_connections (context, NULL));
 
   return execute_job (context, store, job);
 }

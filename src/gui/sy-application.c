@@ -15,7 +15,6 @@
 #include "sy-preferences-window.h"
 #include "sy-signature-checker.h"
 #include "sy-sync-history-list.h"
-#include "sy-sync-window.h"
 #include "sy-sync-settings.h"
 #include "sy-webhook-settings.h"
 #include "sy-window.h"

@@ -4,7 +4,7 @@
 #include "sy-application-private.h"
 #include "sy-file.h"
 #include "sy-mapping-editor-internal.h"
-#include "sy-sync-window.h"
+#include "sy-sync-check.h"
 
 /* The file flows: save and save as, open, import, export, new, duplicate
  * and sync, each after asking about unsaved changes when there are any. */
@@ -120,13 +120,40 @@ saved_cb (GObject      *source,
   save_data_free (data);
 }
 
+/* A mapping that writes back into its own source is never kept. A
+ * missing connection is: its name stays in the file, for a person may add
+ * that connection again (sy-sync-check.h). */
+static gboolean
+check_not_into_source (SyMappingEditor *self)
+{
+  g_autoptr(GPtrArray) problems = sy_mapping_check_connections (self->mapping, NULL);
+  g_autofree char *heading = NULL;
+
+  if (problems->len == 0)
+    return TRUE;
+
+  heading = g_strdup_printf (_("“%s” Cannot Be Saved"), sy_mapping_editor_display_name (self));
+  sy_mapping_editor_show_error (self, heading, ((SyMappingProblem *) g_ptr_array_index (problems, 0))->message);
+  return FALSE;
+}
+
 static void
 save_to (SyMappingEditor *self,
          GFile           *file,
          Pending         *pending)
 {
-  SaveData *data = g_new0 (SaveData, 1);
-  g_autoptr(GFile) parent = g_file_get_parent (file);
+  SaveData *data;
+  g_autoptr(GFile) parent = NULL;
+
+  /* Every way of saving ends here (Save As and Duplicate too). */
+  if (!check_not_into_source (self))
+    {
+      pending_free (pending);
+      return;
+    }
+
+  data = g_new0 (SaveData, 1);
+  parent = g_file_get_parent (file);
 
   if (parent != NULL)
     g_file_make_directory_with_parents (parent, NULL, NULL);
@@ -281,6 +308,9 @@ check_savable (SyMappingEditor *self,
                                     adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self->at_error_row)));
       return FALSE;
     }
+
+  if (!check_not_into_source (self))
+    return FALSE;
 
   /* Save As asks for the name: only the rest must be right already. */
   root = json_from_string (data, NULL);
@@ -839,6 +869,14 @@ sy_mapping_editor_sync_action (GtkWidget  *widget,
 {
   SyMappingEditor *self = SY_MAPPING_EDITOR (widget);
   AdwMessageDialog *dialog;
+
+  /* The action is disabled then; a caller that activates it anyway is
+   * told why (the engine would refuse the run as well). */
+  if (self->connection_problem != NULL)
+    {
+      sy_mapping_editor_show_error (self, _("This Mapping Cannot Be Synced"), self->connection_problem);
+      return;
+    }
 
   sy_mapping_editor_update_dirty (self);
   if (!self->dirty && self->file != NULL)

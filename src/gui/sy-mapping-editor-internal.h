@@ -65,6 +65,18 @@ struct _SyMappingEditor
   AdwEntryRow       *at_row;
   AdwActionRow      *at_error_row;
   GtkSwitch         *on_changes_switch;
+
+  /* The safety rules of sy-sync-check.h: a connection the mapping names
+   * that does not exist, or source and target the same. */
+  AdwActionRow      *connection_error_row;
+  char              *connection_problem;   /* "connection-problem", NULL when none */
+  gboolean           connections_changing; /* from the store's items-changed to connections_idle */
+  guint              connections_idle;
+  /* What the connection rows offer: the store's connections, and the name
+   * the mapping holds as a stand-in when no connection has it, so that the
+   * row shows that name rather than another connection. */
+  GListStore        *source_choices;
+  GListStore        *target_choices;
 };
 
 static inline GtkWindow *

@@ -7,8 +7,21 @@
 #include "sy-connection-check.h"
 #include "sy-field-chooser.h"
 #include "sy-mapping-editor-internal.h"
+#include "sy-sync-check.h"
 
 G_DEFINE_FINAL_TYPE (SyMappingEditor, sy_mapping_editor, ADW_TYPE_BIN)
+
+enum
+{
+  PROP_0,
+  PROP_TITLE,
+  PROP_FILE,
+  PROP_CONNECTION_PROBLEM,
+  PROP_CAN_SYNC,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 void
 sy_mapping_editor_show_error (SyMappingEditor *self,
@@ -22,15 +35,6 @@ sy_mapping_editor_show_error (SyMappingEditor *self,
 }
 
 /* Titles and unsaved changes */
-
-enum {
-  PROP_0,
-  PROP_TITLE,
-  PROP_FILE,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
 
 const char *
 sy_mapping_editor_display_name (SyMappingEditor *self)
@@ -196,15 +200,36 @@ fill_entities (SyMappingEditor *self,
     adw_action_row_set_subtitle (ADW_ACTION_ROW (row), NULL);
 }
 
+/* A stand-in is not in the store: choosing it changes nothing. */
+static gboolean
+is_stand_in (SyMappingEditor *self,
+             SyConnection    *connection)
+{
+  return connection != NULL &&
+         sy_connection_store_find_by_name (self->connections, sy_connection_get_name (connection)) != connection;
+}
+
 static void
 show_connection (SyMappingEditor *self,
                  AdwComboRow     *row,
                  const char      *name)
 {
+  GListStore *choices = row == self->target_connection_row ? self->target_choices : self->source_choices;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   guint position = find_connection (self, name);
 
-  adw_combo_row_set_selected (row, position);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (items, g_list_model_get_item (G_LIST_MODEL (self->connections), i));
   if (position == GTK_INVALID_LIST_POSITION && name != NULL && *name != '\0')
+    {
+      position = items->len;
+      g_ptr_array_add (items, sy_connection_new (name, NULL));
+    }
+  g_list_store_splice (choices, 0, g_list_model_get_n_items (G_LIST_MODEL (choices)), items->pdata, items->len);
+
+  adw_combo_row_set_selected (row, position);
+  if (is_stand_in (self, selected_connection (row)))
     {
       g_autofree char *text = g_strdup_printf (_("“%s” does not exist"), name);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), text);
@@ -215,6 +240,38 @@ show_connection (SyMappingEditor *self,
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), NULL);
       gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
     }
+}
+
+/* The safety rules (sy-sync-check.h) as an error row; a mapping that
+ * breaks one cannot be synced. The mapping itself is left as it is: a
+ * missing connection keeps its name until a person picks another. */
+static void
+update_connection_problem (SyMappingEditor *self)
+{
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  gboolean had_problem = self->connection_problem != NULL;
+
+  if (self->mapping != NULL && self->connections != NULL)
+    problems = sy_mapping_check_connections (self->mapping, self->connections);
+  for (guint i = 0; problems != NULL && i < problems->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (text, '\n');
+      g_string_append (text, ((SyMappingProblem *) g_ptr_array_index (problems, i))->message);
+    }
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->connection_error_row), text->str);
+  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->connection_error_row)), text->len > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.sync", text->len == 0);
+
+  if (g_strcmp0 (self->connection_problem, text->len > 0 ? text->str : NULL) == 0)
+    return;
+  g_free (self->connection_problem);
+  self->connection_problem = text->len > 0 ? g_strdup (text->str) : NULL;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION_PROBLEM]);
+  if (had_problem != (self->connection_problem != NULL))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_SYNC]);
 }
 
 static void
@@ -228,6 +285,7 @@ show_ends (SyMappingEditor *self)
   fill_entities (self, self->target_entities, self->target_entity_row,
                  selected_connection (self->target_connection_row), sy_mapping_get_target_entity (self->mapping));
   self->updating = FALSE;
+  update_connection_problem (self);
 }
 
 /* The entity of the same name in another domain: sales orders stay sales
@@ -263,7 +321,10 @@ connection_selected_cb (SyMappingEditor *self,
   SyConnection *connection = selected_connection (row);
   g_autofree char *entity = NULL;
 
-  if (self->updating || self->mapping == NULL || connection == NULL)
+  /* A removed connection moves the row's selection to another one: that is
+   * no choice of the user's, and the mapping keeps the name it has. */
+  if (self->updating || self->connections_changing || self->mapping == NULL || connection == NULL ||
+      is_stand_in (self, connection))
     return;
 
   if (target)
@@ -323,10 +384,31 @@ entity_selected_cb (SyMappingEditor *self,
 }
 
 static void
-connections_changed_cb (SyMappingEditor *self)
+connections_changing_cb (SyMappingEditor *self)
 {
+  self->connections_changing = TRUE;
+}
+
+static gboolean
+connections_settled_cb (gpointer user_data)
+{
+  SyMappingEditor *self = user_data;
+
+  self->connections_idle = 0;
+  self->connections_changing = FALSE;
   if (self->mapping != NULL)
     show_ends (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The rows are put back once the store's change has reached every view of
+ * it: selecting in a drop-down whose list is still being updated crashes
+ * GTK. */
+static void
+connections_changed_cb (SyMappingEditor *self)
+{
+  if (self->connections_idle == 0)
+    self->connections_idle = g_idle_add (connections_settled_cb, self);
 }
 
 static void
@@ -459,6 +541,7 @@ sy_mapping_editor_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->fold_idle, g_source_remove);
+  g_clear_handle_id (&self->connections_idle, g_source_remove);
   if (self->mapping != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->mapping, self);
@@ -476,6 +559,8 @@ sy_mapping_editor_dispose (GObject *object)
   g_clear_object (&self->target_fields);
   g_clear_object (&self->source_entities);
   g_clear_object (&self->target_entities);
+  g_clear_object (&self->source_choices);
+  g_clear_object (&self->target_choices);
 
   G_OBJECT_CLASS (sy_mapping_editor_parent_class)->dispose (object);
 }
@@ -489,6 +574,7 @@ sy_mapping_editor_finalize (GObject *object)
   g_free (self->mappings_dir);
   g_free (self->saved_data);
   g_free (self->last_toast);
+  g_free (self->connection_problem);
 
   G_OBJECT_CLASS (sy_mapping_editor_parent_class)->finalize (object);
 }
@@ -508,6 +594,12 @@ sy_mapping_editor_get_property (GObject    *object,
       break;
     case PROP_FILE:
       g_value_set_object (value, self->file);
+      break;
+    case PROP_CONNECTION_PROBLEM:
+      g_value_set_string (value, self->connection_problem);
+      break;
+    case PROP_CAN_SYNC:
+      g_value_set_boolean (value, self->connection_problem == NULL);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -533,6 +625,16 @@ sy_mapping_editor_class_init (SyMappingEditorClass *klass)
   properties[PROP_FILE] =
     g_param_spec_object ("file", NULL, NULL, G_TYPE_FILE,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* What the error row says: a connection the mapping names that does not
+   * exist, or source and target the same (sy-sync-check.h); NULL when
+   * neither. */
+  properties[PROP_CONNECTION_PROBLEM] =
+    g_param_spec_string ("connection-problem", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Whether editor.sync is enabled: FALSE while there is a connection problem. */
+  properties[PROP_CAN_SYNC] =
+    g_param_spec_boolean ("can-sync", NULL, NULL, TRUE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (SY_TYPE_MAPPING_PREVIEW);
@@ -564,6 +666,7 @@ sy_mapping_editor_class_init (SyMappingEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, at_row);
   gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, at_error_row);
   gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, on_changes_switch);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, connection_error_row);
   gtk_widget_class_bind_template_callback_full (widget_class, "automation_changed_cb", G_CALLBACK (sy_mapping_editor_automation_changed_cb));
   gtk_widget_class_bind_template_callback (widget_class, name_changed_cb);
   gtk_widget_class_bind_template_callback_full (widget_class, "rule_activated_cb", G_CALLBACK (sy_mapping_editor_rule_activated_cb));
@@ -602,6 +705,8 @@ sy_mapping_editor_init (SyMappingEditor *self)
   self->target_fields = g_list_store_new (SY_TYPE_CATALOGUE_FIELD);
   self->source_entities = gtk_string_list_new (NULL);
   self->target_entities = gtk_string_list_new (NULL);
+  self->source_choices = g_list_store_new (SY_TYPE_CONNECTION);
+  self->target_choices = g_list_store_new (SY_TYPE_CONNECTION);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -662,9 +767,13 @@ sy_mapping_editor_new (SyConnectionStore *connections,
     adw_combo_row_set_expression (self->target_connection_row, expression);
     gtk_expression_unref (expression);
   }
+  /* The rows show copies of the store (show_connection()), so that a
+   * removed connection never moves their selection to another one. */
+  g_signal_connect_object (connections, "items-changed", G_CALLBACK (connections_changing_cb), self,
+                           G_CONNECT_SWAPPED);
   self->updating = TRUE;
-  adw_combo_row_set_model (self->source_connection_row, G_LIST_MODEL (connections));
-  adw_combo_row_set_model (self->target_connection_row, G_LIST_MODEL (connections));
+  adw_combo_row_set_model (self->source_connection_row, G_LIST_MODEL (self->source_choices));
+  adw_combo_row_set_model (self->target_connection_row, G_LIST_MODEL (self->target_choices));
   self->updating = FALSE;
   g_signal_connect_object (connections, "items-changed", G_CALLBACK (connections_changed_cb), self,
                            G_CONNECT_SWAPPED | G_CONNECT_AFTER);

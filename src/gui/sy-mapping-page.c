@@ -199,6 +199,8 @@ sy_mapping_page_set_application (SyMappingPage *self,
   self->application = application;
 }
 
+static void open_answered (SyMappingPage *self, gboolean proceed, gpointer user_data);
+
 void
 sy_mapping_page_open (SyMappingPage *self,
                       GFile         *file)
@@ -208,11 +210,12 @@ sy_mapping_page_open (SyMappingPage *self,
 
   if (self->file != NULL && g_file_equal (file, self->file))
     return;
-  /* The editor asks about unsaved changes; if the answer is to stay, its
-   * file does not change, and "file" is notified so that whoever asked
-   * (the sidebar) goes back to the mapping still shown. */
-  sy_mapping_editor_open_file (ensure_editor (self), file);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILE]);
+  if (!sy_mapping_page_has_unsaved_changes (self))
+    {
+      sy_mapping_editor_open_file (ensure_editor (self), file);
+      return;
+    }
+  sy_mapping_page_confirm_leave (self, open_answered, g_object_ref (file));
 }
 
 void
@@ -295,6 +298,25 @@ sy_mapping_page_confirm_leave (SyMappingPage *self,
   data->callback = callback;
   data->user_data = user_data;
   sy_mapping_editor_confirm_close (self->editor, leave_answered, data);
+}
+
+static void
+open_answered (SyMappingPage *self,
+               gboolean       proceed,
+               gpointer       user_data)
+{
+  g_autoptr(GFile) file = user_data;
+
+  if (!proceed)
+    {
+      /* Stay: whoever asked (the sidebar) goes back to the mapping shown. */
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILE]);
+      return;
+    }
+  /* Saved or discarded: what the editor holds may go without a second
+   * question. */
+  sy_mapping_editor_set_mapping (self->editor, NULL, NULL);
+  sy_mapping_editor_open_file (self->editor, file);
 }
 
 /* GObject */

@@ -147,10 +147,12 @@ describe_run (SyMappingRow    *self,
   else if (run->failed > 0)
     {
       icon = "dialog-warning-symbolic";
-      text = g_strdup_printf (ngettext ("Last run finished with %" G_GUINT64_FORMAT " failed record",
-                                        "Last run finished with %" G_GUINT64_FORMAT " failed records",
-                                        run->failed),
-                              run->failed);
+      guint failed = (guint) MIN (run->failed, G_MAXUINT);
+
+      text = g_strdup_printf (ngettext ("Last run finished with %u failed record",
+                                        "Last run finished with %u failed records",
+                                        failed),
+                              failed);
     }
   else
     {

@@ -12,7 +12,6 @@
 #include "sy-mapping-editor.h"
 #include "sy-mapping-page.h"
 #include "sy-mapping-row.h"
-#include "sy-sync-window.h"
 #include "sy-window-private.h"
 
 /* A connection id that is never stored: looking it up tells whether a
@@ -552,10 +551,11 @@ sy_window_get_mapping_page (SyWindow *self)
 
 typedef struct
 {
-  SyWindow *window;
-  GFile    *file;
-  GFile    *aside;
-  gboolean  undone;
+  SyWindow         *window;   /* weak: the toast, and with it this, goes with the window */
+  SyMappingLibrary *library;
+  GFile            *file;
+  GFile            *aside;
+  gboolean          undone;
 } DeleteData;
 
 static void
@@ -570,7 +570,8 @@ delete_data_free (gpointer user_data)
       if (!g_file_delete (data->aside, NULL, &error))
         g_warning ("Could not remove %s: %s", g_file_peek_path (data->aside), error->message);
     }
-  g_object_unref (data->window);
+  g_clear_weak_pointer (&data->window);
+  g_object_unref (data->library);
   g_object_unref (data->file);
   g_object_unref (data->aside);
   g_free (data);
@@ -587,11 +588,12 @@ undo_delete_cb (AdwToast *toast,
     {
       g_autofree char *text = g_strdup_printf (_("The mapping could not be put back: %s"), error->message);
 
-      sy_window_add_toast (data->window, text);
+      if (data->window != NULL)
+        sy_window_add_toast (data->window, text);
       return;
     }
   data->undone = TRUE;
-  sy_mapping_library_reload_async (data->window->library, NULL, NULL, NULL);
+  sy_mapping_library_reload_async (data->library, NULL, NULL, NULL);
 }
 
 gboolean
@@ -624,7 +626,8 @@ sy_window_delete_mapping (SyWindow  *self,
     return FALSE;
 
   data = g_new0 (DeleteData, 1);
-  data->window = g_object_ref (self);
+  g_set_weak_pointer (&data->window, self);
+  data->library = g_object_ref (self->library);
   data->file = g_object_ref (file);
   data->aside = g_object_ref (aside);
   text = g_strdup_printf (_("“%s” deleted"), title);

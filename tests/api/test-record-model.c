@@ -377,6 +377,18 @@ test_propose_columns_and_display_text (void)
   g_assert_cmpstr (sy_record_get_key (second), ==, "k2");
   g_assert_cmpstr (key, ==, "7");
   g_assert_cmpstr (lines, ==, "3 lines");
+  {
+    g_autoptr(JsonArray) named = parse_array (
+      "[{\"lines\": [{\"sku\": \"A-1\", \"quantity\": 4}, {\"productKey\": \"p2\", \"quantity\": 1},"
+      "  {\"sku\": \"C-3\"}, {\"sku\": \"D-4\"}], \"tags\": [\"red\", \"blue\"]}]");
+    g_autoptr(SyRecord) order = sy_record_new (json_array_get_object_element (named, 0));
+    g_autofree char *named_lines = sy_record_get_display_text (order, "lines");
+    g_autofree char *named_tags = sy_record_get_display_text (order, "tags");
+
+    /* Nested lists name their first elements, not just a count. */
+    g_assert_cmpstr (named_lines, ==, "4 lines: 4 × A-1, 1 × p2, C-3…");
+    g_assert_cmpstr (named_tags, ==, "2 items: red, blue");
+  }
   g_assert_cmpstr (tags, ==, "0 items");
   g_assert_cmpstr (paid, ==, "Yes");
   g_assert_cmpstr (amount, ==, "12.5");
@@ -385,6 +397,65 @@ test_propose_columns_and_display_text (void)
   g_assert_cmpstr (name, ==, "Two lines");
   g_assert_true (g_regex_match_simple ("^2026-01-0[12] [0-9][0-9]:[0-9][0-9]$", updated, 0, 0));
   g_assert_cmpstr (title, ==, "Shipment Date");
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* A search and a sort reach the server: across pages, exactly the
+ * records whose order number contains the text, in descending order,
+ * against an unfiltered read of the same entity. */
+static void
+test_filter_and_sort (void)
+{
+  g_autoptr(SySandboxProcess) sandbox = sy_test_start_sandbox (records_args);
+  g_autoptr(SyApiClient) client = client_for (sandbox, sy_sandbox_process_get_token (sandbox, "wms"));
+  g_autoptr(SyRecordModel) all = sy_record_model_new (client, "wms/sales-orders", 100);
+  g_autoptr(SyRecordModel) model = sy_record_model_new (client, "wms/sales-orders", 4);
+  g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
+  guint n;
+
+  while (sy_record_model_get_has_more (all))
+    {
+      sy_record_model_load_more (all);
+      wait_while_loading (all);
+      g_assert_no_error (sy_record_model_get_error (all));
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (all)), ==, N_RECORDS);
+  for (guint i = 0; i < N_RECORDS; i++)
+    {
+      g_autoptr(SyRecord) record = g_list_model_get_item (G_LIST_MODEL (all), i);
+      g_autofree char *number = sy_record_get_display_text (record, "orderNumber");
+
+      /* Case does not matter to :contains. */
+      if (strstr (number, "MS-10001") != NULL)
+        g_ptr_array_add (expected, g_steal_pointer (&number));
+    }
+  g_ptr_array_sort (expected, compare_strings);
+  g_assert_cmpuint (expected->len, ==, 10);
+
+  sy_record_model_add_filter (model, "orderNumber", "contains", "ms-10001");
+  sy_record_model_set_sort (model, "orderNumber", TRUE);
+  while (sy_record_model_get_has_more (model))
+    {
+      sy_record_model_load_more (model);
+      wait_while_loading (model);
+      g_assert_no_error (sy_record_model_get_error (model));
+    }
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_assert_cmpuint (n, ==, expected->len);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyRecord) record = g_list_model_get_item (G_LIST_MODEL (model), i);
+      g_autofree char *number = sy_record_get_display_text (record, "orderNumber");
+
+      g_assert_cmpstr (number, ==, g_ptr_array_index (expected, n - 1 - i));
+    }
 }
 
 int
@@ -399,6 +470,7 @@ main (int   argc,
   g_test_add_func ("/record-model/wrong-token", test_wrong_token);
   g_test_add_func ("/record-model/cancel", test_cancel_mid_request);
   g_test_add_func ("/record-model/dispose", test_dispose_mid_request);
+  g_test_add_func ("/record-model/filter-and-sort", test_filter_and_sort);
 
   return g_test_run ();
 }

@@ -8,6 +8,7 @@
 
 #include "sy-cli-test-support.h"
 #include "sy-example-mapping.h"
+#include "sy-state-store-sync.h"
 #include "sy-test-support.h"
 
 /* `switchyard-cli sync run|resume|status|errors|retry-failed` as a user
@@ -983,6 +984,103 @@ test_interrupt_twice (Fixture       *fixture,
   g_assert_cmpint (sandbox_duplicates (fixture), ==, 0);
 }
 
+static gint64
+sandbox_method (Fixture    *fixture,
+                const char *method)
+{
+  g_autoptr(JsonNode) stats = sandbox_get (fixture, "/__sandbox/stats");
+  JsonObject *methods = json_object_get_object_member (json_node_get_object (stats), "methods");
+
+  return json_object_get_int_member_with_default (methods, method, 0);
+}
+
+static guint
+count_runs (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyStateStore) store = sy_state_store_open (fixture->cli.state_dir, &error);
+  g_autoptr(GPtrArray) runs = NULL;
+
+  g_assert_no_error (error);
+  runs = sy_state_store_list_runs (store, NULL, 0, &error);
+  g_assert_no_error (error);
+  return runs->len;
+}
+
+/* The safety rules (docs/architecture.md §6.8): a mapping whose source and
+ * target are the same, or whose connection is gone, is refused with exit 2
+ * before anything is read or written, and no run is kept. */
+static void
+test_unsafe_mapping (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *same_path = g_build_filename (fixture->files_dir, "same.json", NULL);
+  g_autofree char *same = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonObject) summary = NULL;
+  g_autofree char *id = NULL;
+  JsonObject *target;
+  gint64 posts, gets;
+
+  start_sandbox (fixture, "40", "--invalid-rate", "0.3");
+
+  /* A run with failures to retry. */
+  {
+    g_auto(SyCliRun) run = { 0 };
+
+    sy_cli_run (&fixture->cli, NULL, &run, "sync", "run", fixture->mapping_path, "--json");
+    g_assert_cmpint (run.status, ==, 1);
+    summary = parse_summary (&run);
+    id = g_strdup_printf ("%" G_GINT64_FORMAT, int_member (summary, "run_id"));
+  }
+  g_assert_cmpuint (count_runs (fixture), ==, 1);
+  posts = sandbox_method (fixture, "POST");
+  gets = sandbox_method (fixture, "GET");
+
+  /* Writing back into the source. */
+  root = json_from_string (sy_example_mapping, &error);
+  g_assert_no_error (error);
+  target = json_object_get_object_member (json_node_get_object (root), "target");
+  json_object_set_string_member (target, "connection", "mintsoft");
+  json_object_set_string_member (target, "entity", SOURCE_ENTITY);
+  same = json_to_string (root, TRUE);
+  g_file_set_contents (same_path, same, -1, &error);
+  g_assert_no_error (error);
+  for (guint dry = 0; dry < 2; dry++)
+    {
+      g_auto(SyCliRun) run = { 0 };
+
+      if (dry)
+        sy_cli_run (&fixture->cli, NULL, &run, "sync", "run", same_path, "--dry-run", "--full");
+      else
+        sy_cli_run (&fixture->cli, NULL, &run, "sync", "run", same_path);
+      g_assert_cmpint (run.status, ==, 2);
+      sy_cli_assert_one_error_line (&run);
+      g_assert_nonnull (strstr (run.err, "Source and target are the same — records would be written back where they came from"));
+      g_assert_cmpstr (run.out, ==, "");
+    }
+
+  /* The target connection is gone: its failed records are not retried. */
+  {
+    g_auto(SyCliRun) removed = { 0 };
+    g_auto(SyCliRun) run = { 0 };
+
+    sy_cli_run (&fixture->cli, NULL, &removed, "connection", "remove", "netsuite");
+    g_assert_cmpint (removed.status, ==, 0);
+    sy_cli_run (&fixture->cli, NULL, &run, "sync", "retry-failed", id);
+    g_assert_cmpint (run.status, ==, 2);
+    sy_cli_assert_one_error_line (&run);
+    g_assert_nonnull (strstr (run.err, "Connection “netsuite” no longer exists — pick another or add it"));
+    g_assert_cmpstr (run.out, ==, "");
+  }
+
+  g_assert_cmpint (sandbox_method (fixture, "POST"), ==, posts);
+  g_assert_cmpint (sandbox_method (fixture, "PUT"), ==, 0);
+  g_assert_cmpint (sandbox_method (fixture, "GET"), ==, gets);
+  g_assert_cmpuint (count_runs (fixture), ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -995,6 +1093,7 @@ main (int    argc,
   ADD ("/cli/sync/help", test_help);
   ADD ("/cli/sync/usage-errors", test_usage_errors);
   ADD ("/cli/sync/bad-mapping", test_bad_mapping);
+  ADD ("/cli/sync/unsafe-mapping", test_unsafe_mapping);
   ADD ("/cli/sync/run", test_run);
   ADD ("/cli/sync/dry-run", test_dry_run);
   ADD ("/cli/sync/failures", test_failures);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "sy-connection-services.h"
 #include "sy-connection.h"
 #include "sy-error.h"
 
@@ -332,6 +333,70 @@ test_validate_base_url_refuses_credentials (void)
     }
 }
 
+typedef struct
+{
+  GPtrArray *entities;
+  GThread   *thread;
+} Written;
+
+static void
+on_records_written (SyConnection *connection,
+                    const char   *entity,
+                    Written      *written)
+{
+  g_ptr_array_add (written->entities, g_strdup (entity));
+  written->thread = g_thread_self ();
+}
+
+static gpointer
+notify_from_thread (gpointer data)
+{
+  sy_connection_notify_records_written (data, "erp/customers");
+  return NULL;
+}
+
+/* Views listen on the main context, whichever thread a sync ran on. */
+static void
+test_records_written (void)
+{
+  g_autoptr(SyConnection) connection = sy_connection_new ("ERP", "http://127.0.0.1:1");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyApiClient) client = sy_connection_create_client (connection, "token", &error);
+  g_autoptr(SyApiClient) other = sy_api_client_new ("http://127.0.0.1:1", "token", NULL);
+  g_autoptr(SyConnection) found = NULL;
+  Written written = { g_ptr_array_new_with_free_func (g_free), NULL };
+  GThread *thread;
+
+  g_assert_no_error (error);
+  g_signal_connect (connection, "records-written", G_CALLBACK (on_records_written), &written);
+
+  /* On the main context, after the code that wrote. */
+  sy_connection_notify_records_written (connection, "erp/sales-orders");
+  g_assert_cmpuint (written.entities->len, ==, 0);
+  while (written.entities->len < 1)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (g_ptr_array_index (written.entities, 0), ==, "erp/sales-orders");
+
+  /* From another thread: on the main context, when it runs. */
+  thread = g_thread_new ("sync", notify_from_thread, connection);
+  g_thread_join (thread);
+  g_assert_cmpuint (written.entities->len, ==, 1);
+  while (written.entities->len < 2)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (g_ptr_array_index (written.entities, 1), ==, "erp/customers");
+  g_assert_true (written.thread == g_thread_self ());
+
+  /* A client knows the connection it was made for, without keeping it. */
+  found = sy_connection_dup_for_client (client);
+  g_assert_true (found == connection);
+  g_assert_null (sy_connection_dup_for_client (other));
+  g_clear_object (&found);
+  g_clear_object (&connection);
+  g_assert_null (sy_connection_dup_for_client (client));
+
+  g_ptr_array_unref (written.entities);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -339,6 +404,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/connection/new-has-random-id", test_new_has_random_id);
+  g_test_add_func ("/connection/records-written", test_records_written);
   g_test_add_func ("/connection/notify-only-on-change", test_notify_only_on_change);
   g_test_add_func ("/connection/status-enum-type", test_status_enum_type);
   g_test_add_func ("/connection/json/round-trip", test_json_round_trip);

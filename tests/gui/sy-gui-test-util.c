@@ -287,6 +287,17 @@ sy_gui_test_open_mapping (SyApplication *app,
   return editor;
 }
 
+SyRunPanel *
+sy_gui_test_show_runs (SyApplication *app,
+                       GFile         *file)
+{
+  SyWindow *window = sy_gui_test_get_window (app);
+
+  g_assert_nonnull (window);
+  sy_window_show_mapping (window, file, "runs");
+  return sy_mapping_page_get_run_panel (sy_window_get_mapping_page (window), file);
+}
+
 void
 sy_gui_test_stop_app (SyApplication *app)
 {

@@ -72,6 +72,10 @@ SyWindow      *sy_gui_test_get_window         (SyApplication *app);
  * editor holds it; returns the editor. */
 SyMappingEditor *sy_gui_test_open_mapping     (SyApplication *app,
                                                const char    *path);
+/* Shows the runs of the mapping in file in the main window (what
+ * app.run-mapping shows, without starting a run) and returns its panel. */
+SyRunPanel      *sy_gui_test_show_runs        (SyApplication *app,
+                                               GFile         *file);
 /* Destroys the app's windows and drops the app. */
 void           sy_gui_test_stop_app           (SyApplication *app);
 

@@ -4,9 +4,17 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
+#include <libsoup/soup.h>
+
 #include "sy-api-client.h"
+#include "sy-connection-services.h"
+#include "sy-example-mapping.h"
 #include "sy-gui-test-util.h"
 #include "sy-record-browser-private.h"
+#include "sy-record-model.h"
+#include "sy-sandbox-client.h"
+#include "sy-state-store-sync.h"
+#include "sy-sync-job.h"
 #include "sy-test-support.h"
 
 /* Generous: Mesa's software renderer under Xvfb on a busy machine. */
@@ -67,17 +75,31 @@ find_descendant (GtkWidget *widget,
   return NULL;
 }
 
+/* The browser's stack of list states (the one with a "records" page), not
+ * one inside the drop-down nor the list/detail stack. */
+static GtkWidget *
+find_state_stack (GtkWidget *widget)
+{
+  if (GTK_IS_STACK (widget) && gtk_stack_get_child_by_name (GTK_STACK (widget), "records") != NULL)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_state_stack (child);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 static const char *
 visible_state (GtkWidget *browser)
 {
-  GtkWidget *stack = NULL;
-
-  /* The browser's own stack, not one inside the drop-down. */
-  for (GtkWidget *child = gtk_widget_get_first_child (browser);
-       child != NULL && stack == NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (GTK_IS_STACK (child))
-      stack = child;
+  GtkWidget *stack = find_state_stack (browser);
 
   g_assert_nonnull (stack);
   return gtk_stack_get_visible_child_name (GTK_STACK (stack));
@@ -301,9 +323,12 @@ test_pages_columns_and_scrolling (void)
     g_assert_cmpint (frames, <, 30);
   }
 
-  /* F5's action starts again from the first page. */
+  /* Refresh starts again from the first page; the rows stay on screen
+   * until it is in. */
   g_assert_true (gtk_widget_activate_action (browser, "browser.refresh", NULL));
-  g_assert_cmpuint (sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)), ==, 0);
+  g_assert_true (sy_record_browser_get_loading (SY_RECORD_BROWSER (browser)));
+  g_assert_cmpuint (sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)), ==, 300);
+  g_assert_cmpstr (visible_state (browser), ==, "records");
   WAIT_UNTIL (sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)) > 0 &&
               !sy_record_browser_get_loading (SY_RECORD_BROWSER (browser)));
   g_assert_cmpuint (sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)), <, 300);
@@ -430,6 +455,571 @@ test_wrong_token (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static SyRecord *
+shown_record (GtkWidget *browser,
+              guint      position)
+{
+  GtkColumnView *column_view = GTK_COLUMN_VIEW (find_descendant (browser, GTK_TYPE_COLUMN_VIEW, FALSE));
+
+  return g_list_model_get_item (G_LIST_MODEL (gtk_column_view_get_model (column_view)), position);
+}
+
+static char *
+dup_string_property (gpointer    object,
+                     const char *property)
+{
+  char *value = NULL;
+
+  g_object_get (object, property, &value, NULL);
+  return value;
+}
+
+static gboolean
+string_property_is (gpointer    object,
+                    const char *property,
+                    const char *expected)
+{
+  g_autofree char *value = dup_string_property (object, property);
+
+  return g_strcmp0 (value, expected) == 0;
+}
+
+static gboolean
+idle_with_records (GtkWidget *browser)
+{
+  return sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)) > 0 &&
+         !sy_record_browser_get_loading (SY_RECORD_BROWSER (browser));
+}
+
+static JsonObject *
+find_by_key (GPtrArray  *records,
+             const char *key)
+{
+  for (guint i = 0; i < records->len; i++)
+    {
+      JsonObject *object = g_ptr_array_index (records, i);
+      JsonNode *member = json_object_get_member (object, "key");
+      g_autofree char *text = JSON_NODE_HOLDS_VALUE (member) && json_node_get_value_type (member) == G_TYPE_STRING
+        ? g_strdup (json_node_get_string (member))
+        : g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (member));
+
+      if (g_str_equal (text, key))
+        return object;
+    }
+
+  return NULL;
+}
+
+/* The rows under widget whose titles start with prefix. An expander
+ * row's header is a row of the same title inside it: counted once. */
+static GPtrArray *
+rows_titled (GtkWidget  *widget,
+             const char *prefix,
+             GPtrArray  *found)
+{
+  if (ADW_IS_PREFERENCES_ROW (widget) &&
+      (found->len == 0 || !gtk_widget_is_ancestor (widget, g_ptr_array_index (found, found->len - 1)) ||
+       !g_str_equal (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)),
+                     adw_preferences_row_get_title (g_ptr_array_index (found, found->len - 1)))) &&
+      g_str_has_prefix (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), prefix))
+    g_ptr_array_add (found, widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    rows_titled (child, prefix, found);
+
+  return found;
+}
+
+static GtkWidget *
+row_titled (GtkWidget  *widget,
+            const char *title)
+{
+  g_autoptr(GPtrArray) rows = rows_titled (widget, title, g_ptr_array_new ());
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_str_equal (adw_preferences_row_get_title (g_ptr_array_index (rows, i)), title))
+      return g_ptr_array_index (rows, i);
+
+  return NULL;
+}
+
+static GtkWidget *
+find_button_with_action (GtkWidget  *widget,
+                         const char *action)
+{
+  if (GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button_with_action (child, action);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static const char * const few_records_args[] = { "--records", "30", NULL };
+
+static void
+test_detail_view (void)
+{
+  g_autoptr(SySandboxProcess) sandbox = sy_test_start_sandbox (few_records_args);
+  g_autoptr(SyApiClient) client = client_for (sandbox, sy_sandbox_process_get_token (sandbox, "wms"));
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(GPtrArray) sandbox_orders = NULL;
+  g_autoptr(SyRecord) record = NULL;
+  g_autoptr(SyRecord) detail_record = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) expected = NULL;
+  g_autoptr(GPtrArray) line_rows = NULL;
+  g_autofree char *lines_text = NULL;
+  g_autofree char *copied = NULL;
+  GtkWidget *browser = NULL;
+  GtkWidget *window = new_window_with_browser (&browser);
+  GtkWidget *lines_row;
+  GtkWidget *address_row;
+  GtkWidget *city_row;
+  GtkWidget *copy_button;
+  JsonObject *sandbox_order;
+  JsonArray *sandbox_lines;
+
+  sy_record_browser_set_client (SY_RECORD_BROWSER (browser), client, "wms");
+  WAIT_UNTIL (idle_with_records (browser));
+  sandbox_orders = sy_sandbox_client_list_all (sandbox, session, "wms", "wms/sales-orders");
+
+  /* The third order, as the sandbox holds it. */
+  record = shown_record (browser, 2);
+  sandbox_order = find_by_key (sandbox_orders, sy_record_get_key (record));
+  g_assert_nonnull (sandbox_order);
+  sandbox_lines = json_object_get_array_member (sandbox_order, "lines");
+  g_assert_cmpuint (json_array_get_length (sandbox_lines), >, 0);
+
+  /* In the table, nested lines read as their first products, not as
+   * "4 lines" alone. */
+  lines_text = sy_record_get_display_text (record, "lines");
+  g_test_message ("lines cell: %s", lines_text);
+  g_assert_nonnull (strstr (lines_text, " × "));
+  g_assert_nonnull (strstr (lines_text, json_object_get_string_member (json_array_get_object_element (sandbox_lines, 0),
+                                                                       "productKey")));
+
+  /* Enter or a double-click on a row opens it. */
+  g_signal_emit_by_name (find_descendant (browser, GTK_TYPE_COLUMN_VIEW, FALSE), "activate", 2);
+  g_object_get (browser, "detail-record", &detail_record, NULL);
+  g_assert_true (detail_record == record);
+  sy_gui_test_wait_frames (window, 10);
+
+  /* Every field a row; the order's lines open, one row per line. */
+  lines_row = row_titled (browser, "Lines");
+  g_assert_nonnull (lines_row);
+  g_assert_true (ADW_IS_EXPANDER_ROW (lines_row));
+  g_assert_true (gtk_widget_get_mapped (lines_row));
+  g_assert_true (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (lines_row)));
+  line_rows = rows_titled (lines_row, "Line ", g_ptr_array_new ());
+  g_assert_cmpuint (line_rows->len, ==, json_array_get_length (sandbox_lines));
+  g_assert_nonnull (row_titled (browser, "Order Number"));
+
+  /* A nested object opens into its fields, the values as the server has them. */
+  address_row = row_titled (browser, "Shipment Address");
+  g_assert_nonnull (address_row);
+  g_assert_true (ADW_IS_EXPANDER_ROW (address_row));
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (address_row), TRUE);
+  sy_gui_test_wait_frames (window, 10);
+  city_row = row_titled (address_row, "City");
+  g_assert_nonnull (city_row);
+  g_assert_nonnull (find_label_with_text (city_row,
+                                          json_object_get_string_member (json_object_get_object_member (sandbox_order,
+                                                                                                        "shipmentAddress"),
+                                                                         "city")));
+  save_screenshot (window, "record-browser-detail");
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 640);
+  sy_gui_test_wait_frames (window, 10);
+  g_assert_cmpuint (sy_gui_test_report_too_wide (window, 360), ==, 0);
+  save_screenshot (window, "record-browser-detail-narrow");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  sy_gui_test_wait_frames (window, 10);
+  save_screenshot (window, "record-browser-detail-narrow-dark");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  /* Copy as JSON: the record exactly as the sandbox holds it. */
+  copy_button = find_button_with_action (browser, "detail.copy-json");
+  g_assert_nonnull (copy_button);
+  g_signal_emit_by_name (copy_button, "clicked");
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (browser), NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  copied = gdk_clipboard_read_text_finish (gtk_widget_get_clipboard (browser), result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strchr (copied, '\n'));
+  json_parser_load_from_data (parser, copied, -1, &error);
+  g_assert_no_error (error);
+  expected = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (expected, sandbox_order);
+  g_assert_true (json_node_equal (json_parser_get_root (parser), expected));
+
+  /* Back (Escape, Alt+Left, the Back button) returns to the list. */
+  g_clear_object (&detail_record);
+  g_assert_true (gtk_widget_activate_action (browser, "browser.back", NULL));
+  g_object_get (browser, "detail-record", &detail_record, NULL);
+  g_assert_null (detail_record);
+  g_assert_true (gtk_widget_get_mapped (find_descendant (browser, GTK_TYPE_COLUMN_VIEW, FALSE)) ||
+                 gtk_widget_get_child_visible (find_descendant (browser, GTK_TYPE_COLUMN_VIEW, FALSE)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static guint
+count_containing (GPtrArray  *records,
+                  const char *field,
+                  const char *text)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      JsonObject *object = g_ptr_array_index (records, i);
+      const char *value = json_object_get_string_member_with_default (object, field, NULL);
+
+      if (value != NULL && strcasestr (value, text) != NULL)
+        n++;
+    }
+
+  return n;
+}
+
+static GtkDropDown *
+search_field_dropdown (GtkWidget *browser)
+{
+  return sy_gui_test_get_child (browser, SY_TYPE_RECORD_BROWSER, "field_dropdown");
+}
+
+static void
+type_search (GtkWidget  *browser,
+             const char *text)
+{
+  GtkEditable *entry = sy_gui_test_get_child (browser, SY_TYPE_RECORD_BROWSER, "search_entry");
+
+  gtk_editable_set_text (entry, text);
+  /* The search waits for typing to pause, then asks the server. */
+  WAIT_UNTIL (string_property_is (browser, "search-text", text[0] != '\0' ? text : NULL) &&
+              !sy_record_browser_get_loading (SY_RECORD_BROWSER (browser)));
+}
+
+static const char * const search_records_args[] = { "--records", "120", NULL };
+
+static void
+test_search (void)
+{
+  g_autoptr(SySandboxProcess) sandbox = sy_test_start_sandbox (search_records_args);
+  g_autoptr(SyApiClient) client = client_for (sandbox, sy_sandbox_process_get_token (sandbox, "wms"));
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(GPtrArray) orders = NULL;
+  GtkWidget *browser = NULL;
+  GtkWidget *window = new_window_with_browser (&browser);
+  GtkSearchBar *search_bar;
+  GtkDropDown *fields;
+  AdwStatusPage *status;
+  guint expected;
+  guint code_position = GTK_INVALID_LIST_POSITION;
+
+  sy_record_browser_set_client (SY_RECORD_BROWSER (browser), client, "wms");
+  WAIT_UNTIL (idle_with_records (browser));
+  orders = sy_sandbox_client_list_all (sandbox, session, "wms", "wms/sales-orders");
+  g_assert_cmpuint (orders->len, ==, 120);
+
+  /* Ctrl+F opens the search, on the order number first. */
+  search_bar = sy_gui_test_get_child (browser, SY_TYPE_RECORD_BROWSER, "search_bar");
+  g_assert_false (gtk_search_bar_get_search_mode (search_bar));
+  g_assert_true (gtk_widget_activate_action (browser, "browser.search", NULL));
+  g_assert_true (gtk_search_bar_get_search_mode (search_bar));
+  g_assert_true (string_property_is (browser, "search-field", "orderNumber"));
+
+  /* The server filters: exactly the orders whose number contains the
+   * text, as counted in the sandbox's own data. */
+  type_search (browser, "MS-10001");
+  expected = count_containing (orders, "orderNumber", "MS-10001");
+  g_assert_cmpuint (expected, ==, 10);
+  g_assert_cmpuint (sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)), ==, expected);
+  g_assert_cmpstr (visible_state (browser), ==, "records");
+  for (guint i = 0; i < expected; i++)
+    {
+      g_autoptr(SyRecord) record = shown_record (browser, i);
+      g_autofree char *number = sy_record_get_display_text (record, "orderNumber");
+
+      g_assert_nonnull (strstr (number, "MS-10001"));
+    }
+  spin_main_context (300);
+  save_screenshot (window, "record-browser-search");
+  /* The toolbar and the search bar fit a phone. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 640);
+  sy_gui_test_wait_frames (window, 10);
+  g_assert_cmpuint (sy_gui_test_report_too_wide (window, 360), ==, 0);
+  save_screenshot (window, "record-browser-search-narrow");
+  gtk_window_set_default_size (GTK_WINDOW (window), 960, 640);
+
+  /* Another field: the codes. */
+  fields = search_field_dropdown (browser);
+  for (guint i = 0; i < g_list_model_get_n_items (gtk_drop_down_get_model (fields)); i++)
+    if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (fields)), i), "Code"))
+      code_position = i;
+  g_assert_cmpuint (code_position, !=, GTK_INVALID_LIST_POSITION);
+  gtk_drop_down_set_selected (fields, code_position);
+  g_assert_true (string_property_is (browser, "search-field", "code"));
+  type_search (browser, "so000011");
+  expected = count_containing (orders, "code", "so000011");
+  g_assert_cmpuint (expected, >, 1);
+  g_assert_cmpuint (sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)), ==, expected);
+
+  /* Nothing found says what was searched where. */
+  type_search (browser, "no-such-code");
+  g_assert_cmpuint (sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)), ==, 0);
+  g_assert_cmpstr (visible_state (browser), ==, "empty");
+  spin_main_context (300);
+  status = ADW_STATUS_PAGE (find_descendant (browser, ADW_TYPE_STATUS_PAGE, TRUE));
+  g_assert_nonnull (status);
+  g_assert_cmpstr (adw_status_page_get_title (status), ==, "No Matches");
+  g_assert_nonnull (strstr (adw_status_page_get_description (status), "“no-such-code”"));
+  g_assert_nonnull (strstr (adw_status_page_get_description (status), "Code"));
+  save_screenshot (window, "record-browser-search-empty");
+
+  /* Closing the search lists everything again. */
+  gtk_search_bar_set_search_mode (search_bar, FALSE);
+  WAIT_UNTIL (string_property_is (browser, "search-text", NULL) && idle_with_records (browser));
+  g_assert_cmpuint (sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)), >, expected);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static GtkColumnViewColumn *
+column_titled (GtkWidget  *browser,
+               const char *title)
+{
+  GListModel *columns = gtk_column_view_get_columns (GTK_COLUMN_VIEW (find_descendant (browser, GTK_TYPE_COLUMN_VIEW, FALSE)));
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      if (g_str_equal (gtk_column_view_column_get_title (column), title))
+        return column;
+    }
+
+  return NULL;
+}
+
+/* The first keys of a direct query to the sandbox. */
+static GPtrArray *
+keys_of_query (SySandboxProcess *sandbox,
+               SoupSession      *session,
+               const char       *path_and_query)
+{
+  g_autoptr(JsonNode) answer = sy_sandbox_client_get (sandbox, session, "wms", path_and_query);
+  JsonArray *data = json_object_get_array_member (json_node_get_object (answer), "data");
+  GPtrArray *keys = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < json_array_get_length (data); i++)
+    {
+      JsonNode *key = json_object_get_member (json_array_get_object_element (data, i), "key");
+
+      g_ptr_array_add (keys, json_node_get_value_type (key) == G_TYPE_STRING
+                             ? g_strdup (json_node_get_string (key))
+                             : g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (key)));
+    }
+
+  return keys;
+}
+
+static void
+assert_rows_in_order (GtkWidget *browser,
+                      GPtrArray *keys)
+{
+  guint n = MIN (keys->len, sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)));
+
+  g_assert_cmpuint (n, >=, 20);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyRecord) record = shown_record (browser, i);
+
+      g_assert_cmpstr (sy_record_get_key (record), ==, g_ptr_array_index (keys, i));
+    }
+}
+
+static void
+test_sort (void)
+{
+  g_autoptr(SySandboxProcess) sandbox = sy_test_start_sandbox (search_records_args);
+  g_autoptr(SyApiClient) client = client_for (sandbox, sy_sandbox_process_get_token (sandbox, "wms"));
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(GPtrArray) descending = NULL;
+  g_autoptr(GPtrArray) ascending = NULL;
+  g_autoptr(GPtrArray) unsorted = NULL;
+  GtkWidget *browser = NULL;
+  GtkWidget *window = new_window_with_browser (&browser);
+  GtkColumnView *column_view;
+  GtkColumnViewColumn *column;
+
+  sy_record_browser_set_client (SY_RECORD_BROWSER (browser), client, "wms");
+  WAIT_UNTIL (idle_with_records (browser));
+  unsorted = keys_of_query (sandbox, session, "/api/wms/sales-orders?per_page=50");
+  assert_rows_in_order (browser, unsorted);
+
+  /* A click on a header (twice: descending) sorts on the server. */
+  column_view = GTK_COLUMN_VIEW (find_descendant (browser, GTK_TYPE_COLUMN_VIEW, FALSE));
+  column = column_titled (browser, "Order Number");
+  g_assert_nonnull (column);
+  g_assert_nonnull (gtk_column_view_column_get_sorter (column));
+  gtk_column_view_sort_by_column (column_view, column, GTK_SORT_DESCENDING);
+  g_assert_true (string_property_is (browser, "sort-field", "orderNumber"));
+  g_assert_true (sy_gui_test_get_boolean (browser, "sort-descending"));
+  WAIT_UNTIL (idle_with_records (browser));
+  descending = keys_of_query (sandbox, session, "/api/wms/sales-orders?sort%5BorderNumber%5D=1&per_page=50");
+  assert_rows_in_order (browser, descending);
+  {
+    g_autoptr(SyRecord) first = shown_record (browser, 0);
+    g_autofree char *number = sy_record_get_display_text (first, "orderNumber");
+
+    g_assert_cmpstr (number, ==, "MS-100120");
+  }
+  /* The columns stay, and with them the arrow in the header. */
+  g_assert_true (column_titled (browser, "Order Number") == column);
+  spin_main_context (300);
+  save_screenshot (window, "record-browser-sorted");
+
+  gtk_column_view_sort_by_column (column_view, column, GTK_SORT_ASCENDING);
+  g_assert_false (sy_gui_test_get_boolean (browser, "sort-descending"));
+  WAIT_UNTIL (idle_with_records (browser));
+  ascending = keys_of_query (sandbox, session, "/api/wms/sales-orders?sort%5BorderNumber%5D=0&per_page=50");
+  assert_rows_in_order (browser, ascending);
+  g_assert_cmpstr (g_ptr_array_index (ascending, 0), !=, g_ptr_array_index (descending, 0));
+
+  /* The same from the keyboard: the Sort menu's actions. */
+  {
+    g_autoptr(GPtrArray) by_code = keys_of_query (sandbox, session, "/api/wms/sales-orders?sort%5Bcode%5D=1&per_page=50");
+    GtkWidget *sort_button = sy_gui_test_get_child (browser, SY_TYPE_RECORD_BROWSER, "sort_button");
+    GMenuModel *menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (sort_button));
+
+    g_assert_nonnull (menu);
+    g_assert_true (gtk_widget_get_sensitive (sort_button));
+    g_assert_true (gtk_widget_activate_action (browser, "browser.sort-field", "s", "code"));
+    g_assert_true (string_property_is (browser, "sort-field", "code"));
+    g_assert_false (sy_gui_test_get_boolean (browser, "sort-descending"));
+    g_assert_true (gtk_widget_activate_action (browser, "browser.sort-descending", NULL));
+    g_assert_true (sy_gui_test_get_boolean (browser, "sort-descending"));
+    WAIT_UNTIL (idle_with_records (browser));
+    assert_rows_in_order (browser, by_code);
+    /* Back to Order Number, ascending, as the header click left it. */
+    g_assert_true (gtk_widget_activate_action (browser, "browser.sort-field", "s", "orderNumber"));
+    g_assert_true (gtk_widget_activate_action (browser, "browser.sort-descending", NULL));
+    g_assert_false (sy_gui_test_get_boolean (browser, "sort-descending"));
+    WAIT_UNTIL (idle_with_records (browser));
+    assert_rows_in_order (browser, ascending);
+  }
+
+  /* A search keeps the order, and Refresh keeps both. */
+  g_assert_true (gtk_widget_activate_action (browser, "browser.search", NULL));
+  type_search (browser, "MS-1000");
+  g_assert_true (string_property_is (browser, "sort-field", "orderNumber"));
+  g_assert_true (gtk_widget_activate_action (browser, "browser.refresh", NULL));
+  WAIT_UNTIL (idle_with_records (browser));
+  g_assert_true (string_property_is (browser, "search-text", "MS-1000"));
+  {
+    g_autoptr(SyRecord) first = shown_record (browser, 0);
+    g_autofree char *number = sy_record_get_display_text (first, "orderNumber");
+
+    g_assert_cmpstr (number, ==, "MS-100001");
+  }
+
+  /* The window's Refresh opens the connection's client again, as the
+   * connection page does it: still searched and sorted. */
+  sy_record_browser_set_client (SY_RECORD_BROWSER (browser), NULL, NULL);
+  sy_record_browser_set_client (SY_RECORD_BROWSER (browser), client, "wms");
+  sy_record_browser_set_entity (SY_RECORD_BROWSER (browser), "wms/sales-orders");
+  WAIT_UNTIL (idle_with_records (browser));
+  g_assert_true (string_property_is (browser, "search-text", "MS-1000"));
+  g_assert_true (string_property_is (browser, "sort-field", "orderNumber"));
+  for (guint i = 0; i < sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)); i++)
+    {
+      g_autoptr(SyRecord) record = shown_record (browser, i);
+      g_autofree char *number = sy_record_get_display_text (record, "orderNumber");
+
+      g_assert_nonnull (strstr (number, "MS-1000"));
+    }
+  {
+    g_autoptr(SyRecord) first = shown_record (browser, 0);
+    g_autofree char *number = sy_record_get_display_text (first, "orderNumber");
+
+    g_assert_cmpstr (number, ==, "MS-100001");
+  }
+
+  /* Another entity starts over: its own columns, the server's order. */
+  sy_record_browser_set_entity (SY_RECORD_BROWSER (browser), "wms/products");
+  g_assert_true (string_property_is (browser, "sort-field", ""));
+  g_assert_true (string_property_is (browser, "search-text", NULL));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_reload_after_sync (void)
+{
+  g_autoptr(SySandboxProcess) sandbox = sy_test_start_sandbox (few_records_args);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SyConnection) connection = sy_connection_new ("ERP", sy_sandbox_process_get_url (sandbox));
+  g_autoptr(SyApiClient) target = NULL;
+  g_autoptr(SyApiClient) source = client_for (sandbox, sy_sandbox_process_get_token (sandbox, "wms"));
+  g_autofree char *state_dir = sy_test_make_tmpdir ("record-browser");
+  g_autoptr(SyStateStore) store = NULL;
+  g_autoptr(SyMapping) mapping = NULL;
+  g_autoptr(SySyncJob) job = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  SySyncOptions options;
+  GtkWidget *browser = NULL;
+  GtkWidget *window = new_window_with_browser (&browser);
+  gint64 written;
+
+  /* The ERP has no sales orders yet. */
+  target = sy_connection_create_client (connection, sy_sandbox_process_get_token (sandbox, "erp"), &error);
+  g_assert_no_error (error);
+  sy_record_browser_set_client (SY_RECORD_BROWSER (browser), target, "erp");
+  g_assert_cmpstr (sy_record_browser_get_entity (SY_RECORD_BROWSER (browser)), ==, "erp/sales-orders");
+  WAIT_UNTIL (!sy_record_browser_get_loading (SY_RECORD_BROWSER (browser)));
+  g_assert_cmpstr (visible_state (browser), ==, "empty");
+
+  /* A sync in this process writes them, batch after batch. */
+  store = sy_state_store_open (state_dir, &error);
+  g_assert_no_error (error);
+  mapping = sy_mapping_new_from_data (sy_example_mapping, -1, "example.json", &error);
+  g_assert_no_error (error);
+  sy_sync_options_init (&options);
+  options.batch_size = 10;
+  job = sy_sync_job_new (store, mapping, source, target, &options);
+  sy_sync_job_run_async (job, NULL, sy_test_store_result, &result);
+  sy_test_await (&result);
+  g_assert_true (sy_sync_job_run_finish (job, result, &error));
+  g_assert_no_error (error);
+  written = sy_sandbox_client_count (sandbox, session, "erp/sales-orders");
+  g_assert_cmpint (written, >, 0);
+
+  /* Nobody pressed Refresh: the list shows what the sync wrote. */
+  WAIT_UNTIL (sy_record_browser_get_n_loaded (SY_RECORD_BROWSER (browser)) == (guint) written &&
+              !sy_record_browser_get_loading (SY_RECORD_BROWSER (browser)));
+  g_assert_cmpstr (visible_state (browser), ==, "records");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_clear_object (&job);
+  g_clear_object (&store);
+  sy_test_remove_tree (state_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -450,6 +1040,10 @@ main (int   argc,
   g_test_add_func ("/record-browser/pages-columns-scrolling", test_pages_columns_and_scrolling);
   g_test_add_func ("/record-browser/empty-entity", test_empty_entity);
   g_test_add_func ("/record-browser/wrong-token", test_wrong_token);
+  g_test_add_func ("/record-browser/detail-view", test_detail_view);
+  g_test_add_func ("/record-browser/search", test_search);
+  g_test_add_func ("/record-browser/sort", test_sort);
+  g_test_add_func ("/record-browser/reload-after-sync", test_reload_after_sync);
 
   return g_test_run ();
 }

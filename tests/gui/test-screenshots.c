@@ -234,29 +234,49 @@ close_certificate_page (GtkWindow *window)
   sy_window_select_connection (SY_WINDOW (window), sy_connection_store_find_by_name (store, SY_DEMO_MINTSOFT_NAME));
 }
 
+/* The editor shown in the main window; the demo's mapping open. */
+static SyMappingEditor *
+shown_editor (void)
+{
+  return sy_mapping_page_get_editor (sy_window_get_mapping_page (sy_gui_test_get_window (app)));
+}
+
 static GtkWindow *
 open_mapping_editor (void)
 {
   g_autofree char *path = NULL;
-  g_autoptr(GFile) file = NULL;
   SyMappingEditor *editor;
   SyMappingPreview *preview;
-  GtkWindow *window;
+  SyWindow *window = get_demo_window ();
 
-  get_demo_window ();
-  window = sy_mapping_editor_present_for_application (app);
-  g_assert_nonnull (window);
-  editor = sy_mapping_editor_from_window (window);
-
-  /* The demo's mapping, with its preview on the demo's sales orders. */
+  /* The demo's mapping, listed in the sidebar, with its preview on the
+   * demo's sales orders. */
   path = g_build_filename (sy_application_get_config_dir (app), "mappings", "mintsoft-to-netsuite.json", NULL);
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
-  file = g_file_new_for_path (path);
-  sy_mapping_editor_open_file (editor, file);
-  SY_GUI_WAIT_FOR (sy_mapping_editor_get_file (editor) != NULL);
+  editor = sy_gui_test_open_mapping (app, path);
+  sy_mapping_page_show_view (sy_window_get_mapping_page (window), "mapping");
   preview = SY_MAPPING_PREVIEW (sy_gui_test_get_child (editor, SY_TYPE_MAPPING_EDITOR, "preview"));
   SY_GUI_WAIT_FOR (g_strcmp0 (sy_mapping_preview_get_state (preview), "samples") == 0 &&
                    sy_mapping_preview_get_n_applied (preview) > 0);
+  return GTK_WINDOW (window);
+}
+
+/* Back to the demo's first connection, as the other screens expect. */
+static void
+close_mapping_page (GtkWindow *window)
+{
+  GtkListBox *connections = GTK_LIST_BOX (sy_gui_test_get_child (window, SY_TYPE_WINDOW, "connection_list"));
+
+  gtk_list_box_select_row (connections, gtk_list_box_get_row_at_index (connections, 0));
+}
+
+/* The demo mapping's runs, the other view of its page. */
+static GtkWindow *
+open_mapping_runs (void)
+{
+  GtkWindow *window = open_mapping_editor ();
+
+  sy_mapping_page_show_view (sy_window_get_mapping_page (SY_WINDOW (window)), "runs");
   return window;
 }
 
@@ -329,7 +349,7 @@ static GtkWindow *
 open_mapping_automation (void)
 {
   GtkWindow *window = open_mapping_editor ();
-  SyMappingEditor *editor = sy_mapping_editor_from_window (window);
+  SyMappingEditor *editor = shown_editor ();
 
   gtk_switch_set_active (GTK_SWITCH (sy_gui_test_get_child (editor, SY_TYPE_MAPPING_EDITOR, "every_switch")), TRUE);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (sy_gui_test_get_child (editor, SY_TYPE_MAPPING_EDITOR, "every_spin")), 30);
@@ -341,17 +361,22 @@ open_mapping_automation (void)
 static void
 prepare_mapping_automation (GtkWindow *window)
 {
-  scroll_to (sy_gui_test_get_child (sy_mapping_editor_from_window (window), SY_TYPE_MAPPING_EDITOR, "automation_group"));
+  scroll_to (sy_gui_test_get_child (shown_editor (), SY_TYPE_MAPPING_EDITOR, "automation_group"));
 }
 
 static void
 close_mapping_automation (GtkWindow *window)
 {
-  SyMappingEditor *editor = sy_mapping_editor_from_window (window);
+  SyMappingEditor *editor = shown_editor ();
+  g_autofree char *path = g_build_filename (sy_application_get_config_dir (app), "mappings", "mintsoft-to-netsuite.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
 
-  /* Not saved: the demo's file stays as it is. */
+  /* Not saved: the demo's file stays as it is, and the editor shows it
+   * again for the next screen. */
   sy_mapping_editor_set_mapping (editor, NULL, NULL);
-  sy_gui_test_destroy_window (window);
+  sy_mapping_editor_open_file (editor, file);
+  SY_GUI_WAIT_FOR (sy_mapping_editor_get_file (editor) != NULL);
+  close_mapping_page (window);
 }
 
 /* The preferences' Background group, running in the background. */
@@ -508,7 +533,8 @@ typedef struct
 static const Screen screens[] = {
   { "main", open_main_window, close_main_window },
   { "certificate", open_certificate_page, close_certificate_page },
-  { "mapping-editor", open_mapping_editor, destroy_window },
+  { "mapping-editor", open_mapping_editor, close_mapping_page },
+  { "mapping-runs", open_mapping_runs, close_mapping_page },
   { "preferences", open_preferences, destroy_window },
   { "sync", open_sync_window, destroy_window },
   { "signature-checker", open_signature_checker, destroy_window },
@@ -572,14 +598,15 @@ main (int   argc,
   g_test_add_data_func ("/gui/screenshots/main-window", &screens[0], test_shoot);
   g_test_add_data_func ("/gui/screenshots/certificate-page", &screens[1], test_shoot);
   g_test_add_data_func ("/gui/screenshots/mapping-editor", &screens[2], test_shoot);
-  g_test_add_data_func ("/gui/screenshots/preferences", &screens[3], test_shoot);
-  g_test_add_data_func ("/gui/screenshots/sync-window", &screens[4], test_shoot);
-  g_test_add_data_func ("/gui/screenshots/signature-checker", &screens[5], test_shoot);
-  g_test_add_data_func ("/gui/screenshots/mapping-automation", &screens[6], test_shoot);
-  g_test_add_data_func ("/gui/screenshots/preferences-background", &screens[7], test_shoot);
-  g_test_add_data_func ("/gui/screenshots/webhooks", &screens[8], test_shoot);
-  g_test_add_data_func ("/gui/screenshots/webhook-events", &screens[9], test_shoot);
-  g_test_add_data_func ("/gui/screenshots/webhooks-all-networks", &screens[10], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/mapping-runs", &screens[3], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/preferences", &screens[4], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/sync-window", &screens[5], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/signature-checker", &screens[6], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/mapping-automation", &screens[7], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/preferences-background", &screens[8], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/webhooks", &screens[9], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/webhook-events", &screens[10], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/webhooks-all-networks", &screens[11], test_shoot);
   g_test_add_func ("/gui/screenshots/all-fit-360px", test_all_fit_narrow);
 
   status = g_test_run ();

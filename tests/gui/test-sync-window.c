@@ -522,6 +522,7 @@ test_sync_from_editor (void)
   g_autofree char *mapping_path = g_build_filename (config_dir, "mappings", "mintsoft-to-netsuite.json", NULL);
   g_autofree char *saved = NULL;
   g_autoptr(GFile) mapping_file = g_file_new_for_path (mapping_path);
+  g_autoptr(SySandboxProcess) sandbox = NULL;
   SyApplication *app;
   GtkWindow *editor_window;
   SyMappingEditor *editor;
@@ -529,6 +530,11 @@ test_sync_from_editor (void)
   AdwMessageDialog *dialog;
 
   app = sy_gui_test_start_app (config_dir, state_dir, FALSE);
+  /* The mapping's connections exist: a mapping without them cannot be
+   * synced (tests/gui/test-mapping-safety.c). */
+  sandbox = sy_test_start_sandbox (NULL);
+  sy_gui_test_add_sandbox_connection (app, sandbox, SY_DEMO_MINTSOFT_NAME, "wms", "wms");
+  sy_gui_test_add_sandbox_connection (app, sandbox, SY_DEMO_NETSUITE_NAME, "erp", "erp");
   g_assert_true (sy_mapping_editor_install_demo_mapping_for (app, NULL));
   editor_window = sy_mapping_editor_present_for_application (app);
   editor = sy_mapping_editor_from_window (editor_window);

@@ -15,7 +15,7 @@
 /* The schema version a database reaches when opened: one step per
  * migration (certificates; sync runs, results, key map; webhook events;
  * the cause of a run). */
-#define CURRENT_SCHEMA_VERSION "4"
+#define CURRENT_SCHEMA_VERSION "5"
 /* PRAGMA application_id of a Switchyard state.db ("Swyd"). */
 #define APPLICATION_ID "1400338788"
 /* The user that cannot write where root made the files. */

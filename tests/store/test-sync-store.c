@@ -548,7 +548,7 @@ test_migration (Fixture       *fixture,
   g_clear_object (&fixture->store);
 
   version = query_text (fixture->db_path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "4");
+  g_assert_cmpstr (version, ==, "5");
   tables = query_text (fixture->db_path,
                        "SELECT group_concat (name, ',') FROM (SELECT name FROM sqlite_schema "
                        "WHERE type = 'table' AND name LIKE 'sync_%' ORDER BY name)");
@@ -560,6 +560,59 @@ test_migration (Fixture       *fixture,
   g_clear_pointer (&run, sy_sync_run_free);
   run = load_run (fixture, 1);
   g_assert_cmpstr (run->mapping_name, ==, "orders-to-erp");
+}
+
+/* A database of schema 4 (before failures kept a display value) keeps
+ * its failures, which come back without one; new ones keep theirs. */
+static void
+test_migration_display_value (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SySyncRun) run = make_run ("orders", FALSE);
+  g_autoptr(GPtrArray) results = results_new ();
+  g_autoptr(GPtrArray) failures = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *columns = NULL;
+  SySyncResult *failure;
+  gint64 id;
+
+  fixture->store = sy_state_store_open (fixture->state_dir, &error);
+  g_assert_no_error (error);
+  id = create_run (fixture, run);
+  g_ptr_array_add (results, failure_new ("old", 422, "refused before"));
+  commit (fixture, id, results, NULL, NULL);
+  g_clear_object (&fixture->store);
+
+  /* What the previous version's database looks like. */
+  exec_on_file (fixture->db_path,
+                "ALTER TABLE sync_results DROP COLUMN display_value; PRAGMA user_version = 4;");
+  columns = query_text (fixture->db_path,
+                        "SELECT count(*) FROM pragma_table_info ('sync_results') WHERE name = 'display_value'");
+  g_assert_cmpstr (columns, ==, "0");
+
+  fixture->store = sy_state_store_open (fixture->state_dir, &error);
+  g_assert_no_error (error);
+  g_ptr_array_set_size (results, 0);
+  failure = failure_new ("new", 422, "refused now");
+  failure->display_value = g_strdup ("SO-1001");
+  g_ptr_array_add (results, failure);
+  commit (fixture, id, results, NULL, NULL);
+
+  failures = sy_state_store_list_failures (fixture->store, id, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (failures->len, ==, 2);
+  failure = g_ptr_array_index (failures, 0);
+  g_assert_cmpstr (failure->source_key, ==, "old");
+  g_assert_cmpstr (failure->message, ==, "refused before");
+  g_assert_null (failure->display_value);
+  failure = g_ptr_array_index (failures, 1);
+  g_assert_cmpstr (failure->source_key, ==, "new");
+  g_assert_cmpstr (failure->display_value, ==, "SO-1001");
+  g_clear_object (&fixture->store);
+
+  version = query_text (fixture->db_path, "PRAGMA user_version");
+  g_assert_cmpstr (version, ==, "5");
 }
 
 /* --- batches ---------------------------------------------------------- */
@@ -1330,6 +1383,9 @@ assert_json_export (const char *text)
   g_assert_cmpstr (json_object_get_string_member (object, "request_id"), ==, "req-1");
   g_assert_cmpint (json_object_get_int_member (object, "attempts"), ==, 3);
   g_assert_cmpstr (json_object_get_string_member (object, "at"), ==, "2023-11-14T22:13:20Z");
+  /* Added after the others; null when the run kept none. */
+  g_assert_true (json_object_has_member (object, "display_value"));
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (object, "display_value")));
   g_assert_true (JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "field_errors")));
   messages = json_object_get_array_member (json_object_get_object_member (object, "field_errors"), "name");
   g_assert_cmpuint (json_array_get_length (messages), ==, 2);
@@ -1892,6 +1948,7 @@ main (int    argc,
   ADD ("/sync-store/types", test_types);
   ADD ("/sync-store/runs/round-trip", test_runs_round_trip);
   ADD_UNOPENED ("/sync-store/migration", test_migration);
+  ADD_UNOPENED ("/sync-store/migration/display-value", test_migration_display_value);
   ADD ("/sync-store/commit/counts", test_commit_counts);
   ADD ("/sync-store/commit/created-then-updated", test_commit_created_then_updated);
   ADD ("/sync-store/adopt-keys", test_adopt_keys);

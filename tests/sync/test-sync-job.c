@@ -2,10 +2,13 @@
 #include "config.h"
 
 #include <libsoup/soup.h>
+#include <sqlite3.h>
 
+#include "sy-connection-store.h"
 #include "sy-example-mapping.h"
 #include "sy-page-iterator.h"
 #include "sy-state-store-sync.h"
+#include "sy-sync-check.h"
 #include "sy-sync-job.h"
 #include "sy-sandbox-client.h"
 #include "sy-test-support.h"
@@ -117,6 +120,27 @@ target_duplicates (Fixture *fixture)
   g_autoptr(JsonNode) answer = inspect (fixture, "/__sandbox/duplicates?entity=erp/sales-orders&field=code");
 
   return json_object_get_int_member (json_node_get_object (answer), "duplicates");
+}
+
+/* Requests of one method the sandbox answered, whatever the status. */
+static gint64
+method_count (Fixture    *fixture,
+              const char *method)
+{
+  g_autoptr(JsonNode) stats = inspect (fixture, "/__sandbox/stats");
+  JsonObject *methods = json_object_get_object_member (json_node_get_object (stats), "methods");
+
+  return json_object_get_int_member_with_default (methods, method, 0);
+}
+
+static guint
+count_runs (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) runs = sy_state_store_list_runs (fixture->store, NULL, 0, &error);
+
+  g_assert_no_error (error);
+  return runs->len;
 }
 
 static void
@@ -1010,6 +1034,307 @@ test_lost_creates_looked_up_together (void)
   fixture_stop (&fixture);
 }
 
+/* A connection store of the test's own that knows the names given. */
+static SyConnectionStore *
+make_connections (Fixture            *fixture,
+                  const char         *subdir,
+                  const char * const *names)
+{
+  g_autofree char *config_dir = g_build_filename (fixture->state_dir, subdir, NULL);
+  SyConnectionStore *connections = sy_connection_store_new (config_dir);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autoptr(SyConnection) connection = sy_connection_new (names[i], sy_sandbox_process_get_url (fixture->sandbox));
+
+      g_assert_true (sy_connection_store_add (connections, connection, &error));
+      g_assert_no_error (error);
+    }
+  return connections;
+}
+
+static void
+assert_refused (Fixture    *fixture,
+                SySyncJob  *job,
+                const char *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (run_job (fixture, job, NULL, &error));
+  g_assert_error (error, SY_SYNC_ERROR, SY_SYNC_ERROR_UNSAFE_MAPPING);
+  g_assert_cmpstr (error->message, ==, message);
+  g_assert_cmpint (sy_sync_job_get_run_id (job), ==, 0);
+}
+
+/* A mapping whose connection is gone, or that writes into its own source,
+ * is refused before anything is read or written, for every kind of run. */
+static void
+test_unsafe_mapping_refused (void)
+{
+  const char *args[] = { "--records", "30", "--invalid-rate", "0.3", NULL };
+  const char * const both[] = { PAIR_SOURCE_CONNECTION, PAIR_TARGET_CONNECTION, NULL };
+  const char * const source_only[] = { PAIR_SOURCE_CONNECTION, NULL };
+  Fixture fixture = { 0 };
+  g_autoptr(SyConnectionStore) all = NULL;
+  g_autoptr(SyConnectionStore) without_target = NULL;
+  g_autoptr(SySyncRun) first = NULL;
+  g_autoptr(SySyncJob) job = NULL;
+  g_autoptr(SyMapping) same = NULL;
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *missing = NULL;
+  const char *same_message = "Source and target are the same — records would be written back where they came from";
+  gint64 posts, gets;
+  SySyncOptions dry;
+
+  fixture_start (&fixture, args);
+  all = make_connections (&fixture, "all", both);
+  without_target = make_connections (&fixture, "without-target", source_only);
+  missing = sy_sync_describe_missing_connection (PAIR_TARGET_CONNECTION);
+  g_assert_cmpstr (missing, ==, "Connection “netsuite” no longer exists — pick another or add it");
+
+  /* The check itself, as the editor asks it. */
+  problems = sy_mapping_check_connections (fixture.mapping, all);
+  g_assert_cmpuint (problems->len, ==, 0);
+  g_clear_pointer (&problems, g_ptr_array_unref);
+  problems = sy_mapping_check_connections (fixture.mapping, without_target);
+  g_assert_cmpuint (problems->len, ==, 1);
+  g_assert_cmpstr (((SyMappingProblem *) g_ptr_array_index (problems, 0))->field, ==, "target.connection");
+  g_assert_cmpstr (((SyMappingProblem *) g_ptr_array_index (problems, 0))->message, ==, missing);
+  g_assert_true (((SyMappingProblem *) g_ptr_array_index (problems, 0))->blocking);
+
+  /* A first run that works, with failures to retry. */
+  job = sy_sync_job_new (fixture.store, fixture.mapping, fixture.source, fixture.target, &fixture.options);
+  sy_sync_job_set_connections (job, all);
+  g_assert_true (run_job (&fixture, job, NULL, &error));
+  g_assert_no_error (error);
+  first = load_run (&fixture, sy_sync_job_get_run_id (job));
+  g_assert_cmpuint (first->failed, >, 0);
+  g_clear_object (&job);
+  g_assert_cmpuint (count_runs (&fixture), ==, 1);
+  posts = method_count (&fixture, "POST");
+  gets = method_count (&fixture, "GET");
+
+  /* The target connection is gone: new, dry, retry and resume are refused. */
+  job = sy_sync_job_new (fixture.store, fixture.mapping, fixture.source, fixture.target, &fixture.options);
+  sy_sync_job_set_connections (job, without_target);
+  assert_refused (&fixture, job, missing);
+  g_clear_object (&job);
+
+  dry = fixture.options;
+  dry.dry_run = TRUE;
+  dry.full = TRUE;
+  job = sy_sync_job_new (fixture.store, fixture.mapping, fixture.source, fixture.target, &dry);
+  sy_sync_job_set_connections (job, without_target);
+  assert_refused (&fixture, job, missing);
+  g_clear_object (&job);
+
+  job = sy_sync_job_new_retry_failed (fixture.store, first, fixture.source, fixture.target, NULL, &error);
+  g_assert_no_error (error);
+  sy_sync_job_set_connections (job, without_target);
+  assert_refused (&fixture, job, missing);
+  g_clear_object (&job);
+
+  {
+    g_autoptr(SySyncRun) stopped = sy_sync_run_copy (first);
+
+    /* As a stopped run would be: only its state matters to the check. */
+    stopped->state = SY_SYNC_RUN_STATE_STOPPED;
+    job = sy_sync_job_new_resume (fixture.store, stopped, fixture.source, fixture.target, &error);
+    g_assert_no_error (error);
+    sy_sync_job_set_connections (job, without_target);
+    assert_refused (&fixture, job, missing);
+    g_clear_object (&job);
+    g_assert_true (sy_sync_check_run (stopped, all, NULL));
+    g_assert_false (sy_sync_check_run (stopped, without_target, NULL));
+  }
+
+  /* The same connection and entity on both sides: refused even without a
+   * connection store, and whatever the case of the name. */
+  same = sy_mapping_new_from_data (sy_example_mapping, -1, "example.json", &error);
+  g_assert_no_error (error);
+  sy_mapping_set_target (same, " MINTSOFT ", "wms/sales-orders");
+  job = sy_sync_job_new (fixture.store, same, fixture.source, fixture.source, &fixture.options);
+  assert_refused (&fixture, job, same_message);
+  g_clear_object (&job);
+  job = sy_sync_job_new (fixture.store, same, fixture.source, fixture.source, &fixture.options);
+  sy_sync_job_set_connections (job, all);
+  assert_refused (&fixture, job, same_message);
+  g_clear_object (&job);
+
+  /* Nothing was read or written, and state.db has no new run. */
+  g_assert_cmpint (method_count (&fixture, "POST"), ==, posts);
+  g_assert_cmpint (method_count (&fixture, "PUT"), ==, 0);
+  g_assert_cmpint (method_count (&fixture, "GET"), ==, gets);
+  g_assert_cmpuint (count_runs (&fixture), ==, 1);
+  {
+    g_autoptr(SySyncRun) again = load_run (&fixture, first->id);
+
+    g_assert_cmpint (again->state, ==, SY_SYNC_RUN_STATE_FINISHED);
+  }
+
+  fixture_stop (&fixture);
+}
+
+/* The key the sandbox's touch edited. */
+static char *
+touch_one (Fixture *fixture)
+{
+  g_autofree char *url = g_strconcat (sy_sandbox_process_get_url (fixture->sandbox),
+                                      "/__sandbox/touch?entity=wms/sales-orders&count=1", NULL);
+  g_autoptr(SoupMessage) message = soup_message_new ("POST", url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = soup_session_send_and_read (fixture->inspection, message, NULL, &error);
+  g_autoptr(JsonNode) answer = NULL;
+  JsonArray *keys;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (message), ==, 200);
+  answer = json_from_string (g_bytes_get_data (bytes, NULL), &error);
+  g_assert_no_error (error);
+  keys = json_object_get_array_member (json_node_get_object (answer), "keys");
+  g_assert_cmpuint (json_array_get_length (keys), ==, 1);
+  return g_strdup (json_array_get_string_element (keys, 0));
+}
+
+/* Retry Failed sends again only what could now succeed: a refused record
+ * whose payload changed. The unchanged refusals stay failed, unsent. */
+static void
+test_retry_sends_only_changed (void)
+{
+  const char *args[] = { "--records", "12", "--invalid-rate", "1", NULL };
+  Fixture fixture = { 0 };
+  g_autoptr(SySyncRun) first = NULL;
+  g_autoptr(SySyncRun) retry = NULL;
+  g_autoptr(SySyncJob) job = NULL;
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = sy_example_mapping_with_addressee ();
+  g_autofree char *touched_key = NULL;
+  g_autoptr(GHashTable) transient = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gint64 posts;
+  guint n_notes = 0;
+
+  fixture_start (&fixture, args);
+  /* The addressee is in the payload, so a touch changes it. */
+  g_clear_object (&fixture.mapping);
+  fixture.mapping = sy_mapping_new_from_data (data, -1, "example.json", &error);
+  g_assert_no_error (error);
+
+  first = run_new_job (&fixture, &fixture.options, TRUE);
+  g_assert_cmpuint (first->read, ==, 12);
+  g_assert_cmpuint (first->failed, ==, 12);
+  g_assert_cmpint (target_count (&fixture), ==, 0);
+  before = sy_state_store_list_failures (fixture.store, first->id, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (before->len, ==, 12);
+  for (guint i = 0; i < before->len; i++)
+    {
+      SySyncResult *failure = g_ptr_array_index (before, i);
+
+      g_assert_cmpuint (failure->status, ==, 422);
+      g_assert_nonnull (failure->payload_hash);
+      /* The order number, not the key. */
+      g_assert_nonnull (failure->display_value);
+      g_assert_cmpstr (failure->display_value, !=, failure->source_key);
+    }
+
+  /* One refused order changes in the source. */
+  touched_key = touch_one (&fixture);
+
+  /* Three others failed on the way, not on their data: no answer, 429
+   * given up, 503. Those are sent again whatever their payload. */
+  {
+    g_autofree char *db_path = g_build_filename (fixture.state_dir, "state.db", NULL);
+    const guint statuses[] = { 0, 429, 503 };
+    sqlite3 *db = NULL;
+    guint changed = 0;
+
+    g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+    sqlite3_busy_timeout (db, 5000);
+    for (guint i = 0; i < before->len && changed < G_N_ELEMENTS (statuses); i++)
+      {
+        SySyncResult *failure = g_ptr_array_index (before, i);
+        char *sql;
+
+        if (g_str_equal (failure->source_key, touched_key))
+          continue;
+        sql = sqlite3_mprintf ("UPDATE sync_results SET status = %u WHERE run_id = %lld AND source_key = %Q",
+                               statuses[changed], (long long) first->id, failure->source_key);
+        g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+        g_assert_cmpint (sqlite3_changes (db), ==, 1);
+        sqlite3_free (sql);
+        g_hash_table_add (transient, g_strdup (failure->source_key));
+        changed++;
+      }
+    sqlite3_close (db);
+    g_assert_cmpuint (changed, ==, 3);
+  }
+
+  posts = method_count (&fixture, "POST");
+  job = sy_sync_job_new_retry_failed (fixture.store, first, fixture.source, fixture.target, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (run_job (&fixture, job, NULL, &error));
+  g_assert_no_error (error);
+  retry = load_run (&fixture, sy_sync_job_get_run_id (job));
+  g_assert_cmpint (retry->retry_of, ==, first->id);
+
+  /* Exactly four writes reached the sandbox: the changed record and the
+   * three transient failures (refused now: their product is unknown). */
+  g_assert_cmpint (method_count (&fixture, "POST") - posts, ==, 4);
+  g_assert_cmpint (method_count (&fixture, "PUT"), ==, 0);
+  g_assert_cmpint (target_count (&fixture), ==, 0);
+
+  /* Every failure is still listed, the unsent ones with their previous
+   * answer and a note. */
+  g_assert_cmpuint (retry->failed, ==, 12);
+  after = sy_state_store_list_failures (fixture.store, retry->id, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (after->len, ==, 12);
+  for (guint i = 0; i < after->len; i++)
+    {
+      SySyncResult *failure = g_ptr_array_index (after, i);
+      SySyncResult *previous = NULL;
+
+      for (guint j = 0; j < before->len; j++)
+        if (g_str_equal (((SySyncResult *) g_ptr_array_index (before, j))->source_key, failure->source_key))
+          previous = g_ptr_array_index (before, j);
+      g_assert_nonnull (previous);
+      g_assert_cmpuint (failure->status, ==, 422);
+      g_assert_cmpstr (failure->display_value, ==, previous->display_value);
+      if (g_str_equal (failure->source_key, touched_key))
+        {
+          g_assert_cmpuint (failure->attempts, ==, 1);
+          g_assert_cmpstr (failure->payload_hash, !=, previous->payload_hash);
+          g_assert_cmpstr (failure->request_id, !=, previous->request_id);
+          g_assert_false (g_str_has_prefix (failure->message, "Not sent again"));
+        }
+      else if (g_hash_table_contains (transient, failure->source_key))
+        {
+          g_assert_cmpuint (failure->attempts, ==, 1);
+          g_assert_cmpstr (failure->payload_hash, ==, previous->payload_hash);
+          g_assert_cmpstr (failure->request_id, !=, previous->request_id);
+          g_assert_false (g_str_has_prefix (failure->message, "Not sent again"));
+        }
+      else
+        {
+          n_notes++;
+          g_assert_cmpuint (failure->attempts, ==, 0);
+          g_assert_cmpstr (failure->payload_hash, ==, previous->payload_hash);
+          g_assert_cmpstr (failure->request_id, ==, previous->request_id);
+          g_assert_cmpstr (failure->field_errors, ==, previous->field_errors);
+          g_assert_true (g_str_has_prefix (failure->message, "Not sent again"));
+          g_assert_true (g_str_has_suffix (failure->message, previous->message));
+        }
+    }
+  g_assert_cmpuint (n_notes, ==, 8);
+  g_assert_cmpint (target_duplicates (&fixture), ==, 0);
+
+  fixture_stop (&fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1032,6 +1357,8 @@ main (int   argc,
   g_test_add_func ("/sync-job/rate-limited-target", test_rate_limited_target);
   g_test_add_func ("/sync-job/source-read-ahead", test_source_read_ahead);
   g_test_add_func ("/sync-job/lost-creates-looked-up-together", test_lost_creates_looked_up_together);
+  g_test_add_func ("/sync-job/unsafe-mapping-refused", test_unsafe_mapping_refused);
+  g_test_add_func ("/sync-job/retry-sends-only-changed", test_retry_sends_only_changed);
 
   return g_test_run ();
 }

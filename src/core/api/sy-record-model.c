@@ -353,6 +353,39 @@ deliver_kept_page_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Whether the query may still change: nothing asked yet. */
+static gboolean
+query_open (SyRecordModel *self)
+{
+  return self->iterator != NULL && !self->iterator_busy && !self->kept_answer &&
+         self->records->len == 0 && sy_page_iterator_get_pages_read (self->iterator) == 0;
+}
+
+void
+sy_record_model_add_filter (SyRecordModel *self,
+                            const char    *field,
+                            const char    *op,
+                            const char    *value)
+{
+  g_return_if_fail (SY_IS_RECORD_MODEL (self));
+  g_return_if_fail (field != NULL && value != NULL);
+  g_return_if_fail (query_open (self));
+
+  sy_page_iterator_add_filter (self->iterator, field, op, value);
+}
+
+void
+sy_record_model_set_sort (SyRecordModel *self,
+                          const char    *field,
+                          gboolean       descending)
+{
+  g_return_if_fail (SY_IS_RECORD_MODEL (self));
+  g_return_if_fail (field != NULL);
+  g_return_if_fail (query_open (self));
+
+  sy_page_iterator_set_sort (self->iterator, field, descending);
+}
+
 void
 sy_record_model_load_more (SyRecordModel *self)
 {

@@ -34,6 +34,18 @@ const GError       *sy_record_model_get_error    (SyRecordModel  *self);
 /* Columns proposed from the first page: see sy_record_model_propose_columns(). */
 const char * const *sy_record_model_get_columns  (SyRecordModel  *self);
 
+/* Narrows and orders what the server sends: filter[field:op]=value (op
+ * NULL for equality; "contains" for a search) and sort[field]. Only
+ * before the first load_more(): a model lists one query; another query is
+ * another model. */
+void                sy_record_model_add_filter   (SyRecordModel  *self,
+                                                  const char     *field,
+                                                  const char     *op,
+                                                  const char     *value);
+void                sy_record_model_set_sort     (SyRecordModel  *self,
+                                                  const char     *field,
+                                                  gboolean        descending);
+
 /* Starts fetching the next page unless one is in flight, none is left, or
  * the model was cancelled for good (dispose). Never blocks. After an
  * error, calling it again retries. */

@@ -177,18 +177,88 @@ describe_string (const char *text)
   return g_steal_pointer (&one_line);
 }
 
+/* What tells the elements of a nested list apart, best first. */
+static const char * const element_name_fields[] = {
+  "sku", "code", "name", "orderNumber", "productKey", "itemKey", "key",
+};
+
+#define ARRAY_SUMMARY_VALUES 3
+
+/* An element of a nested list in a few characters: "4 × SKU-1" for an
+ * order line, the value itself for a scalar; NULL when nothing names it. */
+static char *
+describe_element (JsonNode *element)
+{
+  JsonObject *object;
+  JsonNode *quantity;
+
+  if (JSON_NODE_TYPE (element) == JSON_NODE_VALUE)
+    {
+      g_autofree char *text = sy_record_describe_value (NULL, element);
+
+      return text[0] != '\0' ? g_steal_pointer (&text) : NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (element))
+    return NULL;
+
+  object = json_node_get_object (element);
+  quantity = json_object_get_member (object, "quantity");
+  for (guint i = 0; i < G_N_ELEMENTS (element_name_fields); i++)
+    {
+      JsonNode *member = json_object_get_member (object, element_name_fields[i]);
+      g_autofree char *name = NULL;
+
+      if (member == NULL || JSON_NODE_TYPE (member) != JSON_NODE_VALUE)
+        continue;
+      name = sy_record_describe_value (element_name_fields[i], member);
+      if (name[0] == '\0')
+        continue;
+      if (quantity != NULL && JSON_NODE_TYPE (quantity) == JSON_NODE_VALUE)
+        {
+          g_autofree char *amount = sy_record_describe_value ("quantity", quantity);
+
+          /* Translators: an order line in a table cell: quantity and product, e.g. "4 × SKU-1" */
+          return g_strdup_printf (C_("order line", "%s × %s"), amount, name);
+        }
+      return g_steal_pointer (&name);
+    }
+
+  return NULL;
+}
+
 static char *
 describe_array (const char *field,
                 JsonArray  *array)
 {
   guint n = json_array_get_length (array);
+  g_autoptr(GString) names = g_string_new (NULL);
+  g_autofree char *count = NULL;
 
   if (field != NULL &&
       (g_str_equal (field, "lines") || g_str_has_suffix (field, "lineItems") ||
        g_str_has_suffix (field, "LineItems")))
-    return g_strdup_printf (ngettext ("%u line", "%u lines", n), n);
+    count = g_strdup_printf (ngettext ("%u line", "%u lines", n), n);
+  else
+    count = g_strdup_printf (ngettext ("%u item", "%u items", n), n);
 
-  return g_strdup_printf (ngettext ("%u item", "%u items", n), n);
+  /* "4 lines" alone says nothing about an order: name the first few. */
+  for (guint i = 0; i < MIN (n, ARRAY_SUMMARY_VALUES); i++)
+    {
+      g_autofree char *name = describe_element (json_array_get_element (array, i));
+
+      if (name == NULL)
+        return g_steal_pointer (&count);
+      if (i > 0)
+        g_string_append (names, _(", "));
+      g_string_append (names, name);
+    }
+  if (names->len == 0)
+    return g_steal_pointer (&count);
+  if (n > ARRAY_SUMMARY_VALUES)
+    g_string_append (names, "…");
+
+  /* Translators: a nested list in a table cell: its size, then its first elements, e.g. "3 lines: 4 × SKU-1, 2 × SKU-2, 1 × SKU-3" */
+  return g_strdup_printf (C_("nested list", "%s: %s"), count, names->str);
 }
 
 static char *

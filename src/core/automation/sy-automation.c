@@ -551,6 +551,7 @@ launch_job (Entry     *entry,
       entry->job = sy_sync_job_new (self->state, entry->mapping, entry->source, entry->target, &self->options);
       sy_sync_job_set_cause (entry->job, entry->cause);
     }
+  sy_sync_job_set_connections (entry->job, self->connections);
   g_object_ref (self);
   sy_sync_job_run_async (entry->job, self->cancellable, on_job_done, entry);
 }

@@ -74,6 +74,11 @@ gboolean              sy_connection_check_transport  (SyConnection        *conne
 SyApiClient          *sy_connection_create_client    (SyConnection        *connection,
                                                       const char          *token,
                                                       GError             **error);
+/* The connection a client was made for by sy_connection_create_client()
+ * (a new reference), or NULL: another client, or the connection is gone.
+ * Lets a sync say which connection it wrote to, and a view find the
+ * connection whose records it shows. */
+SyConnection         *sy_connection_dup_for_client   (SyApiClient         *client);
 
 /* --- opening a client ------------------------------------------------ */
 

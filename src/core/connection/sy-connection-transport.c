@@ -170,6 +170,30 @@ sy_connection_check_transport (SyConnection  *connection,
   return check_transport (connection, NULL, error);
 }
 
+static void
+free_connection_ref (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+static GQuark
+client_connection_quark (void)
+{
+  return g_quark_from_static_string ("sy-client-connection");
+}
+
+SyConnection *
+sy_connection_dup_for_client (SyApiClient *client)
+{
+  GWeakRef *ref;
+
+  g_return_val_if_fail (SY_IS_API_CLIENT (client), NULL);
+
+  ref = g_object_get_qdata (G_OBJECT (client), client_connection_quark ());
+  return ref != NULL ? g_weak_ref_get (ref) : NULL;
+}
+
 SyApiClient *
 sy_connection_create_client (SyConnection  *connection,
                              const char    *token,
@@ -192,6 +216,15 @@ sy_connection_create_client (SyConnection  *connection,
   if (database != NULL)
     sy_api_client_set_tls_database (client, database);
   sy_api_client_set_timeout (client, sy_settings_get_request_timeout ());
+
+  /* Weak: a client may outlive the connection it was made for (removed
+   * during a sync), and must not keep it alive. */
+  {
+    GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+    g_weak_ref_init (ref, connection);
+    g_object_set_qdata_full (G_OBJECT (client), client_connection_quark (), ref, free_connection_ref);
+  }
 
   return g_steal_pointer (&client);
 }

@@ -52,6 +52,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  SIGNAL_RECORDS_WRITTEN,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static const char * const known_members[] = {
   "id", "name", "base_url", "platform", "domain", "options", NULL
 };
@@ -263,6 +270,13 @@ sy_connection_class_init (SyConnectionClass *klass)
                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_RECORDS_WRITTEN] =
+    g_signal_new ("records-written",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -763,4 +777,54 @@ sy_connection_note_success (SyConnection *self)
     return;
   self->last_success_at = now;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SUCCESS_AT]);
+}
+
+typedef struct
+{
+  SyConnection *connection;
+  char         *entity;
+} RecordsWritten;
+
+static gboolean
+emit_records_written (gpointer user_data)
+{
+  RecordsWritten *written = user_data;
+
+  g_signal_emit (written->connection, signals[SIGNAL_RECORDS_WRITTEN], 0, written->entity);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+records_written_free (gpointer data)
+{
+  RecordsWritten *written = data;
+
+  g_object_unref (written->connection);
+  g_free (written->entity);
+  g_free (written);
+}
+
+void
+sy_connection_notify_records_written (SyConnection *self,
+                                      const char   *entity)
+{
+  RecordsWritten *written;
+  g_autoptr(GSource) source = NULL;
+
+  g_return_if_fail (SY_IS_CONNECTION (self));
+  g_return_if_fail (entity != NULL);
+
+  /* Views listen on the main context; a sync may run on another one.
+   * Always from an idle, also on the main thread: the listeners run
+   * after the code that wrote, never inside it. Not
+   * g_main_context_invoke(): it would emit on this thread when no other
+   * happens to own the main context at this moment. */
+  written = g_new0 (RecordsWritten, 1);
+  written->connection = g_object_ref (self);
+  written->entity = g_strdup (entity);
+  source = g_idle_source_new ();
+  g_source_set_name (source, "[switchyard] records written");
+  g_source_set_callback (source, emit_records_written, written, records_written_free);
+  g_source_attach (source, g_main_context_default ());
 }

@@ -26,7 +26,9 @@ G_DECLARE_FINAL_TYPE (SyConnection, sy_connection, SY, CONNECTION, GObject)
 
 /* A connected system: everything about it except its secrets, which live in
  * the keyring under the connection's id. Properties: "id", "name",
- * "base-url", "platform", "domain", "status", "status-message". */
+ * "base-url", "platform", "domain", "status", "status-message".
+ * Signal: "records-written" (const char *entity), see
+ * sy_connection_notify_records_written(). */
 SyConnection       *sy_connection_new                (const char         *name,
                                                       const char         *base_url);
 /* Reads one entry of connections.json. */
@@ -75,6 +77,12 @@ gint64              sy_connection_get_last_success_at (SyConnection     *self);
 /* Called (on the main context) for every request of the connection that
  * succeeded; clients opened with sy_connection_open_client_async() do. */
 void                sy_connection_note_success       (SyConnection       *self);
+/* Says that a sync created or updated records of entity (e.g.
+ * "erp/sales-orders") in this connection, so that views showing them
+ * reload: emits "records-written" (entity) from an idle on the main
+ * context, whichever thread calls it. */
+void                sy_connection_notify_records_written (SyConnection *self,
+                                                          const char   *entity);
 gboolean            sy_connection_validate_base_url  (const char         *base_url,
                                                       GError            **error);
 /* Checks a name a user typed: not empty, not only spaces, printable. */

@@ -541,13 +541,14 @@ commit_statements_prepare (CommitStatements  *statements,
   statements->upsert_result =
     prepare (db, path,
              "INSERT INTO sync_results (run_id, source_key, outcome, target_key, payload_hash, updated_at, "
-             "status, message, field_errors, request_id, attempts, at, seq) "
-             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+             "status, message, field_errors, request_id, attempts, at, seq, display_value) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
              "ON CONFLICT (run_id, source_key) DO UPDATE SET outcome = excluded.outcome, "
              "target_key = excluded.target_key, payload_hash = excluded.payload_hash, "
              "updated_at = excluded.updated_at, status = excluded.status, message = excluded.message, "
              "field_errors = excluded.field_errors, request_id = excluded.request_id, "
-             "attempts = excluded.attempts, at = excluded.at, seq = excluded.seq",
+             "attempts = excluded.attempts, at = excluded.at, seq = excluded.seq, "
+             "display_value = excluded.display_value",
              error);
   if (statements->upsert_result == NULL)
     return FALSE;
@@ -663,6 +664,7 @@ commit_one (CommitStatements    *statements,
   sqlite3_bind_int64 (statement, 11, result->attempts);
   sqlite3_bind_int64 (statement, 12, result->at != 0 ? result->at : now_seconds ());
   sqlite3_bind_int64 (statement, 13, seq);
+  bind_text_or_null (statement, 14, result->display_value);
   if (!step_done (statement, db, path, error))
     return FALSE;
 

@@ -13,7 +13,7 @@
 
 #define RESULT_COLUMNS \
   "source_key, outcome, target_key, payload_hash, updated_at, status, message, " \
-  "field_errors, request_id, attempts, at"
+  "field_errors, request_id, attempts, at, display_value"
 
 /* --- failures -------------------------------------------------------- */
 
@@ -34,6 +34,7 @@ result_from_statement (sqlite3_stmt *statement)
   result->request_id = column_strdup (statement, 8);
   result->attempts = sqlite3_column_int (statement, 9);
   result->at = sqlite3_column_int64 (statement, 10);
+  result->display_value = column_strdup (statement, 11);
   return result;
 }
 
@@ -271,6 +272,8 @@ append_json_row (GString      *out,
   json_builder_set_member_name (builder, "attempts");
   json_builder_add_int_value (builder, sqlite3_column_int (statement, 9));
   add_string_or_null (builder, "at", at);
+  /* Added last (schema 5): what a person knows the record by, or null. */
+  add_string_or_null (builder, "display_value", (const char *) sqlite3_column_text (statement, 11));
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);

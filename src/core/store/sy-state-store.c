@@ -127,6 +127,9 @@ static const char * const migrations[] = {
   /* 3 → 4: why a run started ("scheduled", "webhook"; NULL: a person
    * started it), for the runs a schedule or a trigger starts. */
   "ALTER TABLE sync_runs ADD COLUMN cause TEXT;",
+  /* 4 → 5: what a person knows a failed record by (the order number),
+   * SySyncResult.display_value; NULL in results kept before. */
+  "ALTER TABLE sync_results ADD COLUMN display_value TEXT;",
 };
 
 typedef enum

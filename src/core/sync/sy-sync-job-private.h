@@ -121,6 +121,7 @@ typedef struct
   gboolean      adopt_lookup;    /* looked up because the key map was empty: found, it is updated */
   gboolean      missing;         /* retry: the source no longer has it */
   gboolean      keyless;         /* no key in the source: source_key is made up */
+  char         *display_value;   /* SySyncResult.display_value */
   guint         attempts;        /* writes sent */
   guint         failed_lookups;
   guint         rate_limited;
@@ -155,6 +156,7 @@ struct _SySyncJob
 
   SyStateStore    *store;
   SyMapping       *mapping;
+  SyConnectionStore *connections;  /* for the safety check, or NULL */
   char            *mapping_data;
   char            *cause;
   SyCatalogue     *catalogue;
@@ -195,6 +197,9 @@ struct _SySyncJob
   guint            retry_pos;
   KeyFetch        *key_fetch;
   GHashTable      *missing_keys;
+  /* Retry: source key → SySyncResult of the failed run's failure, so
+   * that a refusal whose payload has not changed is not sent again. */
+  GHashTable      *previous_failures;
   GHashTable      *open_keys;      /* source keys of the open batches */
   gint64           base_total;     /* records committed before this attempt */
 

@@ -7,6 +7,8 @@
 
 #include <glib/gi18n.h>
 
+#include "sy-connection-services.h"
+#include "sy-sync-check.h"
 #include "sy-sync-job-private.h"
 
 G_DEFINE_FINAL_TYPE (SySyncJob, sy_sync_job, G_TYPE_OBJECT)
@@ -82,6 +84,7 @@ sy_sync_job_dispose (GObject *object)
   g_clear_object (&self->source);
   g_clear_object (&self->target);
   g_clear_object (&self->mapping);
+  g_clear_object (&self->connections);
   g_clear_object (&self->catalogue);
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
@@ -98,6 +101,7 @@ sy_sync_job_finalize (GObject *object)
   g_clear_pointer (&self->run, sy_sync_run_free);
   g_clear_pointer (&self->retry_keys, g_ptr_array_unref);
   g_clear_pointer (&self->missing_keys, g_hash_table_unref);
+  g_clear_pointer (&self->previous_failures, g_hash_table_unref);
   g_clear_error (&self->fatal);
   g_free (self->mapping_data);
   g_free (self->cause);
@@ -691,6 +695,8 @@ typedef struct
   gboolean   complete;
 } Commit;
 
+static void sy_sync_job_notify_written (SySyncJob *self);
+
 static void
 on_committed (GObject      *source,
               GAsyncResult *result,
@@ -716,13 +722,18 @@ on_committed (GObject      *source,
       if (commit->complete)
         sy_sync_replace_str (&self->checkpoint, batch->checkpoint);
 
+      gboolean wrote = FALSE;
+
       for (guint i = 0; i < commit->results->len; i++)
         {
           SySyncResult *r = g_ptr_array_index (commit->results, i);
 
           if (r->outcome == SY_SYNC_OUTCOME_FAILED)
             g_signal_emit (self, signals[SIGNAL_RECORD_FAILED], 0, r);
+          wrote |= r->outcome == SY_SYNC_OUTCOME_CREATED || r->outcome == SY_SYNC_OUTCOME_UPDATED;
         }
+      if (wrote)
+        sy_sync_job_notify_written (self);
     }
 
   g_queue_remove (&self->batches, batch);
@@ -750,6 +761,16 @@ on_committed (GObject      *source,
     }
 
   sy_sync_job_pump (self);
+}
+
+/* Views of the target reload once what they show has changed there. */
+static void
+sy_sync_job_notify_written (SySyncJob *self)
+{
+  g_autoptr(SyConnection) connection = sy_connection_dup_for_client (self->target);
+
+  if (connection != NULL)
+    sy_connection_notify_records_written (connection, sy_mapping_get_target_entity (self->mapping));
 }
 
 static void
@@ -862,6 +883,7 @@ typedef struct
   SySyncLock     *lock;
   SySyncRun      *run;
   GPtrArray      *retry_keys;
+  GHashTable     *previous_failures;
   gboolean        adopt;
 } Prepare;
 
@@ -874,21 +896,29 @@ prepare_free (Prepare *prepare)
   g_clear_pointer (&prepare->lock, sy_sync_lock_free);
   g_clear_pointer (&prepare->run, sy_sync_run_free);
   g_clear_pointer (&prepare->retry_keys, g_ptr_array_unref);
+  g_clear_pointer (&prepare->previous_failures, g_hash_table_unref);
   g_free (prepare);
 }
 
 /* A record without a key cannot be fetched again: it stays with the run
  * that met it, and the next full read meets it again. */
 static void
-add_retry_keys (GPtrArray *keys,
+add_retry_keys (Prepare   *prepare,
                 GPtrArray *failures)
 {
+  prepare->retry_keys = g_ptr_array_new_with_free_func (g_free);
+  prepare->previous_failures = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                      (GDestroyNotify) sy_sync_result_free);
   for (guint i = 0; i < failures->len; i++)
     {
-      const char *key = ((SySyncResult *) g_ptr_array_index (failures, i))->source_key;
+      SySyncResult *failure = g_ptr_array_index (failures, i);
 
-      if (!g_str_has_prefix (key, SY_SYNC_KEYLESS_PREFIX))
-        g_ptr_array_add (keys, g_strdup (key));
+      if (g_str_has_prefix (failure->source_key, SY_SYNC_KEYLESS_PREFIX))
+        continue;
+      g_ptr_array_add (prepare->retry_keys, g_strdup (failure->source_key));
+      /* The table's key is the result's own string. */
+      g_ptr_array_index (failures, i) = NULL;
+      g_hash_table_replace (prepare->previous_failures, failure->source_key, failure);
     }
 }
 
@@ -948,8 +978,7 @@ prepare_in_thread (GTask        *task,
             g_task_return_error (task, error);
             return;
           }
-        prepare->retry_keys = g_ptr_array_new_with_free_func (g_free);
-        add_retry_keys (prepare->retry_keys, failures);
+        add_retry_keys (prepare, failures);
         run_id = sy_state_store_create_run (prepare->store, prepare->new_run, &error);
         break;
       }
@@ -965,8 +994,7 @@ prepare_in_thread (GTask        *task,
               g_task_return_error (task, error);
               return;
             }
-          prepare->retry_keys = g_ptr_array_new_with_free_func (g_free);
-          add_retry_keys (prepare->retry_keys, failures);
+          add_retry_keys (prepare, failures);
         }
       if (!sy_state_store_set_run_state (prepare->store, run_id, SY_SYNC_RUN_STATE_RUNNING, NULL, &error))
         run_id = 0;
@@ -1023,6 +1051,7 @@ on_prepared (GObject      *source,
   self->run = g_steal_pointer (&prepare->run);
   self->run_id = self->run->id;
   self->retry_keys = g_steal_pointer (&prepare->retry_keys);
+  self->previous_failures = g_steal_pointer (&prepare->previous_failures);
   sy_sync_progress_set_run_id (self->progress, self->run_id);
   sy_sync_job_update_counts (self);
 
@@ -1087,6 +1116,16 @@ sy_sync_job_set_cause (SySyncJob  *self,
 }
 
 void
+sy_sync_job_set_connections (SySyncJob         *self,
+                             SyConnectionStore *connections)
+{
+  g_return_if_fail (SY_IS_SYNC_JOB (self));
+  g_return_if_fail (connections == NULL || SY_IS_CONNECTION_STORE (connections));
+
+  g_set_object (&self->connections, connections);
+}
+
+void
 sy_sync_job_run_async (SySyncJob           *self,
                        GCancellable        *cancellable,
                        GAsyncReadyCallback  callback,
@@ -1116,6 +1155,11 @@ sy_sync_job_run_async (SySyncJob           *self,
 
   sy_sync_progress_set_state (self->progress, SY_SYNC_JOB_STATE_PREPARING);
 
+  /* Before anything is read, written or kept in state.db: a mapping whose
+   * connection is gone or that writes into its own source is refused. */
+  if (self->fatal == NULL && self->mapping != NULL &&
+      !sy_sync_check_mapping (self->mapping, self->connections, &error))
+    self->fatal = g_steal_pointer (&error);
   if (self->fatal == NULL && !sy_sync_options_validate (&self->options, &error))
     self->fatal = g_steal_pointer (&error);
   if (self->fatal != NULL)

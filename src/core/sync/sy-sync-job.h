@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "sy-api-client.h"
+#include "sy-connection-store.h"
 #include "sy-mapping.h"
 #include "sy-state-store-sync.h"
 #include "sy-sync-progress.h"
@@ -68,6 +69,17 @@ SySyncJob      *sy_sync_job_new_retry_failed  (SyStateStore        *store,
  * (the default) when a person started it. Call before running. */
 void            sy_sync_job_set_cause         (SySyncJob           *self,
                                                const char          *cause);
+
+/* The connections the mapping's names refer to. Every run checks the
+ * safety rules of sy-sync-check.h when it starts, before it reads or
+ * writes anything or creates a run in state.db: source and target not the
+ * same connection and entity, always; every connection named exists,
+ * when connections are given (the CLI and SyAutomation give them; every
+ * front end that starts runs should).
+ * A mapping that breaks one fails the run with
+ * SY_SYNC_ERROR_UNSAFE_MAPPING. Call before running. */
+void            sy_sync_job_set_connections   (SySyncJob           *self,
+                                               SyConnectionStore   *connections);
 
 /* Runs to the end. TRUE when every record read has an outcome (look at
  * the progress for failures); FALSE with G_IO_ERROR_CANCELLED after

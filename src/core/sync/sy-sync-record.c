@@ -24,6 +24,7 @@ sy_sync_record_free (Record *record)
   g_free (record->payload_hash);
   g_free (record->match_value);
   g_free (record->target_key);
+  g_free (record->display_value);
   g_clear_object (&record->lookup);
   g_clear_pointer (&record->result, sy_sync_result_free);
   g_free (record);
@@ -210,6 +211,7 @@ sy_sync_record_failed_result (Record     *record,
   result->message = g_strdup (message);
   result->updated_at = g_strdup (record->updated_at);
   result->payload_hash = g_strdup (record->payload_hash);
+  result->display_value = g_strdup (record->display_value);
   result->attempts = record->attempts;
   result->at = g_get_real_time () / G_USEC_PER_SEC;
   return result;
@@ -224,8 +226,99 @@ sy_sync_record_outcome_result (Record        *record,
   result->target_key = g_strdup (record->target_key);
   result->payload_hash = g_strdup (record->payload_hash);
   result->updated_at = g_strdup (record->updated_at);
+  result->display_value = g_strdup (record->display_value);
   result->attempts = record->attempts;
   result->at = g_get_real_time () / G_USEC_PER_SEC;
+  return result;
+}
+
+/* A value at a dotted path of the source record, when it is text or a
+ * number (never an object or a list). */
+static char *
+scalar_at (JsonObject *source,
+           const char *path)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+
+  if (path == NULL || *path == '\0')
+    return NULL;
+  node = json_node_init_object (json_node_alloc (), source);
+  text = sy_sync_value_at (node, path);
+  if (text == NULL || *text == '\0')
+    return NULL;
+  return g_steal_pointer (&text);
+}
+
+/* What a person knows the record by (SySyncResult.display_value): the
+ * match field when it is not the key itself (that is shown anyway), else
+ * the first required rule's source field, e.g. the order number. */
+static char *
+display_value_for (SyMapping  *mapping,
+                   JsonObject *source)
+{
+  const char *match = sy_mapping_get_match_source (mapping);
+  GListModel *rules;
+  guint n_rules;
+
+  if (match != NULL && g_strcmp0 (match, "key") != 0)
+    return scalar_at (source, match);
+
+  rules = sy_mapping_get_rules (mapping);
+  n_rules = g_list_model_get_n_items (rules);
+  for (guint i = 0; i < n_rules; i++)
+    {
+      g_autoptr(SyMappingRule) rule = g_list_model_get_item (rules, i);
+      const char *path = sy_mapping_rule_get_source (rule);
+
+      if (sy_mapping_rule_get_required (rule) && path != NULL && g_strcmp0 (path, "key") != 0)
+        return scalar_at (source, path);
+    }
+  return NULL;
+}
+
+/* Whether a failure came from the server's judgement of the payload
+ * (400–499 but for 408 and 429), not from the way there: sent again
+ * unchanged, it would be refused again. */
+static gboolean
+failure_is_refusal (const SySyncResult *failure)
+{
+  return failure->status >= 400 && failure->status < 500 &&
+         failure->status != 408 && failure->status != 429;
+}
+
+/* Retry: a record the target refused whose payload is what it refused
+ * keeps that failure, with a note, instead of being sent again. */
+static SySyncResult *
+unchanged_refusal (SySyncJob *self,
+                   Record    *record)
+{
+  const SySyncResult *failure;
+  const char *note;
+  SySyncResult *result;
+
+  if (self->previous_failures == NULL || record->payload_hash == NULL)
+    return NULL;
+  failure = g_hash_table_lookup (self->previous_failures, record->source_key);
+  if (failure == NULL || !failure_is_refusal (failure) ||
+      g_strcmp0 (failure->payload_hash, record->payload_hash) != 0)
+    return NULL;
+
+  result = sy_sync_result_copy (failure);
+  result->outcome = SY_SYNC_OUTCOME_FAILED;
+  g_clear_pointer (&result->target_key, g_free);
+  sy_sync_replace_str (&result->updated_at, record->updated_at);
+  sy_sync_replace_str (&result->display_value, record->display_value);
+  result->attempts = 0;
+  result->at = g_get_real_time () / G_USEC_PER_SEC;
+  note = _("Not sent again: the data is the same as when it was refused; change the record or the mapping first.");
+  if (result->message == NULL || !g_str_has_prefix (result->message, note))
+    {
+      char *message = result->message != NULL ? g_strconcat (note, " ", result->message, NULL) : g_strdup (note);
+
+      g_free (result->message);
+      result->message = message;
+    }
   return result;
 }
 
@@ -271,6 +364,7 @@ sy_sync_record_new (SySyncJob  *self,
   record->batch = batch;
   record->source_key = sy_json_object_dup_text (source, "key");
   record->updated_at = sy_json_object_dup_text (source, "updatedAt");
+  record->display_value = display_value_for (self->mapping, source);
 
   if (record->source_key == NULL || *record->source_key == '\0')
     {
@@ -318,6 +412,8 @@ sy_sync_record_new (SySyncJob  *self,
 
       record->result = sy_sync_record_failed_result (record, 0, message);
     }
+  else
+    record->result = unchanged_refusal (self, record);
 
   return record;
 }

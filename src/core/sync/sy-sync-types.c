@@ -282,6 +282,7 @@ sy_sync_result_copy (const SySyncResult *result)
   copy->message = g_strdup (result->message);
   copy->field_errors = g_strdup (result->field_errors);
   copy->request_id = g_strdup (result->request_id);
+  copy->display_value = g_strdup (result->display_value);
   return copy;
 }
 
@@ -298,6 +299,7 @@ sy_sync_result_free (SySyncResult *result)
   g_free (result->message);
   g_free (result->field_errors);
   g_free (result->request_id);
+  g_free (result->display_value);
   g_free (result);
 }
 

@@ -22,6 +22,7 @@ typedef enum
   SY_SYNC_ERROR_INVALID_OPTIONS,  /* an option out of range */
   SY_SYNC_ERROR_INVALID_RESULT,   /* a result the store cannot keep (a bug, not the user's) */
   SY_SYNC_ERROR_ALREADY_RAN,      /* a job runs once */
+  SY_SYNC_ERROR_UNSAFE_MAPPING,   /* a connection it names is missing, or source and target are the same (sy-sync-check.h) */
 } SySyncError;
 
 GQuark sy_sync_error_quark (void);
@@ -136,6 +137,11 @@ typedef struct
   char          *request_id;
   guint          attempts;
   gint64         at;             /* Unix seconds */
+  /* What a person knows the record by: the source value of the mapping's
+   * match field, or (when that is the source key itself) of the first
+   * required rule's source field, when it is text or a number; else NULL.
+   * Show display_value ?: source_key. */
+  char          *display_value;
 } SySyncResult;
 
 #define SY_TYPE_SYNC_RESULT (sy_sync_result_get_type ())
