@@ -10,6 +10,7 @@
 
 #include "sy-application-private.h"
 #include "sy-catalogue.h"
+#include "sy-connection-page.h"
 #include "sy-mapping-editor.h"
 #include "sy-paths.h"
 #include "sy-preferences-window.h"
@@ -833,6 +834,10 @@ static void
 sy_application_shutdown (GApplication *application)
 {
   SyApplication *self = SY_APPLICATION (application);
+
+  /* A connection removed with its Undo still on offer is removed for good
+   * now: its token must not stay in the keyring behind it. */
+  sy_connection_page_finish_pending_removals ();
 
   /* The demo's tokens must not outlive it in the keyring. The secret store
    * bounds each call with a timeout, so this wait ends. */

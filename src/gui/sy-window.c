@@ -838,6 +838,17 @@ open_mapping_file_action (GtkWidget  *widget,
 }
 
 static void
+remove_connection_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  SyWindow *self = SY_WINDOW (widget);
+
+  if (sy_connection_page_get_connection (self->connection_page) != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self->connection_page), "connection.remove", NULL);
+}
+
+static void
 delete_mapping_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
@@ -1200,6 +1211,7 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-sync", NULL, show_sync_action);
   gtk_widget_class_install_action (widget_class, "win.open-mapping-file", NULL, open_mapping_file_action);
   gtk_widget_class_install_action (widget_class, "win.delete-mapping", NULL, delete_mapping_action);
+  gtk_widget_class_install_action (widget_class, "win.remove-connection", NULL, remove_connection_action);
 }
 
 static void
@@ -1223,6 +1235,13 @@ sy_window_init (SyWindow *self)
                                           gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
                                                             gtk_named_action_new ("win.delete-mapping")));
     gtk_widget_add_controller (GTK_WIDGET (self->mapping_list), shortcuts);
+
+    /* Delete on a connection row asks the connection page to remove it. */
+    shortcuts = gtk_shortcut_controller_new ();
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
+                                                            gtk_named_action_new ("win.remove-connection")));
+    gtk_widget_add_controller (GTK_WIDGET (self->connection_list), shortcuts);
   }
 }
 
