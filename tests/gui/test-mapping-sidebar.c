@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 
+#include "sy-connection-page-private.h"
 #include "sy-gui-test-util.h"
 #include "sy-mapping-editor-private.h"
 #include "sy-mapping-row.h"
@@ -286,6 +287,73 @@ test_unsaved_changes_asked (Fixture       *fixture,
   g_assert_nonnull (strstr (on_disk, "\"name\": \"A\""));
 }
 
+
+/* Removing a connection while a mapping that names it is open: the
+ * removal question names the mapping; the editor keeps the name (it is not
+ * re-targeted at another connection nor marked modified), says what is
+ * wrong and cannot sync; the row warns; the file is untouched; Undo puts
+ * everything back. */
+static void
+test_remove_connection_under_open_mapping (Fixture       *fixture,
+                                           gconstpointer  data)
+{
+  g_autofree char *path = write_mapping (fixture, "orders.json", "Orders to the ERP", "Warehouse", "ERP");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *problem = NULL;
+  g_autofree char *row_problem = NULL;
+  g_autofree char *cleared = NULL;
+  SyConnectionStore *store = sy_application_get_connection_store (fixture->app);
+  SyConnectionPage *connection_page = SY_CONNECTION_PAGE (sy_gui_test_get_child (fixture->window, SY_TYPE_WINDOW, "connection_page"));
+  SyConnection *erp = sy_connection_store_find_by_name (store, "ERP");
+  SyMappingEditor *editor;
+  AdwMessageDialog *question;
+  AdwToast *toast = NULL;
+  gboolean can_sync = TRUE;
+
+  g_assert_true (g_file_get_contents (path, &before, NULL, NULL));
+  editor = sy_gui_test_open_mapping (fixture->app, path);
+  g_assert_false (sy_mapping_editor_has_unsaved_changes (editor));
+
+  sy_window_select_connection (fixture->window, erp);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (connection_page), "connection.remove", NULL));
+  SY_GUI_WAIT_FOR ((question = sy_gui_test_find_message_dialog ()) != NULL);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (question), "• Orders to the ERP"));
+  sy_gui_test_respond (question, "remove");
+  g_assert_null (sy_connection_store_find_by_name (store, "ERP"));
+
+  /* Back to the mapping: as it was, with the reason it cannot run. */
+  sy_window_show_mapping (fixture->window, file, "mapping");
+  SY_GUI_WAIT_FOR (!sy_gui_test_get_boolean (editor, "can-sync"));
+  g_assert_cmpstr (sy_mapping_get_target_connection (sy_mapping_editor_get_mapping (editor)), ==, "ERP");
+  g_assert_cmpstr (sy_mapping_get_source_connection (sy_mapping_editor_get_mapping (editor)), ==, "Warehouse");
+  g_assert_false (sy_mapping_editor_has_unsaved_changes (editor));
+  g_object_get (editor, "connection-problem", &problem, "can-sync", &can_sync, NULL);
+  g_assert_cmpstr (problem, ==, "Connection “ERP” no longer exists — pick another or add it");
+  g_assert_false (can_sync);
+  row_problem = row_string (mapping_row (fixture, 0), "problem");
+  g_assert_cmpstr (row_problem, ==, "Connection “ERP” no longer exists");
+  g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, before);
+
+  /* Undo: the connection is back, and with it the mapping. */
+  g_object_get (connection_page, "removal-toast", &toast, NULL);
+  g_assert_nonnull (toast);
+  g_signal_emit_by_name (toast, "button-clicked");
+  adw_toast_dismiss (toast);
+  g_object_unref (toast);
+  g_assert_nonnull (sy_connection_store_find_by_name (store, "ERP"));
+  SY_GUI_WAIT_FOR (sy_gui_test_get_boolean (editor, "can-sync"));
+  g_clear_pointer (&problem, g_free);
+  g_object_get (editor, "connection-problem", &problem, "can-sync", &can_sync, NULL);
+  g_assert_null (problem);
+  g_assert_true (can_sync);
+  cleared = row_string (mapping_row (fixture, 0), "problem");
+  g_assert_null (cleared);
+  g_assert_false (sy_mapping_editor_has_unsaved_changes (editor));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -295,6 +363,7 @@ main (int   argc,
   g_test_add ("/gui/mapping-sidebar/listed-and-opened", Fixture, NULL, fixture_set_up, test_listed_and_opened, fixture_tear_down);
   g_test_add ("/gui/mapping-sidebar/delete-and-undo", Fixture, NULL, fixture_set_up, test_delete_and_undo, fixture_tear_down);
   g_test_add ("/gui/mapping-sidebar/missing-connection-row", Fixture, NULL, fixture_set_up, test_missing_connection_row, fixture_tear_down);
+  g_test_add ("/gui/mapping-sidebar/remove-connection-under-open-mapping", Fixture, NULL, fixture_set_up, test_remove_connection_under_open_mapping, fixture_tear_down);
   g_test_add ("/gui/mapping-sidebar/unsaved-changes-asked", Fixture, NULL, fixture_set_up, test_unsaved_changes_asked, fixture_tear_down);
 
   return g_test_run ();
