@@ -15,7 +15,7 @@
 #include "sy-preferences-window.h"
 #include "sy-signature-checker.h"
 #include "sy-sync-history-list.h"
-#include "sy-sync-window.h"
+#include "sy-run-panel.h"
 #include "sy-sync-settings.h"
 #include "sy-webhook-settings.h"
 #include "sy-window.h"
@@ -550,12 +550,12 @@ show_run_activated (GSimpleAction *action,
   const char *path;
   gint64 run_id;
   g_autoptr(GFile) file = NULL;
-  SySyncWindow *window;
+  GtkWindow *window;
 
   g_variant_get (parameter, "(&sx)", &path, &run_id);
   file = g_file_new_for_path (path);
-  window = sy_sync_window_present (self, file);
-  sy_sync_window_reveal_run (window, run_id);
+  window = sy_run_panel_present_in_window (self, file);
+  sy_run_panel_reveal_run (g_object_get_data (G_OBJECT (window), "sy-run-panel"), run_id);
 }
 
 static const GActionEntry app_actions[] = {

@@ -4,7 +4,7 @@
 #include "sy-application-private.h"
 #include "sy-file.h"
 #include "sy-mapping-editor-internal.h"
-#include "sy-sync-window.h"
+#include "sy-run-panel.h"
 
 /* The file flows: save and save as, open, import, export, new, duplicate
  * and sync, each after asking about unsaved changes when there are any. */
@@ -816,7 +816,7 @@ sync_now (SyMappingEditor *self,
   GtkApplication *app = window ? gtk_window_get_application (window) : NULL;
 
   if (self->file != NULL && SY_IS_APPLICATION (app))
-    sy_sync_window_present (SY_APPLICATION (app), self->file);
+    sy_run_panel_present_in_window (SY_APPLICATION (app), self->file);
 }
 
 static void

@@ -10,7 +10,7 @@
 #include "sy-error.h"
 #include "sy-token-keeper.h"
 #include "sy-mapping-editor.h"
-#include "sy-sync-window.h"
+#include "sy-run-panel.h"
 #include "sy-window-private.h"
 
 /* A connection id that is never stored: looking it up tells whether a
@@ -657,7 +657,7 @@ show_sync_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
-  sy_sync_window_present (get_app (SY_WINDOW (widget)), NULL);
+  sy_run_panel_present_in_window (get_app (SY_WINDOW (widget)), NULL);
 }
 
 static void

@@ -9,7 +9,7 @@
 #include "sy-mapping-preview-private.h"
 #include "sy-preferences-window.h"
 #include "sy-record-browser-private.h"
-#include "sy-sync-window.h"
+#include "sy-run-panel.h"
 #include "sy-test-support.h"
 #include "sy-window-private.h"
 
@@ -373,7 +373,8 @@ test_keyboard_walk (void)
   AdwViewStack *tabs;
   SyPreferencesWindow *preferences_window;
   g_auto(Walk) sync = { 0 };
-  SySyncWindow *sync_window;
+  GtkWindow *sync_window;
+  SyRunPanel *panel;
 
   app = sy_gui_test_start_app (NULL, NULL, TRUE);
   window = sy_gui_test_get_window (app);
@@ -426,9 +427,12 @@ test_keyboard_walk (void)
 
   /* The sync window, on the demo's mapping. */
   g_test_message ("The sync window");
-  sync_window = sy_sync_window_present (app, NULL);
-  SY_GUI_WAIT_FOR (g_strcmp0 (sy_gui_test_get_stack_page (sync_window, SY_TYPE_SYNC_WINDOW, "content_stack"), "loading") != 0);
-  g_assert_cmpstr (sy_gui_test_get_stack_page (sync_window, SY_TYPE_SYNC_WINDOW, "content_stack"), ==, "sync");
+  sync_window = sy_run_panel_present_in_window (app, NULL);
+  panel = g_object_get_data (G_OBJECT (sync_window), "sy-run-panel");
+  SY_GUI_WAIT_FOR (g_strcmp0 (sy_gui_test_get_stack_page (panel, SY_TYPE_RUN_PANEL, "content_stack"), "loading") != 0);
+  g_assert_cmpstr (sy_gui_test_get_stack_page (panel, SY_TYPE_RUN_PANEL, "content_stack"), ==, "sync");
+  /* The run options, folded away, are on the walk once unfolded. */
+  adw_expander_row_set_expanded (sy_gui_test_get_child (panel, SY_TYPE_RUN_PANEL, "options_row"), TRUE);
   sy_gui_test_wait_frames (GTK_WIDGET (sync_window), 5);
   assert_keyboard_walk (GTK_WINDOW (sync_window), &sync);
   g_assert_cmpuint (count_reached (&sync, GTK_TYPE_SPIN_BUTTON), >, 0);

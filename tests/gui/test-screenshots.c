@@ -9,7 +9,7 @@
 #include "sy-preferences-window-private.h"
 #include "sy-record-browser-private.h"
 #include "sy-signature-checker-private.h"
-#include "sy-sync-window.h"
+#include "sy-run-panel.h"
 #include "sy-test-support.h"
 #include "sy-state-store-webhooks.h"
 #include "sy-webhook-panel.h"
@@ -273,14 +273,16 @@ open_preferences (void)
 static GtkWindow *
 open_sync_window (void)
 {
-  SySyncWindow *sync;
+  GtkWindow *window;
+  SyRunPanel *sync;
 
   get_demo_window ();
-  sync = sy_sync_window_present (app, NULL);
+  window = sy_run_panel_present_in_window (app, NULL);
+  sync = g_object_get_data (G_OBJECT (window), "sy-run-panel");
   g_assert_nonnull (sync);
-  SY_GUI_WAIT_FOR (g_strcmp0 (sy_gui_test_get_stack_page (sync, SY_TYPE_SYNC_WINDOW, "content_stack"), "loading") != 0);
-  g_assert_cmpstr (sy_gui_test_get_stack_page (sync, SY_TYPE_SYNC_WINDOW, "content_stack"), ==, "sync");
-  return GTK_WINDOW (sync);
+  SY_GUI_WAIT_FOR (g_strcmp0 (sy_gui_test_get_stack_page (sync, SY_TYPE_RUN_PANEL, "content_stack"), "loading") != 0);
+  g_assert_cmpstr (sy_gui_test_get_stack_page (sync, SY_TYPE_RUN_PANEL, "content_stack"), ==, "sync");
+  return window;
 }
 
 /* Filled in as a developer would, with a signature that matches. */
