@@ -401,25 +401,55 @@ create_job (SyRunPanel *self,
 
 /* Plan, then apply */
 
+/* The answer may come more than once (a response, then the close): the
+ * first takes the start's contents, the dialog's end frees the rest. */
+static StartData *
+start_data_take (StartData *data)
+{
+  StartData *taken = g_new0 (StartData, 1);
+
+  *taken = *data;
+  taken->self = g_object_ref (data->self);
+  data->mapping = NULL;
+  data->run = NULL;
+  for (guint i = 0; i < 2; i++)
+    {
+      data->names[i] = NULL;
+      data->clients[i] = NULL;
+    }
+  return taken;
+}
+
+static void
+start_data_closure_free (gpointer  data,
+                         GClosure *closure)
+{
+  start_data_free (data);
+}
+
 static void
 plan_response_cb (AdwMessageDialog *dialog,
                   const char       *response,
                   gpointer          user_data)
 {
-  g_autoptr(StartData) data = user_data;
+  StartData *data = user_data;
   SyRunPanel *self = data->self;
 
-  if (!self->planning)
+  if (!self->planning || data->mapping == NULL)
     return;
   if (g_str_equal (response, "write"))
     {
-      data->plan = FALSE;
+      StartData *taken = start_data_take (data);
+
+      taken->plan = FALSE;
       self->planning = FALSE;
       self->preparing = TRUE;
       set_status (self, _("Writing…"));
-      create_job (self, g_steal_pointer (&data));
+      create_job (self, taken);
       return;
     }
+
+  g_clear_object (&data->mapping);
 
   job_ended (self);
   set_status (self, _("Nothing was written."));
@@ -491,7 +521,8 @@ plan_done_cb (GObject      *source,
   adw_message_dialog_set_response_enabled (dialog, "write", n_write > 0);
   adw_message_dialog_set_default_response (dialog, "cancel");
   adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect (dialog, "response", G_CALLBACK (plan_response_cb), g_steal_pointer (&data));
+  g_signal_connect_data (dialog, "response", G_CALLBACK (plan_response_cb), g_steal_pointer (&data),
+                         start_data_closure_free, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

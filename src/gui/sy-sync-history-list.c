@@ -83,7 +83,11 @@ new_row (const SySyncRun *run,
 
   /* Translators: a sync run's number among the runs of its mapping, and
    * its state ("Run 3 of this mapping · Finished with 2 failed") */
-  title = g_strdup_printf (_("Run %s of this mapping · %s"), number_text, state);
+  if (run->options.dry_run)
+    /* Translators: a dry run in the runs of a mapping, and its state */
+    title = g_strdup_printf (_("Dry run · %s"), state);
+  else
+    title = g_strdup_printf (_("Run %s of this mapping · %s"), number_text, state);
   if (run->state == SY_SYNC_RUN_STATE_FINISHED && run->failed > 0)
     gtk_widget_add_css_class (row, "warning");
   else if (run->state == SY_SYNC_RUN_STATE_FAILED)
@@ -137,9 +141,21 @@ sy_sync_history_list_set_runs (SySyncHistoryList *self,
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
     gtk_list_box_remove (self->list, child);
 
-  /* Newest first: the oldest listed is run 1 of the mapping. */
-  for (guint i = 0; runs != NULL && i < runs->len; i++)
-    gtk_list_box_append (self->list, new_row (g_ptr_array_index (runs, i), runs->len - i));
+  /* Newest first: the oldest real run listed is run 1 of the mapping. Dry
+   * runs (a plan's among them) wrote nothing and take no number. */
+  {
+    guint number = 0;
+
+    for (guint i = 0; runs != NULL && i < runs->len; i++)
+      number += !((const SySyncRun *) g_ptr_array_index (runs, i))->options.dry_run;
+    for (guint i = 0; runs != NULL && i < runs->len; i++)
+      {
+        const SySyncRun *run = g_ptr_array_index (runs, i);
+
+        gtk_list_box_append (self->list, new_row (run, number));
+        number -= !run->options.dry_run;
+      }
+  }
 }
 
 static void
