@@ -994,13 +994,14 @@ test_stop_place (void)
   gtk_window_set_default_size (host_of (fixture.panel), 600, 700);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture.panel), "runs.start", NULL));
-  g_free (answer_plan ("write"));
+  /* Stop is there from the start, while the plan is asked about. */
   stop_button = sy_gui_test_get_child (fixture.panel, SY_TYPE_RUN_PANEL, "stop_button");
-  SY_GUI_WAIT_FOR (gtk_widget_get_mapped (stop_button) || !sy_run_panel_get_busy (fixture.panel));
-  g_assert_true (gtk_widget_get_mapped (stop_button));
+  SY_GUI_WAIT_FOR (sy_gui_test_find_message_dialog () != NULL);
+  SY_GUI_WAIT_FOR (gtk_widget_get_mapped (stop_button));
   sy_gui_test_wait_frames (GTK_WIDGET (fixture.panel), 2);
   g_assert_true (gtk_widget_compute_bounds (stop_button, GTK_WIDGET (fixture.panel), &bounds));
-  SY_GUI_WAIT_FOR (!sy_run_panel_get_busy (fixture.panel));
+  g_free (answer_plan ("write"));
+  SY_GUI_WAIT_FOR (sy_run_panel_get_job (fixture.panel) != NULL && !sy_run_panel_get_busy (fixture.panel));
   sy_gui_test_wait_frames (GTK_WIDGET (fixture.panel), 5);
 
   runs_before = count_runs (fixture.app);
