@@ -32,20 +32,19 @@ sy_run_panel_update_failures_view (SyRunPanel *self)
     {
       g_autofree char *shown = format_count (n);
       g_autofree char *all = format_count (total);
-      g_autofree char *run = g_strdup_printf ("%" G_GINT64_FORMAT, self->shown_run_id);
 
-      /* Translators: failed records shown, of how many, and the run's number */
-      text = g_strdup_printf (_("%s of %s failed records of run %s"), shown, all, run);
+      /* Translators: failed records shown, of how many. The run's number
+       * is the History's ("Run 3 of this mapping"), not said here. */
+      text = g_strdup_printf (_("%s of %s failed records of this run"), shown, all);
     }
   else
     {
       g_autofree char *shown = format_count (n);
-      g_autofree char *run = g_strdup_printf ("%" G_GINT64_FORMAT, self->shown_run_id);
 
-      /* Translators: how many failed records, and the run's number */
-      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s failed record in run %s",
-                                           "%s failed records in run %s", n),
-                              shown, run);
+      /* Translators: how many failed records the shown run has */
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s failed record in this run",
+                                           "%s failed records in this run", n),
+                              shown);
     }
   gtk_label_set_text (self->failures_label, text);
   gtk_widget_set_visible (self->more_failures_button, self->failures_more && !self->running);
