@@ -1055,6 +1055,7 @@ test_pause_and_stop (void)
   const char *status;
   g_autofree char *shot = NULL;
   gint64 run_id;
+  int line_height, controls_height;
 
   fixture_set_up (&fixture, "300", "0", "15");
   sy_run_panel_get_options (fixture.panel, &options);
@@ -1077,6 +1078,10 @@ test_pause_and_stop (void)
   SY_GUI_WAIT_FOR (sy_run_panel_get_job (fixture.panel) != NULL &&
                    sy_sync_progress_get_written (sy_sync_job_get_progress (sy_run_panel_get_job (fixture.panel))) >= 20);
   g_assert_cmpint (get_activity (fixture.panel), ==, SY_RUN_PANEL_RUNNING);
+  sy_gui_test_wait_frames (GTK_WIDGET (fixture.panel), 2);
+  line_height = gtk_widget_get_height (sy_gui_test_get_child (fixture.panel, SY_TYPE_RUN_PANEL, "status_label"));
+  controls_height = gtk_widget_get_height (sy_gui_test_get_child (fixture.panel, SY_TYPE_RUN_PANEL, "control_stack"));
+  g_assert_cmpint (line_height, >, 0);
   shot = sy_gui_test_screenshot (GTK_WIDGET (host_of (fixture.panel)), "runs-running");
   g_clear_pointer (&shot, g_free);
   run_id = sy_sync_job_get_run_id (sy_run_panel_get_job (fixture.panel));
@@ -1096,6 +1101,9 @@ test_pause_and_stop (void)
   g_assert_true (gtk_widget_is_sensitive (sy_gui_test_get_child (fixture.panel, SY_TYPE_RUN_PANEL, "pause_button")));
   g_assert_cmpstr (gtk_actionable_get_action_name (sy_gui_test_get_child (fixture.panel, SY_TYPE_RUN_PANEL, "pause_button")),
                    ==, "runs.resume");
+  /* The line and the buttons below it keep their height. */
+  g_assert_cmpint (gtk_widget_get_height (sy_gui_test_get_child (fixture.panel, SY_TYPE_RUN_PANEL, "status_label")), ==,
+                   line_height);
   shot = sy_gui_test_screenshot (GTK_WIDGET (host_of (fixture.panel)), "runs-paused");
   g_clear_pointer (&shot, g_free);
 
@@ -1117,6 +1125,12 @@ test_pause_and_stop (void)
   sy_gui_test_respond (dialog, "after-batch");
   SY_GUI_WAIT_FOR (!sy_run_panel_get_busy (fixture.panel));
   g_assert_cmpint (get_activity (fixture.panel), ==, SY_RUN_PANEL_IDLE);
+  sy_gui_test_wait_frames (GTK_WIDGET (fixture.panel), 3);
+  g_test_message ("Stopped: %s", gtk_label_get_text (sy_gui_test_get_child (fixture.panel, SY_TYPE_RUN_PANEL, "status_label")));
+  g_assert_cmpint (gtk_widget_get_height (sy_gui_test_get_child (fixture.panel, SY_TYPE_RUN_PANEL, "status_label")), ==,
+                   line_height);
+  g_assert_cmpint (gtk_widget_get_height (sy_gui_test_get_child (fixture.panel, SY_TYPE_RUN_PANEL, "control_stack")), ==,
+                   controls_height);
 
   run = newest_run (fixture.panel);
   g_assert_cmpint (run->id, ==, run_id);
