@@ -139,7 +139,6 @@ sy_run_panel_show_past_run_summary (SyRunPanel    *self,
   g_autoptr(GDateTime) started = NULL;
   g_autofree char *when = NULL;
   g_autofree char *text = NULL;
-  g_autofree char *id = NULL;
 
   if (run == NULL)
     {
@@ -151,8 +150,6 @@ sy_run_panel_show_past_run_summary (SyRunPanel    *self,
 
   started = g_date_time_new_from_unix_local (run->started_at);
   when = started ? sy_sync_history_list_format_when (started) : g_strdup ("");
-  id = g_strdup_printf ("%" G_GINT64_FORMAT, run->id);
-  (void) id;
   {
     g_autofree char *state = sy_sync_history_list_describe_state (run);
 

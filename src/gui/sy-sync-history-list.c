@@ -81,12 +81,12 @@ new_row (const SySyncRun *run,
   g_autofree char *skipped = format_count (run->skipped);
   GString *subtitle = g_string_new (NULL);
 
-  /* Translators: a sync run's number among the runs of its mapping, and
-   * its state ("Run 3 of this mapping · Finished with 2 failed") */
   if (run->options.dry_run)
     /* Translators: a dry run in the runs of a mapping, and its state */
     title = g_strdup_printf (_("Dry run · %s"), state);
   else
+    /* Translators: a sync run's number among the runs of its mapping, and
+     * its state ("Run 3 of this mapping · Finished with 2 failed") */
     title = g_strdup_printf (_("Run %s of this mapping · %s"), number_text, state);
   if (run->state == SY_SYNC_RUN_STATE_FINISHED && run->failed > 0)
     gtk_widget_add_css_class (row, "warning");
