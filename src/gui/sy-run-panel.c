@@ -243,6 +243,9 @@ show_result (SyRunPanel *self,
              guint64     failed)
 {
   gtk_label_set_text (self->result_label, text);
+  /* One line, for a height that does not change; the whole of a long
+   * reason is also in the History's row of the run. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->result_label), text);
   if (failed > 0)
     {
       gtk_button_set_label (self->result_button, _("View _Failed Records"));
@@ -257,6 +260,10 @@ show_result (SyRunPanel *self,
     }
   gtk_stack_set_visible_child_name (self->control_stack, "result");
 }
+
+/* The engine stops at a refused token (docs/architecture.md §6); when a
+ * connection of the run needs reconnecting, that is the reason, and the
+ * run can go on once it is mended. Its name, or NULL. */
 static char *
 find_connection_needing_reconnect (SyRunPanel *self,
                                    SySyncJob    *job,
@@ -282,7 +289,6 @@ find_connection_needing_reconnect (SyRunPanel *self,
     }
   return NULL;
 }
-
 
 static void
 job_done_cb (GObject      *source,
@@ -372,7 +378,6 @@ job_done_cb (GObject      *source,
   sy_run_panel_update_failures_view (self);
   sy_run_panel_update_actions (self);
 }
-
 
 static void
 run_job (SyRunPanel *self,
@@ -649,7 +654,6 @@ lookup_next_token (StartData *data)
   sy_connection_open_client_async (sy_application_get_secret_store (app), connection,
                                    self->job_cancellable, client_opened_cb, data);
 }
-
 
 /* Whether a real run of this mapping has finished before: the first one
  * shows its plan. Unknown (history not read): as if not. */
@@ -971,7 +975,6 @@ show_run_action (GtkWidget  *widget,
   adw_view_stack_set_visible_child_name (self->view_stack, "failures");
 }
 
-
 static void
 more_failures_action (GtkWidget  *widget,
                       const char *action_name,
@@ -982,7 +985,6 @@ more_failures_action (GtkWidget  *widget,
   if (self->failures_more && !self->failures_loading)
     sy_run_panel_load_failures_page (self);
 }
-
 
 static void
 show_failures_action (GtkWidget  *widget,
