@@ -387,6 +387,9 @@ run_job (SyRunPanel *self,
   g_set_object (&self->job, job);
   self->preparing = FALSE;
   self->running = TRUE;
+  /* How long the run took, for its notification: not the plan, nor the
+   * time its question waited for an answer. */
+  self->job_started_us = g_get_monotonic_time ();
   g_signal_connect_object (sy_sync_job_get_progress (job), "notify",
                            G_CALLBACK (sy_run_panel_progress_notify_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (job, "record-failed", G_CALLBACK (sy_run_panel_record_failed_cb), self, G_CONNECT_SWAPPED);
