@@ -189,6 +189,20 @@ sy_mapping_page_count_runs (SyMappingPage *self,
 }
 
 void
+sy_mapping_page_stop_runs (SyMappingPage *self)
+{
+  GHashTableIter iter;
+  gpointer panel;
+
+  g_return_if_fail (SY_IS_MAPPING_PAGE (self));
+
+  g_hash_table_iter_init (&iter, self->run_panels);
+  while (g_hash_table_iter_next (&iter, NULL, &panel))
+    if (sy_run_panel_get_activity (panel) != SY_RUN_PANEL_IDLE)
+      sy_run_panel_stop_after_batch (panel);
+}
+
+void
 sy_mapping_page_set_application (SyMappingPage *self,
                                  SyApplication *application)
 {

@@ -37,6 +37,8 @@ void             sy_mapping_page_count_runs      (SyMappingPage *self,
                                                   guint         *running,
                                                   guint         *paused);
 gboolean         sy_mapping_page_has_unsaved_changes (SyMappingPage *self);
+/* Asks every running or paused run to stop after its batch in flight. */
+void             sy_mapping_page_stop_runs       (SyMappingPage *self);
 /* Asks about unsaved changes, then calls back whether the page may go. */
 void             sy_mapping_page_confirm_leave   (SyMappingPage *self,
                                                   void         (*callback) (SyMappingPage *page,

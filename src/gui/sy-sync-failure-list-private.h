@@ -10,7 +10,6 @@ G_BEGIN_DECLS
 
 /* The list's model and view. */
 
-GtkColumnView *sy_sync_failure_list_get_column_view (SySyncFailureList *self);
 /* A GListModel of SySyncFailureItem. */
 GListModel *sy_sync_failure_list_get_model    (SySyncFailureList  *self);
 

@@ -11,8 +11,11 @@ G_BEGIN_DECLS
 #define SY_TYPE_SYNC_FAILURE_LIST (sy_sync_failure_list_get_type ())
 G_DECLARE_FINAL_TYPE (SySyncFailureList, sy_sync_failure_list, SY, SYNC_FAILURE_LIST, AdwBin)
 
-/* The failed records of a sync run in a column view: source key, HTTP
- * status, reason, request id. Records added one by one (a running job's
+/* The failed records of a sync run, one row each (what the record is
+ * known by; its readable status and reason), and a detail pane for the
+ * selected one: the whole reason, the server's field errors, the request
+ * id with a Copy button. Properties: "target-platform-name" (who rejects:
+ * "NetSuite"), "selected-item" (SySyncFailureItem or NULL). Records added one by one (a running job's
  * "record-failed") reach the model in batches a few times a second, so a
  * run that fails thousands of records does not rebuild rows for each. */
 GtkWidget  *sy_sync_failure_list_new          (void);
@@ -26,6 +29,9 @@ void        sy_sync_failure_list_add_page     (SySyncFailureList  *self,
                                                GPtrArray          *results);
 /* Shows what is queued now. */
 void        sy_sync_failure_list_flush        (SySyncFailureList  *self);
+
+void        sy_sync_failure_list_set_target_platform_name (SySyncFailureList *self,
+                                                           const char        *name);
 
 /* Items shown plus those queued. */
 guint       sy_sync_failure_list_get_n_items  (SySyncFailureList  *self);

@@ -33,6 +33,8 @@ struct _SyWindow
   SyMappingLibrary     *library;
   gboolean              following_page;  /* the sidebar follows the page, not the other way */
   gboolean              may_close;       /* unsaved changes and runs were asked about */
+  gboolean              close_when_idle; /* closing once its runs have stopped */
+  gboolean              holding;         /* holds the application while out of sight */
 
   AdwToastOverlay      *toast_overlay;
   AdwLeaflet           *leaflet;
@@ -986,18 +988,71 @@ close_now (SyWindow *self)
 }
 
 static void
+release_hold (SyWindow *self)
+{
+  if (self->holding)
+    {
+      self->holding = FALSE;
+      g_application_release (G_APPLICATION (get_app (self)));
+    }
+}
+
+/* After Keep Running or Stop and Close: the window goes once no run of
+ * its pages is left. */
+static void
+close_when_idle (SyWindow *self)
+{
+  guint running, paused;
+
+  if (!self->close_when_idle)
+    return;
+  sy_mapping_page_count_runs (self->mapping_page, &running, &paused);
+  if (running > 0 || paused > 0)
+    return;
+  self->close_when_idle = FALSE;
+  release_hold (self);
+  close_now (self);
+}
+
+/* Shown again (a notification's Show Run, the application activated)
+ * while it waited for its runs: it stays. */
+static void
+visible_changed_cb (SyWindow *self)
+{
+  if (!gtk_widget_get_visible (GTK_WIDGET (self)))
+    return;
+  self->close_when_idle = FALSE;
+  release_hold (self);
+}
+
+static void
 close_runs_response_cb (AdwMessageDialog *dialog,
                         const char       *response,
                         gpointer          user_data)
 {
   SyWindow *self = SY_WINDOW (user_data);
 
-  if (g_str_equal (response, "close"))
-    close_now (self);
+  if (g_str_equal (response, "cancel"))
+    return;
+  self->close_when_idle = TRUE;
+  if (g_str_equal (response, "keep"))
+    {
+      /* Out of sight; the application stays for the run. */
+      if (!self->holding)
+        {
+          self->holding = TRUE;
+          g_application_hold (G_APPLICATION (get_app (self)));
+        }
+      gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+    }
+  else
+    sy_mapping_page_stop_runs (self->mapping_page);
+  close_when_idle (self);
 }
 
-/* Runs live in the window's pages: closing it stops them (a stopped run
- * resumes later, nothing is lost), so it asks, and says what they do. */
+/* Runs live in the window's pages: closing it asks what becomes of them,
+ * and says whether they run or are paused. A stopped run resumes later;
+ * nothing is lost. */
 static void
 confirm_close_runs (SyWindow *self)
 {
@@ -1013,17 +1068,20 @@ confirm_close_runs (SyWindow *self)
   if (running > 0)
     {
       dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Stop the Running Sync?"), NULL));
-      adw_message_dialog_set_body (dialog, _("Closing the window stops the sync after the current batch. "
-                                             "It can be resumed later from the mapping’s runs; nothing is lost or written twice."));
+      adw_message_dialog_set_body (dialog, _("A sync is running. It can stop after the batch in flight and be resumed later "
+                                             "from the mapping’s runs, or keep running without this window; nothing is lost or written twice."));
+      adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "keep", _("_Keep Running"),
+                                        "stop", _("_Stop and Close"), NULL);
     }
   else
     {
       dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Close with a Paused Sync?"), NULL));
       adw_message_dialog_set_body (dialog, _("A sync is paused. Closing the window stops it; "
                                              "it can be resumed later from the mapping’s runs, and nothing is lost."));
+      adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "stop", _("_Stop and Close"), NULL);
     }
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "close", _("_Stop and Close"), NULL);
-  adw_message_dialog_set_response_appearance (dialog, "close", ADW_RESPONSE_DESTRUCTIVE);
+  gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
+  adw_message_dialog_set_response_appearance (dialog, "stop", ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (dialog, "cancel");
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_signal_connect_object (dialog, "response", G_CALLBACK (close_runs_response_cb), self, 0);
@@ -1104,6 +1162,8 @@ setup (SyWindow *self)
                            G_CONNECT_SWAPPED | G_CONNECT_AFTER);
   g_signal_connect_object (self->mapping_page, "notify::file", G_CALLBACK (select_page_mapping), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->mapping_page, "runs-changed", G_CALLBACK (refresh_mapping_runs), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->mapping_page, "runs-changed", G_CALLBACK (close_when_idle), self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "notify::visible", G_CALLBACK (visible_changed_cb), NULL);
 
   if (g_list_model_get_n_items (G_LIST_MODEL (self->connections)) > 0)
     gtk_list_box_select_row (self->connection_list,

@@ -12,7 +12,7 @@
 
 #include "sy-gui-test-util.h"
 #include "sy-mapping-editor.h"
-#include "sy-sync-window-private.h"
+#include "sy-run-panel-private.h"
 #include "sy-test-support.h"
 
 /* Issue 4: "The window stays responsive during a 100,000-record run."
@@ -43,7 +43,7 @@ typedef struct
 
 typedef struct
 {
-  SySyncWindow *window;
+  SyRunPanel *window;
   gint64        started_us;
   gint64        last_tick_us;
   gint64        last_frame_us;
@@ -104,7 +104,7 @@ thread_queued_us (void)
 static guint64
 job_read (Probe *probe)
 {
-  SySyncJob *job = sy_sync_window_get_job (probe->window);
+  SySyncJob *job = sy_run_panel_get_job (probe->window);
 
   return job ? sy_sync_progress_get_read (sy_sync_job_get_progress (job)) : 0;
 }
@@ -128,7 +128,7 @@ remember_worst (Probe  *probe,
   probe->worst[slot].queued_us = queued_us;
   probe->worst[slot].at_us = now_us - probe->started_us;
   probe->worst[slot].read = job_read (probe);
-  probe->worst[slot].n_failed_listed = sy_sync_failure_list_get_n_items (SY_SYNC_FAILURE_LIST (sy_gui_test_get_child (probe->window, SY_TYPE_SYNC_WINDOW, "failure_list")));
+  probe->worst[slot].n_failed_listed = sy_sync_failure_list_get_n_items (SY_SYNC_FAILURE_LIST (sy_gui_test_get_child (probe->window, SY_TYPE_RUN_PANEL, "failure_list")));
 }
 
 static gboolean
@@ -161,7 +161,7 @@ tick_cb (gpointer user_data)
   if (!probe->switched_page && read >= probe->n_records / 2)
     {
       probe->switched_page = TRUE;
-      adw_view_stack_set_visible_child_name (sy_gui_test_get_child (probe->window, SY_TYPE_SYNC_WINDOW, "view_stack"), "failures");
+      adw_view_stack_set_visible_child_name (sy_gui_test_get_child (probe->window, SY_TYPE_RUN_PANEL, "view_stack"), "failures");
     }
   return G_SOURCE_CONTINUE;
 }
@@ -242,11 +242,11 @@ inspect (SySandboxProcess *sandbox,
 }
 
 static gboolean
-window_ready (SySyncWindow *window)
+window_ready (SyRunPanel *window)
 {
-  return g_strcmp0 (sy_gui_test_get_stack_page (window, SY_TYPE_SYNC_WINDOW, "content_stack"), "sync") == 0 &&
-         sy_sync_window_get_mapping (window) != NULL &&
-         !sy_sync_window_get_history_loading (window);
+  return g_strcmp0 (sy_gui_test_get_stack_page (window, SY_TYPE_RUN_PANEL, "content_stack"), "sync") == 0 &&
+         sy_run_panel_get_mapping (window) != NULL &&
+         !sy_run_panel_get_history_loading (window);
 }
 
 static void
@@ -281,7 +281,7 @@ bench_window_sync (void)
   g_autofree char *loadavg = NULL;
   SySyncOptions options;
   SyApplication *app;
-  SySyncWindow *window;
+  SyRunPanel *window;
   SySyncProgress *progress;
   Probe probe = { 0 };
   GapFigures ticks, frames;
@@ -298,17 +298,17 @@ bench_window_sync (void)
   g_assert_true (sy_mapping_editor_install_demo_mapping_for (app, &error));
   g_assert_no_error (error);
 
-  window = sy_sync_window_present (app, mapping_file);
-  gtk_window_set_default_size (GTK_WINDOW (window), 900, 760);
+  window = sy_gui_test_show_runs (app, mapping_file);
+  gtk_window_set_default_size (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (window))), 900, 760);
   SY_GUI_WAIT_FOR (window_ready (window));
-  sy_sync_window_get_options (window, &options);
+  sy_run_panel_get_options (window, &options);
   options.batch_size = 100;
   options.concurrency = 8;
   options.delay_ms = 0;
   options.max_rps = 0;
   options.full = TRUE;
-  sy_sync_window_set_options (window, &options);
-  adw_view_stack_set_visible_child_name (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "view_stack"), "run");
+  sy_run_panel_set_options (window, &options);
+  adw_view_stack_set_visible_child_name (sy_gui_test_get_child (window, SY_TYPE_RUN_PANEL, "view_stack"), "run");
   sy_gui_test_wait_frames (GTK_WIDGET (window), 5);
   rss_before_kib = current_rss_kib ();
 
@@ -322,16 +322,23 @@ bench_window_sync (void)
   tick_source = g_timeout_add_full (G_PRIORITY_HIGH, TICK_MS, tick_cb, &probe, NULL);
   frame_callback = gtk_widget_add_tick_callback (GTK_WIDGET (window), frame_cb, &probe, NULL);
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.start", NULL));
-  g_assert_true (sy_sync_window_get_busy (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "runs.start", NULL));
+  g_assert_true (sy_run_panel_get_busy (window));
+  /* A full run shows its plan first; the measure is of the run. */
+  {
+    AdwMessageDialog *plan;
+
+    SY_GUI_WAIT_FOR ((plan = sy_gui_test_find_message_dialog ()) != NULL);
+    sy_gui_test_respond (plan, "write");
+  }
   {
     /* Generous: a run that stops moving is a wrong result, not a slow one. */
     gint64 give_up = g_get_monotonic_time () + (gint64) (quick ? 600 : 3000) * G_USEC_PER_SEC;
 
-    while (sy_sync_window_get_busy (window))
+    while (sy_run_panel_get_busy (window))
       {
         if (g_get_monotonic_time () > give_up)
-          g_error ("The run did not finish: %s", gtk_label_get_text (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "status_label")));
+          g_error ("The run did not finish: %s", gtk_label_get_text (sy_gui_test_get_child (window, SY_TYPE_RUN_PANEL, "status_label")));
         g_main_context_iteration (NULL, TRUE);
       }
   }
@@ -346,8 +353,8 @@ bench_window_sync (void)
 
   /* Right results: every record read once; each written or failed; the
    * failed ones exactly the sandbox's invalid orders, all in the list. */
-  progress = sy_sync_job_get_progress (sy_sync_window_get_job (window));
-  g_test_message ("Status: %s", gtk_label_get_text (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "status_label")));
+  progress = sy_sync_job_get_progress (sy_run_panel_get_job (window));
+  g_test_message ("Status: %s", gtk_label_get_text (sy_gui_test_get_child (window, SY_TYPE_RUN_PANEL, "status_label")));
   g_assert_cmpint (sy_sync_progress_get_state (progress), ==, SY_SYNC_JOB_STATE_FINISHED);
   read = sy_sync_progress_get_read (progress);
   written = sy_sync_progress_get_written (progress);
@@ -365,9 +372,9 @@ bench_window_sync (void)
   g_assert_cmpuint (failed, ==, (guint64) invalid);
   g_assert_cmpint (target_count, ==, (gint64) written);
   g_assert_cmpint (json_object_get_int_member (duplicates, "duplicates"), ==, 0);
-  SY_GUI_WAIT_FOR (!sy_sync_window_get_failures_loading (window));
-  sy_sync_failure_list_flush (SY_SYNC_FAILURE_LIST (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "failure_list")));
-  g_assert_cmpuint (sy_sync_failure_list_get_n_items (SY_SYNC_FAILURE_LIST (sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "failure_list"))), ==, failed);
+  SY_GUI_WAIT_FOR (!sy_run_panel_get_failures_loading (window));
+  sy_sync_failure_list_flush (SY_SYNC_FAILURE_LIST (sy_gui_test_get_child (window, SY_TYPE_RUN_PANEL, "failure_list")));
+  g_assert_cmpuint (sy_sync_failure_list_get_n_items (SY_SYNC_FAILURE_LIST (sy_gui_test_get_child (window, SY_TYPE_RUN_PANEL, "failure_list"))), ==, failed);
 
   seconds = (finished_us - probe.started_us) / (double) G_USEC_PER_SEC;
   ticks = gap_figures (tick_gaps);

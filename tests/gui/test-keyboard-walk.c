@@ -10,7 +10,7 @@
 #include "sy-mapping-preview-private.h"
 #include "sy-preferences-window.h"
 #include "sy-record-browser-private.h"
-#include "sy-sync-window.h"
+#include "sy-run-panel.h"
 #include "sy-test-support.h"
 #include "sy-window-private.h"
 
@@ -366,7 +366,7 @@ test_keyboard_walk (void)
   AdwViewStack *tabs;
   SyPreferencesWindow *preferences_window;
   g_auto(Walk) sync = { 0 };
-  SySyncWindow *sync_window;
+  SyRunPanel *panel;
 
   app = sy_gui_test_start_app (NULL, NULL, TRUE);
   window = sy_gui_test_get_window (app);
@@ -423,15 +423,24 @@ test_keyboard_walk (void)
   g_assert_cmpuint (count_reached (&preferences, ADW_TYPE_ENTRY_ROW), ==, 1);
   gtk_window_destroy (GTK_WINDOW (preferences_window));
 
-  /* The sync window, on the demo's mapping. */
-  g_test_message ("The sync window");
-  sync_window = sy_sync_window_present (app, NULL);
-  SY_GUI_WAIT_FOR (g_strcmp0 (sy_gui_test_get_stack_page (sync_window, SY_TYPE_SYNC_WINDOW, "content_stack"), "loading") != 0);
-  g_assert_cmpstr (sy_gui_test_get_stack_page (sync_window, SY_TYPE_SYNC_WINDOW, "content_stack"), ==, "sync");
-  sy_gui_test_wait_frames (GTK_WIDGET (sync_window), 5);
-  assert_keyboard_walk (GTK_WINDOW (sync_window), &sync);
+  /* The demo mapping's runs, in the main window. */
+  g_test_message ("The runs of the demo's mapping");
+  {
+    g_autofree char *path = g_build_filename (sy_application_get_config_dir (app), "mappings",
+                                              "mintsoft-to-netsuite.json", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+
+    panel = sy_gui_test_show_runs (app, file);
+  }
+  SY_GUI_WAIT_FOR (g_strcmp0 (sy_gui_test_get_stack_page (panel, SY_TYPE_RUN_PANEL, "content_stack"), "loading") != 0);
+  g_assert_cmpstr (sy_gui_test_get_stack_page (panel, SY_TYPE_RUN_PANEL, "content_stack"), ==, "sync");
+  /* The run options, folded away, are on the walk once unfolded. */
+  adw_expander_row_set_expanded (sy_gui_test_get_child (panel, SY_TYPE_RUN_PANEL, "options_row"), TRUE);
+  sy_gui_test_wait_frames (GTK_WIDGET (window), 5);
+  assert_keyboard_walk (GTK_WINDOW (window), &sync);
   g_assert_cmpuint (count_reached (&sync, GTK_TYPE_SPIN_BUTTON), >, 0);
-  gtk_window_destroy (GTK_WINDOW (sync_window));
+  g_assert_cmpuint (count_reached (&sync, SY_TYPE_MAPPING_ROW), ==, 1);
+  g_assert_cmpuint (count_reached_inside (&sync, GTK_WIDGET (panel)), >, 0);
 
   walk_mapping_editor (app, window);
 

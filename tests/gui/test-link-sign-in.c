@@ -12,7 +12,7 @@
 #include "sy-demo.h"
 #include "sy-mapping-editor-private.h"
 #include "sy-record-browser-private.h"
-#include "sy-sync-window-private.h"
+#include "sy-run-panel-private.h"
 #include "sy-test-support.h"
 #include "sy-token-keeper.h"
 #include "sy-window-private.h"
@@ -498,7 +498,8 @@ test_sync_paused (Fixture       *fixture,
   g_autoptr(GFile) mapping_file = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) duplicates = NULL;
-  SySyncWindow *window;
+  SyRunPanel *window;
+  AdwMessageDialog *plan;
   SySyncOptions options;
   SySyncProgress *progress;
   GtkLabel *status_label;
@@ -515,19 +516,22 @@ test_sync_paused (Fixture       *fixture,
   mapping_path = g_build_filename (sy_application_get_config_dir (fixture->app), "mappings",
                                    "mintsoft-to-netsuite.json", NULL);
   mapping_file = g_file_new_for_path (mapping_path);
-  window = sy_sync_window_present (fixture->app, mapping_file);
-  SY_GUI_WAIT_FOR (sy_sync_window_get_mapping (window) != NULL && !sy_sync_window_get_history_loading (window));
-  sy_sync_window_get_options (window, &options);
+  window = sy_gui_test_show_runs (fixture->app, mapping_file);
+  SY_GUI_WAIT_FOR (sy_run_panel_get_mapping (window) != NULL && !sy_run_panel_get_history_loading (window));
+  sy_run_panel_get_options (window, &options);
   options.batch_size = 10;
   options.concurrency = 2;
-  sy_sync_window_set_options (window, &options);
-  status_label = sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "status_label");
-  reconnect_button = sy_gui_test_get_child (window, SY_TYPE_SYNC_WINDOW, "reconnect_button");
+  sy_run_panel_set_options (window, &options);
+  status_label = sy_gui_test_get_child (window, SY_TYPE_RUN_PANEL, "status_label");
+  reconnect_button = sy_gui_test_get_child (window, SY_TYPE_RUN_PANEL, "reconnect_button");
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.start", NULL));
-  SY_GUI_WAIT_FOR (sy_sync_window_get_job (window) != NULL &&
-                   sy_sync_progress_get_written (sy_sync_job_get_progress (sy_sync_window_get_job (window))) >= 20);
-  run_id = sy_sync_job_get_run_id (sy_sync_window_get_job (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "runs.start", NULL));
+  /* The mapping's first run shows its plan first. */
+  SY_GUI_WAIT_FOR ((plan = sy_gui_test_find_message_dialog ()) != NULL);
+  sy_gui_test_respond (plan, "write");
+  SY_GUI_WAIT_FOR (sy_run_panel_get_job (window) != NULL &&
+                   sy_sync_progress_get_written (sy_sync_job_get_progress (sy_run_panel_get_job (window))) >= 20);
+  run_id = sy_sync_job_get_run_id (sy_run_panel_get_job (window));
 
   /* Every sign-in runs out at once, and none can be refreshed. */
   sandbox_post (fixture, "/__sandbox/link/revoke-refresh-tokens");
@@ -540,9 +544,9 @@ test_sync_paused (Fixture       *fixture,
       const char *text;
       const char *platform;
 
-      SY_GUI_WAIT_FOR (!sy_sync_window_get_busy (window));
-      progress = sy_sync_job_get_progress (sy_sync_window_get_job (window));
-      g_assert_cmpint (sy_sync_job_get_run_id (sy_sync_window_get_job (window)), ==, run_id);
+      SY_GUI_WAIT_FOR (!sy_run_panel_get_busy (window));
+      progress = sy_sync_job_get_progress (sy_run_panel_get_job (window));
+      g_assert_cmpint (sy_sync_job_get_run_id (sy_run_panel_get_job (window)), ==, run_id);
       if (sy_sync_progress_get_state (progress) == SY_SYNC_JOB_STATE_FINISHED)
         break;
 
@@ -554,19 +558,19 @@ test_sync_paused (Fixture       *fixture,
       g_assert_cmpuint (++reconnects, <=, 2);
       if (!shot_taken)
         {
-          shoot_four (GTK_WINDOW (window), "link-sync-paused-needs-reconnecting");
+          shoot_four (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (window))), "link-sync-paused-needs-reconnecting");
           shot_taken = TRUE;
         }
 
       platform = strstr (text, SY_DEMO_NETSUITE_NAME) != NULL ? "erp" : "wms";
-      dialog = g_object_ref (sy_sync_window_open_reconnect_dialog (window));
+      dialog = g_object_ref (sy_run_panel_open_reconnect_dialog (window));
       sy_add_connection_dialog_set_open_browser (dialog, FALSE);
       SY_GUI_WAIT_FOR (sy_add_connection_dialog_get_authorize_url (dialog) != NULL);
       answer_in_browser_for (fixture, sy_add_connection_dialog_get_authorize_url (dialog), "allow", platform);
       SY_GUI_WAIT_FOR (dialog_ended (dialog));
       g_assert_cmpstr (sy_add_connection_dialog_get_error (dialog), ==, NULL);
       /* The run goes on by itself. */
-      SY_GUI_WAIT_FOR (sy_sync_window_get_busy (window) || !gtk_widget_get_visible (reconnect_button));
+      SY_GUI_WAIT_FOR (sy_run_panel_get_busy (window) || !gtk_widget_get_visible (reconnect_button));
     }
 
   g_assert_cmpuint (reconnects, >=, 1);

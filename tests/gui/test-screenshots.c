@@ -9,7 +9,7 @@
 #include "sy-preferences-window-private.h"
 #include "sy-record-browser-private.h"
 #include "sy-signature-checker-private.h"
-#include "sy-sync-window.h"
+#include "sy-run-panel.h"
 #include "sy-test-support.h"
 #include "sy-state-store-webhooks.h"
 #include "sy-webhook-panel.h"
@@ -297,19 +297,6 @@ open_preferences (void)
   return GTK_WINDOW (preferences);
 }
 
-static GtkWindow *
-open_sync_window (void)
-{
-  SySyncWindow *sync;
-
-  get_demo_window ();
-  sync = sy_sync_window_present (app, NULL);
-  g_assert_nonnull (sync);
-  SY_GUI_WAIT_FOR (g_strcmp0 (sy_gui_test_get_stack_page (sync, SY_TYPE_SYNC_WINDOW, "content_stack"), "loading") != 0);
-  g_assert_cmpstr (sy_gui_test_get_stack_page (sync, SY_TYPE_SYNC_WINDOW, "content_stack"), ==, "sync");
-  return GTK_WINDOW (sync);
-}
-
 /* Filled in as a developer would, with a signature that matches. */
 static GtkWindow *
 open_signature_checker (void)
@@ -536,7 +523,6 @@ static const Screen screens[] = {
   { "mapping-editor", open_mapping_editor, close_mapping_page },
   { "mapping-runs", open_mapping_runs, close_mapping_page },
   { "preferences", open_preferences, destroy_window },
-  { "sync", open_sync_window, destroy_window },
   { "signature-checker", open_signature_checker, destroy_window },
   { "mapping-automation", open_mapping_automation, close_mapping_automation, prepare_mapping_automation },
   { "preferences-background", open_preferences_background, close_preferences_background, prepare_preferences_background },
@@ -600,13 +586,12 @@ main (int   argc,
   g_test_add_data_func ("/gui/screenshots/mapping-editor", &screens[2], test_shoot);
   g_test_add_data_func ("/gui/screenshots/mapping-runs", &screens[3], test_shoot);
   g_test_add_data_func ("/gui/screenshots/preferences", &screens[4], test_shoot);
-  g_test_add_data_func ("/gui/screenshots/sync-window", &screens[5], test_shoot);
-  g_test_add_data_func ("/gui/screenshots/signature-checker", &screens[6], test_shoot);
-  g_test_add_data_func ("/gui/screenshots/mapping-automation", &screens[7], test_shoot);
-  g_test_add_data_func ("/gui/screenshots/preferences-background", &screens[8], test_shoot);
-  g_test_add_data_func ("/gui/screenshots/webhooks", &screens[9], test_shoot);
-  g_test_add_data_func ("/gui/screenshots/webhook-events", &screens[10], test_shoot);
-  g_test_add_data_func ("/gui/screenshots/webhooks-all-networks", &screens[11], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/signature-checker", &screens[5], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/mapping-automation", &screens[6], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/preferences-background", &screens[7], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/webhooks", &screens[8], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/webhook-events", &screens[9], test_shoot);
+  g_test_add_data_func ("/gui/screenshots/webhooks-all-networks", &screens[10], test_shoot);
   g_test_add_func ("/gui/screenshots/all-fit-360px", test_all_fit_narrow);
 
   status = g_test_run ();

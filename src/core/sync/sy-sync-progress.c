@@ -20,6 +20,14 @@
 #define ETA_MIN_FRACTION 0.02
 #define ETA_MIN_RECORDS 50
 
+/* Time left divides by a rate smoothed over about half a minute (an
+ * exponentially weighted average of the rate over steps of at least
+ * SMOOTH_STEP_US): a burst of quick records or a few slow batches barely
+ * move it, so "about 16 s left" is not followed by 25 s for 50 records.
+ * The short-window throughput stays what the "N/s" figure shows. */
+#define SMOOTH_TAU_US (30 * G_USEC_PER_SEC)
+#define SMOOTH_STEP_US G_USEC_PER_SEC
+
 typedef struct
 {
   gint64  time;
@@ -51,6 +59,12 @@ struct _SySyncProgress
   Sample          samples[N_SAMPLES];
   guint           first_sample;
   guint           n_samples;
+
+  /* The smoothed rate (records per second; < 0 before the first step)
+   * and where its current step began. Paused time is no step. */
+  double          smoothed_rate;
+  gint64          smooth_time;
+  guint64         smooth_done;
 
   gboolean        dirty;
   GSource        *throttle;
@@ -234,6 +248,7 @@ sy_sync_progress_class_init (SySyncProgressClass *klass)
 static void
 sy_sync_progress_init (SySyncProgress *self)
 {
+  self->smoothed_rate = -1;
   self->total = -1;
   self->clock = real_clock;
 }
@@ -328,6 +343,16 @@ sy_sync_progress_set_state (SySyncProgress *self,
   else
     self->ended_at = 0;
 
+  /* A new step from here: the time before (preparing, paused) carried
+   * no records and must not lower the rate. */
+  if (state == SY_SYNC_JOB_STATE_RUNNING)
+    {
+      self->smooth_time = now;
+      self->smooth_done = done_count (self);
+    }
+  else if (state == SY_SYNC_JOB_STATE_PAUSED || state_is_final (state))
+    self->smooth_time = 0;
+
   self->state = state;
   self->dirty = TRUE;
   sy_sync_progress_flush (self);
@@ -382,6 +407,72 @@ add_sample (SySyncProgress *self,
   self->n_samples++;
 }
 
+/* The smoothed rate if the step begun at smooth_time ended at now, or the
+ * rate itself when the step is too short to weigh. */
+static double
+smoothed_rate_at (SySyncProgress *self,
+                  gint64          now,
+                  gboolean       *stepped)
+{
+  gint64 dt = now - self->smooth_time;
+  guint64 done = done_count (self);
+  double instant, weight;
+
+  *stepped = FALSE;
+  if (self->smooth_time == 0 || dt < SMOOTH_STEP_US)
+    return self->smoothed_rate;
+
+  *stepped = TRUE;
+  instant = (double) (done >= self->smooth_done ? done - self->smooth_done : 0) * G_USEC_PER_SEC / (double) dt;
+  if (self->smoothed_rate < 0)
+    return instant;
+  /* 1 - exp (-dt / tau), near enough for steps of a few seconds, without
+   * libm. */
+  weight = (double) dt / (double) (SMOOTH_TAU_US + dt);
+  return self->smoothed_rate + weight * (instant - self->smoothed_rate);
+}
+
+static void
+smooth_step (SySyncProgress *self,
+             gint64          now)
+{
+  gboolean stepped;
+  double rate;
+
+  /* Counts of an earlier attempt, read while preparing: a start, no rate. */
+  if (self->smooth_time == 0)
+    {
+      if (self->state == SY_SYNC_JOB_STATE_RUNNING)
+        {
+          self->smooth_time = now;
+          self->smooth_done = done_count (self);
+        }
+      return;
+    }
+
+  rate = smoothed_rate_at (self, now, &stepped);
+  if (!stepped)
+    return;
+  self->smoothed_rate = rate;
+  self->smooth_time = now;
+  self->smooth_done = done_count (self);
+}
+
+double
+sy_sync_progress_get_smoothed_rate (SySyncProgress *self)
+{
+  gboolean stepped;
+  double rate;
+
+  g_return_val_if_fail (SY_IS_SYNC_PROGRESS (self), -1);
+
+  if (self->state != SY_SYNC_JOB_STATE_RUNNING && self->state != SY_SYNC_JOB_STATE_STOPPING)
+    return self->smoothed_rate;
+  /* A stall lowers it as time passes, not only at the next count. */
+  rate = smoothed_rate_at (self, now_us (self), &stepped);
+  return rate;
+}
+
 void
 sy_sync_progress_set_counts (SySyncProgress *self,
                              guint64         read,
@@ -402,6 +493,7 @@ sy_sync_progress_set_counts (SySyncProgress *self,
   self->failed = failed;
   self->skipped = skipped;
   add_sample (self, now_us (self));
+  smooth_step (self, now_us (self));
   changed (self);
 }
 
@@ -557,7 +649,10 @@ sy_sync_progress_get_eta (SySyncProgress *self)
   if (done < ETA_MIN_RECORDS && (double) done < ETA_MIN_FRACTION * (double) self->total)
     return -1;
 
-  throughput = sy_sync_progress_get_throughput (self);
+  /* Paused: no promise at all. */
+  if (self->state == SY_SYNC_JOB_STATE_PAUSED)
+    return -1;
+  throughput = sy_sync_progress_get_smoothed_rate (self);
   if (throughput <= 0)
     return -1;
 
@@ -636,7 +731,8 @@ sy_sync_progress_describe (SySyncProgress *self)
     g_string_append_printf (text, ngettext ("%s record", "%s records", (gulong) done), done_text);
 
   throughput = sy_sync_progress_get_throughput (self);
-  if (!state_is_final (self->state) && throughput > 0)
+  /* Paused: how far it got, and that it is paused; no rate. */
+  if (!state_is_final (self->state) && self->state != SY_SYNC_JOB_STATE_PAUSED && throughput > 0)
     {
       g_string_append (text, " · ");
       /* Translators: records per second */

@@ -32,7 +32,8 @@ G_DECLARE_FINAL_TYPE (SySyncProgress, sy_sync_progress, SY, SYNC_PROGRESS, GObje
  *   "total" (gint64: records the source announced, -1 when unknown),
  *   "fraction" (double 0..1, or -1 when total is unknown),
  *   "throughput" (double: records per second over the last few seconds),
- *   "eta" (gint64 seconds, -1 when unknown),
+ *   "eta" (gint64 seconds, -1 when unknown or paused; from the smoothed
+ *     rate below, so that it does not swing with each batch),
  *   "elapsed" (gint64 seconds),
  *   "rate-limited" (gboolean: the target asked us to slow down lately).
  * Counts include what an earlier attempt of a resumed run committed. */
@@ -50,6 +51,10 @@ double         sy_sync_progress_get_throughput   (SySyncProgress *self);
 gint64         sy_sync_progress_get_eta          (SySyncProgress *self);
 gint64         sy_sync_progress_get_elapsed      (SySyncProgress *self);
 gboolean       sy_sync_progress_get_rate_limited (SySyncProgress *self);
+/* Records per second averaged with exponentially fading weights over
+ * about the last 20 s of running (paused time left out); what "eta"
+ * divides by. -1 until a first second of running. */
+double         sy_sync_progress_get_smoothed_rate (SySyncProgress *self);
 
 /* "1,234 of 5,000 records · 380/s · about 10 s left": one translated
  * line, as the CLI's progress line and the GUI's subtitle show it. */

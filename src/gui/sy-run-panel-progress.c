@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "sy-sync-window-internal.h"
+#include "sy-run-panel-internal.h"
 
 /* The Run page's counts, status line and progress bar. */
 
@@ -11,7 +11,7 @@
 /* Progress */
 
 void
-sy_sync_window_show_counts (SySyncWindow *self,
+sy_run_panel_show_counts (SyRunPanel *self,
                             guint64       read,
                             guint64       written,
                             guint64       failed,
@@ -24,7 +24,7 @@ sy_sync_window_show_counts (SySyncWindow *self,
 }
 
 void
-sy_sync_window_show_progress (SySyncWindow *self)
+sy_run_panel_show_progress (SyRunPanel *self)
 {
   SySyncProgress *progress;
   g_autofree char *described = NULL;
@@ -35,7 +35,7 @@ sy_sync_window_show_progress (SySyncWindow *self)
     return;
 
   progress = sy_sync_job_get_progress (self->job);
-  sy_sync_window_show_counts (self,
+  sy_run_panel_show_counts (self,
                               sy_sync_progress_get_read (progress),
                               sy_sync_progress_get_written (progress),
                               sy_sync_progress_get_failed (progress),
@@ -44,7 +44,7 @@ sy_sync_window_show_progress (SySyncWindow *self)
   if (self->shown_run_id != sy_sync_progress_get_run_id (progress) && self->running)
     {
       self->shown_run_id = sy_sync_progress_get_run_id (progress);
-      sy_sync_window_update_actions (self);
+      sy_run_panel_update_actions (self);
     }
 
   if (!self->running)
@@ -59,8 +59,21 @@ sy_sync_window_show_progress (SySyncWindow *self)
       text = g_strdup (_("Reading the first page…"));
       break;
     case SY_SYNC_JOB_STATE_PAUSED:
-      /* Translators: a sync is paused; %s says how far it got */
-      text = g_strdup_printf (_("Paused — %s"), described);
+      {
+        g_autofree char *done = format_count (sy_sync_progress_get_read (progress));
+
+        /* No rate and no time left: nothing moves while paused. */
+        if (sy_sync_progress_get_total (progress) >= 0)
+          {
+            g_autofree char *total = format_count ((guint64) sy_sync_progress_get_total (progress));
+
+            /* Translators: a paused sync: records read of how many */
+            text = g_strdup_printf (_("Paused · %s of %s records"), done, total);
+          }
+        else
+          /* Translators: a paused sync: records read */
+          text = g_strdup_printf (_("Paused · %s records"), done);
+      }
       break;
     case SY_SYNC_JOB_STATE_STOPPING:
       text = g_strdup (_("Stopping after the batch in flight…"));
@@ -70,11 +83,8 @@ sy_sync_window_show_progress (SySyncWindow *self)
     case SY_SYNC_JOB_STATE_STOPPED:
     case SY_SYNC_JOB_STATE_FAILED:
     default:
-      if (sy_sync_progress_get_rate_limited (progress))
-        /* Translators: %s says how far a sync got */
-        text = g_strdup_printf (_("%s · the target asked to slow down"), described);
-      else
-        text = g_strdup (described);
+      /* The description says "slowed down by the server" itself. */
+      text = g_strdup (described);
       break;
     }
   set_status (self, text);
@@ -84,19 +94,29 @@ sy_sync_window_show_progress (SySyncWindow *self)
   else if (sy_sync_progress_get_state (progress) == SY_SYNC_JOB_STATE_RUNNING)
     gtk_progress_bar_pulse (self->progress_bar);
 
-  gtk_button_set_label (self->pause_button,
-                        sy_sync_job_get_paused (self->job) ? _("_Resume") : _("_Pause"));
-  sy_sync_window_update_failures_view (self);
-  sy_sync_window_update_actions (self);
+  if (sy_sync_job_get_paused (self->job))
+    {
+      gtk_button_set_label (self->pause_button, _("_Resume"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->pause_button), "runs.resume");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause_button), _("Go on from where it paused (Ctrl+P)"));
+    }
+  else
+    {
+      gtk_button_set_label (self->pause_button, _("_Pause"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->pause_button), "runs.pause");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause_button), _("Pause after the batch in flight (Ctrl+P)"));
+    }
+  sy_run_panel_update_failures_view (self);
+  sy_run_panel_update_actions (self);
 }
 
 static gboolean
 progress_idle_cb (gpointer user_data)
 {
-  SySyncWindow *self = user_data;
+  SyRunPanel *self = user_data;
 
   self->progress_idle = 0;
-  sy_sync_window_show_progress (self);
+  sy_run_panel_show_progress (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -106,35 +126,37 @@ progress_idle_cb (gpointer user_data)
  * monitor's work area, round trips that wait on a busy server; with an
  * idle per change, a fast run did that on every frame. */
 void
-sy_sync_window_progress_notify_cb (SySyncWindow *self)
+sy_run_panel_progress_notify_cb (SyRunPanel *self)
 {
   if (self->progress_idle == 0)
     self->progress_idle = g_timeout_add (PROGRESS_INTERVAL_MS, progress_idle_cb, self);
 }
 
 void
-sy_sync_window_show_past_run_summary (SySyncWindow    *self,
+sy_run_panel_show_past_run_summary (SyRunPanel    *self,
                                       const SySyncRun *run)
 {
   g_autoptr(GDateTime) started = NULL;
   g_autofree char *when = NULL;
   g_autofree char *text = NULL;
-  g_autofree char *id = NULL;
 
   if (run == NULL)
     {
-      sy_sync_window_show_counts (self, 0, 0, 0, 0);
+      sy_run_panel_show_counts (self, 0, 0, 0, 0);
       gtk_progress_bar_set_fraction (self->progress_bar, 0);
       set_status (self, self->mapping ? _("Ready to start") : "");
       return;
     }
 
   started = g_date_time_new_from_unix_local (run->started_at);
-  when = started ? g_date_time_format (started, "%x %H:%M") : g_strdup ("");
-  id = g_strdup_printf ("%" G_GINT64_FORMAT, run->id);
-  /* Translators: the last sync run's number, state ("Finished") and date */
-  text = g_strdup_printf (_("Last run %s: %s, %s"), id, sy_sync_run_state_get_label (run->state), when);
+  when = started ? sy_sync_history_list_format_when (started) : g_strdup ("");
+  {
+    g_autofree char *state = sy_sync_history_list_describe_state (run);
+
+    /* Translators: the last sync run's state ("Finished with 2 failed") and date */
+    text = g_strdup_printf (_("Last run: %s, %s"), state, when);
+  }
   set_status (self, text);
-  sy_sync_window_show_counts (self, run->read, sy_sync_run_get_written (run), run->failed, run->skipped);
+  sy_run_panel_show_counts (self, run->read, sy_sync_run_get_written (run), run->failed, run->skipped);
   gtk_progress_bar_set_fraction (self->progress_bar, run->state == SY_SYNC_RUN_STATE_FINISHED ? 1.0 : 0.0);
 }

@@ -1,21 +1,23 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* What the parts of the sync window share: its instance struct and helpers.
- * Only its own files include this; tests include sy-sync-window-private.h. */
+/* What the parts of the run panel share: its instance struct and helpers.
+ * Only its own files include this; tests include sy-run-panel-private.h. */
 
 #include <glib/gi18n.h>
 
 #include "sy-state-store-sync.h"
+#include "sy-sync-failure-list.h"
 #include "sy-sync-history-list.h"
-#include "sy-sync-window-private.h"
+#include "sy-run-panel-private.h"
 
 G_BEGIN_DECLS
 
-struct _SySyncWindow
+struct _SyRunPanel
 {
-  AdwWindow          parent_instance;
+  AdwBin             parent_instance;
 
+  SyApplication     *application;   /* weak */
   GSettings         *settings;
   GCancellable      *cancellable;
   GCancellable      *job_cancellable;
@@ -23,28 +25,20 @@ struct _SySyncWindow
   GCancellable      *failures_cancellable;
   GCancellable      *history_cancellable;
 
-  GFileMonitor      *monitor;
-  guint              relist_source;
-  GPtrArray         *mapping_files;
-  GtkStringList     *mapping_names;
-  GFile             *wanted_file;
-  gboolean           listing;
-  gboolean           listed;
-  gboolean           selecting;
-
   GFile             *mapping_file;
+  GFileMonitor      *mapping_monitor;
   SyMapping         *mapping;
   char              *pair;
 
   SySyncJob         *job;
   gboolean           preparing;
   gboolean           running;
+  gboolean           planning;      /* the plan's dry run goes on */
+  SySyncJob         *plan_job;
+  SyRunPanelActivity activity;
   gint64             job_started_us;
   guint              notify_after_s;
   guint              progress_idle;
-  gboolean           close_after_job;
-  gboolean           held;
-  gboolean           may_close;
 
   SySyncRun         *shown_run;
   gint64             shown_run_id;
@@ -63,11 +57,10 @@ struct _SySyncWindow
   SySyncRun         *paused_run;
   char              *reconnect_name;
 
-  AdwViewSwitcherTitle *switcher_title;
   AdwToastOverlay   *toast_overlay;
   GtkStack          *content_stack;
   AdwViewStack      *view_stack;
-  AdwComboRow       *mapping_row;
+  GtkLabel          *mapping_label;
   GtkLabel          *status_label;
   GtkWidget         *reconnect_button;
   GtkProgressBar    *progress_bar;
@@ -77,7 +70,11 @@ struct _SySyncWindow
   GtkLabel          *skipped_label;
   GtkStack          *control_stack;
   GtkButton         *pause_button;
-  GtkWidget         *settings_group;
+  GtkWidget         *stop_button;
+  GtkLabel          *result_label;
+  GtkButton         *result_button;
+  GtkWidget         *options_group;
+  AdwExpanderRow    *options_row;
   GtkSpinButton     *batch_size_spin;
   GtkSpinButton     *delay_spin;
   GtkSpinButton     *concurrency_spin;
@@ -94,23 +91,29 @@ struct _SySyncWindow
 };
 
 static inline SyApplication *
-get_app (SySyncWindow *self)
+get_app (SyRunPanel *self)
 {
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-
-  return SY_IS_APPLICATION (app) ? SY_APPLICATION (app) : NULL;
+  return self->application;
 }
 
 static inline SyStateStore *
-get_state (SySyncWindow *self)
+get_state (SyRunPanel *self)
 {
   SyApplication *app = get_app (self);
 
   return app ? sy_application_get_state_store (app) : NULL;
 }
 
+static inline GtkWindow *
+get_window (SyRunPanel *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+}
+
 static inline void
-add_toast (SySyncWindow *self,
+add_toast (SyRunPanel *self,
            const char   *title)
 {
   AdwToast *toast = adw_toast_new (title);
@@ -147,49 +150,46 @@ set_count (GtkLabel *label,
 }
 
 static inline void
-set_status (SySyncWindow *self,
+set_status (SyRunPanel *self,
             const char   *text)
 {
   gtk_label_set_text (self->status_label, text);
 }
 
-/* sy-sync-window.c: which actions the window offers now */
-void     sy_sync_window_update_actions         (SySyncWindow    *self);
+/* sy-run-panel.c: which actions the window offers now */
+void     sy_run_panel_update_actions         (SyRunPanel    *self);
 
-/* sy-sync-window-failures.c: the failed records list and their export */
-void     sy_sync_window_update_failures_view   (SySyncWindow    *self);
-void     sy_sync_window_load_failures_page     (SySyncWindow    *self);
-void     sy_sync_window_show_run               (SySyncWindow    *self,
+/* sy-run-panel-failures.c: the failed records list and their export */
+void     sy_run_panel_update_failures_view   (SyRunPanel    *self);
+void     sy_run_panel_load_failures_page     (SyRunPanel    *self);
+void     sy_run_panel_show_run               (SyRunPanel    *self,
                                                 const SySyncRun *run);
-void     sy_sync_window_record_failed_cb       (SySyncWindow    *self,
+void     sy_run_panel_record_failed_cb       (SyRunPanel    *self,
                                                 SySyncResult    *result);
-void     sy_sync_window_export_action          (GtkWidget       *widget,
+void     sy_run_panel_export_action          (GtkWidget       *widget,
                                                 const char      *action_name,
                                                 GVariant        *parameter);
 
-/* sy-sync-window-progress.c: counts, status line and progress bar */
-void     sy_sync_window_show_counts            (SySyncWindow    *self,
+/* sy-run-panel-progress.c: counts, status line and progress bar */
+void     sy_run_panel_show_counts            (SyRunPanel    *self,
                                                 guint64          read,
                                                 guint64          written,
                                                 guint64          failed,
                                                 guint64          skipped);
-void     sy_sync_window_show_progress          (SySyncWindow    *self);
-void     sy_sync_window_progress_notify_cb     (SySyncWindow    *self);
-void     sy_sync_window_show_past_run_summary  (SySyncWindow    *self,
+void     sy_run_panel_show_progress          (SyRunPanel    *self);
+void     sy_run_panel_progress_notify_cb     (SyRunPanel    *self);
+void     sy_run_panel_show_past_run_summary  (SyRunPanel    *self,
                                                 const SySyncRun *run);
 
-/* sy-sync-window-history.c: the runs of the mapping's pair */
-const SySyncRun *sy_sync_window_find_history_run (SySyncWindow  *self,
+/* sy-run-panel-history.c: the runs of the mapping's pair */
+const SySyncRun *sy_run_panel_find_history_run (SyRunPanel  *self,
                                                   gint64         run_id);
-void     sy_sync_window_load_history           (SySyncWindow    *self);
+void     sy_run_panel_load_history           (SyRunPanel    *self);
 
-/* sy-sync-window-mappings.c: the mappings folder and the selected mapping */
-char    *sy_sync_window_mappings_dir           (SySyncWindow    *self);
-void     sy_sync_window_list_mappings          (SySyncWindow    *self);
-void     sy_sync_window_mapping_selected_cb    (SySyncWindow    *self);
-void     sy_sync_window_mappings_changed_cb    (SySyncWindow      *self,
-                                                GFile             *file,
-                                                GFile             *other_file,
-                                                GFileMonitorEvent  event);
+/* sy-run-panel-mapping.c: the mapping, read again when its file changes */
+void     sy_run_panel_load_mapping           (SyRunPanel    *self);
+/* sy-run-panel.c */
+void     sy_run_panel_set_activity           (SyRunPanel    *self,
+                                              SyRunPanelActivity activity);
 
 G_END_DECLS

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "sy-sync-window-internal.h"
+#include "sy-run-panel-internal.h"
 
 /* The History page's runs: read from state.db for the mapping's pair and
  * handed to the SySyncHistoryList that shows them. */
 
-/* The history shows the latest runs of the pair. */
-#define HISTORY_LIMIT 50
+/* The history shows the latest runs of the pair; numbered from the
+ * oldest listed, "Run 3 of this mapping". */
+#define HISTORY_LIMIT 500
 
 const SySyncRun *
-sy_sync_window_find_history_run (SySyncWindow *self,
+sy_run_panel_find_history_run (SyRunPanel *self,
                                  gint64        run_id)
 {
   for (guint i = 0; self->history != NULL && i < self->history->len; i++)
@@ -28,7 +29,7 @@ history_loaded_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(SySyncWindow) self = user_data;
+  g_autoptr(SyRunPanel) self = user_data;
   g_autoptr(GPtrArray) runs = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -54,12 +55,12 @@ history_loaded_cb (GObject      *source,
     {
       const SySyncRun *newest = self->history->len > 0 ? g_ptr_array_index (self->history, 0) : NULL;
 
-      sy_sync_window_show_past_run_summary (self, newest);
-      sy_sync_window_show_run (self, newest);
+      sy_run_panel_show_past_run_summary (self, newest);
+      sy_run_panel_show_run (self, newest);
     }
   else if (self->shown_run_id != 0 && !self->running)
     {
-      const SySyncRun *run = sy_sync_window_find_history_run (self, self->shown_run_id);
+      const SySyncRun *run = sy_run_panel_find_history_run (self, self->shown_run_id);
 
       /* Keep the list; the run's counts are the committed ones now. */
       if (run != NULL)
@@ -67,30 +68,30 @@ history_loaded_cb (GObject      *source,
           g_clear_pointer (&self->shown_run, sy_sync_run_free);
           self->shown_run = sy_sync_run_copy (run);
         }
-      sy_sync_window_update_failures_view (self);
+      sy_run_panel_update_failures_view (self);
     }
-  sy_sync_window_update_actions (self);
+  sy_run_panel_update_actions (self);
   if (self->reveal_run_id != 0)
-    sy_sync_window_reveal_run (self, self->reveal_run_id);
+    sy_run_panel_reveal_run (self, self->reveal_run_id);
 }
 
 /* A run of the history (a notification's "Show Run"), once it is listed. */
 void
-sy_sync_window_reveal_run (SySyncWindow *self,
+sy_run_panel_reveal_run (SyRunPanel *self,
                            gint64        run_id)
 {
-  g_return_if_fail (SY_IS_SYNC_WINDOW (self));
+  g_return_if_fail (SY_IS_RUN_PANEL (self));
 
   self->reveal_run_id = run_id;
-  if (run_id == 0 || sy_sync_window_find_history_run (self, run_id) == NULL)
+  if (run_id == 0 || sy_run_panel_find_history_run (self, run_id) == NULL)
     return;
   self->reveal_run_id = 0;
   adw_view_stack_set_visible_child_name (self->view_stack, "history");
-  gtk_widget_activate_action (GTK_WIDGET (self), "sync.show-run", "x", run_id);
+  gtk_widget_activate_action (GTK_WIDGET (self), "runs.show-run", "x", run_id);
 }
 
 void
-sy_sync_window_load_history (SySyncWindow *self)
+sy_run_panel_load_history (SyRunPanel *self)
 {
   SyStateStore *state = get_state (self);
 

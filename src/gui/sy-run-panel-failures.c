@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "sy-sync-window-internal.h"
+#include "sy-run-panel-internal.h"
 
 /* The Failures page: failed records of the shown run, a page at a time,
  * and their export. */
@@ -12,7 +12,7 @@
 /* Failed records */
 
 void
-sy_sync_window_update_failures_view (SySyncWindow *self)
+sy_run_panel_update_failures_view (SyRunPanel *self)
 {
   guint n = sy_sync_failure_list_get_n_items (self->failure_list);
   guint64 total = n;
@@ -32,20 +32,19 @@ sy_sync_window_update_failures_view (SySyncWindow *self)
     {
       g_autofree char *shown = format_count (n);
       g_autofree char *all = format_count (total);
-      g_autofree char *run = g_strdup_printf ("%" G_GINT64_FORMAT, self->shown_run_id);
 
-      /* Translators: failed records shown, of how many, and the run's number */
-      text = g_strdup_printf (_("%s of %s failed records of run %s"), shown, all, run);
+      /* Translators: failed records shown, of how many. The run's number
+       * is the History's ("Run 3 of this mapping"), not said here. */
+      text = g_strdup_printf (_("%s of %s failed records of this run"), shown, all);
     }
   else
     {
       g_autofree char *shown = format_count (n);
-      g_autofree char *run = g_strdup_printf ("%" G_GINT64_FORMAT, self->shown_run_id);
 
-      /* Translators: how many failed records, and the run's number */
-      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s failed record in run %s",
-                                           "%s failed records in run %s", n),
-                              shown, run);
+      /* Translators: how many failed records the shown run has */
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s failed record in this run",
+                                           "%s failed records in this run", n),
+                              shown);
     }
   gtk_label_set_text (self->failures_label, text);
   gtk_widget_set_visible (self->more_failures_button, self->failures_more && !self->running);
@@ -63,7 +62,7 @@ failures_loaded_cb (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
-  g_autoptr(SySyncWindow) self = user_data;
+  g_autoptr(SyRunPanel) self = user_data;
   g_autoptr(GPtrArray) failures = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -83,12 +82,12 @@ failures_loaded_cb (GObject      *source,
       self->failures_offset += failures->len;
       self->failures_more = failures->len == FAILURES_PAGE_SIZE;
     }
-  sy_sync_window_update_failures_view (self);
-  sy_sync_window_update_actions (self);
+  sy_run_panel_update_failures_view (self);
+  sy_run_panel_update_actions (self);
 }
 
 void
-sy_sync_window_load_failures_page (SySyncWindow *self)
+sy_run_panel_load_failures_page (SyRunPanel *self)
 {
   SyStateStore *state = get_state (self);
 
@@ -99,12 +98,12 @@ sy_sync_window_load_failures_page (SySyncWindow *self)
   self->failures_loading = TRUE;
   sy_state_store_list_failures_async (state, self->shown_run_id, self->failures_offset, FAILURES_PAGE_SIZE,
                                       self->failures_cancellable, failures_loaded_cb, g_object_ref (self));
-  sy_sync_window_update_failures_view (self);
+  sy_run_panel_update_failures_view (self);
 }
 
 /* The failed records of a past run, from state.db. */
 void
-sy_sync_window_show_run (SySyncWindow    *self,
+sy_run_panel_show_run (SyRunPanel    *self,
                          const SySyncRun *run)
 {
   g_clear_pointer (&self->shown_run, sy_sync_run_free);
@@ -117,13 +116,13 @@ sy_sync_window_show_run (SySyncWindow    *self,
     g_cancellable_cancel (self->failures_cancellable);
   sy_sync_failure_list_clear (self->failure_list);
   if (run != NULL && run->failed > 0)
-    sy_sync_window_load_failures_page (self);
-  sy_sync_window_update_failures_view (self);
-  sy_sync_window_update_actions (self);
+    sy_run_panel_load_failures_page (self);
+  sy_run_panel_update_failures_view (self);
+  sy_run_panel_update_actions (self);
 }
 
 void
-sy_sync_window_record_failed_cb (SySyncWindow *self,
+sy_run_panel_record_failed_cb (SyRunPanel *self,
                                  SySyncResult *result)
 {
   sy_sync_failure_list_add (self->failure_list, result);
@@ -133,7 +132,7 @@ sy_sync_window_record_failed_cb (SySyncWindow *self,
 
 typedef struct
 {
-  SySyncWindow *self;
+  SyRunPanel *self;
   GFile        *file;
 } ExportData;
 
@@ -169,14 +168,14 @@ exported_cb (GObject      *source,
 }
 
 void
-sy_sync_window_export_failures (SySyncWindow       *self,
+sy_run_panel_export_failures (SyRunPanel       *self,
                                 GFile              *file,
                                 SySyncExportFormat  format)
 {
   SyStateStore *state;
   ExportData *data;
 
-  g_return_if_fail (SY_IS_SYNC_WINDOW (self));
+  g_return_if_fail (SY_IS_RUN_PANEL (self));
   g_return_if_fail (G_IS_FILE (file));
 
   state = get_state (self);
@@ -198,7 +197,7 @@ export_response_cb (GtkNativeDialog *chooser,
                     int              response,
                     gpointer         user_data)
 {
-  g_autoptr(SySyncWindow) self = user_data;
+  g_autoptr(SyRunPanel) self = user_data;
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
@@ -216,18 +215,18 @@ export_response_cb (GtkNativeDialog *chooser,
         sy_sync_export_format_from_string (choice, &format);
 
       if (file != NULL)
-        sy_sync_window_export_failures (self, file, format);
+        sy_run_panel_export_failures (self, file, format);
     }
   gtk_native_dialog_destroy (chooser);
   g_object_unref (chooser);
 }
 
 void
-sy_sync_window_export_action (GtkWidget  *widget,
+sy_run_panel_export_action (GtkWidget  *widget,
                               const char *action_name,
                               GVariant   *parameter)
 {
-  SySyncWindow *self = SY_SYNC_WINDOW (widget);
+  SyRunPanel *self = SY_RUN_PANEL (widget);
   GtkFileChooserNative *chooser;
   g_autoptr(GtkFileFilter) csv = gtk_file_filter_new ();
   g_autoptr(GtkFileFilter) json = gtk_file_filter_new ();
@@ -239,7 +238,7 @@ sy_sync_window_export_action (GtkWidget  *widget,
   if (self->shown_run_id == 0)
     return;
 
-  chooser = gtk_file_chooser_native_new (_("Export Failed Records"), GTK_WINDOW (self),
+  chooser = gtk_file_chooser_native_new (_("Export Failed Records"), get_window (self),
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
 
