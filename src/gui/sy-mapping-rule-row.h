@@ -31,6 +31,14 @@ SyMappingRule  *sy_mapping_rule_row_get_parent_rule  (SyMappingRuleRow *self);
 void            sy_mapping_rule_row_set_problem      (SyMappingRuleRow *self,
                                                       const char       *message);
 
+/* A new rule starts untouched (pass FALSE): its problem is kept but not
+ * shown until the user changes the row or tries to save. Property
+ * "touched"; "problem", "transform-summary", "transform-text" and
+ * "date-example" are read-only. */
+void            sy_mapping_rule_row_set_touched      (SyMappingRuleRow *self,
+                                                      gboolean          touched);
+gboolean        sy_mapping_rule_row_get_touched      (SyMappingRuleRow *self);
+
 /* Offers an item rule the fields below its parent's target and source
  * again, after they changed. */
 void            sy_mapping_rule_row_update_prefixes    (SyMappingRuleRow *self);
