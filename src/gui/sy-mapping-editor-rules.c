@@ -420,13 +420,24 @@ add_rule_for_field (SyMappingEditor *self,
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->target_fields));
   const char *target = "";
 
-  /* The target field of the same name, when the target has one. */
+  GListModel *rules = sy_mapping_get_rules (self->mapping);
+  guint n_rules = g_list_model_get_n_items (rules);
+
+  /* The target field of the same name, when the target has one that no
+   * rule fills yet. */
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(SyCatalogueField) candidate = g_list_model_get_item (G_LIST_MODEL (self->target_fields), i);
 
       if (g_str_equal (sy_catalogue_field_get_path (candidate), field))
         target = field;
+    }
+  for (guint i = 0; i < n_rules && *target != '\0'; i++)
+    {
+      g_autoptr(SyMappingRule) other = g_list_model_get_item (rules, i);
+
+      if (g_strcmp0 (sy_mapping_rule_get_target (other), field) == 0)
+        target = "";
     }
 
   if (*target == '\0')

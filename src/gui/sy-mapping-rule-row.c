@@ -1140,9 +1140,20 @@ sy_mapping_rule_row_new (SyMappingRule *rule,
   self->value_stack = gtk_stack_new ();
   gtk_widget_set_hexpand (self->value_stack, TRUE);
   gtk_widget_set_size_request (self->value_stack, 120, -1);
-  /* Small natural widths: the three parts of a rule share one line. */
-  gtk_editable_set_width_chars (GTK_EDITABLE (self->value_entry), 10);
-  gtk_editable_set_width_chars (GTK_EDITABLE (self->template_entry), 10);
+  /* Small natural widths: the three parts of a rule share one line (a
+   * flow box gives every part the widest one's natural width); the
+   * fields still grow into the room there is. */
+  {
+    GtkEditable *editables[] = { GTK_EDITABLE (self->value_entry), GTK_EDITABLE (self->template_entry),
+                                 sy_field_chooser_get_entry (SY_FIELD_CHOOSER (self->source_chooser)),
+                                 sy_field_chooser_get_entry (SY_FIELD_CHOOSER (self->target_chooser)) };
+
+    for (guint i = 0; i < G_N_ELEMENTS (editables); i++)
+      {
+        gtk_editable_set_width_chars (editables[i], 10);
+        gtk_editable_set_max_width_chars (editables[i], 10);
+      }
+  }
   gtk_stack_add_child (GTK_STACK (self->value_stack), self->source_chooser);
   gtk_stack_add_child (GTK_STACK (self->value_stack), self->value_entry);
   gtk_stack_add_child (GTK_STACK (self->value_stack), self->template_entry);
@@ -1155,7 +1166,7 @@ sy_mapping_rule_row_new (SyMappingRule *rule,
     /* Summaries are short; only a long default value could need this,
      * and the popover shows it whole. */
     gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-    gtk_label_set_max_width_chars (GTK_LABEL (label), 22);
+    gtk_label_set_max_width_chars (GTK_LABEL (label), 30);
     gtk_label_set_width_chars (GTK_LABEL (label), 10);
     gtk_label_set_xalign (GTK_LABEL (label), 0);
     gtk_menu_button_set_child (GTK_MENU_BUTTON (self->transform_button), label);
