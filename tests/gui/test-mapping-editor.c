@@ -1406,6 +1406,15 @@ test_unused_fields (Fixture       *fixture,
   g_assert_cmpstr (sy_mapping_rule_get_target (sy_mapping_rule_row_get_rule (row)), ==, found ? field : "");
   g_assert_true (get_touched (row) == found);
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (row), "error"));
+  /* Scrolled down to the list, below the rules. */
+  {
+    GtkScrolledWindow *pane = GTK_SCROLLED_WINDOW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "rules_pane"));
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (pane);
+
+    sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 5);
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment));
+    sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 10);
+  }
   g_free (sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor-unused-fields"));
 
   /* Saved (with a target typed where none was chosen): in the file. */
