@@ -11,9 +11,11 @@ G_BEGIN_DECLS
 #define SY_TYPE_MAPPING_RULE_ROW (sy_mapping_rule_row_get_type ())
 G_DECLARE_FINAL_TYPE (SyMappingRuleRow, sy_mapping_rule_row, SY, MAPPING_RULE_ROW, GtkListBoxRow)
 
-/* One rule of a mapping, edited in place: target field, where the value
- * comes from (a source field, a constant or a template), its transform and
- * default (in a popover), and whether it is required. A rule of an "each"
+/* One rule of a mapping, edited in place and read as the data flows:
+ * where the value comes from (a source field, a constant or a template) →
+ * its transform (a short summary; the whole of it and the default in a
+ * popover, dates chosen by example) → the target field, and whether it is
+ * required. One line where there is room, wrapped on a phone. A rule of an "each"
  * array (parent not NULL) is indented and offered the fields below its
  * parent's. Every edit goes straight to the rule and emits "edited". The
  * row's actions (rule.remove, rule.move-up, rule.move-down, rule.add-item,
