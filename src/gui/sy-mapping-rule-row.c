@@ -1193,8 +1193,9 @@ sy_mapping_rule_row_new (SyMappingRule *rule,
   gtk_box_append (GTK_BOX (part), self->value_stack);
   add_part (box, part);
   part = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  /* The arrows stay beside the transform, also on a line of their own. */
+  gtk_widget_set_halign (part, GTK_ALIGN_CENTER);
   gtk_box_append (GTK_BOX (part), new_arrow ());
-  gtk_widget_set_hexpand (self->transform_button, TRUE);
   gtk_box_append (GTK_BOX (part), self->transform_button);
   gtk_box_append (GTK_BOX (part), new_arrow ());
   add_part (box, part);

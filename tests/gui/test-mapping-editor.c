@@ -1084,6 +1084,30 @@ test_rule_layout (Fixture       *fixture,
   gtk_widget_grab_focus (GTK_WIDGET (sy_field_chooser_get_entry (sy_mapping_rule_row_get_target_chooser (row_at (fixture, 3)))));
   sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 10);
   shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor-rules-narrow");
+  g_clear_pointer (&shot, g_free);
+
+  /* The transform popover fits a phone too, light and dark. */
+  {
+    GtkWidget *button = find_labelled (GTK_WIDGET (row_at (fixture, 3)), "Transform and default");
+    GtkWidget *popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+    AdwStyleManager *style = adw_style_manager_get_default ();
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row_at (fixture, 3)), "rule.edit-transform", NULL));
+    SY_GUI_WAIT_FOR (gtk_widget_get_mapped (popover));
+    sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 5);
+    g_assert_cmpuint (sy_gui_test_report_too_wide (popover, 360), ==, 0);
+    shot = sy_gui_test_screenshot (popover, "mapping-editor-date-popover-narrow");
+    g_clear_pointer (&shot, g_free);
+    gtk_popover_popdown (GTK_POPOVER (popover));
+    adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+    sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 10);
+    shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor-rules-narrow-dark");
+    g_clear_pointer (&shot, g_free);
+    gtk_window_set_default_size (fixture->window, 1280, 900);
+    sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 20);
+    shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor-rules-wide-dark");
+    adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+  }
 }
 
 static void
