@@ -98,11 +98,17 @@ static void
 undo_removal_cb (AdwToast        *toast,
                  SyMappingEditor *self)
 {
-  Removal *removal = g_object_get_data (G_OBJECT (toast), "sy-removal");
+  /* Taken from the toast: a second click finds nothing to put back. */
+  Removal *removal = g_object_steal_data (G_OBJECT (toast), "sy-removal");
 
-  /* Another mapping is open now: the rule belonged to the one before. */
-  if (removal == NULL || removal->mapping != self->mapping)
+  if (removal == NULL)
     return;
+  /* Another mapping is open now: the rule belonged to the one before. */
+  if (removal->mapping != self->mapping)
+    {
+      removal_free (removal);
+      return;
+    }
 
   if (removal->parent != NULL)
     {
@@ -118,9 +124,9 @@ undo_removal_cb (AdwToast        *toast,
 
       sy_mapping_insert_rule (self->mapping, MIN (removal->position, n), removal->rule);
     }
-  g_object_set_data (G_OBJECT (toast), "sy-removal", NULL);
   rows_changed (self, removal->rule);
   sy_mapping_editor_update_unused (self);
+  removal_free (removal);
 }
 
 static void
