@@ -300,6 +300,9 @@ check_savable (SyMappingEditor *self,
   g_autofree char *heading = NULL;
   g_autofree char *data = sy_mapping_to_data (self->mapping, NULL);
 
+  /* Trying to save is when a new rule's problems start to count. */
+  sy_mapping_editor_touch_rules (self);
+
   /* "Run at" times that were not taken must not be lost silently. */
   if (gtk_widget_get_visible (GTK_WIDGET (self->at_error_row)))
     {

@@ -58,6 +58,9 @@ struct _SyMappingEditor
   GtkWidget         *match_target;
   GtkListBox        *rule_list;
   GtkWidget         *no_rules_label;
+  GHashTable        *untouched_rules; /* new rules the user has not changed yet */
+  GtkWidget         *unused_group;
+  GtkListBox        *unused_list;
   SyMappingPreview  *preview;
   GtkWidget         *automation_group;
   GtkSpinButton     *every_spin;
@@ -129,6 +132,11 @@ void     sy_mapping_editor_rule_activated_cb  (SyMappingEditor *self,
 void     sy_mapping_editor_add_rule_action    (GtkWidget       *widget,
                                                const char      *action_name,
                                                GVariant        *parameter);
+/* Shows every rule's problem, also of rules not touched yet: a save was
+ * tried. */
+void     sy_mapping_editor_touch_rules        (SyMappingEditor *self);
+/* Lists the source fields of the samples that no rule reads. */
+void     sy_mapping_editor_update_unused      (SyMappingEditor *self);
 
 /* sy-mapping-editor-automation.c: the "automation" member */
 void     sy_mapping_editor_show_automation    (SyMappingEditor *self);

@@ -496,7 +496,9 @@ sy_mapping_editor_set_mapping (SyMappingEditor *self,
   sy_mapping_preview_set_mapping (self->preview, mapping);
   update_source_fields (self);
   update_target_fields (self);
+  g_hash_table_remove_all (self->untouched_rules);
   sy_mapping_editor_rebuild_rules (self, NULL);
+  sy_mapping_editor_update_unused (self);
   sy_mapping_editor_update_title (self);
 }
 
@@ -557,6 +559,7 @@ sy_mapping_editor_dispose (GObject *object)
   g_clear_object (&self->catalogue);
   g_clear_object (&self->source_fields);
   g_clear_object (&self->target_fields);
+  g_clear_pointer (&self->untouched_rules, g_hash_table_unref);
   g_clear_object (&self->source_entities);
   g_clear_object (&self->target_entities);
   g_clear_object (&self->source_choices);
@@ -659,6 +662,8 @@ sy_mapping_editor_class_init (SyMappingEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, match_target_row);
   gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, rule_list);
   gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, no_rules_label);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, unused_group);
+  gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, unused_list);
   gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, preview);
   gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, automation_group);
   gtk_widget_class_bind_template_child (widget_class, SyMappingEditor, every_spin);
@@ -703,6 +708,7 @@ sy_mapping_editor_init (SyMappingEditor *self)
   self->catalogue = g_object_ref (sy_catalogue_get_default ());
   self->source_fields = g_list_store_new (SY_TYPE_CATALOGUE_FIELD);
   self->target_fields = g_list_store_new (SY_TYPE_CATALOGUE_FIELD);
+  self->untouched_rules = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->source_entities = gtk_string_list_new (NULL);
   self->target_entities = gtk_string_list_new (NULL);
   self->source_choices = g_list_store_new (SY_TYPE_CONNECTION);
@@ -741,6 +747,7 @@ sy_mapping_editor_init (SyMappingEditor *self)
 
   g_signal_connect_object (self->leaflet, "notify::folded", G_CALLBACK (folded_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->preview, "applied", G_CALLBACK (sy_mapping_editor_highlight_problems), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->preview, "applied", G_CALLBACK (sy_mapping_editor_update_unused), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->preview, "samples-changed", G_CALLBACK (update_source_fields), self, G_CONNECT_SWAPPED);
 }
 

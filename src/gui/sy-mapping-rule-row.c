@@ -28,12 +28,20 @@ struct _SyMappingRuleRow
   GtkWidget      *transform_dropdown;
   GtkWidget      *option_stack;
   GtkWidget      *date_entry;
+  GtkWidget      *date_format_dropdown;
+  GtkWidget      *date_custom_box;
+  GtkWidget      *date_example;
+  GtkWidget      *transform_text;
   GtkWidget      *scale_spin;
   GtkWidget      *lookup_view;
   GtkWidget      *default_entry;
   GtkWidget      *transform_error;
 
   gboolean        populating;
+  gboolean        touched;
+  char           *summary;
+  char           *full_text;
+  char           *example;
 };
 
 G_DEFINE_FINAL_TYPE (SyMappingRuleRow, sy_mapping_rule_row, GTK_TYPE_LIST_BOX_ROW)
@@ -46,6 +54,25 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+enum {
+  PROP_0,
+  PROP_TOUCHED,
+  PROP_PROBLEM,
+  PROP_TRANSFORM_SUMMARY,
+  PROP_TRANSFORM_TEXT,
+  PROP_DATE_EXAMPLE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* The date formats offered by example, in the order of the drop-down;
+ * "Custom…" follows them. The file keeps the strftime pattern. */
+static const char *const date_formats[] = { "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d %b %Y", "iso8601" };
+#define N_DATE_FORMATS G_N_ELEMENTS (date_formats)
+
+static void update_problem_style (SyMappingRuleRow *self);
+
 /* The order of the kind drop-down follows SyMappingRuleKind. */
 static const char *const transform_ids[] = { "none", "date", "number", "lookup", "trim", "upper", "lower", "custom" };
 enum { T_NONE, T_DATE, T_NUMBER, T_LOOKUP, T_TRIM, T_UPPER, T_LOWER, T_CUSTOM };
@@ -53,8 +80,44 @@ enum { T_NONE, T_DATE, T_NUMBER, T_LOOKUP, T_TRIM, T_UPPER, T_LOWER, T_CUSTOM };
 static void
 emit_edited (SyMappingRuleRow *self)
 {
-  if (!self->populating)
-    g_signal_emit (self, signals[SIGNAL_EDITED], 0);
+  if (self->populating)
+    return;
+  /* Anything the user changed in the row counts as having looked at it. */
+  sy_mapping_rule_row_set_touched (self, TRUE);
+  g_signal_emit (self, signals[SIGNAL_EDITED], 0);
+}
+
+/* Dates */
+
+/* The date every example is rendered from: one whose day, month and year
+ * cannot be mistaken for each other. */
+static GDateTime *
+sample_date (void)
+{
+  return g_date_time_new_utc (2024, 1, 31, 14, 30, 0);
+}
+
+/* The sample date written in format ("iso8601" or strftime), or NULL when
+ * GLib cannot use the format. */
+static char *
+render_date (const char *format)
+{
+  g_autoptr(GDateTime) date = sample_date ();
+
+  if (format == NULL || *format == '\0')
+    return NULL;
+  if (g_ascii_strcasecmp (format, "iso8601") == 0)
+    return g_date_time_format_iso8601 (date);
+  return g_date_time_format (date, format);
+}
+
+static guint
+date_format_index (const char *format)
+{
+  for (guint i = 0; format != NULL && i < N_DATE_FORMATS; i++)
+    if (g_ascii_strcasecmp (format, date_formats[i]) == 0)
+      return i;
+  return N_DATE_FORMATS;
 }
 
 /* Transforms */
@@ -88,8 +151,11 @@ transform_kind_of (JsonNode    *transform,
   return T_CUSTOM;
 }
 
+/* What the transform does, short for the row (full: FALSE) or whole for
+ * the popover (full: TRUE). */
 static char *
-describe_transform (JsonNode *transform)
+describe_transform (JsonNode *transform,
+                    gboolean  full)
 {
   JsonObject *options;
 
@@ -98,16 +164,45 @@ describe_transform (JsonNode *transform)
     case T_NONE:
       return g_strdup (_("No Transform"));
     case T_DATE:
-      if (options != NULL && json_object_has_member (options, "to"))
-        /* Translators: the date transform and its output format */
-        return g_strdup_printf (_("Date → %s"), json_object_get_string_member_with_default (options, "to", ""));
-      return g_strdup (_("Date"));
+      {
+        const char *to = options ? json_object_get_string_member_with_default (options, "to", NULL) : NULL;
+        g_autofree char *example = render_date (to);
+
+        if (to == NULL)
+          return g_strdup (_("Date"));
+        if (!full && g_ascii_strcasecmp (to, "iso8601") == 0)
+          return g_strdup (_("Date as ISO 8601"));
+        if (!full)
+          /* Translators: the date transform, with the sample date (31 January 2024) as it writes it */
+          return g_strdup_printf (_("Date as %s"), example ? example : to);
+        /* Translators: the date transform in full: its format and the sample date as it writes it */
+        return g_strdup_printf (_("Date, written as “%s” (31 January 2024 becomes “%s”)"), to, example ? example : "");
+      }
     case T_NUMBER:
       if (options != NULL && json_object_has_member (options, "scale"))
         /* Translators: the number transform and its decimal places */
         return g_strdup_printf (_("Number, %d places"), (int) json_object_get_int_member_with_default (options, "scale", 0));
       return g_strdup (_("Number"));
     case T_LOOKUP:
+      if (full)
+        {
+          g_autoptr(GString) text = g_string_new (NULL);
+          g_autoptr(GList) members = options ? json_object_get_members (options) : NULL;
+
+          g_string_append_printf (text, ngettext ("Lookup, %u entry", "Lookup, %u entries",
+                                                  options ? json_object_get_size (options) : 0),
+                                  options ? json_object_get_size (options) : 0);
+          for (GList *l = members; l != NULL; l = l->next)
+            {
+              JsonNode *value = json_object_get_member (options, l->data);
+              g_autofree char *shown = JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING
+                                       ? g_strdup (json_node_get_string (value))
+                                       : json_to_string (value, FALSE);
+
+              g_string_append_printf (text, "\n%s → %s", (char *) l->data, shown);
+            }
+          return g_string_free (g_steal_pointer (&text), FALSE);
+        }
       return g_strdup_printf (ngettext ("Lookup, %u entry", "Lookup, %u entries",
                                         options ? json_object_get_size (options) : 0),
                               options ? json_object_get_size (options) : 0);
@@ -118,6 +213,13 @@ describe_transform (JsonNode *transform)
     case T_LOWER:
       return g_strdup (_("Lower Case"));
     default:
+      if (full)
+        {
+          g_autofree char *json = json_to_string (transform, FALSE);
+
+          /* Translators: a transform this editor cannot edit, and its JSON */
+          return g_strdup_printf (_("Custom transform: %s"), json);
+        }
       return g_strdup (_("Custom Transform"));
     }
 }
@@ -125,23 +227,50 @@ describe_transform (JsonNode *transform)
 static void
 update_transform_button (SyMappingRuleRow *self)
 {
-  g_autofree char *summary = describe_transform (sy_mapping_rule_get_transform (self->rule));
+  JsonNode *transform = sy_mapping_rule_get_transform (self->rule);
+  g_autofree char *summary = describe_transform (transform, FALSE);
+  g_autofree char *full = describe_transform (transform, TRUE);
   JsonNode *fallback = sy_mapping_rule_get_default (self->rule);
   g_autofree char *label = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *options;
 
   if (fallback != NULL && JSON_NODE_HOLDS_VALUE (fallback))
     {
-      g_autofree char *text = json_node_get_value_type (fallback) == G_TYPE_STRING
-                              ? g_strdup (json_node_get_string (fallback))
-                              : json_to_string (fallback, FALSE);
-      /* Translators: a transform and the default value of a rule */
-      label = g_strdup_printf (_("%s, default “%s”"), summary, text);
+      g_autofree char *value = json_node_get_value_type (fallback) == G_TYPE_STRING
+                               ? g_strdup (json_node_get_string (fallback))
+                               : json_to_string (fallback, FALSE);
+
+      /* The row says that there is a default; the popover says which. */
+      if (transform_kind_of (transform, &options) == T_NONE)
+        label = g_strdup (_("Default Only"));
+      else
+        /* Translators: a transform's short summary, and that the rule has a default value */
+        label = g_strdup_printf (_("%s, with Default"), summary);
+      /* Translators: a transform in full, and the default value of a rule */
+      text = g_strdup_printf (_("%s\nDefault when the source is missing or empty: “%s”"), full, value);
     }
   else
-    label = g_steal_pointer (&summary);
+    {
+      label = g_steal_pointer (&summary);
+      text = g_steal_pointer (&full);
+    }
 
   gtk_label_set_text (GTK_LABEL (gtk_menu_button_get_child (GTK_MENU_BUTTON (self->transform_button))), label);
-  gtk_widget_set_tooltip_text (self->transform_button, label);
+  gtk_widget_set_tooltip_text (self->transform_button, text);
+  gtk_label_set_text (GTK_LABEL (self->transform_text), text);
+  if (g_strcmp0 (self->summary, label) != 0)
+    {
+      g_free (self->summary);
+      self->summary = g_steal_pointer (&label);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRANSFORM_SUMMARY]);
+    }
+  if (g_strcmp0 (self->full_text, text) != 0)
+    {
+      g_free (self->full_text);
+      self->full_text = g_steal_pointer (&text);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRANSFORM_TEXT]);
+    }
 }
 
 static JsonNode *
@@ -270,6 +399,61 @@ build_transform (SyMappingRuleRow  *self,
     }
 }
 
+/* The example line under the date format, for the pattern as typed. */
+static void
+update_date_example (SyMappingRuleRow *self)
+{
+  const char *format = gtk_editable_get_text (GTK_EDITABLE (self->date_entry));
+  g_autofree char *rendered = render_date (format);
+  g_autofree char *example = NULL;
+
+  if (rendered != NULL)
+    /* Translators: the sample date (31 January 2024, 14:30 UTC) written in the chosen format */
+    example = g_strdup_printf (_("31 January 2024 becomes “%s”"), rendered);
+  else
+    example = g_strdup (_("No example: GLib cannot use this format"));
+  gtk_label_set_text (GTK_LABEL (self->date_example), example);
+  if (rendered != NULL)
+    gtk_widget_remove_css_class (self->date_example, "error");
+  else
+    gtk_widget_add_css_class (self->date_example, "error");
+  if (g_strcmp0 (self->example, rendered) != 0)
+    {
+      g_free (self->example);
+      self->example = g_steal_pointer (&rendered);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATE_EXAMPLE]);
+    }
+}
+
+/* An example picked in the drop-down writes its pattern into the entry,
+ * which is what the transform is built from; "Custom…" shows the entry. */
+static void
+date_format_selected_cb (SyMappingRuleRow *self)
+{
+  guint index = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->date_format_dropdown));
+  gboolean custom = index >= N_DATE_FORMATS;
+
+  gtk_widget_set_visible (self->date_custom_box, custom);
+  if (self->populating)
+    return;
+  if (!custom)
+    gtk_editable_set_text (GTK_EDITABLE (self->date_entry), date_formats[index]);
+  else
+    gtk_widget_grab_focus (self->date_entry);
+}
+
+static void
+select_date_format (SyMappingRuleRow *self,
+                    const char       *format)
+{
+  gboolean populating = self->populating;
+
+  self->populating = TRUE;
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (self->date_format_dropdown), date_format_index (format));
+  gtk_widget_set_visible (self->date_custom_box, date_format_index (format) >= N_DATE_FORMATS);
+  self->populating = populating;
+}
+
 static void
 apply_transform (SyMappingRuleRow *self)
 {
@@ -280,6 +464,7 @@ apply_transform (SyMappingRuleRow *self)
   const char *pages[] = { "none", "date", "number", "lookup", "none", "none", "none", "none" };
 
   gtk_stack_set_visible_child_name (GTK_STACK (self->option_stack), pages[MIN (kind, T_CUSTOM)]);
+  update_date_example (self);
   if (self->populating || kind == T_CUSTOM)
     return;
 
@@ -326,6 +511,7 @@ populate_transform_popover (SyMappingRuleRow *self)
   if (kind == T_DATE && options != NULL)
     gtk_editable_set_text (GTK_EDITABLE (self->date_entry),
                            json_object_get_string_member_with_default (options, "to", "%Y-%m-%d"));
+  select_date_format (self, gtk_editable_get_text (GTK_EDITABLE (self->date_entry)));
   if (kind == T_NUMBER && options != NULL)
     gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->scale_spin),
                                json_object_get_int_member_with_default (options, "scale", 0));
@@ -360,7 +546,10 @@ sy_mapping_rule_row_set_transform_choice (SyMappingRuleRow *self,
       {
         self->populating = TRUE;
         if (i == T_DATE && option != NULL)
-          gtk_editable_set_text (GTK_EDITABLE (self->date_entry), option);
+          {
+            gtk_editable_set_text (GTK_EDITABLE (self->date_entry), option);
+            select_date_format (self, option);
+          }
         else if (i == T_NUMBER && option != NULL)
           gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->scale_spin), g_ascii_strtod (option, NULL));
         else if (i == T_LOOKUP && option != NULL)
@@ -490,16 +679,12 @@ populate (SyMappingRuleRow *self)
 
 /* Problems */
 
-void
-sy_mapping_rule_row_set_problem (SyMappingRuleRow *self,
-                                 const char       *message)
+/* A rule the user has not touched yet keeps its problem (saving still
+ * reports it) but looks neutral: a fresh rule is incomplete, not wrong. */
+static void
+update_problem_style (SyMappingRuleRow *self)
 {
-  g_return_if_fail (SY_IS_MAPPING_RULE_ROW (self));
-
-  if (g_strcmp0 (self->problem, message) == 0)
-    return;
-  g_free (self->problem);
-  self->problem = g_strdup (message);
+  const char *message = self->touched ? self->problem : NULL;
 
   if (message != NULL)
     {
@@ -517,6 +702,41 @@ sy_mapping_rule_row_set_problem (SyMappingRuleRow *self,
       gtk_accessible_reset_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
     }
   gtk_widget_set_visible (self->problem_icon, message != NULL);
+}
+
+void
+sy_mapping_rule_row_set_problem (SyMappingRuleRow *self,
+                                 const char       *message)
+{
+  g_return_if_fail (SY_IS_MAPPING_RULE_ROW (self));
+
+  if (g_strcmp0 (self->problem, message) == 0)
+    return;
+  g_free (self->problem);
+  self->problem = g_strdup (message);
+  update_problem_style (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROBLEM]);
+}
+
+void
+sy_mapping_rule_row_set_touched (SyMappingRuleRow *self,
+                                 gboolean          touched)
+{
+  g_return_if_fail (SY_IS_MAPPING_RULE_ROW (self));
+
+  touched = !!touched;
+  if (self->touched == touched)
+    return;
+  self->touched = touched;
+  update_problem_style (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOUCHED]);
+}
+
+gboolean
+sy_mapping_rule_row_get_touched (SyMappingRuleRow *self)
+{
+  g_return_val_if_fail (SY_IS_MAPPING_RULE_ROW (self), FALSE);
+  return self->touched;
 }
 
 const char *
@@ -551,11 +771,62 @@ sy_mapping_rule_row_dispose (GObject *object)
 }
 
 static void
+sy_mapping_rule_row_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  SyMappingRuleRow *self = SY_MAPPING_RULE_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_TOUCHED:
+      g_value_set_boolean (value, self->touched);
+      break;
+    case PROP_PROBLEM:
+      g_value_set_string (value, self->problem);
+      break;
+    case PROP_TRANSFORM_SUMMARY:
+      g_value_set_string (value, self->summary);
+      break;
+    case PROP_TRANSFORM_TEXT:
+      g_value_set_string (value, self->full_text);
+      break;
+    case PROP_DATE_EXAMPLE:
+      g_value_set_string (value, self->example);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sy_mapping_rule_row_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  SyMappingRuleRow *self = SY_MAPPING_RULE_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_TOUCHED:
+      sy_mapping_rule_row_set_touched (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 sy_mapping_rule_row_finalize (GObject *object)
 {
   SyMappingRuleRow *self = SY_MAPPING_RULE_ROW (object);
 
   g_free (self->problem);
+  g_free (self->summary);
+  g_free (self->full_text);
+  g_free (self->example);
 
   G_OBJECT_CLASS (sy_mapping_rule_row_parent_class)->finalize (object);
 }
@@ -568,6 +839,27 @@ sy_mapping_rule_row_class_init (SyMappingRuleRowClass *klass)
 
   object_class->dispose = sy_mapping_rule_row_dispose;
   object_class->finalize = sy_mapping_rule_row_finalize;
+  object_class->get_property = sy_mapping_rule_row_get_property;
+  object_class->set_property = sy_mapping_rule_row_set_property;
+
+  /* Whether the user changed the rule or tried to save it: its problem is
+   * shown only then. */
+  properties[PROP_TOUCHED] =
+    g_param_spec_boolean ("touched", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The preview's problems for this rule, shown or not, or NULL. */
+  properties[PROP_PROBLEM] =
+    g_param_spec_string ("problem", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* What the row's transform button says. */
+  properties[PROP_TRANSFORM_SUMMARY] =
+    g_param_spec_string ("transform-summary", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* The whole transform and default in words, as the popover shows it. */
+  properties[PROP_TRANSFORM_TEXT] =
+    g_param_spec_string ("transform-text", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* The sample date written in the date format being edited, or NULL. */
+  properties[PROP_DATE_EXAMPLE] =
+    g_param_spec_string ("date-example", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_EDITED] =
     g_signal_new ("edited", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -615,6 +907,16 @@ build_transform_popover (SyMappingRuleRow *self)
   gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
   gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
 
+  /* The whole transform in words: the row has room for a summary only. */
+  self->transform_text = gtk_label_new (NULL);
+  gtk_label_set_wrap (GTK_LABEL (self->transform_text), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (self->transform_text), 0);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->transform_text), 36);
+  gtk_label_set_selectable (GTK_LABEL (self->transform_text), TRUE);
+  gtk_widget_set_focusable (self->transform_text, FALSE);
+  gtk_widget_add_css_class (self->transform_text, "heading");
+  gtk_grid_attach (GTK_GRID (grid), self->transform_text, 0, row++, 2, 1);
+
   label = gtk_label_new_with_mnemonic (_("_Transform"));
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   self->transform_dropdown = gtk_drop_down_new_from_strings (translated);
@@ -628,16 +930,55 @@ build_transform_popover (SyMappingRuleRow *self)
   gtk_stack_set_vhomogeneous (GTK_STACK (self->option_stack), FALSE);
   gtk_stack_add_named (GTK_STACK (self->option_stack), gtk_box_new (GTK_ORIENTATION_VERTICAL, 0), "none");
 
-  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  label = gtk_label_new_with_mnemonic (_("_Format"));
-  self->date_entry = labelled (gtk_entry_new (), _("Date format"));
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  {
+    GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+    g_autoptr(GtkStringList) examples = gtk_string_list_new (NULL);
+
+    for (guint i = 0; i < N_DATE_FORMATS; i++)
+      {
+        g_autofree char *rendered = render_date (date_formats[i]);
+
+        if (g_str_equal (date_formats[i], "iso8601"))
+          {
+            /* Translators: the sample date in ISO 8601, named as such */
+            g_autofree char *named = g_strdup_printf (_("%s (ISO 8601)"), rendered);
+            gtk_string_list_append (examples, named);
+          }
+        else
+          gtk_string_list_append (examples, rendered);
+      }
+    gtk_string_list_append (examples, _("Custom…"));
+
+    label = gtk_label_new_with_mnemonic (_("_Format"));
+    self->date_format_dropdown = labelled (gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&examples)), NULL),
+                                           _("Date format"));
+    gtk_widget_set_hexpand (self->date_format_dropdown, TRUE);
+    gtk_label_set_mnemonic_widget (GTK_LABEL (label), self->date_format_dropdown);
+    g_signal_connect_swapped (self->date_format_dropdown, "notify::selected", G_CALLBACK (date_format_selected_cb), self);
+    gtk_box_append (GTK_BOX (line), label);
+    gtk_box_append (GTK_BOX (line), self->date_format_dropdown);
+    gtk_box_append (GTK_BOX (box), line);
+  }
+  self->date_custom_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  label = gtk_label_new_with_mnemonic (_("_Pattern"));
+  self->date_entry = labelled (gtk_entry_new (), _("Custom date pattern (strftime)"));
   gtk_editable_set_text (GTK_EDITABLE (self->date_entry), "%Y-%m-%d");
-  gtk_widget_set_tooltip_text (self->date_entry, _("strftime format, e.g. %Y-%m-%d or %d/%m/%Y"));
+  gtk_widget_set_tooltip_text (self->date_entry, _("strftime directives such as %Y (year), %m (month), %d (day), %H:%M (time)"));
   gtk_widget_set_hexpand (self->date_entry, TRUE);
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), self->date_entry);
   g_signal_connect_swapped (self->date_entry, "changed", G_CALLBACK (apply_transform), self);
-  gtk_box_append (GTK_BOX (box), label);
-  gtk_box_append (GTK_BOX (box), self->date_entry);
+  gtk_box_append (GTK_BOX (self->date_custom_box), label);
+  gtk_box_append (GTK_BOX (self->date_custom_box), self->date_entry);
+  gtk_widget_set_visible (self->date_custom_box, FALSE);
+  gtk_box_append (GTK_BOX (box), self->date_custom_box);
+  self->date_example = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->date_example), 0);
+  gtk_label_set_wrap (GTK_LABEL (self->date_example), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->date_example), 36);
+  gtk_label_set_selectable (GTK_LABEL (self->date_example), FALSE);
+  gtk_widget_add_css_class (self->date_example, "dim-label");
+  gtk_box_append (GTK_BOX (box), self->date_example);
   gtk_stack_add_named (GTK_STACK (self->option_stack), box, "date");
 
   box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
@@ -723,9 +1064,20 @@ add_part (GtkWidget *flow_box,
   gtk_widget_set_focusable (gtk_widget_get_parent (part), FALSE);
 }
 
+static GtkWidget *
+new_arrow (void)
+{
+  GtkWidget *arrow = gtk_label_new ("→");
+
+  gtk_widget_add_css_class (arrow, "dim-label");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (arrow), GTK_ACCESSIBLE_PROPERTY_LABEL, _("becomes"), -1);
+  return arrow;
+}
+
 static void
 sy_mapping_rule_row_init (SyMappingRuleRow *self)
 {
+  self->touched = TRUE;
 }
 
 GtkWidget *
@@ -738,7 +1090,7 @@ sy_mapping_rule_row_new (SyMappingRule *rule,
   const char *kinds[] = { C_("value from", "Field"), C_("value from", "Constant"), C_("value from", "Template"), NULL };
   SyMappingRuleRow *self;
   g_autoptr(GMenuModel) menu = NULL;
-  GtkWidget *box, *arrow, *part;
+  GtkWidget *box, *part;
 
   g_return_val_if_fail (SY_IS_MAPPING_RULE (rule), NULL);
 
@@ -770,9 +1122,6 @@ sy_mapping_rule_row_new (SyMappingRule *rule,
   gtk_widget_set_size_request (self->target_chooser, 120, -1);
   g_signal_connect_swapped (self->target_chooser, "changed", G_CALLBACK (target_changed_cb), self);
 
-  arrow = gtk_label_new ("←");
-  gtk_widget_add_css_class (arrow, "dim-label");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (arrow), GTK_ACCESSIBLE_PROPERTY_LABEL, _("comes from"), -1);
 
   self->kind_dropdown = labelled (gtk_drop_down_new_from_strings (kinds), _("Value comes from"));
   g_signal_connect_swapped (self->kind_dropdown, "notify::selected", G_CALLBACK (source_changed_cb), self);
@@ -791,6 +1140,20 @@ sy_mapping_rule_row_new (SyMappingRule *rule,
   self->value_stack = gtk_stack_new ();
   gtk_widget_set_hexpand (self->value_stack, TRUE);
   gtk_widget_set_size_request (self->value_stack, 120, -1);
+  /* Small natural widths: the three parts of a rule share one line (a
+   * flow box gives every part the widest one's natural width); the
+   * fields still grow into the room there is. */
+  {
+    GtkEditable *editables[] = { GTK_EDITABLE (self->value_entry), GTK_EDITABLE (self->template_entry),
+                                 sy_field_chooser_get_entry (SY_FIELD_CHOOSER (self->source_chooser)),
+                                 sy_field_chooser_get_entry (SY_FIELD_CHOOSER (self->target_chooser)) };
+
+    for (guint i = 0; i < G_N_ELEMENTS (editables); i++)
+      {
+        gtk_editable_set_width_chars (editables[i], 10);
+        gtk_editable_set_max_width_chars (editables[i], 10);
+      }
+  }
   gtk_stack_add_child (GTK_STACK (self->value_stack), self->source_chooser);
   gtk_stack_add_child (GTK_STACK (self->value_stack), self->value_entry);
   gtk_stack_add_child (GTK_STACK (self->value_stack), self->template_entry);
@@ -800,8 +1163,10 @@ sy_mapping_rule_row_new (SyMappingRule *rule,
   {
     GtkWidget *label = gtk_label_new (NULL);
 
+    /* Summaries are short; only a long default value could need this,
+     * and the popover shows it whole. */
     gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-    gtk_label_set_max_width_chars (GTK_LABEL (label), 13);
+    gtk_label_set_max_width_chars (GTK_LABEL (label), 30);
     gtk_label_set_width_chars (GTK_LABEL (label), 10);
     gtk_label_set_xalign (GTK_LABEL (label), 0);
     gtk_menu_button_set_child (GTK_MENU_BUTTON (self->transform_button), label);
@@ -819,20 +1184,24 @@ sy_mapping_rule_row_new (SyMappingRule *rule,
   gtk_widget_set_tooltip_text (self->menu_button, _("Rule Menu"));
   gtk_widget_add_css_class (self->menu_button, "flat");
 
-  /* Three parts that sit on one line where there is room and wrap onto
+  /* Read left to right as the data flows: source → transform → target.
+   * Three parts that sit on one line where there is room and wrap onto
    * more on narrow widths. */
   part = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_widget_set_hexpand (self->target_chooser, TRUE);
   gtk_box_append (GTK_BOX (part), self->problem_icon);
-  gtk_box_append (GTK_BOX (part), self->target_chooser);
-  gtk_box_append (GTK_BOX (part), arrow);
-  add_part (box, part);
-  part = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_box_append (GTK_BOX (part), self->kind_dropdown);
   gtk_box_append (GTK_BOX (part), self->value_stack);
   add_part (box, part);
   part = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  /* The arrows stay beside the transform, also on a line of their own. */
+  gtk_widget_set_halign (part, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (part), new_arrow ());
   gtk_box_append (GTK_BOX (part), self->transform_button);
+  gtk_box_append (GTK_BOX (part), new_arrow ());
+  add_part (box, part);
+  part = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_hexpand (self->target_chooser, TRUE);
+  gtk_box_append (GTK_BOX (part), self->target_chooser);
   gtk_box_append (GTK_BOX (part), self->required_check);
   gtk_box_append (GTK_BOX (part), self->menu_button);
   add_part (box, part);

@@ -901,6 +901,568 @@ test_automation (Fixture       *fixture,
   g_free (seen.cause);
 }
 
+/* Issue 12: the rule list */
+
+/* The widget under root (popovers included) whose accessible label is
+ * label: found as a screen reader finds it. */
+static GtkWidget *
+find_labelled (GtkWidget  *root,
+               const char *label)
+{
+  if (gtk_test_accessible_has_property (GTK_ACCESSIBLE (root), GTK_ACCESSIBLE_PROPERTY_LABEL))
+    {
+      g_autofree char *mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (root),
+                                                                      GTK_ACCESSIBLE_PROPERTY_LABEL, label);
+      if (mismatch == NULL)
+        return root;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_labelled (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The first button under root whose label is label. */
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The label under root showing text, or NULL. */
+static GtkLabel *
+find_label_text (GtkWidget  *root,
+                 const char *text)
+{
+  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
+    return GTK_LABEL (root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found = find_label_text (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The visible label under root whose text contains part, or NULL. */
+static GtkLabel *
+find_label_containing (GtkWidget  *root,
+                       const char *part)
+{
+  if (GTK_IS_LABEL (root) && gtk_widget_is_visible (root) && strstr (gtk_label_get_text (GTK_LABEL (root)), part) != NULL)
+    return GTK_LABEL (root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found = find_label_containing (child, part);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static char *
+get_string (gpointer    object,
+            const char *property)
+{
+  char *value = NULL;
+
+  g_object_get (object, property, &value, NULL);
+  return value;
+}
+
+static gboolean
+get_touched (SyMappingRuleRow *row)
+{
+  gboolean touched;
+
+  g_object_get (row, "touched", &touched, NULL);
+  return touched;
+}
+
+/* The demo mapping, opened on the fixture's connections and saved; its
+ * samples fetched. Returns the file's path. */
+static char *
+open_demo (Fixture *fixture)
+{
+  g_autofree char *path = g_build_filename (fixture->mappings_dir, "mintsoft-to-netsuite.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  SyMappingPreview *preview = SY_MAPPING_PREVIEW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "preview"));
+
+  g_assert_true (sy_mapping_editor_install_demo_mapping (fixture->mappings_dir, &error));
+  g_assert_no_error (error);
+  sy_mapping_editor_open_file (fixture->editor, file);
+  SY_GUI_WAIT_FOR (sy_mapping_editor_get_file (fixture->editor) != NULL);
+  choose (ADW_COMBO_ROW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "source_connection_row")), "mintsoft");
+  choose (ADW_COMBO_ROW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "target_connection_row")), "netsuite");
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>s", NULL);
+  SY_GUI_WAIT_FOR (!sy_mapping_editor_has_unsaved_changes (fixture->editor));
+  SY_GUI_WAIT_FOR (sy_mapping_preview_get_samples (preview) != NULL &&
+                   g_str_equal (sy_mapping_preview_get_state (preview), "samples"));
+  sy_gui_test_iterate ();
+  return g_steal_pointer (&path);
+}
+
+static int
+center_y (GtkWidget *widget,
+          GtkWidget *within)
+{
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_compute_bounds (widget, within, &bounds));
+  return (int) (bounds.origin.y + bounds.size.height / 2);
+}
+
+static void
+test_rule_layout (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *path = open_demo (fixture);
+  GtkWidget *rule_list = sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "rule_list");
+  g_autofree char *shot = NULL;
+  guint n_rows;
+
+  /* Wide (the test screen's 1280 px, the preview beside the rules): every
+   * rule on one line, source → transform → target. */
+  gtk_window_set_default_size (fixture->window, 1280, 900);
+  sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 20);
+  g_test_message ("Rule list %d px wide", gtk_widget_get_width (rule_list));
+  g_assert_cmpint (gtk_widget_get_width (rule_list), >=, 850);
+  n_rows = sy_mapping_editor_get_n_rule_rows (fixture->editor);
+  g_assert_cmpuint (n_rows, ==, 10);
+  for (guint i = 0; i < n_rows; i++)
+    {
+      SyMappingRuleRow *row = row_at (fixture, i);
+      GtkWidget *source = GTK_WIDGET (sy_mapping_rule_row_get_kind_dropdown (row));
+      GtkWidget *target = GTK_WIDGET (sy_mapping_rule_row_get_target_chooser (row));
+      int source_y = center_y (source, GTK_WIDGET (row));
+      int target_y = center_y (target, GTK_WIDGET (row));
+      graphene_rect_t source_bounds, target_bounds;
+
+      g_assert_cmpint (ABS (source_y - target_y), <=, 3);
+      /* In reading order: the source on the left of the target. */
+      g_assert_true (gtk_widget_compute_bounds (source, GTK_WIDGET (row), &source_bounds));
+      g_assert_true (gtk_widget_compute_bounds (target, GTK_WIDGET (row), &target_bounds));
+      g_assert_cmpfloat (source_bounds.origin.x, <, target_bounds.origin.x);
+      g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (gtk_menu_button_get_child (GTK_MENU_BUTTON (find_labelled (GTK_WIDGET (row), "Transform and default")))))));
+      /* As high as the first, one-line row. */
+      g_assert_cmpint (ABS (gtk_widget_get_height (GTK_WIDGET (row)) - gtk_widget_get_height (GTK_WIDGET (row_at (fixture, 0)))), <=, 2);
+    }
+  shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor-rules-wide");
+  g_clear_pointer (&shot, g_free);
+
+  /* A phone: rules may wrap, nothing is cut off. */
+  gtk_window_set_default_size (fixture->window, 360, 760);
+  sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 30);
+  g_assert_cmpuint (sy_gui_test_report_too_wide (rule_list, gtk_widget_get_width (rule_list)), ==, 0);
+  g_assert_cmpint (gtk_widget_get_width (rule_list), <=, 360);
+  for (guint i = 0; i < n_rows; i++)
+    {
+      GtkWidget *button = find_labelled (GTK_WIDGET (row_at (fixture, i)), "Transform and default");
+      GtkWidget *label = gtk_menu_button_get_child (GTK_MENU_BUTTON (button));
+
+      g_test_message ("Rule %u: “%s”", i, gtk_label_get_text (GTK_LABEL (label)));
+      g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (label))));
+    }
+  gtk_widget_grab_focus (GTK_WIDGET (sy_field_chooser_get_entry (sy_mapping_rule_row_get_target_chooser (row_at (fixture, 3)))));
+  sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 10);
+  shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor-rules-narrow");
+  g_clear_pointer (&shot, g_free);
+
+  /* The transform popover fits a phone too, light and dark. */
+  {
+    GtkWidget *button = find_labelled (GTK_WIDGET (row_at (fixture, 3)), "Transform and default");
+    GtkWidget *popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+    AdwStyleManager *style = adw_style_manager_get_default ();
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row_at (fixture, 3)), "rule.edit-transform", NULL));
+    SY_GUI_WAIT_FOR (gtk_widget_get_mapped (popover));
+    sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 5);
+    g_assert_cmpuint (sy_gui_test_report_too_wide (popover, 360), ==, 0);
+    shot = sy_gui_test_screenshot (popover, "mapping-editor-date-popover-narrow");
+    g_clear_pointer (&shot, g_free);
+    gtk_popover_popdown (GTK_POPOVER (popover));
+    adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+    sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 10);
+    shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor-rules-narrow-dark");
+    g_clear_pointer (&shot, g_free);
+    gtk_window_set_default_size (fixture->window, 1280, 900);
+    sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 20);
+    shot = sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor-rules-wide-dark");
+    adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+  }
+}
+
+static void
+test_transform_popover_and_dates (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autofree char *path = open_demo (fixture);
+  SyMappingRuleRow *row = row_at (fixture, 3);
+  g_autofree char *summary = get_string (row, "transform-summary");
+  g_autofree char *text = get_string (row, "transform-text");
+  g_autofree char *example = NULL;
+  g_autofree char *saved = NULL;
+  g_autofree char *shot = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *button, *formats, *pattern, *popover;
+  GtkLabel *shown;
+  JsonObject *date;
+
+  g_assert_cmpstr (sy_mapping_rule_get_target (sy_mapping_rule_row_get_rule (row)), ==, "date");
+  /* The row: a summary that says what comes out, not a cut-off pattern. */
+  g_test_message ("Row says “%s”; the popover “%s”", summary, text);
+  g_assert_cmpstr (summary, ==, "Date as 2024-01-31");
+  button = find_labelled (GTK_WIDGET (row), "Transform and default");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (gtk_menu_button_get_child (GTK_MENU_BUTTON (button)))), ==, summary);
+
+  /* The popover: the whole transform, with its pattern. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "rule.edit-transform", NULL));
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+  SY_GUI_WAIT_FOR (gtk_widget_get_mapped (popover));
+  sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 5);
+  g_assert_nonnull (strstr (text, "%Y-%m-%d"));
+  g_assert_nonnull (strstr (text, "2024-01-31"));
+  shown = find_label_text (popover, text);
+  g_assert_nonnull (shown);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (shown)));
+  g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (shown)));
+
+  /* The format is one of the examples; the pattern stays hidden. */
+  formats = find_labelled (popover, "Date format");
+  pattern = find_labelled (popover, "Custom date pattern (strftime)");
+  g_assert_true (GTK_IS_DROP_DOWN (formats));
+  g_assert_true (GTK_IS_EDITABLE (pattern));
+  g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (formats)), ==, 0);
+  g_assert_false (gtk_widget_is_visible (pattern));
+  {
+    GListModel *offered = gtk_drop_down_get_model (GTK_DROP_DOWN (formats));
+    const char *expected[] = { "2024-01-31", "31/01/2024", "01/31/2024", "31 Jan 2024",
+                               "2024-01-31T14:30:00Z (ISO 8601)", "Custom…" };
+
+    g_assert_cmpuint (g_list_model_get_n_items (offered), ==, G_N_ELEMENTS (expected));
+    for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+      {
+        g_autoptr(GtkStringObject) item = g_list_model_get_item (offered, i);
+        g_assert_cmpstr (gtk_string_object_get_string (item), ==, expected[i]);
+      }
+  }
+  shot = sy_gui_test_screenshot (popover, "mapping-editor-date-popover");
+  g_clear_pointer (&shot, g_free);
+
+  /* Custom: the pattern shows, and the example follows the typing. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (formats), 5);
+  sy_gui_test_iterate ();
+  g_assert_true (gtk_widget_is_visible (pattern));
+  gtk_editable_set_text (GTK_EDITABLE (pattern), "%d.%m.%Y %H:%M");
+  sy_gui_test_iterate ();
+  example = get_string (row, "date-example");
+  g_assert_cmpstr (example, ==, "31.01.2024 14:30");
+  g_assert_nonnull (find_label_text (popover, "31 January 2024 becomes “31.01.2024 14:30”"));
+  g_clear_pointer (&example, g_free);
+  /* A pattern GLib cannot use: said so, and not taken. */
+  gtk_editable_set_text (GTK_EDITABLE (pattern), "%d.%Q");
+  sy_gui_test_iterate ();
+  example = get_string (row, "date-example");
+  g_assert_null (example);
+  {
+    GtkLabel *problem = find_label_containing (popover, "“%d.%Q” is not a date format");
+
+    g_assert_nonnull (problem);
+    g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (problem), "error"));
+  }
+  {
+    JsonObject *options;
+    JsonNode *transform = sy_mapping_rule_get_transform (sy_mapping_rule_row_get_rule (row));
+
+    options = json_object_get_object_member (json_node_get_object (transform), "date");
+    g_assert_cmpstr (json_object_get_string_member (options, "to"), ==, "%d.%m.%Y %H:%M");
+  }
+  shot = sy_gui_test_screenshot (popover, "mapping-editor-date-custom-error");
+  g_clear_pointer (&shot, g_free);
+
+  /* Picking the example "31/01/2024" writes %d/%m/%Y. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (formats), 1);
+  sy_gui_test_iterate ();
+  g_assert_null (find_label_containing (popover, "is not a date format"));
+  example = get_string (row, "date-example");
+  g_assert_cmpstr (example, ==, "31/01/2024");
+  g_clear_pointer (&summary, g_free);
+  summary = get_string (row, "transform-summary");
+  g_assert_cmpstr (summary, ==, "Date as 31/01/2024");
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  g_assert_true (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>s", NULL);
+  SY_GUI_WAIT_FOR (!sy_mapping_editor_has_unsaved_changes (fixture->editor));
+
+  g_file_get_contents (path, &saved, NULL, &error);
+  g_assert_no_error (error);
+  root = json_from_string (saved, &error);
+  g_assert_no_error (error);
+  {
+    JsonArray *fields = json_object_get_array_member (json_node_get_object (root), "fields");
+    JsonObject *rule = json_array_get_object_element (fields, 3);
+
+    g_assert_cmpstr (json_object_get_string_member (rule, "target"), ==, "date");
+    date = json_object_get_object_member (json_object_get_object_member (rule, "transform"), "date");
+    g_assert_cmpstr (json_object_get_string_member (date, "to"), ==, "%d/%m/%Y");
+  }
+
+  /* A file's pattern that is one of the examples shows as that example. */
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+    GtkWidget *reopened_formats;
+
+    sy_mapping_editor_open_file (fixture->editor, file);
+    sy_gui_test_iterate ();
+    SY_GUI_WAIT_FOR (sy_mapping_editor_get_n_rule_rows (fixture->editor) == 10 &&
+                     row_at (fixture, 3) != row);
+    reopened_formats = find_labelled (GTK_WIDGET (row_at (fixture, 3)), "Date format");
+    g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (reopened_formats)), ==, 1);
+  }
+}
+
+static void
+test_new_rule_untouched (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  SyMappingPreview *preview = SY_MAPPING_PREVIEW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "preview"));
+  g_autofree char *problem = NULL;
+  SyMappingRuleRow *row, *typed;
+  AdwMessageDialog *dialog;
+
+  choose (ADW_COMBO_ROW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "source_connection_row")), "mintsoft");
+  choose (ADW_COMBO_ROW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "source_entity_row")), "wms/sales-orders");
+  choose (ADW_COMBO_ROW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "target_connection_row")), "netsuite");
+  choose (ADW_COMBO_ROW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "target_entity_row")), "erp/sales-orders");
+
+  /* Ctrl+N: a rule the preview finds wrong, shown neutral. */
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>n", NULL);
+  row = row_at (fixture, 0);
+  g_assert_false (get_touched (row));
+  wait_for_fresh_preview (fixture);
+  {
+    g_autofree char *problems = sy_mapping_preview_dump_problems (preview);
+    g_test_message ("Problems with a new rule:\n%s", problems);
+  }
+  SY_GUI_WAIT_FOR ((problem = get_string (row, "problem")) != NULL);
+  g_test_message ("Kept for later: %s", problem);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (row), "error"));
+  g_assert_null (gtk_widget_get_tooltip_text (GTK_WIDGET (row)));
+
+  /* A second new rule, typed into: touched, its problem shows. */
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>n", NULL);
+  typed = row_at (fixture, 1);
+  g_assert_false (get_touched (typed));
+  type_into_focus (fixture->window, "orderNumber");
+  g_assert_true (get_touched (typed));
+  set_source (typed, "orderNo");
+  wait_for_fresh_preview (fixture);
+  typed = row_at (fixture, 1);
+  SY_GUI_WAIT_FOR (gtk_widget_has_css_class (GTK_WIDGET (row_at (fixture, 1)), "error"));
+  /* The first is still untouched and neutral. */
+  row = row_at (fixture, 0);
+  g_assert_false (get_touched (row));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (row), "error"));
+  g_free (sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor-new-rule"));
+
+  /* Saving still refuses it, says why, and now shows it. */
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>s", NULL);
+  dialog = sy_gui_test_find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_test_message ("Save says: %s — %s", adw_message_dialog_get_heading (dialog), adw_message_dialog_get_body (dialog));
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog), "Cannot Be Saved Yet"));
+  sy_gui_test_respond (dialog, "close");
+  sy_gui_test_iterate ();
+  row = row_at (fixture, 0);
+  g_assert_true (get_touched (row));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row), "error"));
+  g_assert_nonnull (gtk_widget_get_tooltip_text (GTK_WIDGET (row)));
+  g_assert_true (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+  {
+    g_autoptr(GPtrArray) files = sy_mapping_list_files (fixture->mappings_dir, NULL);
+    g_assert_true (files == NULL || files->len == 0);
+  }
+}
+
+static void
+test_remove_undo (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *path = open_demo (fixture);
+  GtkWidget *overlay = sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "toast_overlay");
+  g_autofree char *original = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr(GError) error = NULL;
+  SyMappingRule *removed;
+  GtkWidget *undo;
+
+  g_file_get_contents (path, &original, NULL, &error);
+  g_assert_no_error (error);
+  removed = sy_mapping_rule_row_get_rule (row_at (fixture, 4));
+  g_assert_cmpstr (sy_mapping_rule_get_target (removed), ==, "currencyKey");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row_at (fixture, 4)), "rule.remove", NULL));
+  sy_gui_test_iterate ();
+  g_assert_cmpuint (sy_mapping_editor_get_n_rule_rows (fixture->editor), ==, 9);
+  g_assert_cmpstr (sy_mapping_rule_get_target (sy_mapping_rule_row_get_rule (row_at (fixture, 4))), ==, "memo");
+  g_assert_cmpstr (sy_mapping_editor_get_last_toast (fixture->editor), ==, "Rule removed");
+  g_assert_true (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+
+  /* The toast's Undo puts it back where it was, as it was. */
+  SY_GUI_WAIT_FOR ((undo = find_button (overlay, "_Undo")) != NULL && gtk_widget_get_mapped (undo));
+  g_free (sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor-rule-removed"));
+  g_signal_emit_by_name (undo, "clicked");
+  sy_gui_test_iterate ();
+  g_assert_cmpuint (sy_mapping_editor_get_n_rule_rows (fixture->editor), ==, 10);
+  g_assert_cmpstr (sy_mapping_rule_get_target (sy_mapping_rule_row_get_rule (row_at (fixture, 4))), ==, "currencyKey");
+  g_assert_false (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+  /* The toast goes once it was used. */
+  SY_GUI_WAIT_FOR (find_button (overlay, "_Undo") == NULL);
+
+  /* Saved, the file is the one before the removal. */
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>s", NULL);
+  SY_GUI_WAIT_FOR (g_strcmp0 (sy_mapping_editor_get_last_toast (fixture->editor), "Rule removed") != 0);
+  g_file_get_contents (path, &after, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (after, ==, original);
+
+  /* An item rule too: back inside its array, at its place. */
+  g_assert_cmpstr (sy_mapping_rule_get_target (sy_mapping_rule_row_get_rule (row_at (fixture, 8))), ==, "productKey");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row_at (fixture, 8)), "rule.remove", NULL));
+  sy_gui_test_iterate ();
+  g_assert_cmpstr (sy_mapping_rule_get_target (sy_mapping_rule_row_get_rule (row_at (fixture, 8))), ==, "quantity");
+  SY_GUI_WAIT_FOR ((undo = find_button (overlay, "_Undo")) != NULL && gtk_widget_get_mapped (undo));
+  g_signal_emit_by_name (undo, "clicked");
+  sy_gui_test_iterate ();
+  g_assert_cmpstr (sy_mapping_rule_get_target (sy_mapping_rule_row_get_rule (row_at (fixture, 8))), ==, "productKey");
+  g_assert_true (sy_mapping_rule_row_get_parent_rule (row_at (fixture, 8)) != NULL);
+  g_assert_false (sy_mapping_editor_has_unsaved_changes (fixture->editor));
+}
+
+static guint
+count_unused_rows (GtkListBox *list,
+                   const char *field)
+{
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (list)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (ADW_IS_PREFERENCES_ROW (child) &&
+        (field == NULL || g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), field) == 0))
+      n++;
+  return n;
+}
+
+static void
+test_unused_fields (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *path = open_demo (fixture);
+  GtkWidget *group = sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "unused_group");
+  GtkListBox *list = GTK_LIST_BOX (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "unused_list"));
+  g_autofree char *field = NULL;
+  g_autofree char *saved = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyMapping) loaded = NULL;
+  GtkListBoxRow *first;
+  GtkWidget *add;
+  SyMappingRuleRow *row;
+  guint n_before;
+  gboolean found = FALSE;
+
+  /* Listed in the window, not in a tooltip. */
+  SY_GUI_WAIT_FOR (gtk_widget_get_visible (group) && count_unused_rows (list, NULL) > 0);
+  n_before = count_unused_rows (list, NULL);
+  first = gtk_list_box_get_row_at_index (list, 0);
+  field = g_strdup (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (first)));
+  g_test_message ("%u unused source fields, the first “%s”", n_before, field);
+  for (guint i = 0; i < sy_mapping_editor_get_n_rule_rows (fixture->editor); i++)
+    g_assert_cmpstr (sy_mapping_rule_get_source (sy_mapping_rule_row_get_rule (row_at (fixture, i))), !=, field);
+
+  add = find_button (GTK_WIDGET (first), "_Add Rule");
+  g_assert_nonnull (add);
+  {
+    g_autofree char *expected = g_strdup_printf ("Add a rule for %s", field);
+    g_assert_true (find_labelled (GTK_WIDGET (first), expected) == add);
+  }
+  g_signal_emit_by_name (add, "clicked");
+  sy_gui_test_iterate ();
+
+  /* A rule that reads it, last; the field leaves the list. */
+  g_assert_cmpuint (sy_mapping_editor_get_n_rule_rows (fixture->editor), ==, 11);
+  row = row_at (fixture, 10);
+  g_assert_cmpstr (sy_mapping_rule_get_source (sy_mapping_rule_row_get_rule (row)), ==, field);
+  g_assert_cmpuint (count_unused_rows (list, field), ==, 0);
+  g_assert_cmpuint (count_unused_rows (list, NULL), ==, n_before - 1);
+  /* The target: the field of the same name if the target has one. */
+  {
+    GListModel *targets = sy_field_chooser_get_filtered (sy_mapping_rule_row_get_target_chooser (row));
+
+    for (guint i = 0; i < g_list_model_get_n_items (targets); i++)
+      {
+        g_autoptr(SyCatalogueField) target = g_list_model_get_item (targets, i);
+        found |= g_str_equal (sy_catalogue_field_get_path (target), field);
+      }
+  }
+  g_test_message ("Target chosen: “%s”", sy_mapping_rule_get_target (sy_mapping_rule_row_get_rule (row)));
+  /* (Not a target another rule fills already.) */
+  for (guint i = 0; found && i < 10; i++)
+    found &= g_strcmp0 (sy_mapping_rule_get_target (sy_mapping_rule_row_get_rule (row_at (fixture, i))), field) != 0;
+  g_assert_cmpstr (sy_mapping_rule_get_target (sy_mapping_rule_row_get_rule (row)), ==, found ? field : "");
+  g_assert_true (get_touched (row) == found);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (row), "error"));
+  /* Scrolled down to the list, below the rules. */
+  {
+    GtkScrolledWindow *pane = GTK_SCROLLED_WINDOW (sy_gui_test_get_child (fixture->editor, SY_TYPE_MAPPING_EDITOR, "rules_pane"));
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (pane);
+
+    sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 5);
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment));
+    sy_gui_test_wait_frames (GTK_WIDGET (fixture->window), 10);
+  }
+  g_free (sy_gui_test_screenshot (GTK_WIDGET (fixture->window), "mapping-editor-unused-fields"));
+
+  /* Saved (with a target typed where none was chosen): in the file. */
+  if (!found)
+    {
+      gtk_editable_set_text (sy_field_chooser_get_entry (sy_mapping_rule_row_get_target_chooser (row)), "memo2");
+      sy_gui_test_iterate ();
+    }
+  sy_gui_test_press_shortcut (GTK_WIDGET (fixture->editor), "<Control>s", NULL);
+  SY_GUI_WAIT_FOR (!sy_mapping_editor_has_unsaved_changes (fixture->editor) || sy_gui_test_find_message_dialog () != NULL);
+  if (sy_gui_test_find_message_dialog () != NULL)
+    g_test_message ("Save refused: %s", adw_message_dialog_get_body (sy_gui_test_find_message_dialog ()));
+  g_assert_null (sy_gui_test_find_message_dialog ());
+  loaded = sy_mapping_load_file (path, &error);
+  g_assert_no_error (error);
+  {
+    GListModel *rules = sy_mapping_get_rules (loaded);
+    g_autoptr(SyMappingRule) last = g_list_model_get_item (rules, g_list_model_get_n_items (rules) - 1);
+
+    g_assert_cmpuint (g_list_model_get_n_items (rules), ==, 9);
+    g_assert_cmpstr (sy_mapping_rule_get_source (last), ==, field);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -923,6 +1485,17 @@ main (int   argc,
   g_test_add_func ("/mapping-editor/demo-mapping", test_demo_mapping);
   g_test_add ("/mapping-editor/automation", Fixture, NULL,
               fixture_set_up, test_automation, fixture_tear_down);
+
+  g_test_add ("/mapping-editor/rule-layout", Fixture, NULL,
+              fixture_set_up, test_rule_layout, fixture_tear_down);
+  g_test_add ("/mapping-editor/transform-popover-and-dates", Fixture, NULL,
+              fixture_set_up, test_transform_popover_and_dates, fixture_tear_down);
+  g_test_add ("/mapping-editor/new-rule-untouched", Fixture, NULL,
+              fixture_set_up, test_new_rule_untouched, fixture_tear_down);
+  g_test_add ("/mapping-editor/remove-undo", Fixture, NULL,
+              fixture_set_up, test_remove_undo, fixture_tear_down);
+  g_test_add ("/mapping-editor/unused-fields", Fixture, NULL,
+              fixture_set_up, test_unused_fields, fixture_tear_down);
 
   return g_test_run ();
 }
