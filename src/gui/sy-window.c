@@ -987,6 +987,13 @@ close_now (SyWindow *self)
   gtk_window_close (GTK_WINDOW (self));
 }
 
+static gboolean
+close_later_cb (gpointer user_data)
+{
+  close_now (SY_WINDOW (user_data));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 release_hold (SyWindow *self)
 {
@@ -1011,7 +1018,9 @@ close_when_idle (SyWindow *self)
     return;
   self->close_when_idle = FALSE;
   release_hold (self);
-  close_now (self);
+  /* Not from inside the panel's own notification that it is idle: the
+   * panel finishes what it does about its run's end first. */
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, close_later_cb, g_object_ref (self), g_object_unref);
 }
 
 /* Shown again (a notification's Show Run, the application activated)
