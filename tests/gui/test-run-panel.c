@@ -864,7 +864,8 @@ test_automation_notification (void)
   /* Its action shows the mapping's runs in the main window. */
   g_assert_null (find_sync_window (app));
   g_action_group_activate_action (G_ACTION_GROUP (app), "show-run", g_variant_new ("(sx)", mapping_path, (gint64) 0));
-  g_assert_nonnull (find_sync_window (app));
+  /* Once the mapping is read into the page. */
+  SY_GUI_WAIT_FOR (find_sync_window (app) != NULL);
   g_assert_false (window_gone (app));
 
   sy_gui_test_stop_app (app);
