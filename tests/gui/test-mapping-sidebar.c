@@ -7,6 +7,7 @@
 #include "sy-gui-test-util.h"
 #include "sy-mapping-editor-private.h"
 #include "sy-mapping-row.h"
+#include "sy-state-store-sync.h"
 #include "sy-test-support.h"
 #include "sy-window-private.h"
 
@@ -336,6 +337,26 @@ test_remove_connection_under_open_mapping (Fixture       *fixture,
   g_assert_cmpstr (row_problem, ==, "Connection “ERP” no longer exists");
   g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
   g_assert_cmpstr (after, ==, before);
+
+  /* Asked to run anyway (app.run-mapping, as a scheduled run or a script
+   * would): the engine refuses before it reads or writes anything. */
+  {
+    g_autoptr(GPtrArray) runs = NULL;
+    g_autoptr(GError) error = NULL;
+    SyRunPanel *panel;
+
+    g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "run-mapping", g_variant_new_string (path));
+    panel = sy_mapping_page_get_run_panel (sy_window_get_mapping_page (fixture->window), file);
+    for (guint i = 0; i < 200; i++)
+      sy_gui_test_iterate ();
+    SY_GUI_WAIT_FOR (sy_run_panel_get_activity (panel) == SY_RUN_PANEL_IDLE);
+    runs = sy_state_store_list_runs (sy_application_get_state_store (fixture->app), NULL, 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (runs->len, ==, 0);
+    while ((question = sy_gui_test_find_message_dialog ()) != NULL)
+      gtk_window_destroy (GTK_WINDOW (question));
+    sy_window_show_mapping (fixture->window, file, "mapping");
+  }
 
   /* Undo: the connection is back, and with it the mapping. */
   g_object_get (connection_page, "removal-toast", &toast, NULL);
