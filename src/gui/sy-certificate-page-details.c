@@ -47,7 +47,9 @@ format_date (GDateTime *date_time)
   if (date_time == NULL)
     return g_strdup (_("Unknown"));
   local = g_date_time_to_local (date_time);
-  return g_date_time_format (local, "%x %X %Z");
+  /* A month's name rather than the locale's all-digit date, which reads
+   * differently in different countries. */
+  return g_date_time_format (local, _("%-d %b %Y, %H:%M"));
 }
 
 /* ---------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include "sy-certificate-page.h"
 #include "sy-connection-check.h"
 #include "sy-connection-page-private.h"
+#include "sy-sync-history-list.h"
 #include "sy-connection-row.h"
 #include "sy-connection-services.h"
 #include "sy-error.h"
@@ -112,12 +113,14 @@ describe_moment (gint64 unix_time)
 {
   g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (unix_time);
   g_autoptr(GDateTime) local = utc ? g_date_time_to_local (utc) : NULL;
-  g_autofree char *date = local ? g_date_time_format (local, "%x %H:%M") : NULL;
+  /* A month's name, not "12/07/26", which reads differently in different
+   * countries; the pattern the run history uses. */
+  g_autofree char *date = local ? sy_sync_history_list_format_when (local) : NULL;
   g_autofree char *relative = describe_relative (unix_time - g_get_real_time () / G_USEC_PER_SEC);
 
   if (date == NULL)
     return g_steal_pointer (&relative);
-  /* Translators: a date and how far away it is, "12/07/2026 14:05 (in 3 days)" */
+  /* Translators: a date and how far away it is, "7 Dec 2026, 14:05 (in 3 days)" */
   return g_strdup_printf (_("%s (%s)"), date, relative);
 }
 
