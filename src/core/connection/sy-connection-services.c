@@ -620,6 +620,7 @@ typedef struct
   SyConnectionStore *store;
   SyStateStore      *state;
   SyConnection      *connection;
+  gboolean           only_secrets;  /* forgetting after an Undo ran out: not in the store any more */
 } RemoveData;
 
 static void
@@ -631,13 +632,17 @@ remove_data_free (RemoveData *data)
   g_free (data);
 }
 
+/* The last step: out of connections.json, unless only the secrets were
+ * to go. */
 static void
-forget_connection (GTask *task)
+finish_removal (GTask *task)
 {
   RemoveData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
-  if (!sy_connection_store_remove (data->store, data->connection, &error))
+  if (data->only_secrets)
+    g_task_return_boolean (task, TRUE);
+  else if (!sy_connection_store_remove (data->store, data->connection, &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
@@ -667,21 +672,23 @@ certificate_deleted_cb (GObject      *source,
                         gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  RemoveData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      g_prefix_error (&error, _("The connection’s certificate could not be deleted, so the connection was kept: "));
+      if (!data->only_secrets)
+        g_prefix_error (&error, _("The connection’s certificate could not be deleted, so the connection was kept: "));
       g_task_return_error (task, error);
       return;
     }
-  forget_connection (task);
+  finish_removal (task);
 }
 
 static void
-remove_secrets_cleared_cb (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      user_data)
+secrets_cleared_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   RemoveData *data = g_task_get_task_data (task);
@@ -704,7 +711,29 @@ remove_secrets_cleared_cb (GObject      *source,
       return;
     }
 
-  forget_connection (task);
+  finish_removal (task);
+}
+
+/* Secrets first: a connection left without its token can be mended, a
+ * token left without its connection would linger where nobody looks. */
+static void
+start_removal (GTask             *task,
+               SyConnectionStore *store,
+               SySecretStore     *secrets,
+               SyStateStore      *state,
+               SyConnection      *connection,
+               gboolean           only_secrets,
+               GCancellable      *cancellable)
+{
+  RemoveData *data = g_new0 (RemoveData, 1);
+
+  data->store = g_object_ref (store);
+  data->state = state != NULL ? g_object_ref (state) : NULL;
+  data->connection = g_object_ref (connection);
+  data->only_secrets = only_secrets;
+  g_task_set_task_data (task, data, (GDestroyNotify) remove_data_free);
+  sy_secret_store_clear_async (secrets, sy_connection_get_id (connection), NULL,
+                               cancellable, secrets_cleared_cb, task);
 }
 
 void
@@ -717,7 +746,6 @@ sy_connection_remove_async (SyConnectionStore   *store,
                             gpointer             user_data)
 {
   GTask *task;
-  RemoveData *data;
 
   g_return_if_fail (SY_IS_CONNECTION_STORE (store));
   g_return_if_fail (SY_IS_SECRET_STORE (secrets));
@@ -726,16 +754,7 @@ sy_connection_remove_async (SyConnectionStore   *store,
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, sy_connection_remove_async);
-  data = g_new0 (RemoveData, 1);
-  data->store = g_object_ref (store);
-  data->state = state != NULL ? g_object_ref (state) : NULL;
-  data->connection = g_object_ref (connection);
-  g_task_set_task_data (task, data, (GDestroyNotify) remove_data_free);
-
-  /* Secrets first: a connection left without its token can be mended, a
-   * token left without its connection would linger where nobody looks. */
-  sy_secret_store_clear_async (secrets, sy_connection_get_id (connection), NULL,
-                               cancellable, remove_secrets_cleared_cb, task);
+  start_removal (task, store, secrets, state, connection, FALSE, cancellable);
 }
 
 gboolean
@@ -770,49 +789,6 @@ sy_connection_restore (SyConnectionStore  *store,
   return sy_connection_store_add (store, connection, error);
 }
 
-static void
-forget_certificate_deleted_cb (GObject      *source,
-                               GAsyncResult *result,
-                               gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-forget_secrets_cleared_cb (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  RemoveData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  if (!sy_secret_store_clear_finish (SY_SECRET_STORE (source), result, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  if (data->state != NULL)
-    {
-      /* As in removing: the worker borrows the data of the task it calls
-       * back. */
-      g_autoptr(GTask) worker = g_task_new (NULL, NULL, forget_certificate_deleted_cb, g_steal_pointer (&task));
-
-      g_task_set_task_data (worker, data, NULL);
-      g_task_run_in_thread (worker, delete_certificate_thread);
-      return;
-    }
-
-  g_task_return_boolean (task, TRUE);
-}
-
 void
 sy_connection_forget_secrets_async (SyConnectionStore   *store,
                                     SySecretStore       *secrets,
@@ -823,7 +799,6 @@ sy_connection_forget_secrets_async (SyConnectionStore   *store,
                                     gpointer             user_data)
 {
   GTask *task;
-  RemoveData *data;
 
   g_return_if_fail (SY_IS_CONNECTION_STORE (store));
   g_return_if_fail (SY_IS_SECRET_STORE (secrets));
@@ -833,21 +808,14 @@ sy_connection_forget_secrets_async (SyConnectionStore   *store,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, sy_connection_forget_secrets_async);
 
+  /* Put back (Undo) in the meantime: its secrets are in use again. */
   if (sy_connection_store_find_by_id (store, sy_connection_get_id (connection)) != NULL)
     {
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
       return;
     }
-
-  data = g_new0 (RemoveData, 1);
-  data->store = g_object_ref (store);
-  data->state = state != NULL ? g_object_ref (state) : NULL;
-  data->connection = g_object_ref (connection);
-  g_task_set_task_data (task, data, (GDestroyNotify) remove_data_free);
-
-  sy_secret_store_clear_async (secrets, sy_connection_get_id (connection), NULL,
-                               cancellable, forget_secrets_cleared_cb, task);
+  start_removal (task, store, secrets, state, connection, TRUE, cancellable);
 }
 
 gboolean
