@@ -164,6 +164,21 @@ sy_mapping_page_get_run_panel (SyMappingPage *self,
   return panel;
 }
 
+SyRunPanelActivity
+sy_mapping_page_get_run_activity (SyMappingPage *self,
+                                  GFile         *file)
+{
+  g_autofree char *path = NULL;
+  SyRunPanel *panel;
+
+  g_return_val_if_fail (SY_IS_MAPPING_PAGE (self), SY_RUN_PANEL_IDLE);
+  g_return_val_if_fail (G_IS_FILE (file), SY_RUN_PANEL_IDLE);
+
+  path = g_file_get_path (file);
+  panel = g_hash_table_lookup (self->run_panels, path);
+  return panel != NULL ? sy_run_panel_get_activity (panel) : SY_RUN_PANEL_IDLE;
+}
+
 void
 sy_mapping_page_count_runs (SyMappingPage *self,
                             guint         *running,

@@ -32,6 +32,10 @@ SyMappingEditor *sy_mapping_page_get_editor      (SyMappingPage *self);
 /* The run panel of the mapping in file, made when first asked for. */
 SyRunPanel      *sy_mapping_page_get_run_panel   (SyMappingPage *self,
                                                   GFile         *file);
+/* What the run panel of the mapping in file is doing; idle when it has
+ * none yet (no panel is made for asking). */
+SyRunPanelActivity sy_mapping_page_get_run_activity (SyMappingPage *self,
+                                                   GFile         *file);
 /* How many of the page's run panels are running or paused. */
 void             sy_mapping_page_count_runs      (SyMappingPage *self,
                                                   guint         *running,

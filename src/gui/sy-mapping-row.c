@@ -17,6 +17,7 @@ struct _SyMappingRow
   GCancellable         *cancellable;
   char                 *problem;     /* what is wrong with it, or NULL */
   char                 *last_run;    /* how its last run ended, or NULL */
+  const char           *run_icon;    /* the icon that says so */
 
   GtkLabel             *title_label;
   GtkLabel             *subtitle_label;
@@ -64,7 +65,7 @@ update_status_icon (SyMappingRow *self)
   if (self->problem != NULL)
     set_status (self, "dialog-warning-symbolic", self->problem);
   else if (self->last_run != NULL)
-    set_status (self, g_object_get_data (G_OBJECT (self), "sy-run-icon"), self->last_run);
+    set_status (self, self->run_icon, self->last_run);
   else
     set_status (self, NULL, NULL);
   update_accessible_label (self);
@@ -160,7 +161,7 @@ describe_run (SyMappingRow    *self,
       text = g_strdup (_("Last run finished"));
     }
 
-  g_object_set_data (G_OBJECT (self), "sy-run-icon", (gpointer) icon);
+  self->run_icon = icon;
   if (g_strcmp0 (text, self->last_run) != 0)
     {
       g_free (self->last_run);

@@ -610,15 +610,12 @@ sy_window_delete_mapping (SyWindow  *self,
   SyMappingLibraryItem *item = sy_mapping_library_find_by_file (self->library, file);
   g_autofree char *title = g_strdup (item ? sy_mapping_library_item_get_title (item) : basename);
   g_autofree char *text = NULL;
-  SyRunPanel *panel = sy_mapping_page_get_run_panel (self->mapping_page, file);
-  SyRunPanelActivity activity;
   DeleteData *data;
   AdwToast *toast;
 
   g_return_val_if_fail (SY_IS_WINDOW (self), FALSE);
 
-  g_object_get (panel, "activity", &activity, NULL);
-  if (activity != SY_RUN_PANEL_IDLE)
+  if (sy_mapping_page_get_run_activity (self->mapping_page, file) != SY_RUN_PANEL_IDLE)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
                    _("“%s” is syncing: stop its run before deleting it"), title);
