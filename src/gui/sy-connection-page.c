@@ -878,22 +878,10 @@ static gboolean
 names_connection (const char   *named,
                   SyConnection *connection)
 {
-  g_autofree char *stripped = NULL;
-  g_autofree char *folded = NULL;
-  g_autofree char *name = NULL;
-
   if (named == NULL)
     return FALSE;
-  if (g_str_equal (named, sy_connection_get_id (connection)))
-    return TRUE;
-  stripped = g_strstrip (g_strdup (named));
-  folded = g_utf8_casefold (stripped, -1);
-  {
-    g_autofree char *own = g_strstrip (g_strdup (sy_connection_get_name (connection)));
-
-    name = g_utf8_casefold (own, -1);
-  }
-  return g_str_equal (folded, name);
+  return g_str_equal (named, sy_connection_get_id (connection)) ||
+         sy_connection_names_equal (named, sy_connection_get_name (connection));
 }
 
 static void

@@ -146,6 +146,16 @@ normalize_name (const char *name)
   return g_utf8_casefold (normalized ? normalized : trimmed, -1);
 }
 
+gboolean
+sy_connection_names_equal (const char *a,
+                           const char *b)
+{
+  g_autofree char *first = normalize_name (a);
+  g_autofree char *second = normalize_name (b);
+
+  return g_strcmp0 (first, second) == 0;
+}
+
 SyConnection *
 sy_connection_store_find_by_name (SyConnectionStore *self,
                                   const char        *name)

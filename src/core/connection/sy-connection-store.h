@@ -47,6 +47,10 @@ gboolean           sy_connection_store_remove         (SyConnectionStore  *self,
  * return the store's own object (transfer none), or NULL. */
 SyConnection      *sy_connection_store_find_by_name   (SyConnectionStore  *self,
                                                        const char         *name);
+/* Whether two connection names are the same name to the store (what
+ * find_by_name matches): for whoever compares names it has no store for. */
+gboolean           sy_connection_names_equal          (const char         *a,
+                                                       const char         *b);
 SyConnection      *sy_connection_store_find_by_id     (SyConnectionStore  *self,
                                                        const char         *id);
 

@@ -13,22 +13,11 @@ sy_sync_describe_missing_connection (const char *name)
 
 /* As the store compares names: case-insensitive, surrounding spaces
  * ignored. */
-static char *
-normalize_name (const char *name)
-{
-  g_autofree char *stripped = g_strstrip (g_strdup (name != NULL ? name : ""));
-
-  return g_utf8_casefold (stripped, -1);
-}
-
 static gboolean
 same_connection (SyConnectionStore *connections,
                  const char        *a,
                  const char        *b)
 {
-  g_autofree char *first = normalize_name (a);
-  g_autofree char *second = normalize_name (b);
-
   if (connections != NULL)
     {
       SyConnection *ca = sy_connection_store_find_by_name (connections, a != NULL ? a : "");
@@ -37,7 +26,7 @@ same_connection (SyConnectionStore *connections,
       if (ca != NULL && cb != NULL)
         return ca == cb;
     }
-  return g_strcmp0 (first, second) == 0;
+  return sy_connection_names_equal (a, b);
 }
 
 static GPtrArray *
