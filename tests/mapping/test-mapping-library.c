@@ -167,12 +167,10 @@ test_monitor_picks_up_changes (void)
 }
 
 static void
-test_find_by_connection_and_file (void)
+test_find_by_file (void)
 {
   g_autofree char *dir = sy_test_make_tmpdir ("library");
   g_autoptr(SyMappingLibrary) library = sy_mapping_library_new (dir);
-  g_autoptr(GPtrArray) using_erp = NULL;
-  g_autoptr(GPtrArray) using_none = NULL;
   g_autofree char *path = g_build_filename (dir, "b.json", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GFile) missing = g_file_new_for_path ("/nonexistent/x.json");
@@ -181,13 +179,6 @@ test_find_by_connection_and_file (void)
   write_mapping (dir, "b.json", "B", "ERP", "Warehouse");
   write_mapping (dir, "c.json", "C", "Warehouse", "Second ERP");
   reload (library);
-
-  using_erp = sy_mapping_library_find_by_connection (library, "ERP");
-  g_assert_cmpuint (using_erp->len, ==, 2);
-  g_assert_cmpstr (sy_mapping_library_item_get_title (g_ptr_array_index (using_erp, 0)), ==, "A");
-  g_assert_cmpstr (sy_mapping_library_item_get_title (g_ptr_array_index (using_erp, 1)), ==, "B");
-  using_none = sy_mapping_library_find_by_connection (library, "Nobody");
-  g_assert_cmpuint (using_none->len, ==, 0);
 
   g_assert_cmpstr (sy_mapping_library_item_get_title (sy_mapping_library_find_by_file (library, file)), ==, "B");
   g_assert_null (sy_mapping_library_find_by_file (library, missing));
@@ -204,7 +195,7 @@ main (int   argc,
   g_test_add_func ("/mapping-library/titles-sorted-and-broken-files", test_titles_sorted_and_broken_files);
   g_test_add_func ("/mapping-library/items-kept-across-readings", test_items_kept_across_readings);
   g_test_add_func ("/mapping-library/monitor-picks-up-changes", test_monitor_picks_up_changes);
-  g_test_add_func ("/mapping-library/find-by-connection-and-file", test_find_by_connection_and_file);
+  g_test_add_func ("/mapping-library/find-by-file", test_find_by_file);
 
   return g_test_run ();
 }

@@ -233,14 +233,3 @@ sy_mapping_library_item_get_load_error (SyMappingLibraryItem *self)
   g_return_val_if_fail (SY_IS_MAPPING_LIBRARY_ITEM (self), NULL);
   return self->load_error;
 }
-
-gboolean
-sy_mapping_library_item_uses_connection (SyMappingLibraryItem *self,
-                                         const char           *connection_name)
-{
-  g_return_val_if_fail (SY_IS_MAPPING_LIBRARY_ITEM (self), FALSE);
-  g_return_val_if_fail (connection_name != NULL, FALSE);
-
-  return g_strcmp0 (self->source_connection, connection_name) == 0 ||
-         g_strcmp0 (self->target_connection, connection_name) == 0;
-}

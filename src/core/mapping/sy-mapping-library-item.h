@@ -20,7 +20,5 @@ const char *sy_mapping_library_item_get_source_entity     (SyMappingLibraryItem 
 const char *sy_mapping_library_item_get_target_connection (SyMappingLibraryItem *self);
 const char *sy_mapping_library_item_get_target_entity     (SyMappingLibraryItem *self);
 const char *sy_mapping_library_item_get_load_error        (SyMappingLibraryItem *self);
-gboolean    sy_mapping_library_item_uses_connection       (SyMappingLibraryItem *self,
-                                                           const char           *connection_name);
 
 G_END_DECLS

@@ -450,23 +450,3 @@ sy_mapping_library_find_by_file (SyMappingLibrary *self,
     }
   return NULL;
 }
-
-GPtrArray *
-sy_mapping_library_find_by_connection (SyMappingLibrary *self,
-                                       const char       *connection_name)
-{
-  GPtrArray *found;
-
-  g_return_val_if_fail (SY_IS_MAPPING_LIBRARY (self), NULL);
-  g_return_val_if_fail (connection_name != NULL, NULL);
-
-  found = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < self->items->len; i++)
-    {
-      SyMappingLibraryItem *item = g_ptr_array_index (self->items, i);
-
-      if (sy_mapping_library_item_uses_connection (item, connection_name))
-        g_ptr_array_add (found, g_object_ref (item));
-    }
-  return found;
-}

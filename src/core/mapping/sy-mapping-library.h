@@ -30,8 +30,5 @@ gboolean              sy_mapping_library_reload_finish      (SyMappingLibrary   
 gboolean              sy_mapping_library_get_loaded         (SyMappingLibrary *self);
 SyMappingLibraryItem *sy_mapping_library_find_by_file       (SyMappingLibrary *self,
                                                              GFile            *file);
-/* The items whose source or target is the named connection, in list order. */
-GPtrArray            *sy_mapping_library_find_by_connection (SyMappingLibrary *self,
-                                                             const char       *connection_name);
 
 G_END_DECLS
